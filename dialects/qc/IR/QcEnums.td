@@ -1,0 +1,35 @@
+//===- QcEnums.td - qc dialect enums ------------------------*- tablegen -*-===//
+
+#ifndef QUANTC_DIALECTS_QC_IR_QCENUMS_TD
+#define QUANTC_DIALECTS_QC_IR_QCENUMS_TD
+
+include "dialects/qc/IR/QcBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Qc_ObserverKind : I32EnumAttr<"ObserverKind",
+    "how calibration turns observed values into a range", [
+      I32EnumAttrCase<"MinMax", 0, "minmax">,
+      I32EnumAttrCase<"Percentile", 1, "percentile">,
+      I32EnumAttrCase<"Mse", 2, "mse">,
+      I32EnumAttrCase<"Kl", 3, "kl">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+def Qc_ObserverKindAttr : EnumAttr<Qc_Dialect, Qc_ObserverKind, "observer"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Qc_Granularity : I32EnumAttr<"Granularity",
+    "which elements share one run-time quantization scale", [
+      I32EnumAttrCase<"PerTensor", 0, "per_tensor">,
+      I32EnumAttrCase<"PerToken", 1, "per_token">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+def Qc_GranularityAttr : EnumAttr<Qc_Dialect, Qc_Granularity, "granularity"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+#endif // QUANTC_DIALECTS_QC_IR_QCENUMS_TD

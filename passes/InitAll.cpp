@@ -1,0 +1,19 @@
+//===- InitAll.cpp - register quantc's dialects and passes ----------------===//
+
+#include "passes/InitAll.h"
+
+#include "dialects/qc/IR/QcDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void mlir::qc::registerAllDialects(DialectRegistry &registry) {
+  registry.insert<qc::QcDialect>();
+  // Upstream registration is free: it is all in libMLIR.so already.
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void mlir::qc::registerAllPasses() { mlir::registerAllPasses(); }

@@ -1,0 +1,39 @@
+// RUN: quant-opt %s --split-input-file --canonicalize | FileCheck %s
+
+// beta = 0 makes c dead: the gemm loses its third operand.
+// CHECK-LABEL: func.func @gemm_zero_beta_drops_c(
+// CHECK:         qc.gemm %{{[^,]*}}, %{{[^,]*}} {beta = 0.000000e+00 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+func.func @gemm_zero_beta_drops_c(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = qc.gemm %a, %b, %c {beta = 0.0 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// A non-zero beta keeps c.
+// CHECK-LABEL: func.func @gemm_keeps_c(
+// CHECK:         qc.gemm %{{.*}}, %{{.*}}, %{{.*}} {beta = 5.000000e-01 : f32}
+func.func @gemm_keeps_c(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = qc.gemm %a, %b, %c {beta = 0.5 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// An observer is kept even when its result is unused: it records statistics.
+// CHECK-LABEL: func.func @observe_is_not_dead(
+// CHECK:         qc.observe
+func.func @observe_is_not_dead(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qc.observe %x {name = "x"} : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// Pure graph ops without users disappear.
+// CHECK-LABEL: func.func @dead_matmul(
+// CHECK-NOT:     qc.matmul
+func.func @dead_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x8xf32> {
+  %0 = qc.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return %a : tensor<4x8xf32>
+}

@@ -1,0 +1,30 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "quantc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Test models are built with Debian's interpreter, which has python3-onnx and
+# numpy; the python3 first on PATH may be another one.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "frontends", "onnx", "Inputs")))
+config.substitutions.append(("%shared", os.path.normpath(os.path.join(config.quantc_src_root, "..", "shared"))))
+
+tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["quant-opt", "quantc"], tool_dirs)
+
+if os.path.exists(os.path.normpath(os.path.join(config.quantc_src_root, "..", "shared", "models", "stories260k", "stories260k.onnx"))):
+    config.available_features.add("stories260k")
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")

@@ -1,1 +1,40 @@
-int main() { return 0; }
+//===- quantc.cpp - the quantc driver -------------------------------------===//
+//
+// One binary, one subcommand per job:
+//   quantc import MODEL.onnx -o OUT.mlir|OUT.mlirbc|- [--summary]
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/quantc/Commands.h"
+
+#include "passes/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::HideUnrelatedOptions({});
+  if (!llvm::cl::ParseCommandLineOptions(
+          argc, argv,
+          "quantc: a quantizing compiler for ONNX models\n\n"
+          "  quantc import MODEL.onnx -o OUT.mlir   import into the qc dialect\n"
+          "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
+          &llvm::errs()))
+    return 1;
+
+  mlir::DialectRegistry registry;
+  mlir::qc::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  // Imports of large models run faster without the context's thread pool
+  // when nothing is parallel yet; keep it simple and deterministic.
+  context.disableMultithreading();
+
+  if (quantc::isImportCommand())
+    return quantc::runImport(context);
+  llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
+  return 1;
+}

@@ -1,0 +1,379 @@
+//===- Builders.cpp - linalg/tensor building blocks for the importer ------===//
+
+#include "frontends/onnx/Builders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+using namespace mlir::qc::onnx;
+
+OpFoldResult mlir::qc::onnx::dimOf(OpBuilder &b, Location loc, Value tensor,
+                                   int64_t d) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(d))
+    return b.getIndexAttr(type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, tensor, d).getResult();
+}
+
+SmallVector<OpFoldResult> mlir::qc::onnx::dimsOf(OpBuilder &b, Location loc,
+                                                 Value tensor) {
+  SmallVector<OpFoldResult> dims;
+  for (int64_t d = 0, e = cast<RankedTensorType>(tensor.getType()).getRank();
+       d < e; ++d)
+    dims.push_back(dimOf(b, loc, tensor, d));
+  return dims;
+}
+
+std::optional<int64_t> mlir::qc::onnx::constantOf(OpFoldResult ofr) {
+  return getConstantIntValue(ofr);
+}
+
+Value mlir::qc::onnx::indexValue(OpBuilder &b, Location loc,
+                                 OpFoldResult ofr) {
+  if (auto v = dyn_cast<Value>(ofr)) {
+    if (v.getType().isIndex())
+      return v;
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  return arith::ConstantIndexOp::create(b, loc, *getConstantIntValue(ofr));
+}
+
+SmallVector<int64_t> mlir::qc::onnx::staticShape(ArrayRef<OpFoldResult> sizes) {
+  SmallVector<int64_t> shape;
+  for (OpFoldResult s : sizes)
+    shape.push_back(constantOf(s).value_or(ShapedType::kDynamic));
+  return shape;
+}
+
+Value mlir::qc::onnx::emptyTensor(OpBuilder &b, Location loc,
+                                  ArrayRef<OpFoldResult> sizes,
+                                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value mlir::qc::onnx::filledTensor(OpBuilder &b, Location loc,
+                                   ArrayRef<OpFoldResult> sizes,
+                                   Value scalar) {
+  Value empty = emptyTensor(b, loc, sizes, scalar.getType());
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value mlir::qc::onnx::scalarConstant(OpBuilder &b, Location loc, Type type,
+                                     double value) {
+  if (type.isIndex())
+    return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
+  if (auto it = dyn_cast<IntegerType>(type)) {
+    if (it.getWidth() == 1)
+      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, value != 0));
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getIntegerAttr(it, APInt(it.getWidth(), static_cast<int64_t>(value),
+                                   /*isSigned=*/true, /*implicitTrunc=*/true)));
+  }
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value mlir::qc::onnx::convertScalar(OpBuilder &b, Location loc, Value v,
+                                    Type to, bool srcUnsigned,
+                                    bool dstUnsigned) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  if (from.isIndex() || to.isIndex()) {
+    if (isa<FloatType>(to)) {
+      Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+      return arith::SIToFPOp::create(b, loc, to, i);
+    }
+    if (isa<FloatType>(from)) {
+      Value i = arith::FPToSIOp::create(b, loc, b.getI64Type(), v);
+      return arith::IndexCastOp::create(b, loc, to, i);
+    }
+    if (srcUnsigned)
+      return arith::IndexCastUIOp::create(b, loc, to, v);
+    return arith::IndexCastOp::create(b, loc, to, v);
+  }
+  auto fromInt = dyn_cast<IntegerType>(from);
+  auto toInt = dyn_cast<IntegerType>(to);
+  if (toInt && toInt.getWidth() == 1) {
+    Value zero = scalarConstant(b, loc, from, 0);
+    if (fromInt)
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+  }
+  if (fromInt && fromInt.getWidth() == 1)
+    srcUnsigned = true;
+  if (fromInt && toInt) {
+    if (toInt.getWidth() < fromInt.getWidth())
+      return arith::TruncIOp::create(b, loc, to, v);
+    if (srcUnsigned)
+      return arith::ExtUIOp::create(b, loc, to, v);
+    return arith::ExtSIOp::create(b, loc, to, v);
+  }
+  if (fromInt) {
+    if (srcUnsigned)
+      return arith::UIToFPOp::create(b, loc, to, v);
+    return arith::SIToFPOp::create(b, loc, to, v);
+  }
+  if (toInt) {
+    if (dstUnsigned)
+      return arith::FPToUIOp::create(b, loc, to, v);
+    return arith::FPToSIOp::create(b, loc, to, v);
+  }
+  auto fromF = cast<FloatType>(from), toF = cast<FloatType>(to);
+  if (toF.getWidth() > fromF.getWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
+Value mlir::qc::onnx::convertTensor(OpBuilder &b, Location loc, Value v,
+                                    Type to, bool srcUnsigned,
+                                    bool dstUnsigned) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == to)
+    return v;
+  return buildElementwiseTo(
+      b, loc, {v}, dimsOf(b, loc, v), to,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        return convertScalar(nb, l, args[0], to, srcUnsigned, dstUnsigned);
+      });
+}
+
+FailureOr<SmallVector<OpFoldResult>>
+mlir::qc::onnx::broadcastShape(OpBuilder &b, Location loc, ValueRange inputs,
+                               std::string &error) {
+  int64_t rank = 0;
+  for (Value v : inputs)
+    rank = std::max(rank, cast<RankedTensorType>(v.getType()).getRank());
+  SmallVector<OpFoldResult> shape;
+  for (int64_t j = 0; j < rank; ++j) {
+    std::optional<int64_t> known;
+    Value dynamicFrom;
+    int64_t dynamicDim = 0;
+    for (Value v : inputs) {
+      auto t = cast<RankedTensorType>(v.getType());
+      int64_t i = j - (rank - t.getRank());
+      if (i < 0)
+        continue;
+      int64_t d = t.getDimSize(i);
+      if (ShapedType::isDynamic(d)) {
+        if (!dynamicFrom) {
+          dynamicFrom = v;
+          dynamicDim = i;
+        }
+        continue;
+      }
+      if (d == 1)
+        continue;
+      if (known && *known != d) {
+        error = "shapes do not broadcast: dimension " + std::to_string(j) +
+                " has sizes " + std::to_string(*known) + " and " +
+                std::to_string(d);
+        return failure();
+      }
+      known = d;
+    }
+    if (known)
+      shape.push_back(b.getIndexAttr(*known));
+    else if (dynamicFrom)
+      // Both dynamic: ONNX models only do this when the sizes are equal (or
+      // the dynamic one is 1 and the other static, handled above).
+      shape.push_back(
+          tensor::DimOp::create(b, loc, dynamicFrom, dynamicDim).getResult());
+    else
+      shape.push_back(b.getIndexAttr(1));
+  }
+  return shape;
+}
+
+Value mlir::qc::onnx::buildElementwiseTo(OpBuilder &b, Location loc,
+                                         ValueRange inputs,
+                                         ArrayRef<OpFoldResult> shape,
+                                         Type resultType, BodyBuilder body) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> outShape = staticShape(shape);
+  SmallVector<AffineMap> maps;
+  for (Value v : inputs) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < t.getRank(); ++i) {
+      int64_t j = i + rank - t.getRank();
+      if (t.getDimSize(i) == 1 && outShape[j] != 1)
+        exprs.push_back(b.getAffineConstantExpr(0));
+      else
+        exprs.push_back(b.getAffineDimExpr(j));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, b.getContext()));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = emptyTensor(b, loc, shape, resultType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value r = body(nb, l, args.drop_back());
+        linalg::YieldOp::create(nb, l, r);
+      });
+  return generic.getResult(0);
+}
+
+FailureOr<Value> mlir::qc::onnx::buildElementwise(OpBuilder &b, Location loc,
+                                                  ValueRange inputs,
+                                                  Type resultType,
+                                                  BodyBuilder body,
+                                                  std::string &error) {
+  auto shape = broadcastShape(b, loc, inputs, error);
+  if (failed(shape))
+    return failure();
+  return buildElementwiseTo(b, loc, inputs, *shape, resultType, body);
+}
+
+Value mlir::qc::onnx::buildReduction(OpBuilder &b, Location loc, Value input,
+                                     ArrayRef<int64_t> axes, bool keepDims,
+                                     Value init, BodyBuilder body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  llvm::SmallDenseSet<int64_t> reduced(axes.begin(), axes.end());
+  SmallVector<OpFoldResult> outSizes;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (reduced.contains(d)) {
+      iterators.push_back(utils::IteratorType::reduction);
+      continue;
+    }
+    iterators.push_back(utils::IteratorType::parallel);
+    outSizes.push_back(dimOf(b, loc, input, d));
+    outExprs.push_back(b.getAffineDimExpr(d));
+  }
+  Value acc = filledTensor(b, loc, outSizes, init);
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, outExprs, b.getContext())};
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), input, acc, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(nb, l, body(nb, l, args));
+          })
+          .getResult(0);
+  if (!keepDims)
+    return result;
+  SmallVector<int64_t> keep;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced.contains(d))
+      keep.push_back(d);
+  SmallVector<int64_t> unitAxes(axes.begin(), axes.end());
+  llvm::sort(unitAxes);
+  return buildUnsqueeze(b, loc, result, unitAxes);
+}
+
+FailureOr<int64_t> mlir::qc::onnx::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return failure();
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Reassociation that maps the lower-rank shape onto the higher-rank one by
+/// attaching each unit dimension `units` of the higher rank to a neighbour.
+static SmallVector<ReassociationIndices>
+unitReassociation(int64_t highRank, ArrayRef<int64_t> units) {
+  SmallVector<ReassociationIndices> groups;
+  llvm::SmallDenseSet<int64_t> unitSet(units.begin(), units.end());
+  ReassociationIndices pending;
+  for (int64_t d = 0; d < highRank; ++d) {
+    pending.push_back(d);
+    if (!unitSet.contains(d)) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  if (!pending.empty() && !groups.empty())
+    groups.back().append(pending.begin(), pending.end());
+  return groups;
+}
+
+Value mlir::qc::onnx::buildUnsqueeze(OpBuilder &b, Location loc, Value input,
+                                     ArrayRef<int64_t> axes) {
+  if (axes.empty())
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t outRank = type.getRank() + axes.size();
+  llvm::SmallDenseSet<int64_t> unitSet(axes.begin(), axes.end());
+  SmallVector<OpFoldResult> sizes;
+  int64_t src = 0;
+  for (int64_t d = 0; d < outRank; ++d) {
+    if (unitSet.contains(d))
+      sizes.push_back(b.getIndexAttr(1));
+    else
+      sizes.push_back(dimOf(b, loc, input, src++));
+  }
+  auto resultType =
+      RankedTensorType::get(staticShape(sizes), type.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, resultType, input,
+                                       unitReassociation(outRank, axes), sizes);
+}
+
+Value mlir::qc::onnx::buildSqueeze(OpBuilder &b, Location loc, Value input,
+                                   ArrayRef<int64_t> axes) {
+  if (axes.empty())
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  llvm::SmallDenseSet<int64_t> unitSet(axes.begin(), axes.end());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!unitSet.contains(d))
+      shape.push_back(type.getDimSize(d));
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::CollapseShapeOp::create(
+      b, loc, resultType, input, unitReassociation(type.getRank(), axes));
+}
+
+Value mlir::qc::onnx::buildShapeTensor(OpBuilder &b, Location loc,
+                                       ArrayRef<OpFoldResult> elems,
+                                       Type elementType) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(elems.size())},
+                                    elementType);
+  if (llvm::all_of(elems, [](OpFoldResult e) { return constantOf(e); })) {
+    SmallVector<APInt> values;
+    unsigned width = elementType.isIndex() ? 64 : elementType.getIntOrFloatBitWidth();
+    for (OpFoldResult e : elems)
+      values.push_back(APInt(width, *constantOf(e), /*isSigned=*/true,
+                             /*implicitTrunc=*/true));
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+  }
+  SmallVector<Value> values;
+  for (OpFoldResult e : elems)
+    values.push_back(
+        convertScalar(b, loc, indexValue(b, loc, e), elementType, false, false));
+  return tensor::FromElementsOp::create(b, loc, type, values);
+}
+
+Value mlir::qc::onnx::buildReshape(OpBuilder &b, Location loc, Value input,
+                                   ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape = staticShape(sizes);
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  if (resultType == type && !resultType.getNumDynamicDims())
+    return input;
+  // tensor.reshape handles every case, dynamic sizes included. Rewriting the
+  // pure expand/collapse cases into tensor.expand_shape/collapse_shape is
+  // left to a later cleanup pass where fusion needs it.
+  Value shapeTensor = buildShapeTensor(b, loc, sizes, b.getIndexType());
+  return tensor::ReshapeOp::create(b, loc, resultType, input, shapeTensor);
+}
+
+Value mlir::qc::onnx::buildTranspose(OpBuilder &b, Location loc, Value input,
+                                     ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> dims = dimsOf(b, loc, input), outDims;
+  for (int64_t p : perm)
+    outDims.push_back(dims[p]);
+  Value init = emptyTensor(
+      b, loc, outDims, cast<RankedTensorType>(input.getType()).getElementType());
+  return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
+}

@@ -1,0 +1,94 @@
+//===- Builders.h - linalg/tensor building blocks for the importer -*- C++ -*-===//
+//
+// The shapes ONNX ops share: NumPy-broadcast elementwise maps, reductions
+// over a set of axes, reshapes and transposes, and scalar conversions that
+// honour ONNX's unsigned integers. Dynamic sizes travel as OpFoldResults:
+// an attribute when known at import time, an `index` value otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_FRONTENDS_ONNX_BUILDERS_H
+#define QUANTC_FRONTENDS_ONNX_BUILDERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+
+#include <string>
+
+namespace mlir::qc::onnx {
+
+/// Size of dimension `d` of a ranked tensor: static or a `tensor.dim`.
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value tensor, int64_t d);
+SmallVector<OpFoldResult> dimsOf(OpBuilder &b, Location loc, Value tensor);
+/// The constant of an OpFoldResult, if it has one.
+std::optional<int64_t> constantOf(OpFoldResult ofr);
+/// An `index` value for an OpFoldResult.
+Value indexValue(OpBuilder &b, Location loc, OpFoldResult ofr);
+/// Static shape for a list of sizes (dynamic where not constant).
+SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);
+/// `tensor.empty` of the given sizes.
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType);
+/// `tensor.empty` + `linalg.fill` with a scalar.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Value scalar);
+
+/// A scalar constant of an int, index or float type.
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+/// Converts a scalar between int/float types with ONNX Cast semantics
+/// (float→int truncates toward zero; bool is `x != 0`).
+Value convertScalar(OpBuilder &b, Location loc, Value v, Type to,
+                    bool srcUnsigned, bool dstUnsigned);
+/// Converts every element of a tensor (a no-op when the type is unchanged).
+Value convertTensor(OpBuilder &b, Location loc, Value v, Type to,
+                    bool srcUnsigned, bool dstUnsigned);
+
+using BodyBuilder =
+    function_ref<Value(OpBuilder &b, Location loc, ValueRange args)>;
+
+/// Result shape of NumPy broadcasting of `inputs`; sets `error` and returns
+/// failure when static sizes conflict.
+FailureOr<SmallVector<OpFoldResult>>
+broadcastShape(OpBuilder &b, Location loc, ValueRange inputs,
+               std::string &error);
+
+/// A `linalg.generic` computing `body(inputs...)` elementwise with NumPy
+/// broadcasting. The result has element type `resultType`.
+FailureOr<Value> buildElementwise(OpBuilder &b, Location loc,
+                                  ValueRange inputs, Type resultType,
+                                  BodyBuilder body, std::string &error);
+/// Same, onto an explicit result shape (inputs broadcast to it).
+Value buildElementwiseTo(OpBuilder &b, Location loc, ValueRange inputs,
+                         ArrayRef<OpFoldResult> shape, Type resultType,
+                         BodyBuilder body);
+
+/// Reduces `input` over `axes` (normalized, sorted, unique) starting from
+/// `init`, combining with `body(element, accumulator)`. With `keepDims` the
+/// reduced dimensions stay as size 1.
+Value buildReduction(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, bool keepDims, Value init,
+                     BodyBuilder body);
+
+/// Reshape to `sizes`, which must have the same element count.
+Value buildReshape(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<OpFoldResult> sizes);
+/// Inserts size-1 dimensions at `axes` of the result (sorted, normalized).
+Value buildUnsqueeze(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes);
+/// Removes the size-1 dimensions at `axes` (sorted, normalized).
+Value buildSqueeze(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<int64_t> axes);
+/// `linalg.transpose` with ONNX's permutation convention.
+Value buildTranspose(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> perm);
+/// Materializes a list of index sizes as a 1-D tensor of `elementType`.
+Value buildShapeTensor(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> elems, Type elementType);
+
+/// Normalizes an axis in [-rank, rank) to [0, rank); failure if out of range.
+FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace mlir::qc::onnx
+
+#endif // QUANTC_FRONTENDS_ONNX_BUILDERS_H

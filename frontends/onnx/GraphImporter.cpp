@@ -1,0 +1,169 @@
+//===- GraphImporter.cpp - one ONNX graph (or subgraph) to MLIR -----------===//
+
+#include "frontends/onnx/GraphImporter.h"
+
+#include "llvm/ADT/StringSet.h"
+
+#include <deque>
+
+using namespace mlir;
+using namespace mlir::qc::onnx;
+
+const TensorValue *GraphImporter::lookup(StringRef name) const {
+  for (const GraphImporter *g = this; g; g = g->parent) {
+    auto it = g->values.find(name);
+    if (it != g->values.end())
+      return &it->second;
+  }
+  return nullptr;
+}
+
+std::string GraphImporter::describe(const ::onnx::NodeProto &node) const {
+  std::string name = node.name();
+  if (name.empty())
+    name = node.output_size() ? "<unnamed, output " + node.output(0) + ">"
+                              : "<unnamed>";
+  return "node '" + name + "' (" + node.op_type() + ", domain '" +
+         node.domain() + "', opset " + std::to_string(opset) + ")";
+}
+
+/// Names a subgraph reads from enclosing scopes: used but not defined inside.
+static void collectOuterReferences(const ::onnx::GraphProto &graph,
+                                   llvm::StringSet<> &outer) {
+  llvm::StringSet<> defined;
+  for (const auto &i : graph.input())
+    defined.insert(i.name());
+  for (const auto &i : graph.initializer())
+    defined.insert(i.name());
+  for (const auto &node : graph.node())
+    for (const auto &o : node.output())
+      defined.insert(o);
+  auto use = [&](const std::string &name) {
+    if (!name.empty() && !defined.contains(name))
+      outer.insert(name);
+  };
+  for (const auto &node : graph.node()) {
+    for (const auto &i : node.input())
+      use(i);
+    for (const auto &a : node.attribute()) {
+      llvm::StringSet<> inner;
+      if (a.has_g())
+        collectOuterReferences(a.g(), inner);
+      for (const auto &g : a.graphs())
+        collectOuterReferences(g, inner);
+      for (const auto &entry : inner)
+        use(entry.getKey().str());
+    }
+  }
+  for (const auto &o : graph.output())
+    use(o.name());
+}
+
+/// Every name node `node` needs before it can be imported.
+static SmallVector<std::string> dependencies(const ::onnx::NodeProto &node) {
+  SmallVector<std::string> deps;
+  for (const auto &i : node.input())
+    if (!i.empty())
+      deps.push_back(i);
+  for (const auto &a : node.attribute()) {
+    llvm::StringSet<> outer;
+    if (a.has_g())
+      collectOuterReferences(a.g(), outer);
+    for (const auto &g : a.graphs())
+      collectOuterReferences(g, outer);
+    for (const auto &entry : outer)
+      deps.push_back(entry.getKey().str());
+  }
+  return deps;
+}
+
+LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
+                                        OpBuilder &b) {
+  for (const auto &init : graph.initializer()) {
+    if (values.count(init.name()))
+      continue; // a graph input shadows nothing: the initializer wins below
+    auto loc = NameLoc::get(StringAttr::get(context, init.name()));
+    auto tv = importTensor(init, b, loc, init.name());
+    if (failed(tv)) {
+      error = "initializer '" + init.name() + "': " + error;
+      return failure();
+    }
+    values[init.name()] = *tv;
+  }
+
+  // Kahn-style: ONNX asks for topological order, but exporters do not always
+  // keep it, so nodes whose inputs are not ready yet wait for another round.
+  std::deque<int> pending;
+  for (int i = 0; i < graph.node_size(); ++i)
+    pending.push_back(i);
+  while (!pending.empty()) {
+    bool progress = false;
+    size_t rounds = pending.size();
+    for (size_t r = 0; r < rounds; ++r) {
+      int index = pending.front();
+      pending.pop_front();
+      const auto &node = graph.node(index);
+      bool ready = llvm::all_of(dependencies(node), [&](const std::string &d) {
+        return lookup(d) != nullptr;
+      });
+      if (!ready) {
+        pending.push_back(index);
+        continue;
+      }
+      if (failed(importNode(node, index, b)))
+        return failure();
+      progress = true;
+    }
+    if (progress)
+      continue;
+    // Nothing could run: either a name nobody defines, or a cycle.
+    llvm::StringSet<> produced;
+    for (int index : pending)
+      for (const auto &o : graph.node(index).output())
+        produced.insert(o);
+    for (int index : pending) {
+      const auto &node = graph.node(index);
+      for (const auto &d : dependencies(node))
+        if (!lookup(d) && !produced.contains(d)) {
+          error = describe(node) + ": input '" + d +
+                  "' is not a graph input, an initializer or the output of "
+                  "any node";
+          return failure();
+        }
+    }
+    error = describe(graph.node(pending.front())) +
+            ": the graph has a cycle through this node";
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
+                                        int index, OpBuilder &b) {
+  std::string name = node.name().empty()
+                         ? (node.output_size() ? node.output(0)
+                                               : "node" + std::to_string(index))
+                         : node.name();
+  Location loc = NameLoc::get(StringAttr::get(context, name));
+  NodeImporter n(*this, node, opset, b, loc);
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return n.fail("unsupported operator '" + node.op_type() + "' in domain '" +
+                  node.domain() + "'");
+  auto it = table.find(node.op_type());
+  if (it == table.end())
+    return n.fail("unsupported operator '" + node.op_type() + "'");
+  for (int i = 0; i < node.input_size(); ++i) {
+    if (!n.hasInput(i))
+      continue;
+    const TensorValue *tv = lookup(node.input(i));
+    if (!isa<RankedTensorType>(tv->value.getType()))
+      return n.fail("input '" + node.input(i) + "' has no known rank");
+  }
+  if (failed(it->second(n)))
+    return n.fail("could not be imported");
+  for (int i = 0; i < node.output_size(); ++i)
+    if (n.hasOutput(i) && !values.count(node.output(i)))
+      return n.fail("output #" + Twine(i) + " ('" + node.output(i) +
+                    "') is not supported");
+  return success();
+}

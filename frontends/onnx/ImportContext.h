@@ -1,0 +1,129 @@
+//===- ImportContext.h - state shared by the ONNX op importers --*- C++ -*-===//
+//
+// The graph importer walks nodes in topological order and hands each to the
+// handler registered for its op type. A handler reads its inputs and
+// attributes through NodeImporter, builds IR, and sets its results. Handlers
+// live in Import*.cpp files grouped by op family.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_FRONTENDS_ONNX_IMPORTCONTEXT_H
+#define QUANTC_FRONTENDS_ONNX_IMPORTCONTEXT_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <optional>
+#include <string>
+
+namespace mlir::qc::onnx {
+
+/// What the importer knows about one ONNX value.
+struct TensorValue {
+  /// The ranked tensor. ONNX unsigned integers use signless MLIR integers;
+  /// `isUnsigned` keeps the signedness for arithmetic, casts and compares.
+  Value value;
+  bool isUnsigned = false;
+  /// Elements known at import time, for small 0-D/1-D integer tensors (shape
+  /// computations): each element an IntegerAttr or an `index` Value.
+  std::optional<SmallVector<OpFoldResult>> known;
+};
+
+class GraphImporter;
+
+/// The view of one node that an op handler works with.
+class NodeImporter {
+public:
+  NodeImporter(GraphImporter &graph, const ::onnx::NodeProto &node,
+               int64_t opset, OpBuilder &builder, Location loc)
+      : graph(graph), node(node), opset(opset), b(builder), loc(loc) {}
+
+  GraphImporter &graph;
+  const ::onnx::NodeProto &node;
+  const int64_t opset;
+  OpBuilder &b;
+  const Location loc;
+
+  //===--- inputs ---------------------------------------------------------===//
+  int numInputs() const { return node.input_size(); }
+  /// True if input `i` exists and is not the empty name of an omitted
+  /// optional input.
+  bool hasInput(int i) const {
+    return i < node.input_size() && !node.input(i).empty();
+  }
+  const TensorValue &input(int i) const;
+  Value operand(int i) const { return input(i).value; }
+  RankedTensorType type(int i) const {
+    return cast<RankedTensorType>(operand(i).getType());
+  }
+  int64_t rank(int i) const { return type(i).getRank(); }
+  Type elementType(int i) const { return type(i).getElementType(); }
+  bool isUnsigned(int i) const { return input(i).isUnsigned; }
+
+  /// Integer elements of input `i` when all are import-time constants.
+  std::optional<SmallVector<int64_t>> constInts(int i) const;
+  /// Float elements of input `i` when it is a constant.
+  std::optional<SmallVector<double>> constFloats(int i) const;
+  /// Elements of a 0-D/1-D integer input, symbolic where needed.
+  std::optional<SmallVector<OpFoldResult>> knownInts(int i);
+
+  //===--- attributes -----------------------------------------------------===//
+  const ::onnx::AttributeProto *attr(StringRef name) const;
+  bool hasAttr(StringRef name) const { return attr(name) != nullptr; }
+  int64_t attrInt(StringRef name, int64_t dflt) const;
+  float attrFloat(StringRef name, float dflt) const;
+  std::string attrString(StringRef name, StringRef dflt) const;
+  SmallVector<int64_t> attrInts(StringRef name) const;
+  SmallVector<float> attrFloats(StringRef name) const;
+
+  //===--- results --------------------------------------------------------===//
+  int numOutputs() const { return node.output_size(); }
+  bool hasOutput(int i) const {
+    return i < node.output_size() && !node.output(i).empty();
+  }
+  void setResult(int i, Value v, bool isUnsigned = false,
+                 std::optional<SmallVector<OpFoldResult>> known = {});
+  void setResult(int i, TensorValue v);
+
+  /// Records an error about this node and returns failure. The message says
+  /// what is wrong, in ONNX terms.
+  LogicalResult fail(const Twine &message);
+
+  /// Checks that input `i` exists; fails with a message otherwise.
+  LogicalResult require(int i, StringRef what);
+};
+
+using OpHandler = LogicalResult (*)(NodeImporter &);
+
+/// Op type → handler, for the default ONNX domain.
+using OpTable = llvm::StringMap<OpHandler>;
+
+void registerElementwiseOps(OpTable &table);
+void registerReductionOps(OpTable &table);
+void registerShapeOps(OpTable &table);
+void registerLinearOps(OpTable &table);
+void registerNormOps(OpTable &table);
+void registerControlFlowOps(OpTable &table);
+void registerQuantizedOps(OpTable &table);
+
+/// Imports a subgraph (If branches) into `region`'s single block, returning
+/// its outputs in the block's terminator built by `terminate`.
+LogicalResult importSubgraph(NodeImporter &parent,
+                             const ::onnx::GraphProto &graph, Region &region,
+                             SmallVectorImpl<Value> &results,
+                             SmallVectorImpl<bool> &resultsUnsigned);
+
+/// MLIR element type for an ONNX TensorProto data type; null if unsupported.
+Type convertElementType(MLIRContext *ctx, int32_t dataType);
+/// True for ONNX's unsigned integer data types.
+bool isUnsignedDataType(int32_t dataType);
+/// Name of an ONNX data type for messages.
+std::string dataTypeName(int32_t dataType);
+
+} // namespace mlir::qc::onnx
+
+#endif // QUANTC_FRONTENDS_ONNX_IMPORTCONTEXT_H

@@ -1,0 +1,185 @@
+//===- OnnxImporter.cpp - ONNX model to MLIR ------------------------------===//
+
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxModel.h"
+
+#include "dialects/qc/IR/QcDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/IR/Iterators.h"
+#include "llvm/ADT/StringSet.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::qc::onnx;
+
+void mlir::qc::onnx::registerImportedDialects(DialectRegistry &registry) {
+  registry.insert<qc::QcDialect, arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
+                  tensor::TensorDialect>();
+}
+
+static const OpTable &opTable() {
+  static const OpTable table = [] {
+    OpTable t;
+    registerElementwiseOps(t);
+    registerReductionOps(t);
+    registerShapeOps(t);
+    registerLinearOps(t);
+    registerNormOps(t);
+    registerControlFlowOps(t);
+    registerQuantizedOps(t);
+    return t;
+  }();
+  return table;
+}
+
+/// Tensor type of a graph input or output from its ValueInfoProto.
+static FailureOr<RankedTensorType>
+valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
+              std::string &error) {
+  if (!info.type().has_tensor_type()) {
+    error = "graph value '" + info.name() + "' is not a tensor";
+    return failure();
+  }
+  const auto &tt = info.type().tensor_type();
+  Type element = convertElementType(ctx, tt.elem_type());
+  if (!element) {
+    error = "graph value '" + info.name() + "' has unsupported type " +
+            dataTypeName(tt.elem_type());
+    return failure();
+  }
+  if (!tt.has_shape()) {
+    error = "graph input '" + info.name() + "' has no shape (unknown rank)";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  for (const auto &d : tt.shape().dim())
+    shape.push_back(d.has_dim_value() && d.dim_value() >= 0
+                        ? d.dim_value()
+                        : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, element);
+}
+
+/// Erases pure ops nobody uses (shape scaffolding that folded away).
+static void eraseDeadOps(Operation *root) {
+  root->walk<WalkOrder::PostOrder, mlir::ReverseIterator>([](Operation *op) {
+    if (isOpTriviallyDead(op))
+      op->erase();
+  });
+}
+
+OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
+                                                     const std::string &path,
+                                                     std::string &error) {
+  DialectRegistry registry;
+  registerImportedDialects(registry);
+  context->appendDialectRegistry(registry);
+  context->loadAllAvailableDialects();
+
+  std::unique_ptr<::onnx::ModelProto> model = loadModel(path, error);
+  if (!model)
+    return nullptr;
+  const ::onnx::GraphProto &graph = model->graph();
+
+  int64_t opset = -1;
+  for (const auto &entry : model->opset_import())
+    if (entry.domain().empty() || entry.domain() == "ai.onnx")
+      opset = entry.version();
+  if (opset < 0)
+    opset = 1; // IR version 1-2 models without opset_import
+
+  OpBuilder b(context);
+  Location fileLoc = FileLineColLoc::get(context, path, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  if (!graph.name().empty())
+    (*module)->setAttr("onnx.graph_name", b.getStringAttr(graph.name()));
+  (*module)->setAttr("onnx.opset", b.getI64IntegerAttr(opset));
+
+  llvm::StringSet<> initializers;
+  for (const auto &init : graph.initializer())
+    initializers.insert(init.name());
+
+  SmallVector<Type> argTypes;
+  SmallVector<const ::onnx::ValueInfoProto *> args;
+  for (const auto &input : graph.input()) {
+    if (initializers.contains(input.name()))
+      continue; // an initializer's default value is used as a constant
+    auto type = valueInfoType(context, input, error);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    args.push_back(&input);
+  }
+
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, fileLoc, "main",
+                                   b.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  GraphImporter importer(context, opTable(), opset, path, error);
+  for (auto [i, info] : llvm::enumerate(args)) {
+    int32_t dtype = info->type().tensor_type().elem_type();
+    func.setArgAttr(i, "onnx.name", b.getStringAttr(info->name()));
+    func.setArgAttr(i, "onnx.dtype", b.getStringAttr(dataTypeName(dtype)));
+    TensorValue tv;
+    tv.value = entry->getArgument(i);
+    tv.isUnsigned = isUnsignedDataType(dtype);
+    importer.values[info->name()] = tv;
+  }
+
+  // Diagnostics from builders or folds during import go into the error line
+  // instead of the terminal.
+  std::string diagnostic;
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+    if (diagnostic.empty())
+      diagnostic = diag.str();
+    return success();
+  });
+
+  if (failed(importer.importBody(graph, b))) {
+    if (error.empty())
+      error = diagnostic.empty() ? "import failed" : diagnostic;
+    return nullptr;
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    const TensorValue *tv = importer.lookup(output.name());
+    if (!tv) {
+      error = "graph output '" + output.name() + "' is never produced";
+      return nullptr;
+    }
+    results.push_back(tv->value);
+    resultTypes.push_back(tv->value.getType());
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    func.setResultAttr(i, "onnx.name", b.getStringAttr(output.name()));
+    if (output.type().has_tensor_type())
+      func.setResultAttr(
+          i, "onnx.dtype",
+          b.getStringAttr(dataTypeName(output.type().tensor_type().elem_type())));
+  }
+
+  eraseDeadOps(func);
+  if (failed(verify(*module))) {
+    error = "internal error: the imported IR does not verify: " +
+            (diagnostic.empty() ? std::string("(no diagnostic)") : diagnostic);
+    return nullptr;
+  }
+  return module;
+}

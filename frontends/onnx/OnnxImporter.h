@@ -1,0 +1,33 @@
+//===- OnnxImporter.h - ONNX model to MLIR ----------------------*- C++ -*-===//
+//
+// Public entry point of the ONNX frontend: a ModelProto becomes a module with
+// one `func.func @main` in the qc dialect plus upstream dialects (linalg,
+// tensor, arith, math, scf). Initializers and large constants become dense
+// resource blobs. Locations carry ONNX node names, and the graph's input and
+// output names are kept as `onnx.name` argument and result attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_FRONTENDS_ONNX_ONNXIMPORTER_H
+#define QUANTC_FRONTENDS_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace mlir::qc::onnx {
+
+/// Imports the ONNX model in `path`. On failure returns null and sets `error`
+/// to one line: `node 'NAME' (OpType, domain 'D', opset N): WHAT` for a
+/// problem with a node, or a description of a problem with the file.
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext *context,
+                                     const std::string &path,
+                                     std::string &error);
+
+/// Registers the dialects the importer emits.
+void registerImportedDialects(DialectRegistry &registry);
+
+} // namespace mlir::qc::onnx
+
+#endif // QUANTC_FRONTENDS_ONNX_ONNXIMPORTER_H

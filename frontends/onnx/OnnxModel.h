@@ -1,0 +1,34 @@
+//===- OnnxModel.h - load an ONNX ModelProto --------------------*- C++ -*-===//
+//
+// Reading the protobuf is kept apart from the MLIR-facing importer: libonnx
+// and protobuf report problems with C++ exceptions, while LLVM's build flags
+// compile the importer with -fno-exceptions. This unit is built with
+// exceptions, catches them, and hands back a message.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_FRONTENDS_ONNX_ONNXMODEL_H
+#define QUANTC_FRONTENDS_ONNX_ONNXMODEL_H
+
+#include <memory>
+#include <string>
+
+namespace onnx {
+class ModelProto;
+class TensorProto;
+} // namespace onnx
+
+namespace mlir::qc::onnx {
+
+/// Parses the ModelProto in `path`. On failure returns null and sets `error`
+/// to one line saying what is wrong with the file.
+std::unique_ptr<::onnx::ModelProto> loadModel(const std::string &path,
+                                              std::string &error);
+
+/// Parses a serialized TensorProto (a `.pb` file of the ONNX test suite).
+std::unique_ptr<::onnx::TensorProto> loadTensor(const std::string &path,
+                                                std::string &error);
+
+} // namespace mlir::qc::onnx
+
+#endif // QUANTC_FRONTENDS_ONNX_ONNXMODEL_H

@@ -1,0 +1,19 @@
+//===- Commands.h - quantc subcommands --------------------------*- C++ -*-===//
+
+#ifndef QUANTC_TOOLS_QUANTC_COMMANDS_H
+#define QUANTC_TOOLS_QUANTC_COMMANDS_H
+
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
+namespace quantc {
+
+/// `quantc import`: each subcommand's options are registered by its own file;
+/// `is...Command` says whether the command line selected it.
+bool isImportCommand();
+int runImport(mlir::MLIRContext &context);
+
+} // namespace quantc
+
+#endif // QUANTC_TOOLS_QUANTC_COMMANDS_H

@@ -377,3 +377,75 @@ Value mlir::qc::onnx::buildTranspose(OpBuilder &b, Location loc, Value input,
       b, loc, outDims, cast<RankedTensorType>(input.getType()).getElementType());
   return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
 }
+
+template <typename OpTy, typename Fold>
+static OpFoldResult indexBinary(OpBuilder &b, Location loc, OpFoldResult x,
+                                OpFoldResult y, Fold fold) {
+  auto cx = constantOf(x), cy = constantOf(y);
+  if (cx && cy)
+    return b.getIndexAttr(fold(*cx, *cy));
+  return OpTy::create(b, loc, indexValue(b, loc, x), indexValue(b, loc, y))
+      .getResult();
+}
+
+OpFoldResult mlir::qc::onnx::addIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y) {
+  if (constantOf(y) == 0)
+    return x;
+  if (constantOf(x) == 0)
+    return y;
+  return indexBinary<arith::AddIOp>(b, loc, x, y,
+                                    [](int64_t p, int64_t q) { return p + q; });
+}
+
+OpFoldResult mlir::qc::onnx::subIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y) {
+  if (constantOf(y) == 0)
+    return x;
+  return indexBinary<arith::SubIOp>(b, loc, x, y,
+                                    [](int64_t p, int64_t q) { return p - q; });
+}
+
+OpFoldResult mlir::qc::onnx::mulIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y) {
+  if (constantOf(y) == 1)
+    return x;
+  if (constantOf(x) == 1)
+    return y;
+  return indexBinary<arith::MulIOp>(b, loc, x, y,
+                                    [](int64_t p, int64_t q) { return p * q; });
+}
+
+OpFoldResult mlir::qc::onnx::divIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y,
+                                      bool ceil) {
+  if (constantOf(y) == 1)
+    return x;
+  if (ceil)
+    return indexBinary<arith::CeilDivSIOp>(
+        b, loc, x, y, [](int64_t p, int64_t q) {
+          return q ? (p / q + ((p % q != 0) && ((p < 0) == (q < 0)))) : 0;
+        });
+  return indexBinary<arith::DivSIOp>(
+      b, loc, x, y, [](int64_t p, int64_t q) { return q ? p / q : 0; });
+}
+
+OpFoldResult mlir::qc::onnx::minIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y) {
+  return indexBinary<arith::MinSIOp>(
+      b, loc, x, y, [](int64_t p, int64_t q) { return std::min(p, q); });
+}
+
+OpFoldResult mlir::qc::onnx::maxIndex(OpBuilder &b, Location loc,
+                                      OpFoldResult x, OpFoldResult y) {
+  return indexBinary<arith::MaxSIOp>(
+      b, loc, x, y, [](int64_t p, int64_t q) { return std::max(p, q); });
+}
+
+OpFoldResult mlir::qc::onnx::productOf(OpBuilder &b, Location loc,
+                                       ArrayRef<OpFoldResult> sizes) {
+  OpFoldResult p = b.getIndexAttr(1);
+  for (OpFoldResult s : sizes)
+    p = mulIndex(b, loc, p, s);
+  return p;
+}

@@ -92,3 +92,17 @@ FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 } // namespace mlir::qc::onnx
 
 #endif // QUANTC_FRONTENDS_ONNX_BUILDERS_H
+
+namespace mlir::qc::onnx {
+/// Index arithmetic on OpFoldResults that folds when both sides are known.
+OpFoldResult addIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+OpFoldResult subIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+OpFoldResult mulIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+/// Signed division rounding toward zero (`ceil` rounds up for positives).
+OpFoldResult divIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y,
+                      bool ceil = false);
+OpFoldResult minIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+OpFoldResult maxIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+/// Product of sizes.
+OpFoldResult productOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes);
+} // namespace mlir::qc::onnx

@@ -1,9 +1,566 @@
-//===- ImportReduction.cpp ---------------------------------------------------===//
+//===- ImportReduction.cpp - reductions, softmax, arg-reductions, losses --===//
 
 #include "frontends/onnx/Builders.h"
 #include "frontends/onnx/GraphImporter.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::qc::onnx;
 
-void mlir::qc::onnx::registerReductionOps(OpTable &t) {}
+namespace {
+
+using Sizes = SmallVector<OpFoldResult>;
+
+enum class Reduce { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
+
+bool isF(Type t) { return isa<FloatType>(t); }
+
+Value cst(OpBuilder &b, Location l, Type t, double v) {
+  return scalarConstant(b, l, t, v);
+}
+
+/// The lowest or highest value of a type, for max/min reductions.
+Value extreme(OpBuilder &b, Location l, Type t, bool lowest, bool isUnsigned) {
+  if (isF(t))
+    return cst(b, l, t, lowest ? -INFINITY : INFINITY);
+  unsigned w = t.getIntOrFloatBitWidth();
+  APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                       : (lowest ? APInt::getSignedMinValue(w)
+                                 : APInt::getSignedMaxValue(w));
+  return arith::ConstantOp::create(b, l, b.getIntegerAttr(t, v));
+}
+
+Value add(OpBuilder &b, Location l, Value x, Value y) {
+  return isF(x.getType()) ? arith::AddFOp::create(b, l, x, y).getResult()
+                          : arith::AddIOp::create(b, l, x, y).getResult();
+}
+Value mul(OpBuilder &b, Location l, Value x, Value y) {
+  return isF(x.getType()) ? arith::MulFOp::create(b, l, x, y).getResult()
+                          : arith::MulIOp::create(b, l, x, y).getResult();
+}
+
+/// Reduced axes of a Reduce* node, or failure. `all` when none are given.
+FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
+                                           bool &noop) {
+  int64_t rank = n.rank(0);
+  std::optional<SmallVector<int64_t>> raw;
+  if (!inputForm) {
+    if (n.hasAttr("axes"))
+      raw = n.attrInts("axes");
+  } else if (n.hasInput(1)) {
+    raw = n.constInts(1);
+    if (!raw)
+      return n.fail("axes must be constant");
+  }
+  noop = false;
+  SmallVector<int64_t> axes;
+  if (!raw || raw->empty()) {
+    if (inputForm && n.attrInt("noop_with_empty_axes", 0)) {
+      noop = true;
+      return axes;
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+    return axes;
+  }
+  for (int64_t a : *raw) {
+    auto norm = normalizeAxis(a, rank);
+    if (failed(norm))
+      return n.fail("axis " + Twine(a) + " is out of range for rank " + Twine(rank));
+    axes.push_back(*norm);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+LogicalResult importReduce(NodeImporter &n, Reduce kind) {
+  if (failed(n.require(0, "data")))
+    return failure();
+  Type t = n.elementType(0);
+  bool u = n.isUnsigned(0);
+  if (t.isInteger(1))
+    return n.fail("bool inputs are not supported");
+  bool needsFloat = kind == Reduce::L2 || kind == Reduce::LogSum ||
+                    kind == Reduce::LogSumExp;
+  if (needsFloat && !isF(t))
+    return n.fail("this reduction needs a float input");
+  bool inputForm = n.opset >= (kind == Reduce::Sum ? 13 : 18);
+  bool noop;
+  auto axes = reduceAxes(n, inputForm, noop);
+  if (failed(axes))
+    return failure();
+  bool keep = n.attrInt("keepdims", 1);
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  Value x = n.operand(0);
+  if (noop) {
+    // Identity, but the elementwise part of the reduction still applies.
+    Value r = buildElementwiseTo(b, loc, x, dimsOf(b, loc, x), t,
+                                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                   Value v = a[0];
+                                   switch (kind) {
+                                   case Reduce::L1:
+                                     return isF(t) ? math::AbsFOp::create(nb, l, v).getResult()
+                                                   : math::AbsIOp::create(nb, l, v).getResult();
+                                   case Reduce::L2:
+                                     return math::AbsFOp::create(nb, l, v);
+                                   case Reduce::SumSquare:
+                                     return mul(nb, l, v, v);
+                                   case Reduce::LogSum:
+                                     return math::LogOp::create(nb, l, v);
+                                   default:
+                                     return v;
+                                   }
+                                 });
+    n.setResult(0, r, u);
+    return success();
+  }
+  Value maxKeep;
+  if (kind == Reduce::LogSumExp) {
+    // log(sum(exp(x - m))) + m with m the maximum: no overflow.
+    Value lowest = extreme(b, loc, t, true, false);
+    maxKeep = buildReduction(b, loc, x, *axes, true, lowest,
+                             [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                               return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                             });
+    // Fully -inf slices would give NaN: use 0 as their shift.
+    maxKeep = buildElementwiseTo(b, loc, maxKeep, dimsOf(b, loc, maxKeep), t,
+                                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                   Value inf = arith::CmpFOp::create(
+                                       nb, l, arith::CmpFPredicate::OEQ,
+                                       math::AbsFOp::create(nb, l, a[0]), cst(nb, l, t, INFINITY));
+                                   return arith::SelectOp::create(nb, l, inf, cst(nb, l, t, 0), a[0]);
+                                 });
+    std::string error;
+    x = *buildElementwise(b, loc, {x, maxKeep}, t,
+                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            return math::ExpOp::create(
+                                nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+                          },
+                          error);
+  }
+  Value init;
+  switch (kind) {
+  case Reduce::Max:
+    init = extreme(b, loc, t, true, u);
+    break;
+  case Reduce::Min:
+    init = extreme(b, loc, t, false, u);
+    break;
+  case Reduce::Prod:
+    init = cst(b, loc, t, 1);
+    break;
+  default:
+    init = cst(b, loc, t, 0);
+  }
+  Value r = buildReduction(
+      b, loc, x, *axes, keep, init,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value v = a[0], acc = a[1];
+        switch (kind) {
+        case Reduce::Max:
+          return isF(t) ? arith::MaximumFOp::create(nb, l, acc, v).getResult()
+                 : u    ? arith::MaxUIOp::create(nb, l, acc, v).getResult()
+                        : arith::MaxSIOp::create(nb, l, acc, v).getResult();
+        case Reduce::Min:
+          return isF(t) ? arith::MinimumFOp::create(nb, l, acc, v).getResult()
+                 : u    ? arith::MinUIOp::create(nb, l, acc, v).getResult()
+                        : arith::MinSIOp::create(nb, l, acc, v).getResult();
+        case Reduce::Prod:
+          return mul(nb, l, acc, v);
+        case Reduce::L1:
+          return add(nb, l, acc,
+                     isF(t) ? math::AbsFOp::create(nb, l, v).getResult()
+                     : u    ? v
+                            : math::AbsIOp::create(nb, l, v).getResult());
+        case Reduce::L2:
+        case Reduce::SumSquare:
+          return add(nb, l, acc, mul(nb, l, v, v));
+        default:
+          return add(nb, l, acc, v);
+        }
+      });
+  // Post-processing of the reduced value.
+  Sizes dims = dimsOf(b, loc, n.operand(0));
+  OpFoldResult count = b.getIndexAttr(1);
+  for (int64_t a : *axes)
+    count = mulIndex(b, loc, count, dims[a]);
+  std::string error;
+  if (kind == Reduce::Mean || kind == Reduce::L2 || kind == Reduce::LogSum) {
+    Value c = convertScalar(b, loc, indexValue(b, loc, count), t, false, false);
+    r = buildElementwiseTo(b, loc, r, dimsOf(b, loc, r), t,
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             if (kind == Reduce::L2)
+                               return math::SqrtOp::create(nb, l, a[0]);
+                             if (kind == Reduce::LogSum)
+                               return math::LogOp::create(nb, l, a[0]);
+                             if (isF(t))
+                               return arith::DivFOp::create(nb, l, a[0], c);
+                             return u ? arith::DivUIOp::create(nb, l, a[0], c).getResult()
+                                      : arith::DivSIOp::create(nb, l, a[0], c).getResult();
+                           });
+  } else if (kind == Reduce::LogSumExp) {
+    Value m = keep ? maxKeep : buildSqueeze(b, loc, maxKeep, *axes);
+    r = *buildElementwise(b, loc, {r, m}, t,
+                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            return arith::AddFOp::create(
+                                nb, l, math::LogOp::create(nb, l, a[0]), a[1]);
+                          },
+                          error);
+  }
+  n.setResult(0, r, u);
+  return success();
+}
+
+/// Index (i64) of the max/min along `axis`, keeping the reduced dimension.
+Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
+                     bool isMax, bool selectLast, bool isUnsigned) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type t = type.getElementType();
+  int64_t rank = type.getRank();
+  Sizes outSizes;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis) {
+      iterators.push_back(utils::IteratorType::reduction);
+      continue;
+    }
+    iterators.push_back(utils::IteratorType::parallel);
+    outSizes.push_back(dimOf(b, loc, x, d));
+    outExprs.push_back(b.getAffineDimExpr(d));
+  }
+  Value vals = filledTensor(b, loc, outSizes, extreme(b, loc, t, isMax, isUnsigned));
+  Value idxs = filledTensor(b, loc, outSizes, cst(b, loc, b.getI64Type(), 0));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, b.getContext());
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), outMap, outMap};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{vals.getType(), idxs.getType()}, x, ValueRange{vals, idxs},
+      maps, iterators, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value v = a[0], best = a[1], bestIdx = a[2];
+        Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, axis),
+                                nb.getI64Type(), false, false);
+        Value better;
+        if (isF(t)) {
+          auto p = isMax ? (selectLast ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                         : (selectLast ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+          better = arith::CmpFOp::create(nb, l, p, v, best);
+        } else {
+          auto p = isMax ? (selectLast ? (isUnsigned ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge)
+                                       : (isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt))
+                         : (selectLast ? (isUnsigned ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle)
+                                       : (isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt));
+          better = arith::CmpIOp::create(nb, l, p, v, best);
+        }
+        // The first element always wins so that all -inf rows give index 0.
+        Value first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i,
+                                            cst(nb, l, nb.getI64Type(), 0));
+        better = arith::OrIOp::create(nb, l, better, first);
+        linalg::YieldOp::create(
+            nb, l, ValueRange{arith::SelectOp::create(nb, l, better, v, best),
+                              arith::SelectOp::create(nb, l, better, i, bestIdx)});
+      });
+  return buildUnsqueeze(b, loc, generic.getResult(1), {axis});
+}
+
+LogicalResult importArg(NodeImporter &n, bool isMax) {
+  if (failed(n.require(0, "data")))
+    return failure();
+  auto axis = normalizeAxis(n.attrInt("axis", 0), n.rank(0));
+  if (failed(axis))
+    return n.fail("axis is out of range");
+  Value r = buildArgReduce(n.b, n.loc, n.operand(0), *axis, isMax,
+                           n.attrInt("select_last_index", 0), n.isUnsigned(0));
+  if (!n.attrInt("keepdims", 1))
+    r = buildSqueeze(n.b, n.loc, r, {*axis});
+  n.setResult(0, r);
+  return success();
+}
+
+LogicalResult importCumSum(NodeImporter &n) {
+  if (failed(n.require(0, "x")) || failed(n.require(1, "axis")))
+    return failure();
+  auto axisVals = n.constInts(1);
+  if (!axisVals || axisVals->size() != 1)
+    return n.fail("axis must be a constant scalar");
+  int64_t rank = n.rank(0);
+  auto axis = normalizeAxis((*axisVals)[0], rank);
+  if (failed(axis))
+    return n.fail("axis is out of range");
+  bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
+  Type t = n.elementType(0);
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  // out[.., i, ..] = sum_k [k included for i] x[.., k, ..]: a masked
+  // reduction over an extra loop k (quadratic along the axis, which is short
+  // in practice).
+  Value x = n.operand(0);
+  Sizes dims = dimsOf(b, loc, x);
+  SmallVector<AffineExpr> inExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    inExprs.push_back(d == *axis ? b.getAffineDimExpr(rank) : b.getAffineDimExpr(d));
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(b.getAffineDimExpr(d));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, inExprs, b.getContext()),
+                                 AffineMap::get(rank + 1, 0, outExprs, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value acc = filledTensor(b, loc, dims, cst(b, loc, t, 0));
+  Value r = linalg::GenericOp::create(
+                b, loc, acc.getType(), x, acc, maps, iterators,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value i = linalg::IndexOp::create(nb, l, *axis);
+                  Value k = linalg::IndexOp::create(nb, l, rank);
+                  arith::CmpIPredicate p =
+                      reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+                              : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+                  Value inc = arith::CmpIOp::create(nb, l, p, k, i);
+                  Value sum = add(nb, l, a[1], a[0]);
+                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, inc, sum, a[1]).getResult());
+                })
+                .getResult(0);
+  n.setResult(0, r, n.isUnsigned(0));
+  return success();
+}
+
+/// Softmax-family ops before opset 13 work on the input flattened to 2-D at
+/// `axis`; from 13 on, along `axis` alone. Returns the axis to work on and
+/// the (possibly flattened) input.
+FailureOr<std::pair<Value, int64_t>> softmaxInput(NodeImporter &n) {
+  int64_t rank = n.rank(0);
+  int64_t dflt = n.opset < 13 ? 1 : -1;
+  int64_t axis = n.attrInt("axis", dflt);
+  if (rank == 0)
+    return n.fail("input must have rank >= 1");
+  if (n.opset >= 13) {
+    auto a = normalizeAxis(axis, rank);
+    if (failed(a))
+      return n.fail("axis is out of range");
+    return std::make_pair(n.operand(0), *a);
+  }
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return n.fail("axis is out of range");
+  Sizes dims = dimsOf(n.b, n.loc, n.operand(0));
+  Sizes flat = {productOf(n.b, n.loc, ArrayRef(dims).take_front(axis)),
+                productOf(n.b, n.loc, ArrayRef(dims).drop_front(axis))};
+  return std::make_pair(buildReshape(n.b, n.loc, n.operand(0), flat), int64_t(1));
+}
+
+void setSoftmaxResult(NodeImporter &n, Value r) {
+  if (n.opset < 13)
+    r = buildReshape(n.b, n.loc, r, dimsOf(n.b, n.loc, n.operand(0)));
+  n.setResult(0, r);
+}
+
+/// x - max(x) - log(sum(exp(x - max(x)))) along `axis`.
+Value buildLogSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  Type t = cast<RankedTensorType>(x.getType()).getElementType();
+  Value m = buildReduction(b, loc, x, {axis}, true, cst(b, loc, t, -INFINITY),
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                           });
+  std::string error;
+  Value shifted = *buildElementwise(b, loc, {x, m}, t,
+                                    [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                      return arith::SubFOp::create(nb, l, a[0], a[1]);
+                                    },
+                                    error);
+  Value s = buildReduction(b, loc, shifted, {axis}, true, cst(b, loc, t, 0),
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::AddFOp::create(
+                                 nb, l, a[1], math::ExpOp::create(nb, l, a[0]));
+                           });
+  return *buildElementwise(b, loc, {shifted, s}, t,
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::SubFOp::create(
+                                 nb, l, a[0], math::LogOp::create(nb, l, a[1]));
+                           },
+                           error);
+}
+
+LogicalResult importSoftmax(NodeImporter &n) {
+  if (failed(n.require(0, "input")) || !isF(n.elementType(0)))
+    return n.fail("Softmax needs a float input");
+  auto in = softmaxInput(n);
+  if (failed(in))
+    return failure();
+  auto [x, axis] = *in;
+  Value init = emptyTensor(n.b, n.loc, dimsOf(n.b, n.loc, x), n.elementType(0));
+  Value r = linalg::SoftmaxOp::create(n.b, n.loc, init.getType(), x, init, axis)
+                .getResult()[0];
+  setSoftmaxResult(n, r);
+  return success();
+}
+
+LogicalResult importLogSoftmax(NodeImporter &n) {
+  if (failed(n.require(0, "input")) || !isF(n.elementType(0)))
+    return n.fail("LogSoftmax needs a float input");
+  auto in = softmaxInput(n);
+  if (failed(in))
+    return failure();
+  setSoftmaxResult(n, buildLogSoftmax(n.b, n.loc, in->first, in->second));
+  return success();
+}
+
+LogicalResult importHardmax(NodeImporter &n) {
+  if (failed(n.require(0, "input")) || !isF(n.elementType(0)))
+    return n.fail("Hardmax needs a float input");
+  auto in = softmaxInput(n);
+  if (failed(in))
+    return failure();
+  Value x = in->first;
+  int64_t axis = in->second;
+  Type t = n.elementType(0);
+  Value idx = buildArgReduce(n.b, n.loc, x, axis, true, false, false);
+  SmallVector<AffineExpr> exprs;
+  auto xt = cast<RankedTensorType>(x.getType());
+  for (int64_t d = 0; d < xt.getRank(); ++d)
+    exprs.push_back(d == axis ? n.b.getAffineConstantExpr(0) : n.b.getAffineDimExpr(d));
+  Value init = emptyTensor(n.b, n.loc, dimsOf(n.b, n.loc, x), t);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(xt.getRank(), 0, exprs, n.b.getContext()),
+      n.b.getMultiDimIdentityMap(xt.getRank())};
+  SmallVector<utils::IteratorType> iterators(xt.getRank(), utils::IteratorType::parallel);
+  Value r = linalg::GenericOp::create(
+                n.b, n.loc, init.getType(), idx, init, maps, iterators,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, axis),
+                                          nb.getI64Type(), false, false);
+                  Value hot = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, a[0]);
+                  linalg::YieldOp::create(
+                      nb, l, arith::SelectOp::create(nb, l, hot, cst(nb, l, t, 1), cst(nb, l, t, 0)).getResult());
+                })
+                .getResult(0);
+  setSoftmaxResult(n, r);
+  return success();
+}
+
+/// Negative log-likelihood of `logProb` ([N, C, d...]) at `target` ([N,
+/// d...]) with optional class weights, `ignore_index` and a reduction.
+FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
+                          Value weight) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  auto lt = cast<RankedTensorType>(logProb.getType());
+  Type t = lt.getElementType();
+  std::string reduction = n.attrString("reduction", "mean");
+  bool hasIgnore = n.hasAttr("ignore_index");
+  int64_t ignore = n.attrInt("ignore_index", 0);
+  Sizes tdims = dimsOf(b, loc, target);
+  OpFoldResult classes = dimOf(b, loc, logProb, 1);
+  // Per-element loss and weight.
+  auto perElement = [&](bool wantWeight) {
+    return buildElementwiseTo(
+        b, loc, target, tdims, t, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value cls = a[0];
+          Value c = convertScalar(nb, l, cls, nb.getIndexType(), false, false);
+          Value ignored = cst(nb, l, nb.getI1Type(), 0);
+          if (hasIgnore)
+            ignored = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, cls,
+                                            cst(nb, l, cls.getType(), ignore));
+          // Keep reads in bounds for ignored entries.
+          Value hi = arith::SubIOp::create(nb, l, indexValue(nb, l, classes),
+                                           arith::ConstantIndexOp::create(nb, l, 1));
+          Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+          c = arith::MinSIOp::create(nb, l, arith::MaxSIOp::create(nb, l, c, zero), hi);
+          Value w = cst(nb, l, t, 1);
+          if (weight)
+            w = tensor::ExtractOp::create(nb, l, weight, ValueRange{c});
+          w = arith::SelectOp::create(nb, l, ignored, cst(nb, l, t, 0), w);
+          if (wantWeight)
+            return w;
+          SmallVector<Value> idx;
+          int64_t r = tdims.size();
+          idx.push_back(linalg::IndexOp::create(nb, l, 0));
+          idx.push_back(c);
+          for (int64_t d = 1; d < r; ++d)
+            idx.push_back(linalg::IndexOp::create(nb, l, d));
+          Value lp = tensor::ExtractOp::create(nb, l, logProb, idx);
+          return arith::MulFOp::create(nb, l, arith::NegFOp::create(nb, l, lp), w);
+        });
+  };
+  Value loss = perElement(false);
+  if (reduction == "none")
+    return loss;
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < static_cast<int64_t>(tdims.size()); ++d)
+    all.push_back(d);
+  auto sum = [&](Value v) {
+    return buildReduction(b, loc, v, all, false, cst(b, loc, t, 0),
+                          [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            return arith::AddFOp::create(nb, l, a[1], a[0]);
+                          });
+  };
+  Value total = sum(loss);
+  if (reduction == "sum")
+    return total;
+  if (reduction != "mean")
+    return n.fail("unknown reduction '" + reduction + "'");
+  Value wsum = sum(perElement(true));
+  std::string error;
+  return buildElementwise(b, loc, {total, wsum}, t,
+                          [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            return arith::DivFOp::create(nb, l, a[0], a[1]);
+                          },
+                          error);
+}
+
+LogicalResult importNll(NodeImporter &n) {
+  if (failed(n.require(0, "input")) || failed(n.require(1, "target")))
+    return failure();
+  if (!isF(n.elementType(0)) || n.rank(0) < 2)
+    return n.fail("input must be a float tensor [N, C, ...]");
+  auto r = buildNll(n, n.operand(0), n.operand(1), n.hasInput(2) ? n.operand(2) : Value());
+  if (failed(r))
+    return failure();
+  n.setResult(0, *r);
+  return success();
+}
+
+LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
+  if (failed(n.require(0, "scores")) || failed(n.require(1, "labels")))
+    return failure();
+  if (!isF(n.elementType(0)) || n.rank(0) < 2)
+    return n.fail("scores must be a float tensor [N, C, ...]");
+  Value logProb = buildLogSoftmax(n.b, n.loc, n.operand(0), 1);
+  auto r = buildNll(n, logProb, n.operand(1), n.hasInput(2) ? n.operand(2) : Value());
+  if (failed(r))
+    return failure();
+  n.setResult(0, *r);
+  n.setResult(1, logProb);
+  return success();
+}
+
+} // namespace
+
+void mlir::qc::onnx::registerReductionOps(OpTable &t) {
+  t["ReduceSum"] = [](NodeImporter &n) { return importReduce(n, Reduce::Sum); };
+  t["ReduceMean"] = [](NodeImporter &n) { return importReduce(n, Reduce::Mean); };
+  t["ReduceMax"] = [](NodeImporter &n) { return importReduce(n, Reduce::Max); };
+  t["ReduceMin"] = [](NodeImporter &n) { return importReduce(n, Reduce::Min); };
+  t["ReduceProd"] = [](NodeImporter &n) { return importReduce(n, Reduce::Prod); };
+  t["ReduceL1"] = [](NodeImporter &n) { return importReduce(n, Reduce::L1); };
+  t["ReduceL2"] = [](NodeImporter &n) { return importReduce(n, Reduce::L2); };
+  t["ReduceLogSum"] = [](NodeImporter &n) { return importReduce(n, Reduce::LogSum); };
+  t["ReduceLogSumExp"] = [](NodeImporter &n) { return importReduce(n, Reduce::LogSumExp); };
+  t["ReduceSumSquare"] = [](NodeImporter &n) { return importReduce(n, Reduce::SumSquare); };
+  t["ArgMax"] = [](NodeImporter &n) { return importArg(n, true); };
+  t["ArgMin"] = [](NodeImporter &n) { return importArg(n, false); };
+  t["CumSum"] = importCumSum;
+  t["Softmax"] = importSoftmax;
+  t["LogSoftmax"] = importLogSoftmax;
+  t["Hardmax"] = importHardmax;
+  t["NegativeLogLikelihoodLoss"] = importNll;
+  t["SoftmaxCrossEntropyLoss"] = importSoftmaxCrossEntropy;
+}

@@ -122,11 +122,25 @@ std::optional<SmallVector<OpFoldResult>> foldKnown(NodeImporter &n, IntOp op) {
 LogicalResult checkBinary(NodeImporter &n) {
   if (failed(n.require(0, "A")) || failed(n.require(1, "B")))
     return failure();
-  if (n.hasAttr("axis") || n.attrInt("broadcast", 0))
-    return n.fail("legacy broadcast with 'axis' (opset < 7) is not supported");
   if (n.elementType(0) != n.elementType(1))
     return n.fail("inputs have different element types");
   return success();
+}
+
+/// Operand B of a binary op. Before opset 7, `broadcast = 1` with `axis`
+/// aligned B's dimensions at `axis` of A instead of at the end.
+Value operandB(NodeImporter &n) {
+  Value v = n.operand(1);
+  if (n.opset >= 7 || !n.attrInt("broadcast", 0) || !n.hasAttr("axis"))
+    return v;
+  int64_t ra = n.rank(0), rb = n.rank(1);
+  int64_t axis = n.attrInt("axis", 0);
+  if (axis < 0)
+    axis += ra;
+  SmallVector<int64_t> trailing;
+  for (int64_t d = axis + rb; d < ra; ++d)
+    trailing.push_back(d - axis);
+  return buildUnsqueeze(n.b, n.loc, v, trailing);
 }
 
 LogicalResult arithmetic(NodeImporter &n, IntOp op) {
@@ -138,7 +152,7 @@ LogicalResult arithmetic(NodeImporter &n, IntOp op) {
   bool u = n.isUnsigned(0);
   auto known = foldKnown(n, op);
   LogicalResult r = emit(
-      n, {n.operand(0), n.operand(1)}, t,
+      n, {n.operand(0), operandB(n)}, t,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         if (isFloat(t)) {
           switch (op) {
@@ -445,11 +459,19 @@ LogicalResult importNeg(NodeImporter &n) {
   if (failed(n.require(0, "X")))
     return failure();
   Type t = n.elementType(0);
-  return emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+  LogicalResult r = emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     if (isFloat(t))
       return arith::NegFOp::create(b, l, a[0]);
     return arith::SubIOp::create(b, l, cst(b, l, t, 0), a[0]);
   });
+  if (succeeded(r) && n.input(0).known) {
+    TensorValue tv = *n.graph.lookup(n.node.output(0));
+    tv.known.emplace();
+    for (OpFoldResult e : *n.input(0).known)
+      tv.known->push_back(subIndex(n.b, n.loc, n.b.getIndexAttr(0), e));
+    n.setResult(0, tv);
+  }
+  return r;
 }
 
 LogicalResult importAbs(NodeImporter &n) {
@@ -582,7 +604,15 @@ LogicalResult importPRelu(NodeImporter &n) {
       failed(requireFloat(n, 0)))
     return failure();
   Type t = n.elementType(0);
-  return emit(n, {n.operand(0), n.operand(1)}, t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+  Value slope = n.operand(1);
+  // Before opset 7 a 1-D slope was per channel (dimension 1).
+  if (n.opset < 7 && n.rank(1) == 1 && n.rank(0) > 2) {
+    SmallVector<int64_t> axes;
+    for (int64_t d = 1; d < n.rank(0) - 1; ++d)
+      axes.push_back(d);
+    slope = buildUnsqueeze(n.b, n.loc, slope, axes);
+  }
+  return emit(n, {n.operand(0), slope}, t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a[0], cst(b, l, t, 0));
     return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, a[0], a[1]), a[0]);
   });

@@ -30,8 +30,8 @@ Value cst(OpBuilder &b, Location l, Type t, double v) {
 }
 
 /// A scale or zero point broadcast against a tensor of rank `rank`: scalars
-/// as they are, 1-D vectors along `axis`.
-FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank, int64_t axis) {
+/// as they are, 1-D vectors along `axis` (which may be negative).
+FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank, int64_t rawAxis) {
   Value v = n.operand(i);
   int64_t r = n.rank(i);
   if (r == 0)
@@ -40,6 +40,11 @@ FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank, int64_t axis) {
     return n.fail("scales and zero points must be scalars or 1-D");
   if (n.type(i).getDimSize(0) == 1)
     return buildSqueeze(n.b, n.loc, v, {0});
+  auto normalized = normalizeAxis(rawAxis, rank);
+  if (failed(normalized))
+    return n.fail("axis " + Twine(rawAxis) + " is out of range for rank " +
+                  Twine(rank));
+  int64_t axis = *normalized;
   SmallVector<int64_t> axes;
   for (int64_t d = 0; d < rank; ++d)
     if (d != axis)
@@ -69,9 +74,7 @@ LogicalResult importQuantizeLinear(NodeImporter &n) {
   if (!isa<FloatType>(f) && !isa<IntegerType>(f))
     return n.fail("x must be float or int32");
   int64_t rank = n.rank(0);
-  auto axis = normalizeAxis(n.attrInt("axis", 1), std::max<int64_t>(rank, 1));
-  if (failed(axis))
-    return n.fail("axis is out of range");
+  std::optional<int64_t> axis = n.attrInt("axis", 1);
   Type storage = n.b.getIntegerType(8);
   bool isUnsigned = true;
   SmallVector<Value> inputs = {n.operand(0)};
@@ -107,9 +110,7 @@ LogicalResult importDequantizeLinear(NodeImporter &n) {
   if (failed(n.require(0, "x")) || failed(n.require(1, "x_scale")))
     return failure();
   int64_t rank = n.rank(0);
-  auto axis = normalizeAxis(n.attrInt("axis", 1), std::max<int64_t>(rank, 1));
-  if (failed(axis))
-    return n.fail("axis is out of range");
+  std::optional<int64_t> axis = n.attrInt("axis", 1);
   Type f = n.elementType(1);
   bool u = n.isUnsigned(0);
   SmallVector<Value> inputs = {n.operand(0)};

@@ -487,20 +487,21 @@ LogicalResult importSplit(NodeImporter &n) {
   int outputs = n.numOutputs();
   OpFoldResult dim = dimOf(n.b, n.loc, n.operand(0), *axis);
   Sizes sizes;
-  std::optional<SmallVector<int64_t>> split;
-  if (n.opset < 13 && n.hasAttr("split"))
-    split = n.attrInts("split");
-  else if (n.opset >= 13 && n.hasInput(1)) {
-    split = n.constInts(1);
+  std::optional<Sizes> split;
+  if (n.opset < 13 && n.hasAttr("split")) {
+    split.emplace();
+    for (int64_t s : n.attrInts("split"))
+      split->push_back(n.b.getIndexAttr(s));
+  } else if (n.opset >= 13 && n.hasInput(1)) {
+    split = known(n, 1);
     if (!split)
-      return n.fail("split sizes must be constant");
+      return n.fail("split must have a static length");
   }
   if (split) {
     if (static_cast<int>(split->size()) != outputs)
       return n.fail("split has " + Twine(split->size()) + " sizes for " +
                     Twine(outputs) + " outputs");
-    for (int64_t s : *split)
-      sizes.push_back(n.b.getIndexAttr(s));
+    sizes = *split;
   } else {
     // Equal parts; since opset 18 the last may be smaller.
     if (n.opset >= 18 && n.hasAttr("num_outputs"))
@@ -690,15 +691,13 @@ LogicalResult importRange(NodeImporter &n) {
     if (!s || !lim || !d)
       return n.fail("integer range bounds could not be read");
     auto dc = constantOf((*d)[0]);
-    if (!dc || *dc == 0)
-      return n.fail("delta must be a non-zero constant");
+    if (dc == 0)
+      return n.fail("delta must not be 0");
     OpFoldResult span = subIndex(n.b, n.loc, (*lim)[0], (*s)[0]);
-    if (*dc < 0)
-      span = subIndex(n.b, n.loc, n.b.getIndexAttr(0), span);
-    count = maxIndex(n.b, n.loc,
-                     divIndex(n.b, n.loc, span, n.b.getIndexAttr(std::abs(*dc)), true),
+    // ceil(span / delta) for either sign of delta, at least 0.
+    count = maxIndex(n.b, n.loc, divIndex(n.b, n.loc, span, (*d)[0], true),
                      n.b.getIndexAttr(0));
-    if (auto c = constantOf(count); c && *c <= 64) {
+    if (auto c = constantOf(count); c && dc && *c <= 64) {
       elems.emplace();
       for (int64_t i = 0; i < *c; ++i)
         elems->push_back(addIndex(n.b, n.loc, (*s)[0], n.b.getIndexAttr(i * *dc)));
@@ -931,6 +930,7 @@ LogicalResult importPad(NodeImporter &n) {
   int64_t rank = n.rank(0);
   std::string mode = n.attrString("mode", "constant");
   std::optional<SmallVector<int64_t>> pads;
+  std::optional<Sizes> runtimePads;
   Value padValue;
   Type t = n.elementType(0);
   if (n.opset < 11) {
@@ -941,7 +941,9 @@ LogicalResult importPad(NodeImporter &n) {
       return failure();
     pads = n.constInts(1);
     if (!pads)
-      return n.fail("pads must be constant");
+      runtimePads = known(n, 1);
+    if (!pads && !runtimePads)
+      return n.fail("pads must have a static length");
     if (n.hasInput(2)) {
       if (n.elementType(2) != t)
         return n.fail("constant_value must have the data's element type");
@@ -967,6 +969,25 @@ LogicalResult importPad(NodeImporter &n) {
   } else {
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
+  }
+  if (runtimePads) {
+    // Pads known only at run time: constant mode, and non-negative amounts.
+    if (mode != "constant")
+      return n.fail("run-time pads are only supported in constant mode");
+    if (static_cast<int64_t>(runtimePads->size()) != 2 * static_cast<int64_t>(axes.size()))
+      return n.fail("pads must have two entries per padded axis");
+    SmallVector<OpFoldResult> lo(rank, n.b.getIndexAttr(0)), hi(rank, n.b.getIndexAttr(0));
+    for (auto [i, a] : llvm::enumerate(axes)) {
+      lo[a] = (*runtimePads)[i];
+      hi[a] = (*runtimePads)[i + axes.size()];
+    }
+    Sizes dims = dimsOf(n.b, n.loc, n.operand(0)), out;
+    for (int64_t d = 0; d < rank; ++d)
+      out.push_back(addIndex(n.b, n.loc, dims[d], addIndex(n.b, n.loc, lo[d], hi[d])));
+    auto type = RankedTensorType::get(staticShape(out), t);
+    n.setResult(0, tensor::PadOp::create(n.b, n.loc, type, n.operand(0), lo, hi, padValue).getResult(),
+                n.isUnsigned(0));
+    return success();
   }
   if (static_cast<int64_t>(pads->size()) != 2 * static_cast<int64_t>(axes.size()))
     return n.fail("pads must have two entries per padded axis");
@@ -1079,11 +1100,11 @@ LogicalResult importTrilu(NodeImporter &n) {
   if (rank < 2)
     return n.fail("input must have rank >= 2");
   bool upper = n.attrInt("upper", 1);
-  int64_t k = 0;
+  OpFoldResult k = n.b.getIndexAttr(0);
   if (n.hasInput(1)) {
-    auto kv = n.constInts(1);
+    auto kv = known(n, 1);
     if (!kv || kv->size() != 1)
-      return n.fail("k must be a constant scalar");
+      return n.fail("k must be a scalar");
     k = (*kv)[0];
   }
   Type t = n.elementType(0);
@@ -1093,7 +1114,7 @@ LogicalResult importTrilu(NodeImporter &n) {
         Value x = args[0];
         Value i = args[1 + rank - 2], j = args[1 + rank - 1];
         Value diff = arith::SubIOp::create(b, l, j, i);
-        Value kk = arith::ConstantIndexOp::create(b, l, k);
+        Value kk = indexValue(b, l, k);
         Value keep = arith::CmpIOp::create(
             b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
             diff, kk);
@@ -1108,12 +1129,20 @@ LogicalResult importOneHot(NodeImporter &n) {
   for (int i = 0; i < 3; ++i)
     if (failed(n.require(i, i == 0 ? "indices" : i == 1 ? "depth" : "values")))
       return failure();
-  auto depthVals = n.constFloats(1);
-  if (!depthVals || depthVals->size() != 1)
-    return n.fail("depth must be a constant scalar");
-  int64_t depth = static_cast<int64_t>((*depthVals)[0]);
-  if (depth <= 0)
-    return n.fail("depth must be positive");
+  if (n.type(1).getNumElements() != 1)
+    return n.fail("depth must be a scalar");
+  OpFoldResult depth;
+  if (auto c = n.constFloats(1)) {
+    if ((*c)[0] < 1)
+      return n.fail("depth must be positive");
+    depth = n.b.getIndexAttr(static_cast<int64_t>((*c)[0]));
+  } else {
+    SmallVector<Value> zeros(n.rank(1), arith::ConstantIndexOp::create(n.b, n.loc, 0));
+    Value d = tensor::ExtractOp::create(n.b, n.loc, n.operand(1), zeros);
+    if (isa<FloatType>(d.getType()))
+      d = arith::FPToSIOp::create(n.b, n.loc, n.b.getI64Type(), d);
+    depth = convertScalar(n.b, n.loc, d, n.b.getIndexType(), n.isUnsigned(1), false);
+  }
   int64_t q = n.rank(0);
   auto axis = normalizeAxis(n.attrInt("axis", -1), q + 1);
   if (failed(axis))
@@ -1122,7 +1151,7 @@ LogicalResult importOneHot(NodeImporter &n) {
     return n.fail("values must be [off_value, on_value]");
   Sizes idx = dimsOf(n.b, n.loc, n.operand(0));
   Sizes out(idx.begin(), idx.end());
-  out.insert(out.begin() + *axis, n.b.getIndexAttr(depth));
+  out.insert(out.begin() + *axis, depth);
   SmallVector<AffineExpr> exprs;
   for (int64_t d = 0; d <= q; ++d)
     if (d != *axis)
@@ -1138,7 +1167,7 @@ LogicalResult importOneHot(NodeImporter &n) {
         if (idxFloat)
           raw = arith::FPToSIOp::create(b, l, b.getI64Type(), raw);
         Value i = convertScalar(b, l, raw, b.getIndexType(), false, false);
-        Value d = arith::ConstantIndexOp::create(b, l, depth);
+        Value d = indexValue(b, l, depth);
         Value zero = arith::ConstantIndexOp::create(b, l, 0);
         Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
         i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, d), i);

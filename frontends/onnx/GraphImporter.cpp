@@ -23,8 +23,16 @@ std::string GraphImporter::describe(const ::onnx::NodeProto &node) const {
   if (name.empty())
     name = node.output_size() ? "<unnamed, output " + node.output(0) + ">"
                               : "<unnamed>";
+  int64_t version = opset;
+  for (const GraphImporter *g = this; g; g = g->parent) {
+    auto it = g->domainOpsets.find(node.domain());
+    if (it != g->domainOpsets.end()) {
+      version = it->second;
+      break;
+    }
+  }
   return "node '" + name + "' (" + node.op_type() + ", domain '" +
-         node.domain() + "', opset " + std::to_string(opset) + ")";
+         node.domain() + "', opset " + std::to_string(version) + ")";
 }
 
 /// Names a subgraph reads from enclosing scopes: used but not defined inside.

@@ -26,6 +26,9 @@ public:
   std::string &error;
   GraphImporter *parent;
 
+  /// Opset version of each imported domain ("" for the default one).
+  llvm::StringMap<int64_t> domainOpsets;
+
   /// Values defined in this scope.
   llvm::StringMap<TensorValue> values;
 

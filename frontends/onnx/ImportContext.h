@@ -123,6 +123,8 @@ Type convertElementType(MLIRContext *ctx, int32_t dataType);
 bool isUnsignedDataType(int32_t dataType);
 /// Name of an ONNX data type for messages.
 std::string dataTypeName(int32_t dataType);
+/// ONNX name of the data type an MLIR element type stands for.
+std::string dataTypeName(Type elementType, bool isUnsigned);
 
 } // namespace mlir::qc::onnx
 

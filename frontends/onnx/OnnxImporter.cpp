@@ -129,6 +129,9 @@ OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
   b.setInsertionPointToStart(entry);
 
   GraphImporter importer(context, opTable(), opset, path, error);
+  for (const auto &entry : model->opset_import())
+    importer.domainOpsets[entry.domain() == "ai.onnx" ? "" : entry.domain()] =
+        entry.version();
   for (auto [i, info] : llvm::enumerate(args)) {
     int32_t dtype = info->type().tensor_type().elem_type();
     func.setArgAttr(i, "onnx.name", b.getStringAttr(info->name()));
@@ -169,10 +172,11 @@ OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
   func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "onnx.name", b.getStringAttr(output.name()));
-    if (output.type().has_tensor_type())
-      func.setResultAttr(
-          i, "onnx.dtype",
-          b.getStringAttr(dataTypeName(output.type().tensor_type().elem_type())));
+    const TensorValue *tv = importer.lookup(output.name());
+    func.setResultAttr(i, "onnx.dtype",
+                       b.getStringAttr(dataTypeName(
+                           cast<RankedTensorType>(tv->value.getType()).getElementType(),
+                           tv->isUnsigned)));
   }
 
   eraseDeadOps(func);

@@ -66,6 +66,22 @@ std::string mlir::qc::onnx::dataTypeName(int32_t dataType) {
   return "data type " + std::to_string(dataType);
 }
 
+std::string mlir::qc::onnx::dataTypeName(Type t, bool isUnsigned) {
+  if (t.isF32())
+    return "float";
+  if (t.isF64())
+    return "double";
+  if (t.isF16())
+    return "float16";
+  if (t.isBF16())
+    return "bfloat16";
+  if (t.isInteger(1))
+    return "bool";
+  if (auto it = dyn_cast<IntegerType>(t))
+    return (isUnsigned ? "uint" : "int") + std::to_string(it.getWidth());
+  return "unknown";
+}
+
 /// Bytes per element in the layout dense attributes use (bool: one byte).
 static int64_t elementBytes(Type t) {
   return std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8);

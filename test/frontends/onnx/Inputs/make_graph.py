@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Builds the multi-node or malformed ONNX models of the frontend lit tests.
+
+  make_graph.py KIND OUT
+
+KIND: mlp (two layers, weights as initializers), constant-nodes (weights in
+Constant nodes, paddle2onnx style), external-data (weights in a sibling file),
+unsorted (nodes out of order), if (an If with branches reading an outer
+value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
+malformed, truncated-external, string-input.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper as h, numpy_helper as nh, TensorProto as T
+
+
+def model(nodes, inputs, outputs, inits=(), opset=17, name="g"):
+    g = h.make_graph(nodes, name, inputs, outputs, list(inits))
+    return h.make_model(g, opset_imports=[h.make_opsetid("", opset)])
+
+
+def vi(name, t=T.FLOAT, shape=None):
+    return h.make_tensor_value_info(name, t, shape)
+
+
+def mlp(out, constants=False):
+    rng = np.random.default_rng(0)
+    w1 = rng.standard_normal((16, 32)).astype(np.float32)
+    w2 = rng.standard_normal((32, 4)).astype(np.float32)
+    b1 = np.zeros(32, np.float32)
+    nodes = [
+        h.make_node("MatMul", ["x", "w1"], ["h0"], name="fc1"),
+        h.make_node("Add", ["h0", "b1"], ["h1"], name="fc1.bias"),
+        h.make_node("Relu", ["h1"], ["h2"], name="act"),
+        h.make_node("MatMul", ["h2", "w2"], ["y"], name="fc2"),
+    ]
+    inits = [nh.from_array(w1, "w1"), nh.from_array(b1, "b1"), nh.from_array(w2, "w2")]
+    if constants:
+        nodes = [h.make_node("Constant", [], [t.name], name="const." + t.name, value=t)
+                 for t in inits] + nodes
+        inits = []
+    return model(nodes, [vi("x", T.FLOAT, ["batch", 16])], [vi("y", T.FLOAT, ["batch", 4])],
+                 inits, name="mlp")
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    x = vi("x", T.FLOAT, [2, 3])
+    y = vi("y", T.FLOAT, [2, 3])
+    if kind == "mlp":
+        m = mlp(out)
+    elif kind == "constant-nodes":
+        m = mlp(out, constants=True)
+    elif kind in ("external-data", "truncated-external"):
+        w = nh.from_array(np.arange(64, dtype=np.float32).reshape(8, 8), "w")
+        m = model([h.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+                  [vi("x", T.FLOAT, [1, 8])], [vi("y", T.FLOAT, [1, 8])], [w])
+        onnx.save(m, out, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=os.path.basename(out) + ".data", size_threshold=0)
+        if kind == "truncated-external":
+            with open(out + ".data", "r+b") as f:
+                f.truncate(100)
+        return
+    elif kind == "unsorted":
+        m = model([h.make_node("Neg", ["t"], ["y"], name="second"),
+                   h.make_node("Abs", ["x"], ["t"], name="first")], [x], [y])
+    elif kind == "if":
+        c = vi("c", T.BOOL, [])
+        then = h.make_graph([h.make_node("Neg", ["x"], ["t"], name="then.neg")], "then", [],
+                            [vi("t", T.FLOAT, [2, 3])])
+        other = h.make_graph([h.make_node("Abs", ["x"], ["e"], name="else.abs")], "else", [],
+                             [vi("e", T.FLOAT, [2, 3])])
+        m = model([h.make_node("If", ["c"], ["y"], name="branch",
+                               then_branch=then, else_branch=other)], [c, x], [y])
+    elif kind == "cycle":
+        m = model([h.make_node("Add", ["x", "b"], ["a"], name="loop.a"),
+                   h.make_node("Neg", ["a"], ["b"], name="loop.b")], [x], [vi("a")])
+    elif kind == "missing-input":
+        m = model([h.make_node("Add", ["x", "w"], ["y"], name="uses_w")], [x], [y])
+    elif kind == "unsupported-op":
+        m = model([h.make_node("NonZero", ["x"], ["y"], name="nz")], [x], [vi("y", T.INT64)])
+    elif kind == "foreign-domain":
+        m = model([h.make_node("FusedGemm", ["x", "x"], ["y"], name="fused",
+                               domain="com.microsoft")], [x], [y])
+        m.opset_import.append(h.make_opsetid("com.microsoft", 1))
+    elif kind == "type-mismatch":
+        m = model([h.make_node("Add", ["x", "i"], ["y"], name="mixed")],
+                  [x, vi("i", T.INT64, [2, 3])], [y])
+    elif kind == "string-input":
+        m = model([h.make_node("Identity", ["s"], ["y"], name="id")],
+                  [vi("s", T.STRING, [2])], [vi("y", T.STRING, [2])])
+    elif kind == "malformed":
+        with open(out, "wb") as f:
+            f.write(b"\x08\x07\x12\xff\xff\xff\x0fnot a protobuf")
+        return
+    else:
+        sys.exit(f"unknown kind {kind}")
+    onnx.save(m, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -348,9 +348,13 @@ Value mlir::qc::onnx::buildShapeTensor(OpBuilder &b, Location loc,
     return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
   }
   SmallVector<Value> values;
-  for (OpFoldResult e : elems)
-    values.push_back(
-        convertScalar(b, loc, indexValue(b, loc, e), elementType, false, false));
+  for (OpFoldResult e : elems) {
+    if (auto c = constantOf(e))
+      values.push_back(scalarConstant(b, loc, elementType, *c));
+    else
+      values.push_back(convertScalar(b, loc, indexValue(b, loc, e),
+                                     elementType, false, false));
+  }
   return tensor::FromElementsOp::create(b, loc, type, values);
 }
 

@@ -162,11 +162,43 @@ LogicalResult importReshape(NodeImporter &n) {
     }
   }
   if (inferred >= 0) {
-    OpFoldResult total = productOf(n.b, n.loc, inDims);
-    OpFoldResult rest = productOf(n.b, n.loc, out);
-    if (auto r = constantOf(rest); r == 0)
+    // Cancel the dynamic sizes both sides share (a copied batch dimension)
+    // so that the inferred size stays static when it can.
+    SmallVector<Value> inDynamic, outDynamic;
+    int64_t inStatic = 1, outStatic = 1;
+    for (OpFoldResult d : inDims) {
+      if (auto c = constantOf(d))
+        inStatic *= *c;
+      else
+        inDynamic.push_back(cast<Value>(d));
+    }
+    for (OpFoldResult d : out) {
+      if (auto c = constantOf(d))
+        outStatic *= *c;
+      else
+        outDynamic.push_back(cast<Value>(d));
+    }
+    for (auto it = outDynamic.begin(); it != outDynamic.end();) {
+      auto match = llvm::find(inDynamic, *it);
+      if (match == inDynamic.end()) {
+        ++it;
+        continue;
+      }
+      inDynamic.erase(match);
+      it = outDynamic.erase(it);
+    }
+    if (outStatic == 0)
       return n.fail("cannot infer -1 next to a zero-sized dimension");
-    out[inferred] = divIndex(n.b, n.loc, total, rest);
+    if (outDynamic.empty() && inDynamic.empty()) {
+      if (inStatic % outStatic != 0)
+        return n.fail("cannot reshape " + Twine(inStatic) +
+                      " elements into a multiple of " + Twine(outStatic));
+      out[inferred] = n.b.getIndexAttr(inStatic / outStatic);
+    } else {
+      OpFoldResult total = productOf(n.b, n.loc, inDims);
+      OpFoldResult rest = productOf(n.b, n.loc, out);
+      out[inferred] = divIndex(n.b, n.loc, total, rest);
+    }
   }
   // Static element counts must agree.
   auto inCount = constantOf(productOf(n.b, n.loc, inDims));

@@ -66,7 +66,7 @@ def main():
         head, values = spec.split("=")
         name, t, s = head.split(":")
         dims = [int(d) for d in s.split("x")] if s else []
-        np_type = helper.tensor_dtype_to_np_dtype(dtype(t))
+        np_type = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[dtype(t)]
         data = np.array([float(v) for v in values.split(",")] if values else [],
                         dtype=np.float64).astype(np_type).reshape(dims)
         inits.append(numpy_helper.from_array(data, name))

@@ -78,6 +78,13 @@ Value mlir::qc::onnx::scalarConstant(OpBuilder &b, Location loc, Type type,
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
+Value mlir::qc::onnx::sizeScalar(OpBuilder &b, Location loc,
+                                 OpFoldResult size, Type type) {
+  if (auto c = constantOf(size))
+    return scalarConstant(b, loc, type, *c);
+  return convertScalar(b, loc, indexValue(b, loc, size), type, false, false);
+}
+
 Value mlir::qc::onnx::convertScalar(OpBuilder &b, Location loc, Value v,
                                     Type to, bool srcUnsigned,
                                     bool dstUnsigned) {

@@ -36,6 +36,8 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 
 /// A scalar constant of an int, index or float type.
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+/// A scalar of `type` holding a size: a constant when the size is known.
+Value sizeScalar(OpBuilder &b, Location loc, OpFoldResult size, Type type);
 /// Converts a scalar between int/float types with ONNX Cast semantics
 /// (float→int truncates toward zero; bool is `x != 0`).
 Value convertScalar(OpBuilder &b, Location loc, Value v, Type to,

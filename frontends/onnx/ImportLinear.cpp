@@ -377,7 +377,7 @@ LogicalResult importGlobalPool(NodeImporter &n, bool isMax) {
   if (!isMax) {
     Sizes dims = dimsOf(b, loc, n.operand(0));
     OpFoldResult count = productOf(b, loc, ArrayRef(dims).drop_front(2));
-    Value c = convertScalar(b, loc, indexValue(b, loc, count), t, false, false);
+    Value c = sizeScalar(b, loc, count, t);
     r = buildElementwiseTo(b, loc, r, dimsOf(b, loc, r), t,
                            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                              return arith::DivFOp::create(nb, l, a[0], c);

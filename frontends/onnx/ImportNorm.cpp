@@ -33,7 +33,7 @@ std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
   OpFoldResult count = b.getIndexAttr(1);
   for (int64_t a : axes)
     count = mulIndex(b, loc, count, dims[a]);
-  Value c = convertScalar(b, loc, indexValue(b, loc, count), t, false, false);
+  Value c = sizeScalar(b, loc, count, t);
   auto sumOf = [&](Value v) {
     return buildReduction(b, loc, v, axes, true, cst(b, loc, t, 0),
                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {

@@ -195,7 +195,7 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
     count = mulIndex(b, loc, count, dims[a]);
   std::string error;
   if (kind == Reduce::Mean || kind == Reduce::L2 || kind == Reduce::LogSum) {
-    Value c = convertScalar(b, loc, indexValue(b, loc, count), t, false, false);
+    Value c = sizeScalar(b, loc, count, t);
     r = buildElementwiseTo(b, loc, r, dimsOf(b, loc, r), t,
                            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                              if (kind == Reduce::L2)

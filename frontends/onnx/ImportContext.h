@@ -105,6 +105,7 @@ using OpTable = llvm::StringMap<OpHandler>;
 void registerElementwiseOps(OpTable &table);
 void registerReductionOps(OpTable &table);
 void registerShapeOps(OpTable &table);
+void registerResizeOps(OpTable &table);
 void registerLinearOps(OpTable &table);
 void registerNormOps(OpTable &table);
 void registerControlFlowOps(OpTable &table);

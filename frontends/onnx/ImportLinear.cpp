@@ -196,6 +196,147 @@ LogicalResult importConv(NodeImporter &n) {
   return success();
 }
 
+/// ConvTranspose as a convolution: the input is spread out by the strides
+/// (zeros in between), padded by `dilation * (k - 1) - pad`, and convolved
+/// with the flipped kernel whose channel roles are swapped per group. The
+/// convolution itself is qc.conv, which quantization handles as usual.
+LogicalResult importConvTranspose(NodeImporter &n) {
+  if (failed(n.require(0, "X")) || failed(n.require(1, "W")))
+    return failure();
+  Type t = n.elementType(0);
+  if (!isa<FloatType>(t) || n.elementType(1) != t)
+    return n.fail("ConvTranspose needs float inputs of one type");
+  int64_t rank = n.rank(0);
+  if (rank < 3 || n.rank(1) != rank)
+    return n.fail("X and W must have the same rank >= 3");
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  int64_t k = rank - 2, group = n.attrInt("group", 1);
+  auto wt = n.type(1);
+  SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
+  if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }) ||
+      wt.isDynamicDim(0) || wt.isDynamicDim(1))
+    return n.fail("weight sizes must be static");
+  auto get = [&](StringRef name, int64_t size, int64_t dflt) {
+    SmallVector<int64_t> v = n.attrInts(name);
+    if (v.empty())
+      v.assign(size, dflt);
+    return v;
+  };
+  SmallVector<int64_t> strides = get("strides", k, 1), dil = get("dilations", k, 1),
+                       pads = get("pads", 2 * k, 0), outPad = get("output_padding", k, 0);
+  if (strides.size() != size_t(k) || dil.size() != size_t(k) ||
+      pads.size() != size_t(2 * k) || outPad.size() != size_t(k))
+    return n.fail("strides, dilations, pads and output_padding must match the " +
+                  Twine(k) + " spatial dimensions");
+  Sizes xd = dimsOf(b, loc, n.operand(0));
+  SmallVector<int64_t> outputShape = n.attrInts("output_shape");
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    if (outputShape.size() > size_t(k))
+      outputShape.erase(outputShape.begin(), outputShape.end() - k);
+    for (int64_t i = 0; i < k; ++i) {
+      auto in = constantOf(xd[2 + i]);
+      if (!in)
+        return n.fail("output_shape and auto_pad need static spatial sizes");
+      int64_t target = outputShape.empty() ? *in * strides[i] : outputShape[i];
+      int64_t total = strides[i] * (*in - 1) + outPad[i] +
+                      (kernel[i] - 1) * dil[i] + 1 - target;
+      bool upper = autoPad == "SAME_UPPER";
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[k + i] = upper ? total - total / 2 : total / 2;
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * k, 0);
+  }
+  // 1. Spread the input out by the strides.
+  Value x = n.operand(0);
+  Sizes spread = {xd[0], xd[1]};
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), strideAttrs(rank, b.getIndexAttr(1));
+  for (int64_t i = 0; i < k; ++i) {
+    spread.push_back(addIndex(b, loc, mulIndex(b, loc, subIndex(b, loc, xd[2 + i], b.getIndexAttr(1)),
+                                               b.getIndexAttr(strides[i])),
+                              b.getIndexAttr(1)));
+    strideAttrs[2 + i] = b.getIndexAttr(strides[i]);
+  }
+  if (llvm::any_of(strides, [](int64_t s) { return s != 1; })) {
+    Value zeros = filledTensor(b, loc, spread, scalarConstant(b, loc, t, 0));
+    x = tensor::InsertSliceOp::create(b, loc, x, zeros, offsets, xd, strideAttrs);
+  }
+  // 2. Pad (or crop, where the pads exceed the kernel's reach).
+  SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)), hi(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> cropOff(rank, b.getIndexAttr(0));
+  Sizes padded = spread, cropSizes;
+  bool crop = false;
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t reach = dil[i] * (kernel[i] - 1);
+    int64_t before = reach - pads[i], after = reach - pads[k + i] + outPad[i];
+    lo[2 + i] = b.getIndexAttr(std::max<int64_t>(before, 0));
+    hi[2 + i] = b.getIndexAttr(std::max<int64_t>(after, 0));
+    cropOff[2 + i] = b.getIndexAttr(std::max<int64_t>(-before, 0));
+    crop |= before < 0 || after < 0;
+    padded[2 + i] = addIndex(b, loc, spread[2 + i],
+                             b.getIndexAttr(std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0)));
+  }
+  x = tensor::PadOp::create(b, loc, RankedTensorType::get(staticShape(padded), t), x, lo, hi,
+                            scalarConstant(b, loc, t, 0));
+  if (crop) {
+    Sizes sizes = {padded[0], padded[1]};
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t reach = dil[i] * (kernel[i] - 1);
+      int64_t before = reach - pads[i], after = reach - pads[k + i] + outPad[i];
+      sizes.push_back(subIndex(b, loc, padded[2 + i],
+                               b.getIndexAttr(std::max<int64_t>(-before, 0) +
+                                              std::max<int64_t>(-after, 0))));
+    }
+    SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+    x = tensor::ExtractSliceOp::create(b, loc, x, cropOff, sizes, ones);
+  }
+  // 3. The equivalent kernel: W'[g*Mg + m, c, kk] = W[g*Cg + c, m, K-1-kk].
+  int64_t cIn = wt.getDimSize(0), mPerGroup = wt.getDimSize(1);
+  if (cIn % group)
+    return n.fail("group " + Twine(group) + " does not divide the " + Twine(cIn) +
+                  " input channels");
+  int64_t cPerGroup = cIn / group;
+  Sizes wSizes = {b.getIndexAttr(mPerGroup * group), b.getIndexAttr(cPerGroup)};
+  for (int64_t kk : kernel)
+    wSizes.push_back(b.getIndexAttr(kk));
+  Value w = n.operand(1);
+  Value flipped = emptyTensor(b, loc, wSizes, t);
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  flipped = linalg::GenericOp::create(
+                b, loc, flipped.getType(), ValueRange{}, flipped,
+                SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, it,
+                [&](OpBuilder &nb, Location l, ValueRange) {
+                  auto cIdx = [&](int64_t v) { return arith::ConstantIndexOp::create(nb, l, v); };
+                  Value o = linalg::IndexOp::create(nb, l, 0);
+                  Value c = linalg::IndexOp::create(nb, l, 1);
+                  Value g = arith::DivUIOp::create(nb, l, o, cIdx(mPerGroup));
+                  Value m = arith::RemUIOp::create(nb, l, o, cIdx(mPerGroup));
+                  SmallVector<Value> src = {
+                      arith::AddIOp::create(nb, l, arith::MulIOp::create(nb, l, g, cIdx(cPerGroup)), c), m};
+                  for (int64_t i = 0; i < k; ++i)
+                    src.push_back(arith::SubIOp::create(nb, l, cIdx(kernel[i] - 1),
+                                                        linalg::IndexOp::create(nb, l, 2 + i)));
+                  linalg::YieldOp::create(nb, l, tensor::ExtractOp::create(nb, l, w, src).getResult());
+                })
+                .getResult(0);
+  // 4. A stride-1 convolution.
+  SmallVector<int64_t> shape = {n.type(0).getDimSize(0), mPerGroup * group};
+  auto xt = cast<RankedTensorType>(x.getType());
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t d = xt.getDimSize(2 + i);
+    shape.push_back(ShapedType::isDynamic(d) ? d : d - dil[i] * (kernel[i] - 1));
+  }
+  Value bias = n.hasInput(2) ? n.operand(2) : Value();
+  auto op = qc::ConvOp::create(b, loc, RankedTensorType::get(shape, t), x, flipped, bias,
+                               b.getDenseI64ArrayAttr(SmallVector<int64_t>(k, 1)),
+                               b.getDenseI64ArrayAttr(SmallVector<int64_t>(2 * k, 0)),
+                               b.getDenseI64ArrayAttr(dil), b.getI64IntegerAttr(group));
+  n.setResult(0, op.getResult());
+  return success();
+}
+
 /// Pools `input` ([N, C, spatial...]) over a window: `combine(acc, x)` from
 /// `init`, reading the input padded with `padValue`. With `ceilMode` the
 /// output covers partial windows at the end.
@@ -511,6 +652,7 @@ void mlir::qc::onnx::registerLinearOps(OpTable &t) {
   t["MatMul"] = importMatMul;
   t["Gemm"] = importGemm;
   t["Conv"] = importConv;
+  t["ConvTranspose"] = importConvTranspose;
   t["MaxPool"] = [](NodeImporter &n) { return importPool(n, true); };
   t["AveragePool"] = [](NodeImporter &n) { return importPool(n, false); };
   t["GlobalMaxPool"] = [](NodeImporter &n) { return importGlobalPool(n, true); };

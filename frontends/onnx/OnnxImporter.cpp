@@ -35,6 +35,7 @@ static const OpTable &opTable() {
     registerElementwiseOps(t);
     registerReductionOps(t);
     registerShapeOps(t);
+    registerResizeOps(t);
     registerLinearOps(t);
     registerNormOps(t);
     registerControlFlowOps(t);

@@ -13,6 +13,9 @@
 #include "dialects/qc/IR/QcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <functional>
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -47,6 +50,12 @@ LogicalResult mlir::qc::onnx::importSubgraph(NodeImporter &parent,
 }
 
 namespace {
+
+using Sizes = SmallVector<OpFoldResult>;
+
+int64_t hiddenSize(NodeImporter &n) {
+  return n.attrInt("hidden_size", n.type(2).getDimSize(2));
+}
 
 /// The most specific type both branch results can be cast to.
 FailureOr<Type> joinTypes(Type a, Type b) {
@@ -118,6 +127,220 @@ LogicalResult importIf(NodeImporter &n) {
   return success();
 }
 
+/// An activation of the LSTM's f/g/h slots.
+FailureOr<std::function<Value(OpBuilder &, Location, Value)>>
+lstmActivation(NodeImporter &n, StringRef name) {
+  auto one = [](OpBuilder &b, Location l, Value x) {
+    return scalarConstant(b, l, x.getType(), 1);
+  };
+  if (name == "Sigmoid")
+    return std::function<Value(OpBuilder &, Location, Value)>(
+        [one](OpBuilder &b, Location l, Value x) -> Value {
+          Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+          return arith::DivFOp::create(b, l, one(b, l, x), arith::AddFOp::create(b, l, one(b, l, x), e));
+        });
+  if (name == "Tanh")
+    return std::function<Value(OpBuilder &, Location, Value)>(
+        [](OpBuilder &b, Location l, Value x) -> Value { return math::TanhOp::create(b, l, x); });
+  if (name == "Relu")
+    return std::function<Value(OpBuilder &, Location, Value)>(
+        [](OpBuilder &b, Location l, Value x) -> Value {
+          return arith::MaximumFOp::create(b, l, x, scalarConstant(b, l, x.getType(), 0));
+        });
+  return n.fail("LSTM activation '" + name + "' is not supported");
+}
+
+/// One direction of an LSTM: returns Y [S, B, H], H and C [B, H].
+struct LstmResult {
+  Value y, h, c;
+};
+
+FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, int64_t dir, bool reverse,
+                                         ArrayRef<std::function<Value(OpBuilder &, Location, Value)>> acts,
+                                         float clip) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  Value x = n.operand(0);
+  auto xt = n.type(0);
+  Type t = xt.getElementType();
+  int64_t hidden = n.attrInt("hidden_size", n.type(2).getDimSize(2));
+  Sizes xd = dimsOf(b, loc, x);
+  auto pick = [&](int input) -> Value {
+    // Slice direction `dir` out of a [D, ...] tensor.
+    auto type = n.type(input);
+    Sizes sizes = dimsOf(b, loc, n.operand(input));
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+        strides(type.getRank(), b.getIndexAttr(1));
+    offsets[0] = b.getIndexAttr(dir);
+    sizes[0] = b.getIndexAttr(1);
+    Value s = tensor::ExtractSliceOp::create(b, loc, n.operand(input), offsets, sizes, strides);
+    return buildSqueeze(b, loc, s, {0});
+  };
+  Value w = buildTranspose(b, loc, pick(1), {1, 0}); // [I, 4H]
+  Value r = buildTranspose(b, loc, pick(2), {1, 0}); // [H, 4H]
+  auto resultType = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, t); };
+  // X·Wᵀ for every step at once: [S, B, 4H].
+  Value xw = qc::MatmulOp::create(b, loc, resultType({xt.getDimSize(0), xt.getDimSize(1), 4 * hidden}),
+                                  x, w);
+  std::string error;
+  if (n.hasInput(3)) {
+    Value bias = pick(3); // [8H]
+    SmallVector<OpFoldResult> off = {b.getIndexAttr(0)}, sz = {b.getIndexAttr(4 * hidden)},
+                              st = {b.getIndexAttr(1)};
+    Value wb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
+    off[0] = b.getIndexAttr(4 * hidden);
+    Value rb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
+    xw = *buildElementwise(b, loc, {xw, wb, rb}, t,
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::AddFOp::create(nb, l, a[0], arith::AddFOp::create(nb, l, a[1], a[2]));
+                           },
+                           error);
+  }
+  Sizes bh = {xd[1], b.getIndexAttr(hidden)};
+  Value zero = scalarConstant(b, loc, t, 0);
+  Value h0 = n.hasInput(5) ? pick(5) : filledTensor(b, loc, bh, zero);
+  Value c0 = n.hasInput(6) ? pick(6) : filledTensor(b, loc, bh, zero);
+  Value peep = n.hasInput(7) ? pick(7) : Value(); // [3H]: i, o, f
+  Sizes yd = {xd[0], xd[1], b.getIndexAttr(hidden)};
+  Value y0 = filledTensor(b, loc, yd, zero);
+  Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+  Value ub = indexValue(b, loc, xd[0]);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  auto hType = RankedTensorType::get(staticShape(bh), t);
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, ValueRange{h0, c0, y0},
+      [&](OpBuilder &lb2, Location l, Value iv, ValueRange iter) {
+        Value tt = iv;
+        if (reverse)
+          tt = arith::SubIOp::create(lb2, l, arith::SubIOp::create(lb2, l, ub, iv),
+                                     arith::ConstantIndexOp::create(lb2, l, 1));
+        SmallVector<OpFoldResult> off = {tt, lb2.getIndexAttr(0), lb2.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sz = {lb2.getIndexAttr(1), xd[1], lb2.getIndexAttr(4 * hidden)};
+        SmallVector<OpFoldResult> st(3, lb2.getIndexAttr(1));
+        Value xwt = tensor::ExtractSliceOp::create(
+            lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t), xw, off, sz, st);
+        Value hr = qc::MatmulOp::create(lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t),
+                                        iter[0], r);
+        auto gate = [&](Value g, int64_t which) -> Value {
+          SmallVector<OpFoldResult> go = {lb2.getIndexAttr(0), lb2.getIndexAttr(which * hidden)};
+          SmallVector<OpFoldResult> gs = {xd[1], lb2.getIndexAttr(hidden)};
+          SmallVector<OpFoldResult> gst(2, lb2.getIndexAttr(1));
+          return tensor::ExtractSliceOp::create(lb2, l, hType, g, go, gs, gst);
+        };
+        SmallVector<Value> inputs;
+        for (int64_t g = 0; g < 4; ++g) { // i, o, f, c
+          inputs.push_back(gate(xwt, g));
+          inputs.push_back(gate(hr, g));
+        }
+        inputs.push_back(iter[1]);
+        SmallVector<AffineMap> maps(inputs.size(), lb2.getMultiDimIdentityMap(2));
+        maps.push_back(lb2.getMultiDimIdentityMap(2));
+        maps.push_back(lb2.getMultiDimIdentityMap(2));
+        Value cInit = emptyTensor(lb2, l, bh, t), hInit = emptyTensor(lb2, l, bh, t);
+        SmallVector<utils::IteratorType> it(2, utils::IteratorType::parallel);
+        auto cell = linalg::GenericOp::create(
+            lb2, l, TypeRange{hType, hType}, inputs, ValueRange{cInit, hInit}, maps, it,
+            [&](OpBuilder &nb, Location ll, ValueRange a) {
+              auto pre = [&](int g) -> Value {
+                Value v = arith::AddFOp::create(nb, ll, a[2 * g], a[2 * g + 1]);
+                if (clip > 0)
+                  v = arith::MinimumFOp::create(
+                      nb, ll, arith::MaximumFOp::create(nb, ll, v, scalarConstant(nb, ll, t, -clip)),
+                      scalarConstant(nb, ll, t, clip));
+                return v;
+              };
+              Value cPrev = a[8];
+              auto peephole = [&](Value v, int64_t which, Value c) -> Value {
+                if (!peep)
+                  return v;
+                // P holds [Pi, Po, Pf] in one vector of 3H.
+                Value j = linalg::IndexOp::create(nb, ll, 1);
+                Value col = arith::AddIOp::create(nb, ll, j, arith::ConstantIndexOp::create(nb, ll, which * hiddenSize(n)));
+                Value pv = tensor::ExtractOp::create(nb, ll, peep, ValueRange{col});
+                return arith::AddFOp::create(nb, ll, v, arith::MulFOp::create(nb, ll, pv, c));
+              };
+              Value i = acts[0](nb, ll, peephole(pre(0), 0, cPrev));
+              Value f = acts[0](nb, ll, peephole(pre(2), 2, cPrev));
+              Value g = acts[1](nb, ll, pre(3));
+              Value c = arith::AddFOp::create(nb, ll, arith::MulFOp::create(nb, ll, f, cPrev),
+                                              arith::MulFOp::create(nb, ll, i, g));
+              Value o = acts[0](nb, ll, peephole(pre(1), 1, c));
+              Value h = arith::MulFOp::create(nb, ll, o, acts[2](nb, ll, c));
+              linalg::YieldOp::create(nb, ll, ValueRange{c, h});
+            });
+        Value cNext = cell.getResult(0), hNext = cell.getResult(1);
+        Value hRow = buildUnsqueeze(lb2, l, hNext, {0});
+        SmallVector<OpFoldResult> yo = {tt, lb2.getIndexAttr(0), lb2.getIndexAttr(0)};
+        SmallVector<OpFoldResult> ys = {lb2.getIndexAttr(1), xd[1], lb2.getIndexAttr(hidden)};
+        Value y = tensor::InsertSliceOp::create(lb2, l, hRow, iter[2], yo, ys, st);
+        scf::YieldOp::create(lb2, l, ValueRange{hNext, cNext, y});
+      });
+  return LstmResult{loop.getResult(2), loop.getResult(0), loop.getResult(1)};
+}
+
+LogicalResult importLstm(NodeImporter &n) {
+  for (int i = 0; i < 3; ++i)
+    if (failed(n.require(i, "X, W and R")))
+      return failure();
+  if (!isa<FloatType>(n.elementType(0)))
+    return n.fail("X must be a float tensor");
+  if (n.rank(0) != 3 || n.rank(1) != 3 || n.rank(2) != 3)
+    return n.fail("X, W and R must be 3-D");
+  if (n.attrInt("layout", 0) != 0)
+    return n.fail("layout = 1 is not supported");
+  if (n.attrInt("input_forget", 0))
+    return n.fail("input_forget = 1 is not supported");
+  if (n.hasInput(4))
+    return n.fail("sequence_lens is not supported");
+  if (n.hasAttr("activation_alpha") || n.hasAttr("activation_beta"))
+    return n.fail("activation_alpha/beta are not supported");
+  int64_t hidden = hiddenSize(n);
+  if (ShapedType::isDynamic(hidden) || n.type(1).getDimSize(1) != 4 * hidden)
+    return n.fail("W must be [D, 4 * hidden_size, I] with a static hidden size");
+  std::string direction = n.attrString("direction", "forward");
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return n.fail("unknown direction '" + direction + "'");
+  SmallVector<std::string> names;
+  if (const auto *a = n.attr("activations"))
+    for (const auto &s : a->strings())
+      names.push_back(s);
+  if (names.empty())
+    for (int64_t d = 0; d < dirs; ++d)
+      names.append({"Sigmoid", "Tanh", "Tanh"});
+  if (static_cast<int64_t>(names.size()) != 3 * dirs)
+    return n.fail("activations must name 3 functions per direction");
+  float clip = n.attrFloat("clip", 0.0f);
+  SmallVector<LstmResult> results;
+  for (int64_t d = 0; d < dirs; ++d) {
+    SmallVector<std::function<Value(OpBuilder &, Location, Value)>> acts;
+    for (int k = 0; k < 3; ++k) {
+      auto a = lstmActivation(n, names[3 * d + k]);
+      if (failed(a))
+        return failure();
+      acts.push_back(*a);
+    }
+    auto r = buildLstmDirection(n, d, direction == "reverse" || d == 1, acts, clip);
+    if (failed(r))
+      return failure();
+    results.push_back(*r);
+  }
+  auto stack = [&](auto get, int64_t axis) {
+    SmallVector<Value> parts;
+    for (auto &r : results)
+      parts.push_back(buildUnsqueeze(n.b, n.loc, get(r), {axis}));
+    return parts.size() == 1 ? parts[0]
+                             : tensor::ConcatOp::create(n.b, n.loc, axis, parts).getResult();
+  };
+  n.setResult(0, stack([](LstmResult &r) { return r.y; }, 1));
+  n.setResult(1, stack([](LstmResult &r) { return r.h; }, 0));
+  n.setResult(2, stack([](LstmResult &r) { return r.c; }, 0));
+  return success();
+}
+
 } // namespace
 
-void mlir::qc::onnx::registerControlFlowOps(OpTable &t) { t["If"] = importIf; }
+void mlir::qc::onnx::registerControlFlowOps(OpTable &t) {
+  t["If"] = importIf;
+  t["LSTM"] = importLstm;
+}

@@ -420,8 +420,9 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
   if (failed(n.require(0, "X")))
     return failure();
   Type t = n.elementType(0);
-  if (!isa<FloatType>(t))
-    return n.fail("pooling needs a float input");
+  if (!isa<FloatType>(t) && !(isMax && isa<IntegerType>(t) && !t.isInteger(1)))
+    return n.fail(isMax ? "MaxPool needs a float or integer input"
+                        : "AveragePool needs a float input");
   if (n.hasOutput(1))
     return n.fail("the Indices output of MaxPool is not supported");
   int64_t rank = n.rank(0);
@@ -442,13 +443,25 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
   Location loc = n.loc;
   Sizes out;
   if (isMax) {
-    Value lowest = scalarConstant(b, loc, t, -INFINITY);
+    bool u = n.isUnsigned(0);
+    Value lowest;
+    if (isa<FloatType>(t)) {
+      lowest = scalarConstant(b, loc, t, -INFINITY);
+    } else {
+      unsigned width = t.getIntOrFloatBitWidth();
+      lowest = arith::ConstantOp::create(
+          b, loc, b.getIntegerAttr(t, u ? APInt::getMinValue(width) : APInt::getSignedMinValue(width)));
+    }
     Value r = buildPool(b, loc, n.operand(0), *w, ceilMode, lowest, lowest,
-                        [](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
-                          return arith::MaximumFOp::create(nb, l, acc, x);
+                        [&](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
+                          if (isa<FloatType>(t))
+                            return arith::MaximumFOp::create(nb, l, acc, x);
+                          if (u)
+                            return arith::MaxUIOp::create(nb, l, acc, x);
+                          return arith::MaxSIOp::create(nb, l, acc, x);
                         },
                         out);
-    n.setResult(0, r);
+    n.setResult(0, r, u);
     return success();
   }
   Value zero = scalarConstant(b, loc, t, 0);

@@ -332,6 +332,98 @@ LogicalResult importCumSum(NodeImporter &n) {
   return success();
 }
 
+/// TopK without sorting: each element's rank is the number of elements that
+/// precede it (larger first, or smaller first; ties by index), and output j
+/// is the element of rank j. Quadratic along the axis, which is fine for the
+/// short axes TopK sees in practice.
+LogicalResult importTopK(NodeImporter &n) {
+  if (failed(n.require(0, "X")))
+    return failure();
+  int64_t rank = n.rank(0);
+  auto axis = normalizeAxis(n.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return n.fail("axis is out of range");
+  OpFoldResult k;
+  if (n.opset < 10) {
+    k = n.b.getIndexAttr(n.attrInt("k", 0));
+  } else {
+    if (failed(n.require(1, "K")))
+      return failure();
+    auto kv = n.knownInts(1);
+    if (!kv || kv->size() != 1)
+      return n.fail("K must hold one value");
+    k = (*kv)[0];
+  }
+  bool largest = n.attrInt("largest", 1);
+  Type t = n.elementType(0);
+  bool u = n.isUnsigned(0);
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  Value x = n.operand(0);
+  Type i64 = b.getI64Type();
+  auto before = [&](OpBuilder &nb, Location l, Value a, Value am, Value c, Value ci) -> Value {
+    Value strict, equal;
+    if (isF(t)) {
+      strict = arith::CmpFOp::create(nb, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT, a, c);
+      equal = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, a, c);
+    } else {
+      auto p = largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+                       : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt);
+      strict = arith::CmpIOp::create(nb, l, p, a, c);
+      equal = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, a, c);
+    }
+    Value earlier = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, am, ci);
+    return arith::OrIOp::create(nb, l, strict, arith::AndIOp::create(nb, l, equal, earlier));
+  };
+  // rank[..., i] = #{m : x[m] precedes x[i]}; loops (dims..., m).
+  Sizes dims = dimsOf(b, loc, x);
+  SmallVector<AffineExpr> selfExprs, otherExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    selfExprs.push_back(b.getAffineDimExpr(d));
+    otherExprs.push_back(d == *axis ? b.getAffineDimExpr(rank) : b.getAffineDimExpr(d));
+  }
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  it.push_back(utils::IteratorType::reduction);
+  Value ranks = filledTensor(b, loc, dims, cst(b, loc, i64, 0));
+  ranks = linalg::GenericOp::create(
+              b, loc, ranks.getType(), ValueRange{x, x}, ranks,
+              SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
+                                     AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+                                     AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
+              it,
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value i = linalg::IndexOp::create(nb, l, *axis);
+                Value m = linalg::IndexOp::create(nb, l, rank);
+                Value p = before(nb, l, a[1], m, a[0], i);
+                Value inc = arith::AddIOp::create(nb, l, a[2], cst(nb, l, i64, 1));
+                linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, p, inc, a[2]).getResult());
+              })
+              .getResult(0);
+  // out[..., j] = x[..., i] with rank[..., i] == j; loops (dims with the axis
+  // as j..., i).
+  Sizes outDims = dims;
+  outDims[*axis] = k;
+  Value vals = filledTensor(b, loc, outDims, cst(b, loc, t, 0));
+  Value idxs = filledTensor(b, loc, outDims, cst(b, loc, i64, 0));
+  auto pick = linalg::GenericOp::create(
+      b, loc, TypeRange{vals.getType(), idxs.getType()}, ValueRange{x, ranks},
+      ValueRange{vals, idxs},
+      SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+                             AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+                             AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
+                             AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
+      it, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value j = convertScalar(nb, l, linalg::IndexOp::create(nb, l, *axis), i64, false, false);
+        Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, rank), i64, false, false);
+        Value match = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, a[1], j);
+        linalg::YieldOp::create(nb, l, ValueRange{arith::SelectOp::create(nb, l, match, a[0], a[2]),
+                                                  arith::SelectOp::create(nb, l, match, i, a[3])});
+      });
+  n.setResult(0, pick.getResult(0), u);
+  n.setResult(1, pick.getResult(1));
+  return success();
+}
+
 /// Softmax-family ops before opset 13 work on the input flattened to 2-D at
 /// `axis`; from 13 on, along `axis` alone. Returns the axis to work on and
 /// the (possibly flattened) input.
@@ -558,6 +650,7 @@ void mlir::qc::onnx::registerReductionOps(OpTable &t) {
   t["ArgMax"] = [](NodeImporter &n) { return importArg(n, true); };
   t["ArgMin"] = [](NodeImporter &n) { return importArg(n, false); };
   t["CumSum"] = importCumSum;
+  t["TopK"] = importTopK;
   t["Softmax"] = importSoftmax;
   t["LogSoftmax"] = importLogSoftmax;
   t["Hardmax"] = importHardmax;

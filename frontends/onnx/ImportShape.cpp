@@ -391,10 +391,14 @@ Value buildStridedSlice(OpBuilder &b, Location loc, Value input,
     strides.push_back(b.getIndexAttr(d.step));
     negative |= d.step < 0;
   }
+  auto type = cast<RankedTensorType>(input.getType());
+  // Empty results read nothing (and an offset into an empty dimension would
+  // not verify).
+  if (llvm::any_of(sizes, [](OpFoldResult s) { return constantOf(s) == 0; }))
+    return emptyTensor(b, loc, sizes, type.getElementType());
   if (!negative)
     return tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes,
                                           strides);
-  auto type = cast<RankedTensorType>(input.getType());
   Value init = emptyTensor(b, loc, sizes, type.getElementType());
   SmallVector<utils::IteratorType> iterators(dims.size(),
                                              utils::IteratorType::parallel);
@@ -956,6 +960,51 @@ LogicalResult importScatterND(NodeImporter &n) {
   return success();
 }
 
+/// Pads `input` by `lo`/`hi` (non-negative) in an ONNX Pad mode.
+FailureOr<Value> buildPadded(NodeImporter &n, Value input,
+                             ArrayRef<OpFoldResult> lo, ArrayRef<OpFoldResult> hi,
+                             StringRef mode, Value padValue) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type t = type.getElementType();
+  int64_t rank = type.getRank();
+  Sizes dims = dimsOf(n.b, n.loc, input), out;
+  for (int64_t d = 0; d < rank; ++d)
+    out.push_back(addIndex(n.b, n.loc, dims[d], addIndex(n.b, n.loc, lo[d], hi[d])));
+  if (mode == "constant")
+    return tensor::PadOp::create(n.b, n.loc, RankedTensorType::get(staticShape(out), t),
+                                 input, lo, hi, padValue)
+        .getResult();
+  if (mode != "edge" && mode != "reflect" && mode != "wrap")
+    return n.fail("unknown mode '" + mode + "'");
+  return buildIndexed(
+      n.b, n.loc, out, t, [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
+        SmallVector<Value> src;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value size = indexValue(b, l, dims[d]);
+          Value i = arith::SubIOp::create(b, l, idx[d], indexValue(b, l, lo[d]));
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value last = arith::SubIOp::create(b, l, size, arith::ConstantIndexOp::create(b, l, 1));
+          if (mode == "edge") {
+            i = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, i, zero), last);
+          } else if (mode == "wrap") {
+            Value m = arith::RemSIOp::create(b, l, i, size);
+            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero);
+            i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, m, size), m);
+          } else {
+            // reflect: mirror at both ends without repeating the edge.
+            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+            i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
+            Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
+            Value mirrored = arith::SubIOp::create(
+                b, l, arith::MulIOp::create(b, l, last, arith::ConstantIndexOp::create(b, l, 2)), i);
+            i = arith::SelectOp::create(b, l, over, mirrored, i);
+          }
+          src.push_back(i);
+        }
+        return tensor::ExtractOp::create(b, l, input, src);
+      });
+}
+
 LogicalResult importPad(NodeImporter &n) {
   if (failed(n.require(0, "data")))
     return failure();
@@ -1003,9 +1052,7 @@ LogicalResult importPad(NodeImporter &n) {
       axes.push_back(d);
   }
   if (runtimePads) {
-    // Pads known only at run time: constant mode, and non-negative amounts.
-    if (mode != "constant")
-      return n.fail("run-time pads are only supported in constant mode");
+    // Pads known only at run time are taken as non-negative.
     if (static_cast<int64_t>(runtimePads->size()) != 2 * static_cast<int64_t>(axes.size()))
       return n.fail("pads must have two entries per padded axis");
     SmallVector<OpFoldResult> lo(rank, n.b.getIndexAttr(0)), hi(rank, n.b.getIndexAttr(0));
@@ -1013,12 +1060,10 @@ LogicalResult importPad(NodeImporter &n) {
       lo[a] = (*runtimePads)[i];
       hi[a] = (*runtimePads)[i + axes.size()];
     }
-    Sizes dims = dimsOf(n.b, n.loc, n.operand(0)), out;
-    for (int64_t d = 0; d < rank; ++d)
-      out.push_back(addIndex(n.b, n.loc, dims[d], addIndex(n.b, n.loc, lo[d], hi[d])));
-    auto type = RankedTensorType::get(staticShape(out), t);
-    n.setResult(0, tensor::PadOp::create(n.b, n.loc, type, n.operand(0), lo, hi, padValue).getResult(),
-                n.isUnsigned(0));
+    auto r = buildPadded(n, n.operand(0), lo, hi, mode, padValue);
+    if (failed(r))
+      return failure();
+    n.setResult(0, *r, n.isUnsigned(0));
     return success();
   }
   if (static_cast<int64_t>(pads->size()) != 2 * static_cast<int64_t>(axes.size()))
@@ -1044,50 +1089,15 @@ LogicalResult importPad(NodeImporter &n) {
     input = buildStridedSlice(n.b, n.loc, input, slices);
     dims = dimsOf(n.b, n.loc, input);
   }
-  Sizes out;
-  for (int64_t d = 0; d < rank; ++d)
-    out.push_back(addIndex(n.b, n.loc, dims[d], n.b.getIndexAttr(low[d] + high[d])));
-  Value result;
-  if (mode == "constant") {
-    SmallVector<OpFoldResult> lo, hi;
-    for (int64_t d = 0; d < rank; ++d) {
-      lo.push_back(n.b.getIndexAttr(low[d]));
-      hi.push_back(n.b.getIndexAttr(high[d]));
-    }
-    auto type = RankedTensorType::get(staticShape(out), t);
-    result = tensor::PadOp::create(n.b, n.loc, type, input, lo, hi, padValue);
-  } else if (mode == "edge" || mode == "reflect" || mode == "wrap") {
-    result = buildIndexed(
-        n.b, n.loc, out, t, [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
-          SmallVector<Value> src;
-          for (int64_t d = 0; d < rank; ++d) {
-            Value size = indexValue(b, l, dims[d]);
-            Value i = arith::SubIOp::create(b, l, idx[d], arith::ConstantIndexOp::create(b, l, low[d]));
-            Value zero = arith::ConstantIndexOp::create(b, l, 0);
-            Value last = arith::SubIOp::create(b, l, size, arith::ConstantIndexOp::create(b, l, 1));
-            if (mode == "edge") {
-              i = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, i, zero), last);
-            } else if (mode == "wrap") {
-              Value m = arith::RemSIOp::create(b, l, i, size);
-              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero);
-              i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, m, size), m);
-            } else {
-              // reflect: mirror at both ends without repeating the edge.
-              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-              i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
-              Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
-              Value mirrored = arith::SubIOp::create(
-                  b, l, arith::MulIOp::create(b, l, last, arith::ConstantIndexOp::create(b, l, 2)), i);
-              i = arith::SelectOp::create(b, l, over, mirrored, i);
-            }
-            src.push_back(i);
-          }
-          return tensor::ExtractOp::create(b, l, input, src);
-        });
-  } else {
-    return n.fail("unknown mode '" + mode + "'");
+  SmallVector<OpFoldResult> lo, hi;
+  for (int64_t d = 0; d < rank; ++d) {
+    lo.push_back(n.b.getIndexAttr(low[d]));
+    hi.push_back(n.b.getIndexAttr(high[d]));
   }
-  n.setResult(0, result, n.isUnsigned(0));
+  auto result = buildPadded(n, input, lo, hi, mode, padValue);
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result, n.isUnsigned(0));
   return success();
 }
 

@@ -6,4 +6,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${QUANTC_BUILD_DIR:-$root/build}
 "$root/scripts/setup.sh"
+cmake --build "$build" --target quantc-doc
 cmake --build "$build" --target check-quantc

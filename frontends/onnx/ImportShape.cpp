@@ -394,7 +394,8 @@ Value buildStridedSlice(OpBuilder &b, Location loc, Value input,
   auto type = cast<RankedTensorType>(input.getType());
   // Empty results read nothing (and an offset into an empty dimension would
   // not verify).
-  if (llvm::any_of(sizes, [](OpFoldResult s) { return constantOf(s) == 0; }))
+  if (llvm::any_of(sizes, [](OpFoldResult s) { return constantOf(s) == 0; }) ||
+      llvm::any_of(type.getShape(), [](int64_t d) { return d == 0; }))
     return emptyTensor(b, loc, sizes, type.getElementType());
   if (!negative)
     return tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes,

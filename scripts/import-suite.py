@@ -75,7 +75,7 @@ def run_one(quantc, model):
     except Exception:  # the suite's python package cannot read it
         tier_a, unsupported = False, ["<unreadable>"]
     proc = subprocess.run([quantc, "import", model, "-o", os.devnull],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, errors="replace", timeout=300)
     return model, tier_a, unsupported, proc.returncode, proc.stderr
 
 

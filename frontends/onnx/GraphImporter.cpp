@@ -2,7 +2,9 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
 
 #include <deque>
 
@@ -18,10 +20,23 @@ const TensorValue *GraphImporter::lookup(StringRef name) const {
   return nullptr;
 }
 
+std::string mlir::qc::onnx::printable(StringRef name) {
+  bool plain = llvm::json::isUTF8(name) &&
+               llvm::none_of(name, [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+               });
+  if (plain)
+    return name.str();
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  llvm::printEscapedString(name, os);
+  return out;
+}
+
 std::string GraphImporter::describe(const ::onnx::NodeProto &node) const {
-  std::string name = node.name();
+  std::string name = printable(node.name());
   if (name.empty())
-    name = node.output_size() ? "<unnamed, output " + node.output(0) + ">"
+    name = node.output_size() ? "<unnamed, output " + printable(node.output(0)) + ">"
                               : "<unnamed>";
   int64_t version = opset;
   for (const GraphImporter *g = this; g; g = g->parent) {
@@ -31,8 +46,8 @@ std::string GraphImporter::describe(const ::onnx::NodeProto &node) const {
       break;
     }
   }
-  return "node '" + name + "' (" + node.op_type() + ", domain '" +
-         node.domain() + "', opset " + std::to_string(version) + ")";
+  return "node '" + name + "' (" + printable(node.op_type()) + ", domain '" +
+         printable(node.domain()) + "', opset " + std::to_string(version) + ")";
 }
 
 /// Names a subgraph reads from enclosing scopes: used but not defined inside.

@@ -118,6 +118,10 @@ LogicalResult importSubgraph(NodeImporter &parent,
                              SmallVectorImpl<Value> &results,
                              SmallVectorImpl<bool> &resultsUnsigned);
 
+/// Text from the model made printable on one line: valid UTF-8 without
+/// control characters as is, anything else escaped.
+std::string printable(StringRef text);
+
 /// MLIR element type for an ONNX TensorProto data type; null if unsupported.
 Type convertElementType(MLIRContext *ctx, int32_t dataType);
 /// True for ONNX's unsigned integer data types.

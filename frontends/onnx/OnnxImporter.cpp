@@ -80,9 +80,23 @@ static void eraseDeadOps(Operation *root) {
   });
 }
 
+static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
+                                         const std::string &path,
+                                         std::string &error);
+
 OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
                                                      const std::string &path,
                                                      std::string &error) {
+  OwningOpRef<ModuleOp> module = importModel(context, path, error);
+  // Names in the model may hold anything: the error stays one line.
+  if (!module)
+    error = printable(error);
+  return module;
+}
+
+static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
+                                         const std::string &path,
+                                         std::string &error) {
   DialectRegistry registry;
   registerImportedDialects(registry);
   context->appendDialectRegistry(registry);

@@ -5,7 +5,8 @@
 
 KIND: mlp (two layers, weights as initializers), constant-nodes (weights in
 Constant nodes, paddle2onnx style), external-data (weights in a sibling file),
-unsorted (nodes out of order), if (an If with branches reading an outer
+unsorted (nodes out of order), odd-names (names any string may be),
+odd-names-error (a newline and a control character in a failing node's name), if (an If with branches reading an outer
 value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input.
 """
@@ -92,6 +93,14 @@ def main():
     elif kind == "string-input":
         m = model([h.make_node("Identity", ["s"], ["y"], name="id")],
                   [vi("s", T.STRING, [2])], [vi("y", T.STRING, [2])])
+    elif kind == "odd-names":
+        w = nh.from_array(np.ones((3, 3), np.float32) * 0.5, "weight::0 (tied)")
+        m = model([h.make_node("MatMul", ["onnx::Flatten_0", "weight::0 (tied)"], ['{"out": 1}'],
+                               name="/fc/MatMul\nsecond line")],
+                  [vi("onnx::Flatten_0", T.FLOAT, [2, 3])], [vi('{"out": 1}', T.FLOAT, [2, 3])], [w])
+    elif kind == "odd-names-error":
+        m = model([h.make_node("NonZero", ["x"], ["y"], name="bad\nname\x01")], [x],
+                  [vi("y", T.INT64)])
     elif kind == "malformed":
         with open(out, "wb") as f:
             f.write(b"\x08\x07\x12\xff\xff\xff\x0fnot a protobuf")

@@ -280,6 +280,13 @@ Value mlir::qc::onnx::buildReduction(OpBuilder &b, Location loc, Value input,
   return buildUnsqueeze(b, loc, result, unitAxes);
 }
 
+SmallVector<int64_t> mlir::qc::onnx::spatialAxes(int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  return axes;
+}
+
 FailureOr<int64_t> mlir::qc::onnx::normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return failure();

@@ -88,6 +88,9 @@ Value buildTranspose(OpBuilder &b, Location loc, Value input,
 Value buildShapeTensor(OpBuilder &b, Location loc,
                        ArrayRef<OpFoldResult> elems, Type elementType);
 
+/// The spatial axes [2, rank) of a channels-first tensor.
+SmallVector<int64_t> spatialAxes(int64_t rank);
+
 /// Normalizes an axis in [-rank, rank) to [0, rank); failure if out of range.
 FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 

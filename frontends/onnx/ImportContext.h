@@ -93,6 +93,10 @@ public:
   /// what is wrong, in ONNX terms.
   LogicalResult fail(const Twine &message);
 
+  /// The present inputs of a variadic op (Concat, Sum, Einsum, ...), all of
+  /// one element type and at least one; fails with a message otherwise.
+  FailureOr<SmallVector<Value>> sameTypeInputs();
+
   /// Checks that input `i` exists; fails with a message otherwise.
   LogicalResult require(int i, StringRef what);
 };

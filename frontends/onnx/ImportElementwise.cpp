@@ -24,9 +24,6 @@ using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
 
-Value cst(OpBuilder &b, Location loc, Type t, double v) {
-  return scalarConstant(b, loc, t, v);
-}
 
 /// Builds the generic for `inputs` and sets result 0.
 LogicalResult emit(NodeImporter &n, ValueRange inputs, Type resultType,
@@ -228,7 +225,7 @@ LogicalResult importMod(NodeImporter &n) {
         if (fmod)
           return r;
         // Python-style modulo: the result takes the divisor's sign.
-        Value zero = cst(b, l, t, 0);
+        Value zero = scalarConstant(b, l, t, 0);
         Value rNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, r, zero);
         Value dNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, a[1], zero);
         Value rNonZero = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, r, zero);
@@ -278,7 +275,7 @@ LogicalResult importNot(NodeImporter &n) {
     return n.fail("input must be a bool tensor");
   return emit(n, n.operand(0), n.b.getI1Type(),
               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                return arith::XOrIOp::create(b, l, a[0], cst(b, l, b.getI1Type(), 1));
+                return arith::XOrIOp::create(b, l, a[0], scalarConstant(b, l, b.getI1Type(), 1));
               });
 }
 
@@ -300,16 +297,11 @@ LogicalResult importWhere(NodeImporter &n) {
 //===--- variadic -----------------------------------------------------------===//
 
 LogicalResult variadic(NodeImporter &n, int kind) {
-  SmallVector<Value> inputs;
-  for (int i = 0; i < n.numInputs(); ++i)
-    if (n.hasInput(i))
-      inputs.push_back(n.operand(i));
-  if (inputs.empty())
-    return n.fail("needs at least one input");
+  auto present = n.sameTypeInputs();
+  if (failed(present))
+    return failure();
+  SmallVector<Value> inputs = *present;
   Type t = n.elementType(0);
-  for (Value v : inputs)
-    if (cast<RankedTensorType>(v.getType()).getElementType() != t)
-      return n.fail("inputs have different element types");
   if (kind >= 2 && !isFloat(t) && kind == 3)
     return n.fail("Mean needs float inputs");
   bool u = n.isUnsigned(0);
@@ -335,7 +327,7 @@ LogicalResult variadic(NodeImporter &n, int kind) {
           }
         }
         if (kind == 3)
-          acc = arith::DivFOp::create(b, l, acc, cst(b, l, t, a.size()));
+          acc = arith::DivFOp::create(b, l, acc, scalarConstant(b, l, t, a.size()));
         return acc;
       },
       u);
@@ -396,7 +388,7 @@ LogicalResult importDropout(NodeImporter &n) {
   n.setResult(0, n.input(0));
   if (n.hasOutput(1)) {
     // Inference: nothing is dropped, the mask is all true.
-    Value one = cst(n.b, n.loc, n.b.getI1Type(), 1);
+    Value one = scalarConstant(n.b, n.loc, n.b.getI1Type(), 1);
     n.setResult(1, filledTensor(n.b, n.loc, dimsOf(n.b, n.loc, n.operand(0)), one));
   }
   return success();
@@ -433,8 +425,8 @@ LogicalResult importClip(NodeImporter &n) {
       n, inputs, t,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value x = a[0];
-        Value low = loArg > 0 ? a[loArg] : (lo ? cst(b, l, t, *lo) : Value());
-        Value high = hiArg > 0 ? a[hiArg] : (hi ? cst(b, l, t, *hi) : Value());
+        Value low = loArg > 0 ? a[loArg] : (lo ? scalarConstant(b, l, t, *lo) : Value());
+        Value high = hiArg > 0 ? a[hiArg] : (hi ? scalarConstant(b, l, t, *hi) : Value());
         // compare + select keeps NaN inputs NaN.
         if (low) {
           Value below = isFloat(t)
@@ -462,7 +454,7 @@ LogicalResult importNeg(NodeImporter &n) {
   LogicalResult r = emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     if (isFloat(t))
       return arith::NegFOp::create(b, l, a[0]);
-    return arith::SubIOp::create(b, l, cst(b, l, t, 0), a[0]);
+    return arith::SubIOp::create(b, l, scalarConstant(b, l, t, 0), a[0]);
   });
   if (succeeded(r) && n.input(0).known) {
     TensorValue tv = *n.graph.lookup(n.node.output(0));
@@ -494,14 +486,14 @@ LogicalResult importSign(NodeImporter &n) {
   Type t = n.elementType(0);
   bool u = n.isUnsigned(0);
   return emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-    Value zero = cst(b, l, t, 0), one = cst(b, l, t, 1), minus = cst(b, l, t, -1);
+    Value zero = scalarConstant(b, l, t, 0), one = scalarConstant(b, l, t, 1), minus = scalarConstant(b, l, t, -1);
     Value pos, neg;
     if (isFloat(t)) {
       pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, a[0], zero);
       neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a[0], zero);
     } else {
       pos = arith::CmpIOp::create(b, l, u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt, a[0], zero);
-      neg = u ? cst(b, l, b.getI1Type(), 0)
+      neg = u ? scalarConstant(b, l, b.getI1Type(), 0)
               : arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, a[0], zero).getResult();
     }
     Value r = arith::SelectOp::create(b, l, neg, minus, zero);
@@ -515,8 +507,8 @@ LogicalResult importRelu(NodeImporter &n) {
   Type t = n.elementType(0);
   return emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     if (isFloat(t))
-      return arith::MaximumFOp::create(b, l, a[0], cst(b, l, t, 0));
-    return arith::MaxSIOp::create(b, l, a[0], cst(b, l, t, 0));
+      return arith::MaximumFOp::create(b, l, a[0], scalarConstant(b, l, t, 0));
+    return arith::MaxSIOp::create(b, l, a[0], scalarConstant(b, l, t, 0));
   });
 }
 
@@ -529,20 +521,20 @@ LogicalResult importShrink(NodeImporter &n) {
   return emit(n, n.operand(0), t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     Value x = a[0];
     if (isFloat(t)) {
-      Value lo = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, cst(b, l, t, -lambd));
-      Value hi = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, cst(b, l, t, lambd));
-      Value plus = arith::AddFOp::create(b, l, x, cst(b, l, t, bias));
-      Value minus = arith::SubFOp::create(b, l, x, cst(b, l, t, bias));
-      Value r = arith::SelectOp::create(b, l, hi, minus, cst(b, l, t, 0));
+      Value lo = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, scalarConstant(b, l, t, -lambd));
+      Value hi = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, scalarConstant(b, l, t, lambd));
+      Value plus = arith::AddFOp::create(b, l, x, scalarConstant(b, l, t, bias));
+      Value minus = arith::SubFOp::create(b, l, x, scalarConstant(b, l, t, bias));
+      Value r = arith::SelectOp::create(b, l, hi, minus, scalarConstant(b, l, t, 0));
       return arith::SelectOp::create(b, l, lo, plus, r);
     }
     // Integer inputs: compare in f64 so that fractional lambdas behave.
     Value xf = convertScalar(b, l, x, b.getF64Type(), u, false);
-    Value lo = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, xf, cst(b, l, b.getF64Type(), -lambd));
-    Value hi = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, xf, cst(b, l, b.getF64Type(), lambd));
-    Value plus = arith::AddFOp::create(b, l, xf, cst(b, l, b.getF64Type(), bias));
-    Value minus = arith::SubFOp::create(b, l, xf, cst(b, l, b.getF64Type(), bias));
-    Value r = arith::SelectOp::create(b, l, hi, minus, cst(b, l, b.getF64Type(), 0));
+    Value lo = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, xf, scalarConstant(b, l, b.getF64Type(), -lambd));
+    Value hi = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, xf, scalarConstant(b, l, b.getF64Type(), lambd));
+    Value plus = arith::AddFOp::create(b, l, xf, scalarConstant(b, l, b.getF64Type(), bias));
+    Value minus = arith::SubFOp::create(b, l, xf, scalarConstant(b, l, b.getF64Type(), bias));
+    Value r = arith::SelectOp::create(b, l, hi, minus, scalarConstant(b, l, b.getF64Type(), 0));
     r = arith::SelectOp::create(b, l, lo, plus, r);
     return convertScalar(b, l, r, t, false, u);
   }, u);
@@ -555,11 +547,11 @@ LogicalResult importIsInf(NodeImporter &n) {
   bool detectNeg = n.attrInt("detect_negative", 1);
   bool detectPos = n.attrInt("detect_positive", 1);
   return emit(n, n.operand(0), n.b.getI1Type(), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-    Value r = cst(b, l, b.getI1Type(), 0);
+    Value r = scalarConstant(b, l, b.getI1Type(), 0);
     if (detectPos)
-      r = arith::OrIOp::create(b, l, r, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a[0], cst(b, l, t, INFINITY)));
+      r = arith::OrIOp::create(b, l, r, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a[0], scalarConstant(b, l, t, INFINITY)));
     if (detectNeg)
-      r = arith::OrIOp::create(b, l, r, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a[0], cst(b, l, t, -INFINITY)));
+      r = arith::OrIOp::create(b, l, r, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a[0], scalarConstant(b, l, t, -INFINITY)));
     return r;
   });
 }
@@ -588,15 +580,15 @@ LogicalResult activation(NodeImporter &n,
 Value sigmoid(OpBuilder &b, Location l, Value x) {
   Type t = x.getType();
   Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
-  Value d = arith::AddFOp::create(b, l, cst(b, l, t, 1), e);
-  return arith::DivFOp::create(b, l, cst(b, l, t, 1), d);
+  Value d = arith::AddFOp::create(b, l, scalarConstant(b, l, t, 1), e);
+  return arith::DivFOp::create(b, l, scalarConstant(b, l, t, 1), d);
 }
 
 Value hardSigmoid(OpBuilder &b, Location l, Value x, double alpha, double beta) {
   Type t = x.getType();
-  Value y = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x, cst(b, l, t, alpha)), cst(b, l, t, beta));
-  y = arith::MinimumFOp::create(b, l, y, cst(b, l, t, 1));
-  return arith::MaximumFOp::create(b, l, y, cst(b, l, t, 0));
+  Value y = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x, scalarConstant(b, l, t, alpha)), scalarConstant(b, l, t, beta));
+  y = arith::MinimumFOp::create(b, l, y, scalarConstant(b, l, t, 1));
+  return arith::MaximumFOp::create(b, l, y, scalarConstant(b, l, t, 0));
 }
 
 LogicalResult importPRelu(NodeImporter &n) {
@@ -613,7 +605,7 @@ LogicalResult importPRelu(NodeImporter &n) {
     slope = buildUnsqueeze(n.b, n.loc, slope, axes);
   }
   return emit(n, {n.operand(0), slope}, t, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-    Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a[0], cst(b, l, t, 0));
+    Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a[0], scalarConstant(b, l, t, 0));
     return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, a[0], a[1]), a[0]);
   });
 }
@@ -702,13 +694,13 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
   };
   t["Reciprocal"] = [](NodeImporter &n) {
     return unaryFloat(n, [](OpBuilder &b, Location l, Value x) -> Value {
-      return arith::DivFOp::create(b, l, cst(b, l, x.getType(), 1), x);
+      return arith::DivFOp::create(b, l, scalarConstant(b, l, x.getType(), 1), x);
     });
   };
   t["Sigmoid"] = [](NodeImporter &n) { return unaryFloat(n, sigmoid); };
   t["Softsign"] = [](NodeImporter &n) {
     return unaryFloat(n, [](OpBuilder &b, Location l, Value x) -> Value {
-      Value d = arith::AddFOp::create(b, l, cst(b, l, x.getType(), 1), math::AbsFOp::create(b, l, x));
+      Value d = arith::AddFOp::create(b, l, scalarConstant(b, l, x.getType(), 1), math::AbsFOp::create(b, l, x));
       return arith::DivFOp::create(b, l, x, d);
     });
   };
@@ -717,7 +709,7 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
     return unaryFloat(n, [](OpBuilder &b, Location l, Value x) -> Value {
       Type t = x.getType();
       Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, math::AbsFOp::create(b, l, x)));
-      return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, x, cst(b, l, t, 0)),
+      return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, x, scalarConstant(b, l, t, 0)),
                                    math::Log1pOp::create(b, l, e));
     });
   };
@@ -735,41 +727,41 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
   t["LeakyRelu"] = [](NodeImporter &n) {
     double alpha = n.attrFloat("alpha", 0.01);
     return activation(n, [&](OpBuilder &b, Location l, Value x, Type t) -> Value {
-      Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, cst(b, l, t, 0));
-      return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, x, cst(b, l, t, alpha)), x);
+      Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, scalarConstant(b, l, t, 0));
+      return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, x, scalarConstant(b, l, t, alpha)), x);
     });
   };
   t["ThresholdedRelu"] = [](NodeImporter &n) {
     double alpha = n.attrFloat("alpha", 1.0);
     return activation(n, [&](OpBuilder &b, Location l, Value x, Type t) -> Value {
-      Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, cst(b, l, t, alpha));
-      return arith::SelectOp::create(b, l, above, x, cst(b, l, t, 0));
+      Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, scalarConstant(b, l, t, alpha));
+      return arith::SelectOp::create(b, l, above, x, scalarConstant(b, l, t, 0));
     });
   };
   t["Elu"] = [](NodeImporter &n) {
     double alpha = n.attrFloat("alpha", 1.0);
     return activation(n, [&](OpBuilder &b, Location l, Value x, Type t) -> Value {
-      Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, cst(b, l, t, 0));
+      Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, scalarConstant(b, l, t, 0));
       Value em1 = math::ExpM1Op::create(b, l, x);
-      return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, em1, cst(b, l, t, alpha)), x);
+      return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, em1, scalarConstant(b, l, t, alpha)), x);
     });
   };
   t["Selu"] = [](NodeImporter &n) {
     double alpha = n.attrFloat("alpha", 1.67326319217681884765625);
     double gamma = n.attrFloat("gamma", 1.05070102214813232421875);
     return activation(n, [&](OpBuilder &b, Location l, Value x, Type t) -> Value {
-      Value pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, cst(b, l, t, 0));
-      Value neg = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, math::ExpOp::create(b, l, x), cst(b, l, t, alpha)), cst(b, l, t, alpha));
+      Value pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, scalarConstant(b, l, t, 0));
+      Value neg = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, math::ExpOp::create(b, l, x), scalarConstant(b, l, t, alpha)), scalarConstant(b, l, t, alpha));
       Value y = arith::SelectOp::create(b, l, pos, x, neg);
-      return arith::MulFOp::create(b, l, y, cst(b, l, t, gamma));
+      return arith::MulFOp::create(b, l, y, scalarConstant(b, l, t, gamma));
     });
   };
   t["Celu"] = [](NodeImporter &n) {
     double alpha = n.attrFloat("alpha", 1.0);
     return activation(n, [&](OpBuilder &b, Location l, Value x, Type t) -> Value {
-      Value e = math::ExpM1Op::create(b, l, arith::DivFOp::create(b, l, x, cst(b, l, t, alpha)));
-      Value neg = arith::MinimumFOp::create(b, l, cst(b, l, t, 0), arith::MulFOp::create(b, l, e, cst(b, l, t, alpha)));
-      return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, x, cst(b, l, t, 0)), neg);
+      Value e = math::ExpM1Op::create(b, l, arith::DivFOp::create(b, l, x, scalarConstant(b, l, t, alpha)));
+      Value neg = arith::MinimumFOp::create(b, l, scalarConstant(b, l, t, 0), arith::MulFOp::create(b, l, e, scalarConstant(b, l, t, alpha)));
+      return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, x, scalarConstant(b, l, t, 0)), neg);
     });
   };
 }

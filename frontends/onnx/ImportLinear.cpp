@@ -516,9 +516,7 @@ LogicalResult importGlobalPool(NodeImporter &n, bool isMax) {
   int64_t rank = n.rank(0);
   if (rank < 3)
     return n.fail("input must have rank >= 3");
-  SmallVector<int64_t> axes;
-  for (int64_t d = 2; d < rank; ++d)
-    axes.push_back(d);
+  SmallVector<int64_t> axes = spatialAxes(rank);
   OpBuilder &b = n.b;
   Location loc = n.loc;
   Value init = scalarConstant(b, loc, t, isMax ? -INFINITY : 0.0);
@@ -546,16 +544,11 @@ LogicalResult importGlobalPool(NodeImporter &n, bool isMax) {
 LogicalResult importEinsum(NodeImporter &n) {
   std::string eq = n.attrString("equation", "");
   eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
-  SmallVector<Value> inputs;
-  for (int i = 0; i < n.numInputs(); ++i)
-    if (n.hasInput(i))
-      inputs.push_back(n.operand(i));
-  if (inputs.empty())
-    return n.fail("needs at least one input");
+  auto present = n.sameTypeInputs();
+  if (failed(present))
+    return failure();
+  SmallVector<Value> inputs = *present;
   Type t = n.elementType(0);
-  for (Value v : inputs)
-    if (cast<RankedTensorType>(v.getType()).getElementType() != t)
-      return n.fail("inputs have different element types");
   std::string lhs = eq, rhs;
   bool explicitOut = false;
   if (auto pos = eq.find("->"); pos != std::string::npos) {

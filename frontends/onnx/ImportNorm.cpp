@@ -21,9 +21,6 @@ namespace {
 
 using Sizes = SmallVector<OpFoldResult>;
 
-Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return scalarConstant(b, l, t, v);
-}
 
 /// Mean and 1/sqrt(var + eps) of `x` over `axes`, keeping dimensions.
 std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
@@ -35,7 +32,7 @@ std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
     count = mulIndex(b, loc, count, dims[a]);
   Value c = sizeScalar(b, loc, count, t);
   auto sumOf = [&](Value v) {
-    return buildReduction(b, loc, v, axes, true, cst(b, loc, t, 0),
+    return buildReduction(b, loc, v, axes, true, scalarConstant(b, loc, t, 0),
                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                             return arith::AddFOp::create(nb, l, a[1], a[0]);
                           });
@@ -57,7 +54,7 @@ std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
   Value var = divByCount(sumOf(sq));
   Value inv = buildElementwiseTo(b, loc, var, dimsOf(b, loc, var), t,
                                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                   Value s = arith::AddFOp::create(nb, l, a[0], cst(nb, l, t, epsilon));
+                                   Value s = arith::AddFOp::create(nb, l, a[0], scalarConstant(nb, l, t, epsilon));
                                    return math::RsqrtOp::create(nb, l, s);
                                  });
   return {mean, inv};
@@ -128,7 +125,7 @@ LogicalResult importBatchNorm(NodeImporter &n) {
       n.b, n.loc, inputs, t,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value inv = math::RsqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, a[4], cst(b, l, t, eps)));
+            b, l, arith::AddFOp::create(b, l, a[4], scalarConstant(b, l, t, eps)));
         Value y = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[3]), inv);
         return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, y, a[1]), a[2]);
       },
@@ -149,9 +146,7 @@ LogicalResult importInstanceNorm(NodeImporter &n) {
   int64_t rank = n.rank(0);
   if (rank < 3)
     return n.fail("input must have rank >= 3");
-  SmallVector<int64_t> axes;
-  for (int64_t d = 2; d < rank; ++d)
-    axes.push_back(d);
+  SmallVector<int64_t> axes = spatialAxes(rank);
   auto [mean, inv] = meanAndInvStd(n.b, n.loc, n.operand(0), axes,
                                    n.attrFloat("epsilon", 1e-5f));
   Value scale = channelVector(n.b, n.loc, n.operand(1), rank);

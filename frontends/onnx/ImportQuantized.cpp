@@ -25,9 +25,6 @@ namespace {
 
 using Sizes = SmallVector<OpFoldResult>;
 
-Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return scalarConstant(b, l, t, v);
-}
 
 /// A scale or zero point broadcast against a tensor of rank `rank`: scalars
 /// as they are, 1-D vectors along `axis` (which may be negative).
@@ -62,9 +59,25 @@ Value quantizeScalar(OpBuilder &b, Location l, Value x, Value scale, Value zp,
   unsigned w = storage.getIntOrFloatBitWidth();
   double lo = isUnsigned ? 0 : -std::ldexp(1.0, w - 1);
   double hi = isUnsigned ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
-  q = arith::MaximumFOp::create(b, l, q, cst(b, l, f, lo));
-  q = arith::MinimumFOp::create(b, l, q, cst(b, l, f, hi));
+  q = arith::MaximumFOp::create(b, l, q, scalarConstant(b, l, f, lo));
+  q = arith::MinimumFOp::create(b, l, q, scalarConstant(b, l, f, hi));
   return convertScalar(b, l, q, storage, false, isUnsigned);
+}
+
+/// `x`, its scale and (when given) zero point, broadcast for an elementwise
+/// (de)quantization along the node's `axis`.
+FailureOr<SmallVector<Value>> withScaleAndZeroPoint(NodeImporter &n) {
+  int64_t rank = n.rank(0), axis = n.attrInt("axis", 1);
+  SmallVector<Value> inputs = {n.operand(0)};
+  for (int i = 1; i <= 2; ++i) {
+    if (!n.hasInput(i))
+      continue;
+    auto v = alongAxis(n, i, rank, axis);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  return inputs;
 }
 
 LogicalResult importQuantizeLinear(NodeImporter &n) {
@@ -73,27 +86,15 @@ LogicalResult importQuantizeLinear(NodeImporter &n) {
   Type f = n.elementType(0);
   if (!isa<FloatType>(f) && !isa<IntegerType>(f))
     return n.fail("x must be float or int32");
-  int64_t rank = n.rank(0);
-  std::optional<int64_t> axis = n.attrInt("axis", 1);
-  Type storage = n.b.getIntegerType(8);
-  bool isUnsigned = true;
-  SmallVector<Value> inputs = {n.operand(0)};
-  auto scale = alongAxis(n, 1, rank, *axis);
-  if (failed(scale))
+  Type storage = n.hasInput(2) ? n.elementType(2) : n.b.getIntegerType(8);
+  bool isUnsigned = n.hasInput(2) ? n.isUnsigned(2) : true;
+  auto inputs = withScaleAndZeroPoint(n);
+  if (failed(inputs))
     return failure();
-  inputs.push_back(*scale);
-  if (n.hasInput(2)) {
-    storage = n.elementType(2);
-    isUnsigned = n.isUnsigned(2);
-    auto zp = alongAxis(n, 2, rank, *axis);
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-  }
   Type sf = n.elementType(1);
   std::string error;
   auto r = buildElementwise(
-      n.b, n.loc, inputs, storage,
+      n.b, n.loc, *inputs, storage,
       [&](OpBuilder &b, Location l, ValueRange a) {
         Value x = convertScalar(b, l, a[0], sf, false, false);
         return quantizeScalar(b, l, x, a[1], a.size() > 2 ? a[2] : Value(),
@@ -109,24 +110,14 @@ LogicalResult importQuantizeLinear(NodeImporter &n) {
 LogicalResult importDequantizeLinear(NodeImporter &n) {
   if (failed(n.require(0, "x")) || failed(n.require(1, "x_scale")))
     return failure();
-  int64_t rank = n.rank(0);
-  std::optional<int64_t> axis = n.attrInt("axis", 1);
   Type f = n.elementType(1);
   bool u = n.isUnsigned(0);
-  SmallVector<Value> inputs = {n.operand(0)};
-  auto scale = alongAxis(n, 1, rank, *axis);
-  if (failed(scale))
+  auto inputs = withScaleAndZeroPoint(n);
+  if (failed(inputs))
     return failure();
-  inputs.push_back(*scale);
-  if (n.hasInput(2)) {
-    auto zp = alongAxis(n, 2, rank, *axis);
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-  }
   std::string error;
   auto r = buildElementwise(
-      n.b, n.loc, inputs, f,
+      n.b, n.loc, *inputs, f,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value x = convertScalar(b, l, a[0], f, u, false);
         if (a.size() > 2)
@@ -153,7 +144,7 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
     all.push_back(d);
   auto reduce = [&](bool isMax) {
     return buildReduction(b, loc, n.operand(0), all, false,
-                          cst(b, loc, f, isMax ? -INFINITY : INFINITY),
+                          scalarConstant(b, loc, f, isMax ? -INFINITY : INFINITY),
                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                             if (isMax)
                               return arith::MaximumFOp::create(nb, l, a[1], a[0]);
@@ -167,21 +158,21 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   Value scale = *buildElementwise(
       b, loc, {mx, mn}, f,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value hi = arith::MaximumFOp::create(nb, l, a[0], cst(nb, l, f, 0));
-        Value lo = arith::MinimumFOp::create(nb, l, a[1], cst(nb, l, f, 0));
+        Value hi = arith::MaximumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
+        Value lo = arith::MinimumFOp::create(nb, l, a[1], scalarConstant(nb, l, f, 0));
         return arith::DivFOp::create(nb, l, arith::SubFOp::create(nb, l, hi, lo),
-                                     cst(nb, l, f, 255));
+                                     scalarConstant(nb, l, f, 255));
       },
       error);
   Value zp = *buildElementwise(
       b, loc, {mn, scale}, u8,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value lo = arith::MinimumFOp::create(nb, l, a[0], cst(nb, l, f, 0));
-        Value z = arith::SubFOp::create(nb, l, cst(nb, l, f, 0),
+        Value lo = arith::MinimumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
+        Value z = arith::SubFOp::create(nb, l, scalarConstant(nb, l, f, 0),
                                         arith::DivFOp::create(nb, l, lo, a[1]));
         z = math::RoundEvenOp::create(nb, l, z);
-        z = arith::MinimumFOp::create(nb, l, arith::MaximumFOp::create(nb, l, z, cst(nb, l, f, 0)),
-                                      cst(nb, l, f, 255));
+        z = arith::MinimumFOp::create(nb, l, arith::MaximumFOp::create(nb, l, z, scalarConstant(nb, l, f, 0)),
+                                      scalarConstant(nb, l, f, 255));
         return convertScalar(nb, l, z, u8, false, true);
       },
       error);
@@ -238,7 +229,7 @@ LogicalResult importMatMulInteger(NodeImporter &n) {
   Location loc = n.loc;
   Type i32 = b.getI32Type();
   Sizes out = {dimOf(b, loc, a, 0), dimOf(b, loc, bm, 1)};
-  Value acc = filledTensor(b, loc, out, cst(b, loc, i32, 0));
+  Value acc = filledTensor(b, loc, out, scalarConstant(b, loc, i32, 0));
   Value r = linalg::MatmulOp::create(b, loc, acc.getType(), ValueRange{a, bm}, acc)
                 .getResult(0);
   n.setResult(0, r);
@@ -279,7 +270,7 @@ LogicalResult importConvInteger(NodeImporter &n) {
   Sizes pd = {xd[0], xd[1], addIndex(b, loc, xd[2], b.getIndexAttr(pads[0] + pads[2])),
               addIndex(b, loc, xd[3], b.getIndexAttr(pads[1] + pads[3]))};
   x = tensor::PadOp::create(b, loc, RankedTensorType::get(staticShape(pd), i32), x,
-                            lo, hi, cst(b, loc, i32, 0));
+                            lo, hi, scalarConstant(b, loc, i32, 0));
   Sizes wd = dimsOf(b, loc, w);
   Sizes out = {xd[0], wd[0]};
   for (int i = 0; i < 2; ++i) {
@@ -298,7 +289,7 @@ LogicalResult importConvInteger(NodeImporter &n) {
       AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, b.getContext())};
   SmallVector<utils::IteratorType> it(4, utils::IteratorType::parallel);
   it.append(3, utils::IteratorType::reduction);
-  Value acc = filledTensor(b, loc, out, cst(b, loc, i32, 0));
+  Value acc = filledTensor(b, loc, out, scalarConstant(b, loc, i32, 0));
   Value r = linalg::GenericOp::create(
                 b, loc, acc.getType(), ValueRange{x, w}, acc, maps, it,
                 [](OpBuilder &nb, Location l, ValueRange a) {

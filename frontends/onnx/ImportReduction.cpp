@@ -22,14 +22,11 @@ enum class Reduce { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSqu
 
 bool isF(Type t) { return isa<FloatType>(t); }
 
-Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return scalarConstant(b, l, t, v);
-}
 
 /// The lowest or highest value of a type, for max/min reductions.
 Value extreme(OpBuilder &b, Location l, Type t, bool lowest, bool isUnsigned) {
   if (isF(t))
-    return cst(b, l, t, lowest ? -INFINITY : INFINITY);
+    return scalarConstant(b, l, t, lowest ? -INFINITY : INFINITY);
   unsigned w = t.getIntOrFloatBitWidth();
   APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
                        : (lowest ? APInt::getSignedMinValue(w)
@@ -136,8 +133,8 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
                                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                                    Value inf = arith::CmpFOp::create(
                                        nb, l, arith::CmpFPredicate::OEQ,
-                                       math::AbsFOp::create(nb, l, a[0]), cst(nb, l, t, INFINITY));
-                                   return arith::SelectOp::create(nb, l, inf, cst(nb, l, t, 0), a[0]);
+                                       math::AbsFOp::create(nb, l, a[0]), scalarConstant(nb, l, t, INFINITY));
+                                   return arith::SelectOp::create(nb, l, inf, scalarConstant(nb, l, t, 0), a[0]);
                                  });
     std::string error;
     x = *buildElementwise(b, loc, {x, maxKeep}, t,
@@ -156,10 +153,10 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
     init = extreme(b, loc, t, false, u);
     break;
   case Reduce::Prod:
-    init = cst(b, loc, t, 1);
+    init = scalarConstant(b, loc, t, 1);
     break;
   default:
-    init = cst(b, loc, t, 0);
+    init = scalarConstant(b, loc, t, 0);
   }
   Value r = buildReduction(
       b, loc, x, *axes, keep, init,
@@ -239,7 +236,7 @@ Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
     outExprs.push_back(b.getAffineDimExpr(d));
   }
   Value vals = filledTensor(b, loc, outSizes, extreme(b, loc, t, isMax, isUnsigned));
-  Value idxs = filledTensor(b, loc, outSizes, cst(b, loc, b.getI64Type(), 0));
+  Value idxs = filledTensor(b, loc, outSizes, scalarConstant(b, loc, b.getI64Type(), 0));
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, b.getContext());
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), outMap, outMap};
   auto generic = linalg::GenericOp::create(
@@ -262,7 +259,7 @@ Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
         }
         // The first element always wins so that all -inf rows give index 0.
         Value first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i,
-                                            cst(nb, l, nb.getI64Type(), 0));
+                                            scalarConstant(nb, l, nb.getI64Type(), 0));
         better = arith::OrIOp::create(nb, l, better, first);
         linalg::YieldOp::create(
             nb, l, ValueRange{arith::SelectOp::create(nb, l, better, v, best),
@@ -314,7 +311,7 @@ LogicalResult importCumSum(NodeImporter &n) {
                                  AffineMap::get(rank + 1, 0, outExprs, b.getContext())};
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
-  Value acc = filledTensor(b, loc, dims, cst(b, loc, t, 0));
+  Value acc = filledTensor(b, loc, dims, scalarConstant(b, loc, t, 0));
   Value r = linalg::GenericOp::create(
                 b, loc, acc.getType(), x, acc, maps, iterators,
                 [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -384,7 +381,7 @@ LogicalResult importTopK(NodeImporter &n) {
   }
   SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
   it.push_back(utils::IteratorType::reduction);
-  Value ranks = filledTensor(b, loc, dims, cst(b, loc, i64, 0));
+  Value ranks = filledTensor(b, loc, dims, scalarConstant(b, loc, i64, 0));
   ranks = linalg::GenericOp::create(
               b, loc, ranks.getType(), ValueRange{x, x}, ranks,
               SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
@@ -395,7 +392,7 @@ LogicalResult importTopK(NodeImporter &n) {
                 Value i = linalg::IndexOp::create(nb, l, *axis);
                 Value m = linalg::IndexOp::create(nb, l, rank);
                 Value p = before(nb, l, a[1], m, a[0], i);
-                Value inc = arith::AddIOp::create(nb, l, a[2], cst(nb, l, i64, 1));
+                Value inc = arith::AddIOp::create(nb, l, a[2], scalarConstant(nb, l, i64, 1));
                 linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, p, inc, a[2]).getResult());
               })
               .getResult(0);
@@ -403,8 +400,8 @@ LogicalResult importTopK(NodeImporter &n) {
   // as j..., i).
   Sizes outDims = dims;
   outDims[*axis] = k;
-  Value vals = filledTensor(b, loc, outDims, cst(b, loc, t, 0));
-  Value idxs = filledTensor(b, loc, outDims, cst(b, loc, i64, 0));
+  Value vals = filledTensor(b, loc, outDims, scalarConstant(b, loc, t, 0));
+  Value idxs = filledTensor(b, loc, outDims, scalarConstant(b, loc, i64, 0));
   auto pick = linalg::GenericOp::create(
       b, loc, TypeRange{vals.getType(), idxs.getType()}, ValueRange{x, ranks},
       ValueRange{vals, idxs},
@@ -458,7 +455,7 @@ void setSoftmaxResult(NodeImporter &n, Value r) {
 /// x - max(x) - log(sum(exp(x - max(x)))) along `axis`.
 Value buildLogSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
   Type t = cast<RankedTensorType>(x.getType()).getElementType();
-  Value m = buildReduction(b, loc, x, {axis}, true, cst(b, loc, t, -INFINITY),
+  Value m = buildReduction(b, loc, x, {axis}, true, scalarConstant(b, loc, t, -INFINITY),
                            [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                              return arith::MaximumFOp::create(nb, l, a[0], a[1]);
                            });
@@ -468,7 +465,7 @@ Value buildLogSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
                                       return arith::SubFOp::create(nb, l, a[0], a[1]);
                                     },
                                     error);
-  Value s = buildReduction(b, loc, shifted, {axis}, true, cst(b, loc, t, 0),
+  Value s = buildReduction(b, loc, shifted, {axis}, true, scalarConstant(b, loc, t, 0),
                            [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                              return arith::AddFOp::create(
                                  nb, l, a[1], math::ExpOp::create(nb, l, a[0]));
@@ -531,7 +528,7 @@ LogicalResult importHardmax(NodeImporter &n) {
                                           nb.getI64Type(), false, false);
                   Value hot = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, a[0]);
                   linalg::YieldOp::create(
-                      nb, l, arith::SelectOp::create(nb, l, hot, cst(nb, l, t, 1), cst(nb, l, t, 0)).getResult());
+                      nb, l, arith::SelectOp::create(nb, l, hot, scalarConstant(nb, l, t, 1), scalarConstant(nb, l, t, 0)).getResult());
                 })
                 .getResult(0);
   setSoftmaxResult(n, r);
@@ -557,19 +554,19 @@ FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
         b, loc, target, tdims, t, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           Value cls = a[0];
           Value c = convertScalar(nb, l, cls, nb.getIndexType(), false, false);
-          Value ignored = cst(nb, l, nb.getI1Type(), 0);
+          Value ignored = scalarConstant(nb, l, nb.getI1Type(), 0);
           if (hasIgnore)
             ignored = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, cls,
-                                            cst(nb, l, cls.getType(), ignore));
+                                            scalarConstant(nb, l, cls.getType(), ignore));
           // Keep reads in bounds for ignored entries.
           Value hi = arith::SubIOp::create(nb, l, indexValue(nb, l, classes),
                                            arith::ConstantIndexOp::create(nb, l, 1));
           Value zero = arith::ConstantIndexOp::create(nb, l, 0);
           c = arith::MinSIOp::create(nb, l, arith::MaxSIOp::create(nb, l, c, zero), hi);
-          Value w = cst(nb, l, t, 1);
+          Value w = scalarConstant(nb, l, t, 1);
           if (weight)
             w = tensor::ExtractOp::create(nb, l, weight, ValueRange{c});
-          w = arith::SelectOp::create(nb, l, ignored, cst(nb, l, t, 0), w);
+          w = arith::SelectOp::create(nb, l, ignored, scalarConstant(nb, l, t, 0), w);
           if (wantWeight)
             return w;
           SmallVector<Value> idx;
@@ -589,7 +586,7 @@ FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
   for (int64_t d = 0; d < static_cast<int64_t>(tdims.size()); ++d)
     all.push_back(d);
   auto sum = [&](Value v) {
-    return buildReduction(b, loc, v, all, false, cst(b, loc, t, 0),
+    return buildReduction(b, loc, v, all, false, scalarConstant(b, loc, t, 0),
                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                             return arith::AddFOp::create(nb, l, a[1], a[0]);
                           });

@@ -309,17 +309,14 @@ LogicalResult importTranspose(NodeImporter &n) {
 }
 
 LogicalResult importConcat(NodeImporter &n) {
-  SmallVector<Value> inputs;
-  for (int i = 0; i < n.numInputs(); ++i)
-    if (n.hasInput(i))
-      inputs.push_back(n.operand(i));
-  if (inputs.empty())
-    return n.fail("needs at least one input");
+  auto present = n.sameTypeInputs();
+  if (failed(present))
+    return failure();
+  SmallVector<Value> inputs = *present;
   int64_t rank = n.rank(0);
-  for (int i = 0; i < n.numInputs(); ++i)
-    if (n.hasInput(i) &&
-        (n.rank(i) != rank || n.elementType(i) != n.elementType(0)))
-      return n.fail("inputs must have the same rank and element type");
+  for (Value v : inputs)
+    if (cast<RankedTensorType>(v.getType()).getRank() != rank)
+      return n.fail("inputs must have the same rank");
   auto axis = normalizeAxis(n.attrInt("axis", 0), rank);
   if (failed(axis))
     return n.fail("axis is out of range");

@@ -15,6 +15,20 @@ const TensorValue &NodeImporter::input(int i) const {
   return *graph.lookup(node.input(i));
 }
 
+FailureOr<SmallVector<Value>> NodeImporter::sameTypeInputs() {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < numInputs(); ++i)
+    if (hasInput(i))
+      inputs.push_back(operand(i));
+  if (inputs.empty())
+    return fail("needs at least one input");
+  Type t = cast<RankedTensorType>(inputs.front().getType()).getElementType();
+  for (Value v : inputs)
+    if (cast<RankedTensorType>(v.getType()).getElementType() != t)
+      return fail("inputs have different element types");
+  return inputs;
+}
+
 LogicalResult NodeImporter::require(int i, StringRef what) {
   if (hasInput(i))
     return success();

@@ -155,27 +155,31 @@ struct LstmResult {
   Value y, h, c;
 };
 
-FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, int64_t dir, bool reverse,
+/// `x` is [S, B, I]; `initH`/`initC` are [D, B, H] or null; `seqLens` [B]
+/// or null.
+FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, Value initC,
+                                         Value seqLens,
+                                         int64_t dir, bool reverse,
                                          ArrayRef<std::function<Value(OpBuilder &, Location, Value)>> acts,
                                          float clip) {
   OpBuilder &b = n.b;
   Location loc = n.loc;
-  Value x = n.operand(0);
-  auto xt = n.type(0);
+  auto xt = cast<RankedTensorType>(x.getType());
   Type t = xt.getElementType();
-  int64_t hidden = n.attrInt("hidden_size", n.type(2).getDimSize(2));
+  int64_t hidden = hiddenSize(n);
   Sizes xd = dimsOf(b, loc, x);
-  auto pick = [&](int input) -> Value {
+  auto pickFrom = [&](Value v) -> Value {
     // Slice direction `dir` out of a [D, ...] tensor.
-    auto type = n.type(input);
-    Sizes sizes = dimsOf(b, loc, n.operand(input));
+    auto type = cast<RankedTensorType>(v.getType());
+    Sizes sizes = dimsOf(b, loc, v);
     SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
         strides(type.getRank(), b.getIndexAttr(1));
     offsets[0] = b.getIndexAttr(dir);
     sizes[0] = b.getIndexAttr(1);
-    Value s = tensor::ExtractSliceOp::create(b, loc, n.operand(input), offsets, sizes, strides);
+    Value s = tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
     return buildSqueeze(b, loc, s, {0});
   };
+  auto pick = [&](int input) { return pickFrom(n.operand(input)); };
   Value w = buildTranspose(b, loc, pick(1), {1, 0}); // [I, 4H]
   Value r = buildTranspose(b, loc, pick(2), {1, 0}); // [H, 4H]
   auto resultType = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, t); };
@@ -198,8 +202,8 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, int64_t dir, bool reve
   }
   Sizes bh = {xd[1], b.getIndexAttr(hidden)};
   Value zero = scalarConstant(b, loc, t, 0);
-  Value h0 = n.hasInput(5) ? pick(5) : filledTensor(b, loc, bh, zero);
-  Value c0 = n.hasInput(6) ? pick(6) : filledTensor(b, loc, bh, zero);
+  Value h0 = initH ? pickFrom(initH) : filledTensor(b, loc, bh, zero);
+  Value c0 = initC ? pickFrom(initC) : filledTensor(b, loc, bh, zero);
   Value peep = n.hasInput(7) ? pick(7) : Value(); // [3H]: i, o, f
   Sizes yd = {xd[0], xd[1], b.getIndexAttr(hidden)};
   Value y0 = filledTensor(b, loc, yd, zero);
@@ -233,13 +237,18 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, int64_t dir, bool reve
           inputs.push_back(gate(hr, g));
         }
         inputs.push_back(iter[1]);
+        inputs.push_back(iter[0]);
         SmallVector<AffineMap> maps(inputs.size(), lb2.getMultiDimIdentityMap(2));
-        maps.push_back(lb2.getMultiDimIdentityMap(2));
-        maps.push_back(lb2.getMultiDimIdentityMap(2));
-        Value cInit = emptyTensor(lb2, l, bh, t), hInit = emptyTensor(lb2, l, bh, t);
+        if (seqLens) {
+          inputs.push_back(seqLens);
+          maps.push_back(AffineMap::get(2, 0, {lb2.getAffineDimExpr(0)}, lb2.getContext()));
+        }
+        maps.append(3, lb2.getMultiDimIdentityMap(2));
+        Value cInit = emptyTensor(lb2, l, bh, t), hInit = emptyTensor(lb2, l, bh, t),
+              yInit = emptyTensor(lb2, l, bh, t);
         SmallVector<utils::IteratorType> it(2, utils::IteratorType::parallel);
         auto cell = linalg::GenericOp::create(
-            lb2, l, TypeRange{hType, hType}, inputs, ValueRange{cInit, hInit}, maps, it,
+            lb2, l, TypeRange{hType, hType, hType}, inputs, ValueRange{cInit, hInit, yInit}, maps, it,
             [&](OpBuilder &nb, Location ll, ValueRange a) {
               auto pre = [&](int g) -> Value {
                 Value v = arith::AddFOp::create(nb, ll, a[2 * g], a[2 * g + 1]);
@@ -266,10 +275,19 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, int64_t dir, bool reve
                                               arith::MulFOp::create(nb, ll, i, g));
               Value o = acts[0](nb, ll, peephole(pre(1), 1, c));
               Value h = arith::MulFOp::create(nb, ll, o, acts[2](nb, ll, c));
-              linalg::YieldOp::create(nb, ll, ValueRange{c, h});
+              // Past a sequence's length its state stays and its output is 0.
+              Value y = h;
+              if (seqLens) {
+                Value step = convertScalar(nb, ll, tt, a[10].getType(), false, false);
+                Value valid = arith::CmpIOp::create(nb, ll, arith::CmpIPredicate::slt, step, a[10]);
+                c = arith::SelectOp::create(nb, ll, valid, c, cPrev);
+                h = arith::SelectOp::create(nb, ll, valid, h, a[9]);
+                y = arith::SelectOp::create(nb, ll, valid, y, scalarConstant(nb, ll, t, 0));
+              }
+              linalg::YieldOp::create(nb, ll, ValueRange{c, h, y});
             });
         Value cNext = cell.getResult(0), hNext = cell.getResult(1);
-        Value hRow = buildUnsqueeze(lb2, l, hNext, {0});
+        Value hRow = buildUnsqueeze(lb2, l, cell.getResult(2), {0});
         SmallVector<OpFoldResult> yo = {tt, lb2.getIndexAttr(0), lb2.getIndexAttr(0)};
         SmallVector<OpFoldResult> ys = {lb2.getIndexAttr(1), xd[1], lb2.getIndexAttr(hidden)};
         Value y = tensor::InsertSliceOp::create(lb2, l, hRow, iter[2], yo, ys, st);
@@ -286,12 +304,12 @@ LogicalResult importLstm(NodeImporter &n) {
     return n.fail("X must be a float tensor");
   if (n.rank(0) != 3 || n.rank(1) != 3 || n.rank(2) != 3)
     return n.fail("X, W and R must be 3-D");
-  if (n.attrInt("layout", 0) != 0)
-    return n.fail("layout = 1 is not supported");
+  // layout = 1 is batch-major: X [B, S, I], states [B, D, H].
+  bool batchMajor = n.attrInt("layout", 0) != 0;
   if (n.attrInt("input_forget", 0))
     return n.fail("input_forget = 1 is not supported");
-  if (n.hasInput(4))
-    return n.fail("sequence_lens is not supported");
+  if (n.hasInput(4) && n.attrString("direction", "forward") != "forward")
+    return n.fail("sequence_lens is only supported for forward LSTMs");
   if (n.hasAttr("activation_alpha") || n.hasAttr("activation_beta"))
     return n.fail("activation_alpha/beta are not supported");
   int64_t hidden = hiddenSize(n);
@@ -311,6 +329,16 @@ LogicalResult importLstm(NodeImporter &n) {
   if (static_cast<int64_t>(names.size()) != 3 * dirs)
     return n.fail("activations must name 3 functions per direction");
   float clip = n.attrFloat("clip", 0.0f);
+  Value x = n.operand(0);
+  Value initH = n.hasInput(5) ? n.operand(5) : Value();
+  Value initC = n.hasInput(6) ? n.operand(6) : Value();
+  if (batchMajor) {
+    x = buildTranspose(n.b, n.loc, x, {1, 0, 2});
+    if (initH)
+      initH = buildTranspose(n.b, n.loc, initH, {1, 0, 2});
+    if (initC)
+      initC = buildTranspose(n.b, n.loc, initC, {1, 0, 2});
+  }
   SmallVector<LstmResult> results;
   for (int64_t d = 0; d < dirs; ++d) {
     SmallVector<std::function<Value(OpBuilder &, Location, Value)>> acts;
@@ -320,7 +348,7 @@ LogicalResult importLstm(NodeImporter &n) {
         return failure();
       acts.push_back(*a);
     }
-    auto r = buildLstmDirection(n, d, direction == "reverse" || d == 1, acts, clip);
+    auto r = buildLstmDirection(n, x, initH, initC, n.hasInput(4) ? n.operand(4) : Value(), d, direction == "reverse" || d == 1, acts, clip);
     if (failed(r))
       return failure();
     results.push_back(*r);
@@ -332,9 +360,17 @@ LogicalResult importLstm(NodeImporter &n) {
     return parts.size() == 1 ? parts[0]
                              : tensor::ConcatOp::create(n.b, n.loc, axis, parts).getResult();
   };
-  n.setResult(0, stack([](LstmResult &r) { return r.y; }, 1));
-  n.setResult(1, stack([](LstmResult &r) { return r.h; }, 0));
-  n.setResult(2, stack([](LstmResult &r) { return r.c; }, 0));
+  Value y = stack([](LstmResult &r) { return r.y; }, 1);     // [S, D, B, H]
+  Value yh = stack([](LstmResult &r) { return r.h; }, 0);    // [D, B, H]
+  Value yc = stack([](LstmResult &r) { return r.c; }, 0);
+  if (batchMajor) {
+    y = buildTranspose(n.b, n.loc, y, {2, 0, 1, 3});           // [B, S, D, H]
+    yh = buildTranspose(n.b, n.loc, yh, {1, 0, 2});            // [B, D, H]
+    yc = buildTranspose(n.b, n.loc, yc, {1, 0, 2});
+  }
+  n.setResult(0, y);
+  n.setResult(1, yh);
+  n.setResult(2, yc);
   return success();
 }
 

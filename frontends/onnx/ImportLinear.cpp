@@ -340,10 +340,16 @@ LogicalResult importConvTranspose(NodeImporter &n) {
 /// Pools `input` ([N, C, spatial...]) over a window: `combine(acc, x)` from
 /// `init`, reading the input padded with `padValue`. With `ceilMode` the
 /// output covers partial windows at the end.
+///
+/// With `argmaxIndices`, `combine` must be a maximum and the pool also returns
+/// there, per output element, the row-major flat index into `input` of the
+/// maximum (MaxPool's Indices output; the first maximum wins), spatial
+/// dimensions column-major with `columnMajor`.
 Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
                 bool ceilMode, Value padValue, Value init,
                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
-                Sizes &outSizes) {
+                Sizes &outSizes, Value *argmaxIndices = nullptr,
+                bool columnMajor = false) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t k = w.kernel.size(), rank = type.getRank();
   Sizes dims = dimsOf(b, loc, input);
@@ -408,12 +414,53 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators.append(k, utils::IteratorType::reduction);
   Value acc = filledTensor(b, loc, outSizes, init);
-  return linalg::GenericOp::create(
-             b, loc, acc.getType(), ValueRange{src, window}, acc, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, combine(nb, l, args[2], args[0]));
-             })
-      .getResult(0);
+  if (!argmaxIndices)
+    return linalg::GenericOp::create(
+               b, loc, acc.getType(), ValueRange{src, window}, acc, maps,
+               iterators,
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l, combine(nb, l, args[2], args[0]));
+               })
+        .getResult(0);
+  Type i64 = b.getI64Type();
+  Value idx = filledTensor(b, loc, outSizes, scalarConstant(b, loc, i64, 0));
+  maps.push_back(maps.back());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{acc.getType(), idx.getType()}, ValueRange{src, window},
+      ValueRange{acc, idx}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        // Flat index of the unpadded input element this window tap reads:
+        // N and C row-major, the spatial dimensions in `storage_order`.
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value coord = linalg::IndexOp::create(nb, l, d);
+          if (d >= 2) {
+            int64_t i = d - 2;
+            Value out = arith::MulIOp::create(nb, l, coord, arith::ConstantIndexOp::create(nb, l, w.strides[i]));
+            Value tap = arith::MulIOp::create(nb, l, linalg::IndexOp::create(nb, l, rank + i),
+                                              arith::ConstantIndexOp::create(nb, l, w.dilations[i]));
+            coord = arith::SubIOp::create(nb, l, arith::AddIOp::create(nb, l, out, tap),
+                                          arith::ConstantIndexOp::create(nb, l, w.pads[i]));
+          }
+          coords.push_back(coord);
+        }
+        SmallVector<int64_t> order = {0, 1};
+        for (int64_t d = 2; d < rank; ++d)
+          order.push_back(columnMajor ? rank + 1 - d : d);
+        Value flat = coords[order[0]];
+        for (int64_t j = 1; j < rank; ++j)
+          flat = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, flat, indexValue(nb, l, dims[order[j]])),
+              coords[order[j]]);
+        Value better = isa<FloatType>(args[0].getType())
+            ? arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, args[0], args[2]).getResult()
+            : arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, args[0], args[2]).getResult();
+        Value i = convertScalar(nb, l, flat, i64, false, false);
+        linalg::YieldOp::create(nb, l, ValueRange{arith::SelectOp::create(nb, l, better, args[0], args[2]),
+                                                  arith::SelectOp::create(nb, l, better, i, args[3])});
+      });
+  *argmaxIndices = generic.getResult(1);
+  return generic.getResult(0);
 }
 
 LogicalResult importPool(NodeImporter &n, bool isMax) {
@@ -423,16 +470,12 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
   if (!isa<FloatType>(t) && !(isMax && isa<IntegerType>(t) && !t.isInteger(1)))
     return n.fail(isMax ? "MaxPool needs a float or integer input"
                         : "AveragePool needs a float input");
-  if (n.hasOutput(1))
-    return n.fail("the Indices output of MaxPool is not supported");
   int64_t rank = n.rank(0);
   if (rank < 3)
     return n.fail("input must have rank >= 3");
   SmallVector<int64_t> kernel = n.attrInts("kernel_shape");
   if (static_cast<int64_t>(kernel.size()) != rank - 2)
     return n.fail("kernel_shape must have one entry per spatial dimension");
-  if (n.attrInt("storage_order", 0))
-    return n.fail("storage_order = 1 is not supported");
   auto w = readWindow(n, kernel, n.type(0).getShape().drop_front(2));
   if (failed(w))
     return failure();
@@ -452,6 +495,7 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
       lowest = arith::ConstantOp::create(
           b, loc, b.getIntegerAttr(t, u ? APInt::getMinValue(width) : APInt::getSignedMinValue(width)));
     }
+    Value indices;
     Value r = buildPool(b, loc, n.operand(0), *w, ceilMode, lowest, lowest,
                         [&](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
                           if (isa<FloatType>(t))
@@ -460,8 +504,11 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
                             return arith::MaxUIOp::create(nb, l, acc, x);
                           return arith::MaxSIOp::create(nb, l, acc, x);
                         },
-                        out);
+                        out, n.hasOutput(1) ? &indices : nullptr,
+                        n.attrInt("storage_order", 0) != 0);
     n.setResult(0, r, u);
+    if (indices)
+      n.setResult(1, indices);
     return success();
   }
   Value zero = scalarConstant(b, loc, t, 0);

@@ -130,7 +130,12 @@ LogicalResult importResize(NodeImporter &n) {
         for (int64_t d = 0; d < rank; ++d) {
           Value oi = linalg::IndexOp::create(nb, l, d);
           if (!resized[d]) {
-            taps[d].push_back({oi, c(1)});
+            // A size-1 input dimension always reads index 0, whatever the
+            // output size.
+            Value index = constantOf(in[d]) == 1
+                              ? arith::ConstantIndexOp::create(nb, l, 0).getResult()
+                              : oi;
+            taps[d].push_back({index, c(1)});
             continue;
           }
           Value x = convertScalar(nb, l, oi, f32, false, false);

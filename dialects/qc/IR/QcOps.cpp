@@ -168,11 +168,26 @@ struct DropZeroBetaC : OpRewritePattern<GemmOp> {
     return success();
   }
 };
+
+/// A gemm that only multiplies (alpha 1, no transposes, no c) is a plain
+/// qc.matmul: later passes then see one form of linear layer.
+struct PlainGemmToMatmul : OpRewritePattern<GemmOp> {
+  using Base::Base;
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getC() || op.getTransA() || op.getTransB() ||
+        !op.getAlpha().isExactlyValue(1.0))
+      return rewriter.notifyMatchFailure(op, "not a plain product");
+    rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), op.getA(),
+                                          op.getB());
+    return success();
+  }
+};
 } // namespace
 
 void GemmOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {
-  results.add<DropZeroBetaC>(context);
+  results.add<DropZeroBetaC, PlainGemmToMatmul>(context);
 }
 
 //===----------------------------------------------------------------------===//

@@ -49,7 +49,8 @@ def Qc_GemmOp : Qc_Op<"gemm", [Pure]> {
     - `a` and `b` are 2-D, the result is `[m, n]`, contraction sizes agree;
     - `c`, when present, has rank <= 2 and each dimension is 1 or matches.
 
-    Canonicalization drops `c` when `beta` is 0.
+    Canonicalization drops `c` when `beta` is 0, and turns a gemm that only
+    multiplies (`alpha` 1, no transposes, no `c`) into `qc.matmul`.
 
     ```mlir
     %y = qc.gemm %a, %b, %c {trans_b = true} : (tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<4x16xf32>

@@ -2,9 +2,31 @@
 
 // beta = 0 makes c dead: the gemm loses its third operand.
 // CHECK-LABEL: func.func @gemm_zero_beta_drops_c(
-// CHECK:         qc.gemm %{{[^,]*}}, %{{[^,]*}} {beta = 0.000000e+00 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+// CHECK:         qc.gemm %{{[^,]*}}, %{{[^,]*}} {alpha = 2.000000e+00 : f32, beta = 0.000000e+00 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
 func.func @gemm_zero_beta_drops_c(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = qc.gemm %a, %b, %c {alpha = 2.0 : f32, beta = 0.0 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// A gemm that only multiplies is a matmul (after its dead c is dropped).
+// CHECK-LABEL: func.func @plain_gemm_is_matmul(
+// CHECK-SAME:    %[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8x16xf32>
+// CHECK:         qc.matmul %[[A]], %[[B]] : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+// CHECK-NOT:     qc.gemm
+func.func @plain_gemm_is_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
   %0 = qc.gemm %a, %b, %c {beta = 0.0 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// A transposed operand keeps the gemm.
+// CHECK-LABEL: func.func @transposed_gemm_stays(
+// CHECK:         qc.gemm %{{.*}}, %{{.*}} {trans_b = true}
+func.func @transposed_gemm_stays(%a: tensor<4x8xf32>, %b: tensor<16x8xf32>) -> tensor<4x16xf32> {
+  %0 = qc.gemm %a, %b {trans_b = true} : (tensor<4x8xf32>, tensor<16x8xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
 }
 

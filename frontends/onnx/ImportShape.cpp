@@ -231,10 +231,112 @@ LogicalResult importFlatten(NodeImporter &n) {
   return success();
 }
 
+/// Axes given as a run-time input: `index` values normalized against `rank`
+/// (negative ones wrap). Failure when the input's length is not static.
+FailureOr<SmallVector<Value>> runtimeAxes(NodeImporter &n, int input,
+                                          int64_t rank) {
+  auto raw = known(n, input);
+  if (!raw)
+    return n.fail("axes must have a static length");
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value r = arith::ConstantIndexOp::create(b, loc, rank);
+  SmallVector<Value> axes;
+  for (OpFoldResult a : *raw) {
+    Value v = indexValue(b, loc, a);
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    axes.push_back(arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, v, r), v));
+  }
+  return axes;
+}
+
+/// `values[i]` for a run-time index `i` (a select chain; ranks are small).
+Value selectByIndex(OpBuilder &b, Location loc, Value index,
+                    ArrayRef<OpFoldResult> values, OpFoldResult fallback) {
+  Value result = indexValue(b, loc, fallback);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
+                                     arith::ConstantIndexOp::create(b, loc, i));
+    result = arith::SelectOp::create(b, loc, is, indexValue(b, loc, v), result);
+  }
+  return result;
+}
+
+/// True where a run-time axis list contains `d`.
+Value hasAxis(OpBuilder &b, Location loc, ArrayRef<Value> axes, int64_t d) {
+  Value found = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+  Value dv = arith::ConstantIndexOp::create(b, loc, d);
+  for (Value a : axes)
+    found = arith::OrIOp::create(b, loc, found,
+                                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, dv));
+  return found;
+}
+
+/// Squeeze/Unsqueeze whose axes are only known at run time: a reshape to a
+/// shape computed at run time (the result's rank is static).
+LogicalResult importRuntimeSqueeze(NodeImporter &n, bool unsqueeze) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  int64_t rank = n.rank(0);
+  auto raw = known(n, 1);
+  if (!raw)
+    return n.fail("axes must have a static length");
+  int64_t outRank = unsqueeze ? rank + raw->size() : rank - raw->size();
+  if (outRank < 0)
+    return n.fail("more axes than dimensions");
+  auto axes = runtimeAxes(n, 1, unsqueeze ? outRank : rank);
+  if (failed(axes))
+    return failure();
+  Sizes dims = dimsOf(b, loc, n.operand(0)), out;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  if (unsqueeze) {
+    // Output j is 1 where it is an axis, else input dimension j - #(axes < j).
+    for (int64_t j = 0; j < outRank; ++j) {
+      Value jv = arith::ConstantIndexOp::create(b, loc, j);
+      Value before = arith::ConstantIndexOp::create(b, loc, 0);
+      for (Value a : *axes) {
+        Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a, jv);
+        before = arith::AddIOp::create(b, loc, before, arith::SelectOp::create(b, loc, lt, one,
+                                         arith::ConstantIndexOp::create(b, loc, 0)));
+      }
+      Value src = arith::SubIOp::create(b, loc, jv, before);
+      Value size = selectByIndex(b, loc, src, dims, b.getIndexAttr(1));
+      out.push_back(arith::SelectOp::create(b, loc, hasAxis(b, loc, *axes, j), one, size).getResult());
+    }
+  } else {
+    // Output j is the j-th input dimension that is not an axis.
+    SmallVector<Value> keep, pos;
+    Value count = arith::ConstantIndexOp::create(b, loc, 0);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value k = arith::XOrIOp::create(b, loc, hasAxis(b, loc, *axes, d),
+                                      arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+      keep.push_back(k);
+      pos.push_back(count);
+      count = arith::AddIOp::create(b, loc, count, arith::SelectOp::create(b, loc, k, one,
+                                      arith::ConstantIndexOp::create(b, loc, 0)));
+    }
+    for (int64_t j = 0; j < outRank; ++j) {
+      Value size = one;
+      Value jv = arith::ConstantIndexOp::create(b, loc, j);
+      for (int64_t d = 0; d < rank; ++d) {
+        Value here = arith::AndIOp::create(b, loc, keep[d],
+                                           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, pos[d], jv));
+        size = arith::SelectOp::create(b, loc, here, indexValue(b, loc, dims[d]), size);
+      }
+      out.push_back(size);
+    }
+  }
+  n.setResult(0, buildReshape(b, loc, n.operand(0), out), n.isUnsigned(0));
+  return success();
+}
+
 LogicalResult importSqueeze(NodeImporter &n) {
   if (failed(n.require(0, "data")))
     return failure();
   int64_t rank = n.rank(0);
+  if (n.opset >= 13 && n.hasInput(1) && !n.constInts(1))
+    return importRuntimeSqueeze(n, /*unsqueeze=*/false);
   auto axes = axesOf(n, 1, 13, rank);
   if (failed(axes))
     return failure();
@@ -267,8 +369,10 @@ LogicalResult importUnsqueeze(NodeImporter &n) {
     raw = n.attrInts("axes");
   else if (n.hasInput(1))
     raw = n.constInts(1);
+  if (!raw && n.opset >= 13 && n.hasInput(1))
+    return importRuntimeSqueeze(n, /*unsqueeze=*/true);
   if (!raw || raw->empty())
-    return n.fail("axes must be given as constants");
+    return n.fail("Unsqueeze needs axes");
   int64_t outRank = n.rank(0) + raw->size();
   SmallVector<int64_t> axes;
   for (int64_t a : *raw) {
@@ -419,6 +523,111 @@ Value buildStridedSlice(OpBuilder &b, Location loc, Value input,
       .getResult(0);
 }
 
+/// A generic over `outSizes` with no inputs whose body computes each element
+/// from the iteration indices.
+Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
+                   Type elementType,
+                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body,
+                   ValueRange inputs = {}, ArrayRef<AffineMap> inputMaps = {}) {
+  int64_t rank = outSizes.size();
+  Value init = emptyTensor(b, loc, outSizes, elementType);
+  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, init, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> idx;
+               for (int64_t d = 0; d < rank; ++d)
+                 idx.push_back(linalg::IndexOp::create(nb, l, d));
+               SmallVector<Value> all(args.drop_back());
+               all.append(idx.begin(), idx.end());
+               linalg::YieldOp::create(nb, l, body(nb, l, all));
+             })
+      .getResult(0);
+}
+
+/// Slice whose axes or steps are only known at run time: every dimension's
+/// start, end and step are chosen and clamped at run time (ONNX's rules for
+/// both signs of the step), and the result is gathered element by element.
+LogicalResult importRuntimeSlice(NodeImporter &n) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  int64_t rank = n.rank(0);
+  auto starts = known(n, 1), ends = known(n, 2);
+  if (!starts || !ends)
+    return n.fail("starts and ends must have a static length");
+  size_t count = starts->size();
+  SmallVector<Value> axes;
+  if (n.hasInput(3)) {
+    auto a = runtimeAxes(n, 3, rank);
+    if (failed(a))
+      return failure();
+    axes = *a;
+  } else {
+    for (size_t k = 0; k < count; ++k)
+      axes.push_back(arith::ConstantIndexOp::create(b, loc, k));
+  }
+  std::optional<Sizes> steps;
+  if (n.hasInput(4)) {
+    steps = known(n, 4);
+    if (!steps)
+      return n.fail("steps must have a static length");
+  } else {
+    steps = Sizes(count, b.getIndexAttr(1));
+  }
+  if (ends->size() != count || axes.size() != count || steps->size() != count)
+    return n.fail("starts, ends, axes and steps must have the same length");
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto sel = [&](Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y).getResult();
+  };
+  auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y).getResult();
+  };
+  auto clamp = [&](Value v, Value lo, Value hi) {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo), hi).getResult();
+  };
+  Sizes dims = dimsOf(b, loc, n.operand(0));
+  SmallVector<Value> offsets, strides;
+  Sizes sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value dim = indexValue(b, loc, dims[d]);
+    Value start = c(0), end = dim, step = c(1);
+    for (size_t k = 0; k < count; ++k) {
+      Value here = cmp(arith::CmpIPredicate::eq, axes[k], c(d));
+      start = sel(here, indexValue(b, loc, (*starts)[k]), start);
+      end = sel(here, indexValue(b, loc, (*ends)[k]), end);
+      step = sel(here, indexValue(b, loc, (*steps)[k]), step);
+    }
+    Value zero = c(0), minusOne = c(-1), last = arith::SubIOp::create(b, loc, dim, c(1));
+    Value startW = sel(cmp(arith::CmpIPredicate::slt, start, zero),
+                       arith::AddIOp::create(b, loc, start, dim), start);
+    Value endW = sel(cmp(arith::CmpIPredicate::slt, end, zero),
+                     arith::AddIOp::create(b, loc, end, dim), end);
+    Value positive = cmp(arith::CmpIPredicate::sgt, step, zero);
+    Value s = sel(positive, clamp(startW, zero, dim), clamp(startW, zero, last));
+    Value e = sel(positive, clamp(endW, zero, dim), clamp(endW, minusOne, last));
+    Value span = sel(positive, arith::SubIOp::create(b, loc, e, s), arith::SubIOp::create(b, loc, s, e));
+    Value absStep = sel(positive, step, arith::SubIOp::create(b, loc, zero, step));
+    Value len = arith::MaxSIOp::create(b, loc, arith::CeilDivSIOp::create(b, loc, span, absStep), zero);
+    offsets.push_back(s);
+    strides.push_back(step);
+    sizes.push_back(len);
+  }
+  Value input = n.operand(0);
+  Value v = buildIndexed(b, loc, sizes, n.elementType(0),
+                         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+                           SmallVector<Value> src;
+                           for (int64_t d = 0; d < rank; ++d)
+                             src.push_back(arith::AddIOp::create(
+                                 nb, l, offsets[d], arith::MulIOp::create(nb, l, idx[d], strides[d])));
+                           return tensor::ExtractOp::create(nb, l, input, src);
+                         });
+  n.setResult(0, v, n.isUnsigned(0));
+  return success();
+}
+
 LogicalResult importSlice(NodeImporter &n) {
   if (failed(n.require(0, "data")))
     return failure();
@@ -443,18 +652,12 @@ LogicalResult importSlice(NodeImporter &n) {
     ends = known(n, 2);
     if (!starts || !ends)
       return n.fail("starts and ends must have a static length");
-    if (n.hasInput(3)) {
-      auto a = n.constInts(3);
-      if (!a)
-        return n.fail("axes must be constant");
-      axes = *a;
-    }
-    if (n.hasInput(4)) {
-      auto s = n.constInts(4);
-      if (!s)
-        return n.fail("steps must be constant");
-      steps = *s;
-    }
+    if ((n.hasInput(3) && !n.constInts(3)) || (n.hasInput(4) && !n.constInts(4)))
+      return importRuntimeSlice(n);
+    if (n.hasInput(3))
+      axes = *n.constInts(3);
+    if (n.hasInput(4))
+      steps = *n.constInts(4);
   }
   if (axes.empty())
     for (int64_t i = 0; i < static_cast<int64_t>(starts->size()); ++i)
@@ -480,8 +683,7 @@ LogicalResult importSlice(NodeImporter &n) {
       // A run-time bound (e.g. the sequence length): only the common
       // "start at a constant, end at a value within range" form with step 1.
       if (!s || steps[i] != 1)
-        return n.fail("run-time slice starts and negative or strided run-time "
-                      "slices are not supported");
+        return importRuntimeSlice(n);
       OpFoldResult start = n.b.getIndexAttr(*s < 0 ? 0 : *s);
       if (*s < 0)
         start = addIndex(n.b, n.loc, dims[*axis], n.b.getIndexAttr(*s));
@@ -615,30 +817,6 @@ LogicalResult importExpand(NodeImporter &n) {
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   n.setResult(0, v, n.isUnsigned(0));
   return success();
-}
-
-/// A generic over `outSizes` with no inputs whose body computes each element
-/// from the iteration indices.
-Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
-                   Type elementType,
-                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body,
-                   ValueRange inputs = {}, ArrayRef<AffineMap> inputMaps = {}) {
-  int64_t rank = outSizes.size();
-  Value init = emptyTensor(b, loc, outSizes, elementType);
-  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
-  maps.push_back(b.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               SmallVector<Value> idx;
-               for (int64_t d = 0; d < rank; ++d)
-                 idx.push_back(linalg::IndexOp::create(nb, l, d));
-               SmallVector<Value> all(args.drop_back());
-               all.append(idx.begin(), idx.end());
-               linalg::YieldOp::create(nb, l, body(nb, l, all));
-             })
-      .getResult(0);
 }
 
 LogicalResult importTile(NodeImporter &n) {

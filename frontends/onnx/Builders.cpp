@@ -467,3 +467,59 @@ OpFoldResult mlir::qc::onnx::productOf(OpBuilder &b, Location loc,
     p = mulIndex(b, loc, p, s);
   return p;
 }
+
+Value mlir::qc::onnx::selectByIndex(OpBuilder &b, Location loc, Value index,
+                                    ArrayRef<OpFoldResult> values,
+                                    OpFoldResult fallback) {
+  Value result = indexValue(b, loc, fallback);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
+                                     arith::ConstantIndexOp::create(b, loc, i));
+    result = arith::SelectOp::create(b, loc, is, indexValue(b, loc, v), result);
+  }
+  return result;
+}
+
+Value mlir::qc::onnx::hasAxis(OpBuilder &b, Location loc, ArrayRef<Value> axes,
+                              int64_t d) {
+  Value found = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+  Value dv = arith::ConstantIndexOp::create(b, loc, d);
+  for (Value a : axes)
+    found = arith::OrIOp::create(
+        b, loc, found,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, dv));
+  return found;
+}
+
+SmallVector<OpFoldResult>
+mlir::qc::onnx::squeezedSizes(OpBuilder &b, Location loc,
+                              ArrayRef<OpFoldResult> dims,
+                              ArrayRef<Value> axes, int64_t outRank) {
+  // Output j is the j-th input dimension that is not an axis.
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value yes = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+  SmallVector<Value> keep, pos;
+  Value count = zero;
+  for (int64_t d = 0, e = dims.size(); d < e; ++d) {
+    Value k = arith::XOrIOp::create(b, loc, hasAxis(b, loc, axes, d), yes);
+    keep.push_back(k);
+    pos.push_back(count);
+    count = arith::AddIOp::create(b, loc, count,
+                                  arith::SelectOp::create(b, loc, k, one, zero));
+  }
+  SmallVector<OpFoldResult> out;
+  for (int64_t j = 0; j < outRank; ++j) {
+    Value size = one;
+    Value jv = arith::ConstantIndexOp::create(b, loc, j);
+    for (int64_t d = 0, e = dims.size(); d < e; ++d) {
+      Value here = arith::AndIOp::create(
+          b, loc, keep[d],
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, pos[d], jv));
+      size = arith::SelectOp::create(b, loc, here, indexValue(b, loc, dims[d]),
+                                     size);
+    }
+    out.push_back(size);
+  }
+  return out;
+}

@@ -88,6 +88,18 @@ Value buildTranspose(OpBuilder &b, Location loc, Value input,
 Value buildShapeTensor(OpBuilder &b, Location loc,
                        ArrayRef<OpFoldResult> elems, Type elementType);
 
+/// `values[i]` for a run-time index `i` (a select chain; ranks are small),
+/// `fallback` when `i` is out of range.
+Value selectByIndex(OpBuilder &b, Location loc, Value index,
+                    ArrayRef<OpFoldResult> values, OpFoldResult fallback);
+/// True (i1) where a run-time axis list contains `d`.
+Value hasAxis(OpBuilder &b, Location loc, ArrayRef<Value> axes, int64_t d);
+/// The sizes left when the run-time `axes` are removed from `dims`; the
+/// result has `outRank` entries.
+SmallVector<OpFoldResult> squeezedSizes(OpBuilder &b, Location loc,
+                                        ArrayRef<OpFoldResult> dims,
+                                        ArrayRef<Value> axes, int64_t outRank);
+
 /// The spatial axes [2, rank) of a channels-first tensor.
 SmallVector<int64_t> spatialAxes(int64_t rank);
 

@@ -70,6 +70,9 @@ public:
   std::optional<SmallVector<double>> constFloats(int i) const;
   /// Elements of a 0-D/1-D integer input, symbolic where needed.
   std::optional<SmallVector<OpFoldResult>> knownInts(int i);
+  /// Axes given as a run-time input: `index` values normalized against
+  /// `rank` (negative ones wrap). Fails when the length is not static.
+  FailureOr<SmallVector<Value>> runtimeAxes(int i, int64_t rank);
 
   //===--- attributes -----------------------------------------------------===//
   const ::onnx::AttributeProto *attr(StringRef name) const;

@@ -52,7 +52,8 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
     if (n.hasAttr("axes"))
       raw = n.attrInts("axes");
   } else if (n.hasInput(1)) {
-    raw = n.constInts(1);
+    // An empty axes input is known even when it is a graph input.
+    raw = n.type(1).getNumElements() == 0 ? SmallVector<int64_t>() : n.constInts(1);
     if (!raw)
       return n.fail("axes must be constant");
   }
@@ -78,6 +79,84 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
   return axes;
 }
 
+/// Reduce* whose axes are only known at run time. Which loops reduce cannot
+/// be chosen at run time, so this is a masked reduction over (output indices,
+/// input indices): input element i feeds output o when every non-reduced
+/// dimension agrees. Quadratic in the tensor size: a fallback for graphs that
+/// feed axes as inputs (the conformance suite), not for real models, whose
+/// axes are constants.
+LogicalResult importRuntimeReduce(NodeImporter &n, Reduce kind) {
+  if (kind != Reduce::Sum && kind != Reduce::Max && kind != Reduce::Min &&
+      kind != Reduce::Prod)
+    return n.fail("run-time axes are only supported for ReduceSum/Max/Min/Prod");
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  int64_t rank = n.rank(0);
+  Type t = n.elementType(0);
+  bool u = n.isUnsigned(0);
+  auto axes = n.runtimeAxes(1, rank);
+  if (failed(axes))
+    return failure();
+  Sizes dims = dimsOf(b, loc, n.operand(0)), kept;
+  SmallVector<Value> isAxis;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < rank; ++d) {
+    isAxis.push_back(hasAxis(b, loc, *axes, d));
+    kept.push_back(arith::SelectOp::create(b, loc, isAxis[d], one, indexValue(b, loc, dims[d]))
+                       .getResult());
+  }
+  Value init = kind == Reduce::Max   ? extreme(b, loc, t, true, u)
+               : kind == Reduce::Min ? extreme(b, loc, t, false, u)
+               : kind == Reduce::Prod ? scalarConstant(b, loc, t, 1)
+                                      : scalarConstant(b, loc, t, 0);
+  Value acc = filledTensor(b, loc, kept, init);
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    outExprs.push_back(b.getAffineDimExpr(d));
+    inExprs.push_back(b.getAffineDimExpr(rank + d));
+  }
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  it.append(rank, utils::IteratorType::reduction);
+  Value r = linalg::GenericOp::create(
+                b, loc, acc.getType(), n.operand(0), acc,
+                SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
+                                       AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
+                it,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
+                  for (int64_t d = 0; d < rank; ++d) {
+                    Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                                       linalg::IndexOp::create(nb, l, d),
+                                                       linalg::IndexOp::create(nb, l, rank + d));
+                    match = arith::AndIOp::create(nb, l, match, arith::OrIOp::create(nb, l, isAxis[d], same));
+                  }
+                  Value v = a[0], prev = a[1], next;
+                  switch (kind) {
+                  case Reduce::Max:
+                    next = isF(t) ? arith::MaximumFOp::create(nb, l, prev, v).getResult()
+                           : u    ? arith::MaxUIOp::create(nb, l, prev, v).getResult()
+                                  : arith::MaxSIOp::create(nb, l, prev, v).getResult();
+                    break;
+                  case Reduce::Min:
+                    next = isF(t) ? arith::MinimumFOp::create(nb, l, prev, v).getResult()
+                           : u    ? arith::MinUIOp::create(nb, l, prev, v).getResult()
+                                  : arith::MinSIOp::create(nb, l, prev, v).getResult();
+                    break;
+                  case Reduce::Prod:
+                    next = mul(nb, l, prev, v);
+                    break;
+                  default:
+                    next = add(nb, l, prev, v);
+                  }
+                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, match, next, prev).getResult());
+                })
+                .getResult(0);
+  if (!n.attrInt("keepdims", 1))
+    r = buildReshape(b, loc, r, squeezedSizes(b, loc, dims, *axes, rank - axes->size()));
+  n.setResult(0, r, u);
+  return success();
+}
+
 LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   if (failed(n.require(0, "data")))
     return failure();
@@ -90,6 +169,9 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   if (needsFloat && !isF(t))
     return n.fail("this reduction needs a float input");
   bool inputForm = n.opset >= (kind == Reduce::Sum ? 13 : 18);
+  if (inputForm && n.hasInput(1) && n.type(1).getNumElements() != 0 &&
+      !n.constInts(1))
+    return importRuntimeReduce(n, kind);
   bool noop;
   auto axes = reduceAxes(n, inputForm, noop);
   if (failed(axes))
@@ -282,12 +364,70 @@ LogicalResult importArg(NodeImporter &n, bool isMax) {
   return success();
 }
 
+/// CumSum whose axis is only known at run time: a masked reduction over
+/// (output indices, input indices) where input k feeds output i when they
+/// agree off the axis and k precedes i on it. Quadratic in the tensor size;
+/// a fallback for graphs that feed the axis as an input.
+LogicalResult importRuntimeCumSum(NodeImporter &n) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  int64_t rank = n.rank(0);
+  if (n.type(1).getNumElements() != 1)
+    return n.fail("axis must be a scalar");
+  Value axisInput = n.rank(1) == 0 ? buildUnsqueeze(b, loc, n.operand(1), {0}) : n.operand(1);
+  SmallVector<Value> zero = {arith::ConstantIndexOp::create(b, loc, 0)};
+  Value raw = convertScalar(b, loc, tensor::ExtractOp::create(b, loc, axisInput, zero),
+                            b.getIndexType(), false, false);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero[0]);
+  Value axis = arith::SelectOp::create(
+      b, loc, neg, arith::AddIOp::create(b, loc, raw, arith::ConstantIndexOp::create(b, loc, rank)), raw);
+  bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
+  Type t = n.elementType(0);
+  Sizes dims = dimsOf(b, loc, n.operand(0));
+  Value acc = filledTensor(b, loc, dims, scalarConstant(b, loc, t, 0));
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    outExprs.push_back(b.getAffineDimExpr(d));
+    inExprs.push_back(b.getAffineDimExpr(rank + d));
+  }
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  it.append(rank, utils::IteratorType::reduction);
+  arith::CmpIPredicate order =
+      reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+              : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+  Value r = linalg::GenericOp::create(
+                b, loc, acc.getType(), n.operand(0), acc,
+                SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
+                                       AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
+                it,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
+                  for (int64_t d = 0; d < rank; ++d) {
+                    Value i = linalg::IndexOp::create(nb, l, d);
+                    Value k = linalg::IndexOp::create(nb, l, rank + d);
+                    Value onAxis = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
+                                                         arith::ConstantIndexOp::create(nb, l, d));
+                    Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, k, i);
+                    Value before = arith::CmpIOp::create(nb, l, order, k, i);
+                    match = arith::AndIOp::create(nb, l, match,
+                                                  arith::SelectOp::create(nb, l, onAxis, before, same));
+                  }
+                  Value sum = add(nb, l, a[1], a[0]);
+                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, match, sum, a[1]).getResult());
+                })
+                .getResult(0);
+  n.setResult(0, r, n.isUnsigned(0));
+  return success();
+}
+
 LogicalResult importCumSum(NodeImporter &n) {
   if (failed(n.require(0, "x")) || failed(n.require(1, "axis")))
     return failure();
   auto axisVals = n.constInts(1);
-  if (!axisVals || axisVals->size() != 1)
-    return n.fail("axis must be a constant scalar");
+  if (!axisVals)
+    return importRuntimeCumSum(n);
+  if (axisVals->size() != 1)
+    return n.fail("axis must be a scalar");
   int64_t rank = n.rank(0);
   auto axis = normalizeAxis((*axisVals)[0], rank);
   if (failed(axis))

@@ -231,48 +231,6 @@ LogicalResult importFlatten(NodeImporter &n) {
   return success();
 }
 
-/// Axes given as a run-time input: `index` values normalized against `rank`
-/// (negative ones wrap). Failure when the input's length is not static.
-FailureOr<SmallVector<Value>> runtimeAxes(NodeImporter &n, int input,
-                                          int64_t rank) {
-  auto raw = known(n, input);
-  if (!raw)
-    return n.fail("axes must have a static length");
-  OpBuilder &b = n.b;
-  Location loc = n.loc;
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value r = arith::ConstantIndexOp::create(b, loc, rank);
-  SmallVector<Value> axes;
-  for (OpFoldResult a : *raw) {
-    Value v = indexValue(b, loc, a);
-    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
-    axes.push_back(arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, v, r), v));
-  }
-  return axes;
-}
-
-/// `values[i]` for a run-time index `i` (a select chain; ranks are small).
-Value selectByIndex(OpBuilder &b, Location loc, Value index,
-                    ArrayRef<OpFoldResult> values, OpFoldResult fallback) {
-  Value result = indexValue(b, loc, fallback);
-  for (auto [i, v] : llvm::enumerate(values)) {
-    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
-                                     arith::ConstantIndexOp::create(b, loc, i));
-    result = arith::SelectOp::create(b, loc, is, indexValue(b, loc, v), result);
-  }
-  return result;
-}
-
-/// True where a run-time axis list contains `d`.
-Value hasAxis(OpBuilder &b, Location loc, ArrayRef<Value> axes, int64_t d) {
-  Value found = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-  Value dv = arith::ConstantIndexOp::create(b, loc, d);
-  for (Value a : axes)
-    found = arith::OrIOp::create(b, loc, found,
-                                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, dv));
-  return found;
-}
-
 /// Squeeze/Unsqueeze whose axes are only known at run time: a reshape to a
 /// shape computed at run time (the result's rank is static).
 LogicalResult importRuntimeSqueeze(NodeImporter &n, bool unsqueeze) {
@@ -285,7 +243,7 @@ LogicalResult importRuntimeSqueeze(NodeImporter &n, bool unsqueeze) {
   int64_t outRank = unsqueeze ? rank + raw->size() : rank - raw->size();
   if (outRank < 0)
     return n.fail("more axes than dimensions");
-  auto axes = runtimeAxes(n, 1, unsqueeze ? outRank : rank);
+  auto axes = n.runtimeAxes(1, unsqueeze ? outRank : rank);
   if (failed(axes))
     return failure();
   Sizes dims = dimsOf(b, loc, n.operand(0)), out;
@@ -305,27 +263,7 @@ LogicalResult importRuntimeSqueeze(NodeImporter &n, bool unsqueeze) {
       out.push_back(arith::SelectOp::create(b, loc, hasAxis(b, loc, *axes, j), one, size).getResult());
     }
   } else {
-    // Output j is the j-th input dimension that is not an axis.
-    SmallVector<Value> keep, pos;
-    Value count = arith::ConstantIndexOp::create(b, loc, 0);
-    for (int64_t d = 0; d < rank; ++d) {
-      Value k = arith::XOrIOp::create(b, loc, hasAxis(b, loc, *axes, d),
-                                      arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
-      keep.push_back(k);
-      pos.push_back(count);
-      count = arith::AddIOp::create(b, loc, count, arith::SelectOp::create(b, loc, k, one,
-                                      arith::ConstantIndexOp::create(b, loc, 0)));
-    }
-    for (int64_t j = 0; j < outRank; ++j) {
-      Value size = one;
-      Value jv = arith::ConstantIndexOp::create(b, loc, j);
-      for (int64_t d = 0; d < rank; ++d) {
-        Value here = arith::AndIOp::create(b, loc, keep[d],
-                                           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, pos[d], jv));
-        size = arith::SelectOp::create(b, loc, here, indexValue(b, loc, dims[d]), size);
-      }
-      out.push_back(size);
-    }
+    out = squeezedSizes(b, loc, dims, *axes, outRank);
   }
   n.setResult(0, buildReshape(b, loc, n.operand(0), out), n.isUnsigned(0));
   return success();
@@ -560,7 +498,7 @@ LogicalResult importRuntimeSlice(NodeImporter &n) {
   size_t count = starts->size();
   SmallVector<Value> axes;
   if (n.hasInput(3)) {
-    auto a = runtimeAxes(n, 3, rank);
+    auto a = n.runtimeAxes(3, rank);
     if (failed(a))
       return failure();
     axes = *a;

@@ -113,6 +113,22 @@ std::optional<SmallVector<OpFoldResult>> NodeImporter::knownInts(int i) {
   return out;
 }
 
+FailureOr<SmallVector<Value>> NodeImporter::runtimeAxes(int i, int64_t rank) {
+  auto raw = knownInts(i);
+  if (!raw)
+    return fail("axes must have a static length");
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value r = arith::ConstantIndexOp::create(b, loc, rank);
+  SmallVector<Value> axes;
+  for (OpFoldResult a : *raw) {
+    Value v = indexValue(b, loc, a);
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    axes.push_back(arith::SelectOp::create(
+        b, loc, neg, arith::AddIOp::create(b, loc, v, r), v));
+  }
+  return axes;
+}
+
 const ::onnx::AttributeProto *NodeImporter::attr(StringRef name) const {
   for (const auto &a : node.attribute())
     if (a.name() == name)

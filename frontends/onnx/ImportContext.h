@@ -106,6 +106,18 @@ public:
 
 using OpHandler = LogicalResult (*)(NodeImporter &);
 
+/// Spatial geometry of a convolution or pooling window.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, pads; // pads: begins, ends
+};
+
+/// Reads a node's strides/dilations/pads/auto_pad for `kernel`, checking
+/// that they match the spatial rank and are positive (pads non-negative).
+/// `spatialIn` are the input's spatial sizes, needed static only for SAME_*
+/// auto_pad.
+FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> kernel,
+                             ArrayRef<int64_t> spatialIn);
+
 /// Op type → handler, for the default ONNX domain.
 using OpTable = llvm::StringMap<OpHandler>;
 

@@ -106,53 +106,6 @@ LogicalResult importGemm(NodeImporter &n) {
   return success();
 }
 
-/// Spatial geometry of a convolution or pooling window.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, pads; // pads: begins, ends
-};
-
-/// Reads kernel/strides/dilations/pads/auto_pad; `spatialIn` are the input's
-/// spatial sizes (dynamic allowed unless auto_pad needs them).
-FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> kernel,
-                             ArrayRef<int64_t> spatialIn, bool ceilMode = false) {
-  Window w;
-  size_t k = kernel.size();
-  w.kernel.assign(kernel.begin(), kernel.end());
-  w.strides = n.attrInts("strides");
-  w.dilations = n.attrInts("dilations");
-  w.pads = n.attrInts("pads");
-  if (w.strides.empty())
-    w.strides.assign(k, 1);
-  if (w.dilations.empty())
-    w.dilations.assign(k, 1);
-  if (w.pads.empty())
-    w.pads.assign(2 * k, 0);
-  if (w.strides.size() != k || w.dilations.size() != k || w.pads.size() != 2 * k)
-    return n.fail("strides, dilations and pads must match the " + Twine(k) +
-                  " spatial dimensions");
-  std::string autoPad = n.attrString("auto_pad", "NOTSET");
-  if (autoPad == "VALID") {
-    w.pads.assign(2 * k, 0);
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (size_t i = 0; i < k; ++i) {
-      if (ShapedType::isDynamic(spatialIn[i]))
-        return n.fail("auto_pad " + autoPad +
-                      " needs static spatial sizes");
-      int64_t out = (spatialIn[i] + w.strides[i] - 1) / w.strides[i];
-      int64_t total = std::max<int64_t>(
-          0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 -
-                 spatialIn[i]);
-      int64_t small = total / 2, large = total - small;
-      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      w.pads[i + k] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad != "NOTSET") {
-    return n.fail("unknown auto_pad '" + autoPad + "'");
-  }
-  (void)ceilMode;
-  return w;
-}
-
 LogicalResult importConv(NodeImporter &n) {
   if (failed(n.require(0, "X")) || failed(n.require(1, "W")))
     return failure();
@@ -229,6 +182,10 @@ LogicalResult importConvTranspose(NodeImporter &n) {
       pads.size() != size_t(2 * k) || outPad.size() != size_t(k))
     return n.fail("strides, dilations, pads and output_padding must match the " +
                   Twine(k) + " spatial dimensions");
+  if (group <= 0 || llvm::any_of(strides, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(dil, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(kernel, [](int64_t v) { return v <= 0; }))
+    return n.fail("group, kernel sizes, strides and dilations must be positive");
   Sizes xd = dimsOf(b, loc, n.operand(0));
   SmallVector<int64_t> outputShape = n.attrInts("output_shape");
   std::string autoPad = n.attrString("auto_pad", "NOTSET");
@@ -700,6 +657,52 @@ LogicalResult importEinsum(NodeImporter &n) {
 }
 
 } // namespace
+
+FailureOr<Window> mlir::qc::onnx::readWindow(NodeImporter &n,
+                                             ArrayRef<int64_t> kernel,
+                                             ArrayRef<int64_t> spatialIn) {
+  Window w;
+  size_t k = kernel.size();
+  w.kernel.assign(kernel.begin(), kernel.end());
+  w.strides = n.attrInts("strides");
+  w.dilations = n.attrInts("dilations");
+  w.pads = n.attrInts("pads");
+  if (w.strides.empty())
+    w.strides.assign(k, 1);
+  if (w.dilations.empty())
+    w.dilations.assign(k, 1);
+  if (w.pads.empty())
+    w.pads.assign(2 * k, 0);
+  if (w.strides.size() != k || w.dilations.size() != k || w.pads.size() != 2 * k)
+    return n.fail("strides, dilations and pads must match the " + Twine(k) +
+                  " spatial dimensions");
+  if (llvm::any_of(w.strides, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(w.dilations, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(w.kernel, [](int64_t v) { return v <= 0; }))
+    return n.fail("kernel sizes, strides and dilations must be positive");
+  if (llvm::any_of(w.pads, [](int64_t v) { return v < 0; }))
+    return n.fail("pads must not be negative");
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    w.pads.assign(2 * k, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < k; ++i) {
+      if (ShapedType::isDynamic(spatialIn[i]))
+        return n.fail("auto_pad " + autoPad +
+                      " needs static spatial sizes");
+      int64_t out = (spatialIn[i] + w.strides[i] - 1) / w.strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 -
+                 spatialIn[i]);
+      int64_t small = total / 2, large = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      w.pads[i + k] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.fail("unknown auto_pad '" + autoPad + "'");
+  }
+  return w;
+}
 
 void mlir::qc::onnx::registerLinearOps(OpTable &t) {
   t["MatMul"] = importMatMul;

@@ -243,8 +243,7 @@ LogicalResult importConvInteger(NodeImporter &n) {
     return n.fail("only 2-D ConvInteger (NCHW) is supported");
   if (n.attrInt("group", 1) != 1)
     return n.fail("grouped ConvInteger is not supported");
-  if (n.attrString("auto_pad", "NOTSET") != "NOTSET")
-    return n.fail("auto_pad is not supported for ConvInteger");
+
   OpBuilder &b = n.b;
   Location loc = n.loc;
   Type i32 = b.getI32Type();
@@ -252,16 +251,15 @@ LogicalResult importConvInteger(NodeImporter &n) {
   // x - zp with 0.
   Value x = widenMinusZeroPoint(n, 0, 2, 1);
   Value w = widenMinusZeroPoint(n, 1, 3, 0);
-  SmallVector<int64_t> pads = n.attrInts("pads"), strides = n.attrInts("strides"),
-                       dil = n.attrInts("dilations");
-  if (pads.empty())
-    pads.assign(4, 0);
-  if (strides.empty())
-    strides.assign(2, 1);
-  if (dil.empty())
-    dil.assign(2, 1);
-  if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2)
-    return n.fail("pads, strides and dilations must match 2 spatial dims");
+  auto wt = cast<RankedTensorType>(w.getType());
+  SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
+  if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }))
+    return n.fail("kernel sizes must be static");
+  auto window = readWindow(n, kernel, n.type(0).getShape().drop_front(2));
+  if (failed(window))
+    return failure();
+  SmallVector<int64_t> pads = window->pads, strides = window->strides,
+                       dil = window->dilations;
   SmallVector<OpFoldResult> lo = {b.getIndexAttr(0), b.getIndexAttr(0),
                                   b.getIndexAttr(pads[0]), b.getIndexAttr(pads[1])};
   SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(0),
@@ -368,22 +366,22 @@ LogicalResult importQLinearConv(NodeImporter &n) {
   for (int i = 0; i < 8; ++i)
     if (failed(n.require(i, "the eight quantized QLinearConv inputs")))
       return failure();
-  if (n.attrString("auto_pad", "NOTSET") != "NOTSET")
-    return n.fail("auto_pad is not supported for QLinearConv");
+  if (n.rank(0) < 3 || n.rank(3) != n.rank(0))
+    return n.fail("x and w must have the same rank >= 3");
+  SmallVector<int64_t> kernel(n.type(3).getShape().drop_front(2));
+  if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }))
+    return n.fail("kernel sizes must be static");
+  auto window = readWindow(n, kernel, n.type(0).getShape().drop_front(2));
+  if (failed(window))
+    return failure();
   auto x = dequantize(n, 0, 1, 2, 1);
   auto w = dequantize(n, 3, 4, 5, 0);
   if (failed(x) || failed(w))
     return failure();
   auto xt = cast<RankedTensorType>(x->getType()), wt = cast<RankedTensorType>(w->getType());
   int64_t k = xt.getRank() - 2;
-  SmallVector<int64_t> pads = n.attrInts("pads"), strides = n.attrInts("strides"),
-                       dil = n.attrInts("dilations");
-  if (pads.empty())
-    pads.assign(2 * k, 0);
-  if (strides.empty())
-    strides.assign(k, 1);
-  if (dil.empty())
-    dil.assign(k, 1);
+  SmallVector<int64_t> pads = window->pads, strides = window->strides,
+                       dil = window->dilations;
   Value bias;
   if (n.hasInput(8)) {
     // int32 bias with scale x_scale * w_scale.

@@ -744,11 +744,11 @@ LogicalResult importExpand(NodeImporter &n) {
   Sizes out = expandShape(n, n.operand(0), *shape);
   // Static sizes that are neither equal nor 1 do not broadcast.
   Sizes in = dimsOf(n.b, n.loc, n.operand(0));
-  for (size_t i = 0; i < in.size(); ++i) {
-    auto ci = constantOf(in[i]);
-    auto co = constantOf(out[out.size() - in.size() + i]);
-    if (ci && co && *ci != 1 && *ci != *co)
-      return n.fail("cannot expand size " + Twine(*ci) + " to " + Twine(*co));
+  for (size_t j = 0; j < std::min(in.size(), shape->size()); ++j) {
+    auto ci = constantOf(in[in.size() - 1 - j]);
+    auto cs = constantOf((*shape)[shape->size() - 1 - j]);
+    if (ci && cs && *ci != 1 && *cs != 1 && *ci != *cs)
+      return n.fail("cannot expand size " + Twine(*ci) + " to " + Twine(*cs));
   }
   Value v = buildElementwiseTo(
       n.b, n.loc, n.operand(0), out, n.elementType(0),
@@ -853,6 +853,8 @@ LogicalResult importRange(NodeImporter &n) {
         elems->push_back(addIndex(n.b, n.loc, (*s)[0], n.b.getIndexAttr(i * *dc)));
     }
   } else {
+    if (auto d = n.constFloats(2); d && (*d)[0] == 0)
+      return n.fail("delta must not be 0");
     Value s = scalar(n.b, n.loc, 0), lim = scalar(n.b, n.loc, 1),
           d = scalar(n.b, n.loc, 2);
     Value q = arith::DivFOp::create(n.b, n.loc, arith::SubFOp::create(n.b, n.loc, lim, s), d);
@@ -1227,6 +1229,14 @@ LogicalResult importDepthSpace(NodeImporter &n, bool toSpace) {
   Location loc = n.loc;
   Sizes d = dimsOf(b, loc, n.operand(0));
   OpFoldResult B = b.getIndexAttr(bs);
+  auto divisible = [&](OpFoldResult size, int64_t by) {
+    auto c = constantOf(size);
+    return !c || *c % by == 0;
+  };
+  if (toSpace ? !divisible(d[1], bs * bs)
+              : !divisible(d[2], bs) || !divisible(d[3], bs))
+    return n.fail(toSpace ? "channels must be a multiple of blocksize^2"
+                          : "height and width must be multiples of blocksize");
   Value x = n.operand(0), y;
   if (toSpace) {
     bool crd = n.attrString("mode", "DCR") == "CRD";

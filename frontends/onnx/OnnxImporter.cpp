@@ -159,10 +159,14 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
 
   // Diagnostics from builders or folds during import go into the error line
   // instead of the terminal.
+  // Locations are node names, so a diagnostic names the node it is about.
   std::string diagnostic;
   ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
-    if (diagnostic.empty())
-      diagnostic = diag.str();
+    if (!diagnostic.empty())
+      return success();
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      diagnostic = "node '" + name.getName().str() + "': ";
+    diagnostic += diag.str();
     return success();
   });
 
@@ -196,7 +200,7 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
 
   eraseDeadOps(func);
   if (failed(verify(*module))) {
-    error = "internal error: the imported IR does not verify: " +
+    error = "the imported IR does not verify: " +
             (diagnostic.empty() ? std::string("(no diagnostic)") : diagnostic);
     return nullptr;
   }

@@ -523,3 +523,82 @@ mlir::qc::onnx::squeezedSizes(OpBuilder &b, Location loc,
   }
   return out;
 }
+
+Value mlir::qc::onnx::buildStridedSlice(OpBuilder &b, Location loc, Value input,
+                                        ArrayRef<SliceDim> dims) {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  bool negative = false;
+  for (const SliceDim &d : dims) {
+    offsets.push_back(d.offset);
+    sizes.push_back(d.size);
+    strides.push_back(b.getIndexAttr(d.step));
+    negative |= d.step < 0;
+  }
+  auto type = cast<RankedTensorType>(input.getType());
+  // Empty results read nothing (and an offset into an empty dimension would
+  // not verify).
+  if (llvm::any_of(sizes, [](OpFoldResult s) { return constantOf(s) == 0; }) ||
+      llvm::any_of(type.getShape(), [](int64_t d) { return d == 0; }))
+    return emptyTensor(b, loc, sizes, type.getElementType());
+  if (!negative)
+    return tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes,
+                                          strides);
+  Value init = emptyTensor(b, loc, sizes, type.getElementType());
+  SmallVector<utils::IteratorType> iterators(dims.size(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, init,
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(dims.size())},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> idx;
+               for (auto [i, d] : llvm::enumerate(dims)) {
+                 Value iv = linalg::IndexOp::create(nb, l, i);
+                 Value scaled = arith::MulIOp::create(
+                     nb, l, iv, arith::ConstantIndexOp::create(nb, l, d.step));
+                 idx.push_back(arith::AddIOp::create(
+                     nb, l, indexValue(nb, l, d.offset), scaled));
+               }
+               linalg::YieldOp::create(
+                   nb, l, tensor::ExtractOp::create(nb, l, input, idx).getResult());
+             })
+      .getResult(0);
+}
+
+Value mlir::qc::onnx::buildIndexed(OpBuilder &b, Location loc,
+                                   ArrayRef<OpFoldResult> outSizes,
+                                   Type elementType, IndexedBody body,
+                                   ValueRange inputs,
+                                   ArrayRef<AffineMap> inputMaps) {
+  int64_t rank = outSizes.size();
+  Value init = emptyTensor(b, loc, outSizes, elementType);
+  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, init, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> idx;
+               for (int64_t d = 0; d < rank; ++d)
+                 idx.push_back(linalg::IndexOp::create(nb, l, d));
+               SmallVector<Value> all(args.drop_back());
+               all.append(idx.begin(), idx.end());
+               linalg::YieldOp::create(nb, l, body(nb, l, all));
+             })
+      .getResult(0);
+}
+
+Value mlir::qc::onnx::wrapIndex(OpBuilder &b, Location l, Value raw,
+                                OpFoldResult dim) {
+  Value i = convertScalar(b, l, raw, b.getIndexType(), false, false);
+  Value d = indexValue(b, l, dim);
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+  Value wrapped = arith::AddIOp::create(b, l, i, d);
+  Value r = arith::SelectOp::create(b, l, neg, wrapped, i);
+  // Out-of-range indices are undefined in ONNX; clamp so reads stay inside.
+  Value hi = arith::SubIOp::create(b, l, d, arith::ConstantIndexOp::create(b, l, 1));
+  r = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, r, zero), hi);
+  return r;
+}
+

@@ -100,6 +100,30 @@ SmallVector<OpFoldResult> squeezedSizes(OpBuilder &b, Location loc,
                                         ArrayRef<OpFoldResult> dims,
                                         ArrayRef<Value> axes, int64_t outRank);
 
+/// One dimension of a strided read: `size` elements from `offset`, `step`
+/// apart (negative steps read backwards).
+struct SliceDim {
+  OpFoldResult offset, size;
+  int64_t step;
+};
+/// Reads `input` along every dimension as `dims` say: a plain extract_slice
+/// for positive steps, a gather for negative ones, an empty tensor when
+/// nothing is read.
+Value buildStridedSlice(OpBuilder &b, Location loc, Value input,
+                        ArrayRef<SliceDim> dims);
+
+using IndexedBody =
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>;
+/// A linalg.generic over `outSizes` whose body computes each element from
+/// `inputs` (read through `inputMaps`) followed by the iteration indices.
+Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
+                   Type elementType, IndexedBody body, ValueRange inputs = {},
+                   ArrayRef<AffineMap> inputMaps = {});
+
+/// An index read from an ONNX index tensor element: negative values wrap,
+/// and out-of-range ones (undefined in ONNX) clamp so reads stay inside.
+Value wrapIndex(OpBuilder &b, Location loc, Value raw, OpFoldResult dim);
+
 /// The spatial axes [2, rank) of a channels-first tensor.
 SmallVector<int64_t> spatialAxes(int64_t rank);
 

@@ -124,6 +124,8 @@ using OpTable = llvm::StringMap<OpHandler>;
 void registerElementwiseOps(OpTable &table);
 void registerReductionOps(OpTable &table);
 void registerShapeOps(OpTable &table);
+void registerSliceOps(OpTable &table);
+void registerIndexingOps(OpTable &table);
 void registerResizeOps(OpTable &table);
 void registerLinearOps(OpTable &table);
 void registerNormOps(OpTable &table);

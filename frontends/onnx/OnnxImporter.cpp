@@ -35,6 +35,8 @@ static const OpTable &opTable() {
     registerElementwiseOps(t);
     registerReductionOps(t);
     registerShapeOps(t);
+    registerSliceOps(t);
+    registerIndexingOps(t);
     registerResizeOps(t);
     registerLinearOps(t);
     registerNormOps(t);

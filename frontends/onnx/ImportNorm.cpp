@@ -22,9 +22,9 @@ namespace {
 using Sizes = SmallVector<OpFoldResult>;
 
 
-/// Mean and 1/sqrt(var + eps) of `x` over `axes`, keeping dimensions.
-std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
-                                      ArrayRef<int64_t> axes, double epsilon) {
+/// Mean and (population) variance of `x` over `axes`, keeping dimensions.
+std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
+                                        ArrayRef<int64_t> axes) {
   Type t = cast<RankedTensorType>(x.getType()).getElementType();
   Sizes dims = dimsOf(b, loc, x);
   OpFoldResult count = b.getIndexAttr(1);
@@ -51,7 +51,14 @@ std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
                                  return arith::MulFOp::create(nb, l, d, d);
                                },
                                error);
-  Value var = divByCount(sumOf(sq));
+  return {mean, divByCount(sumOf(sq))};
+}
+
+/// Mean and 1/sqrt(var + eps) of `x` over `axes`, keeping dimensions.
+std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
+                                      ArrayRef<int64_t> axes, double epsilon) {
+  auto [mean, var] = meanAndVariance(b, loc, x, axes);
+  Type t = cast<RankedTensorType>(x.getType()).getElementType();
   Value inv = buildElementwiseTo(b, loc, var, dimsOf(b, loc, var), t,
                                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                                    Value s = arith::AddFOp::create(nb, l, a[0], scalarConstant(nb, l, t, epsilon));
@@ -103,8 +110,9 @@ LogicalResult importBatchNorm(NodeImporter &n) {
   for (int i = 0; i < 5; ++i)
     if (failed(n.require(i, "X, scale, B, input_mean and input_var")))
       return failure();
-  if (n.attrInt("training_mode", 0) || n.hasOutput(1) || n.hasOutput(2))
-    return n.fail("training-mode BatchNormalization is not supported");
+  bool training = n.attrInt("training_mode", 0);
+  if (!training && (n.hasOutput(1) || n.hasOutput(2)))
+    return n.fail("running statistics are only produced in training mode");
   Type t = n.elementType(0);
   if (!isa<FloatType>(t))
     return n.fail("X must be a float tensor");
@@ -119,6 +127,30 @@ LogicalResult importBatchNorm(NodeImporter &n) {
   for (int i = 1; i < 5; ++i) {
     Value v = convertTensor(n.b, n.loc, n.operand(i), t, false, false);
     inputs.push_back(channelVector(n.b, n.loc, v, rank));
+  }
+  if (training) {
+    // Normalize with the batch's statistics (over all but the channel
+    // dimension) and blend them into the running ones with `momentum`.
+    SmallVector<int64_t> axes = {0};
+    axes.append(spatialAxes(rank));
+    auto [mean, var] = meanAndVariance(n.b, n.loc, n.operand(0), axes);
+    double momentum = n.attrFloat("momentum", 0.9f);
+    std::string error;
+    auto blend = [&](Value running, Value current) {
+      Value flat = buildSqueeze(n.b, n.loc, current, axes);
+      return *buildElementwise(
+          n.b, n.loc, {running, flat}, t,
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value r = arith::MulFOp::create(b, l, a[0], scalarConstant(b, l, t, momentum));
+            Value c = arith::MulFOp::create(b, l, a[1], scalarConstant(b, l, t, 1 - momentum));
+            return arith::AddFOp::create(b, l, r, c);
+          },
+          error);
+    };
+    n.setResult(1, blend(n.operand(3), mean));
+    n.setResult(2, blend(n.operand(4), var));
+    inputs[3] = mean;
+    inputs[4] = var;
   }
   std::string error;
   auto r = buildElementwise(

@@ -1,7 +1,6 @@
 //===- ImportShape.cpp - shape and layout ONNX ops ------------------------===//
 //
-// Reshapes and views become tensor dialect ops; gathers, tiles and index
-// patterns become linalg.generic bodies that read with tensor.extract. Ops
+// Reshapes, transposes and concatenations become tensor/linalg ops. Ops
 // that produce small integer vectors (Shape, Gather on a shape, Concat,
 // Slice, ...) also record their elements, symbolic where only known at run
 // time, so that Reshape/Slice/Expand further down see static sizes wherever

@@ -99,13 +99,16 @@ def main():
                 if line:
                     xfail.add(line)
     imported, problems, reasons, expected = 0, [], {}, 0
+    tier_a_total, tier_a_imported = 0, 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         for model, tier_a, unsupported, rc, err in pool.map(
                 lambda m: run_one(args.binary, m), models):
             name = os.path.relpath(os.path.dirname(model), SUITE)
             lines = [l for l in err.splitlines() if not l.startswith("quantc: note:")]
+            tier_a_total += tier_a
             if rc == 0:
                 imported += 1
+                tier_a_imported += tier_a
                 if name in xfail:
                     problems.append(f"UNEXPECTED IMPORT {name}: remove it from the xfail list")
                 if args.verbose and not tier_a:
@@ -131,6 +134,7 @@ def main():
         print("Tier A failures by op:", ", ".join(f"{k} {v}" for k, v in
                                                    sorted(reasons.items(), key=lambda kv: -kv[1])))
     print(f"{len(problems)} problems, {expected} expected Tier A failures")
+    print(f"Tier A: {tier_a_imported} of {tier_a_total} imported")
     print(f"imported {imported} of {len(models)}")
     return 1 if problems else 0
 

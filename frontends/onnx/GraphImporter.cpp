@@ -104,7 +104,7 @@ LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
                                         OpBuilder &b) {
   for (const auto &init : graph.initializer()) {
     if (values.count(init.name()))
-      continue; // a graph input shadows nothing: the initializer wins below
+      continue; // a repeated initializer name: the first one stands
     auto loc = NameLoc::get(StringAttr::get(context, init.name()));
     auto tv = importTensor(init, b, loc, init.name());
     if (failed(tv)) {

@@ -11,7 +11,9 @@
 #include "frontends/onnx/GraphImporter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
 
@@ -20,6 +22,7 @@ using namespace mlir::qc::onnx;
 
 namespace {
 
+using Sizes = SmallVector<OpFoldResult>;
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
@@ -375,22 +378,97 @@ LogicalResult importIdentity(NodeImporter &n) {
   return success();
 }
 
+/// A uniform number in [0, 1) per element, from a counter-based hash of the
+/// element's flat index and the seed (splitmix64's finalizer): no state, so
+/// any element can be computed in any order, on any target.
+Value uniformAt(OpBuilder &b, Location l, Value flatIndex, uint64_t seed) {
+  Type i64 = b.getI64Type();
+  auto c = [&](uint64_t v) {
+    return arith::ConstantOp::create(b, l, b.getIntegerAttr(i64, APInt(64, v)));
+  };
+  Value z = arith::AddIOp::create(
+      b, l, convertScalar(b, l, flatIndex, i64, false, false),
+      c(seed * 0x9E3779B97F4A7C15ull + 0x9E3779B97F4A7C15ull));
+  z = arith::MulIOp::create(b, l, arith::XOrIOp::create(b, l, z, arith::ShRUIOp::create(b, l, z, c(30))),
+                            c(0xBF58476D1CE4E5B9ull));
+  z = arith::MulIOp::create(b, l, arith::XOrIOp::create(b, l, z, arith::ShRUIOp::create(b, l, z, c(27))),
+                            c(0x94D049BB133111EBull));
+  z = arith::XOrIOp::create(b, l, z, arith::ShRUIOp::create(b, l, z, c(31)));
+  // The top 24 bits as a float in [0, 1).
+  Value top = arith::ShRUIOp::create(b, l, z, c(40));
+  Value f = arith::UIToFPOp::create(b, l, b.getF32Type(), top);
+  return arith::MulFOp::create(b, l, f, scalarConstant(b, l, b.getF32Type(), 1.0 / (1 << 24)));
+}
+
 LogicalResult importDropout(NodeImporter &n) {
   if (failed(n.require(0, "data")))
     return failure();
+  Type t = n.elementType(0);
+  Value training;
   if (n.hasInput(2)) {
-    auto training = n.constInts(2);
-    if (!training)
-      return n.fail("training_mode must be a constant");
-    if (!training->empty() && (*training)[0] != 0)
-      return n.fail("training-mode dropout (random masks) is not supported");
+    auto constant = n.constInts(2);
+    if (constant && (constant->empty() || (*constant)[0] == 0)) {
+      training = Value();
+    } else {
+      if (!n.elementType(2).isInteger(1) || n.type(2).getNumElements() != 1)
+        return n.fail("training_mode must be a single bool");
+      SmallVector<Value> zeros(n.rank(2), arith::ConstantIndexOp::create(n.b, n.loc, 0));
+      training = tensor::ExtractOp::create(n.b, n.loc, n.operand(2), zeros);
+    }
   }
-  n.setResult(0, n.input(0));
-  if (n.hasOutput(1)) {
+  // Before opset 12 there is no training input; like every inference
+  // runtime, quantc then treats Dropout as the identity (is_test ignored).
+  Sizes dims = dimsOf(n.b, n.loc, n.operand(0));
+  if (!training) {
     // Inference: nothing is dropped, the mask is all true.
-    Value one = scalarConstant(n.b, n.loc, n.b.getI1Type(), 1);
-    n.setResult(1, filledTensor(n.b, n.loc, dimsOf(n.b, n.loc, n.operand(0)), one));
+    n.setResult(0, n.input(0));
+    if (n.hasOutput(1))
+      n.setResult(1, filledTensor(n.b, n.loc, dims,
+                                  scalarConstant(n.b, n.loc, n.b.getI1Type(), 1)));
+    return success();
   }
+  if (!isFloat(t))
+    return n.fail("training-mode Dropout needs a float input");
+  // Training: keep an element when its uniform number is >= ratio and scale
+  // the kept ones by 1 / (1 - ratio). The random stream is quantc's own
+  // (seeded by the `seed` attribute), not any other runtime's.
+  Value ratio = scalarConstant(n.b, n.loc, n.b.getF32Type(), 0.5);
+  if (n.hasInput(1)) {
+    if (n.type(1).getNumElements() != 1)
+      return n.fail("ratio must be a scalar");
+    SmallVector<Value> zeros(n.rank(1), arith::ConstantIndexOp::create(n.b, n.loc, 0));
+    ratio = convertScalar(n.b, n.loc, tensor::ExtractOp::create(n.b, n.loc, n.operand(1), zeros),
+                          n.b.getF32Type(), false, false);
+  }
+  uint64_t seed = static_cast<uint64_t>(n.attrInt("seed", 0));
+  int64_t rank = n.rank(0);
+  Value x = n.operand(0);
+  auto generic = linalg::GenericOp::create(
+      n.b, n.loc, TypeRange{n.type(0), RankedTensorType::get(n.type(0).getShape(), n.b.getI1Type())},
+      ValueRange{x},
+      ValueRange{emptyTensor(n.b, n.loc, dims, t), emptyTensor(n.b, n.loc, dims, n.b.getI1Type())},
+      SmallVector<AffineMap>(3, n.b.getMultiDimIdentityMap(rank)),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value flat = arith::ConstantIndexOp::create(b, l, 0);
+        for (int64_t d = 0; d < rank; ++d)
+          flat = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, flat, indexValue(b, l, dims[d])),
+              linalg::IndexOp::create(b, l, d));
+        Value u = uniformAt(b, l, flat, seed);
+        Value keep = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, u, ratio);
+        keep = arith::OrIOp::create(b, l, keep,
+                                    arith::XOrIOp::create(b, l, training,
+                                                          scalarConstant(b, l, b.getI1Type(), 1)));
+        Value one = scalarConstant(b, l, b.getF32Type(), 1);
+        Value scale = arith::DivFOp::create(b, l, one, arith::SubFOp::create(b, l, one, ratio));
+        scale = arith::SelectOp::create(b, l, training, scale, one);
+        Value y = arith::MulFOp::create(b, l, a[0], convertScalar(b, l, scale, t, false, false));
+        y = arith::SelectOp::create(b, l, keep, y, scalarConstant(b, l, t, 0));
+        linalg::YieldOp::create(b, l, ValueRange{y, keep});
+      });
+  n.setResult(0, generic.getResult(0));
+  n.setResult(1, generic.getResult(1));
   return success();
 }
 

@@ -79,6 +79,50 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
   return axes;
 }
 
+/// A reduction over (output indices, input indices) of the same rank: input
+/// element k feeds output i when `agree(d, i_d, k_d)` holds in every
+/// dimension d, and feeding combines with `combine(acc, x)`. Quadratic in the
+/// tensor size: the fallback for when which loops reduce is only known at run
+/// time (axes given as graph inputs); constant axes use direct reductions.
+Value buildMaskedReduction(
+    OpBuilder &b, Location loc, Value input, ArrayRef<OpFoldResult> outSizes,
+    Value init,
+    function_ref<Value(OpBuilder &, Location, int64_t, Value, Value)> agree,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  Value acc = filledTensor(b, loc, outSizes, init);
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    outExprs.push_back(b.getAffineDimExpr(d));
+    inExprs.push_back(b.getAffineDimExpr(rank + d));
+  }
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  it.append(rank, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, acc.getType(), input, acc,
+             SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
+                                    AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
+             it,
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
+               for (int64_t d = 0; d < rank; ++d)
+                 match = arith::AndIOp::create(
+                     nb, l, match,
+                     agree(nb, l, d, linalg::IndexOp::create(nb, l, d),
+                           linalg::IndexOp::create(nb, l, rank + d)));
+               Value next = combine(nb, l, a[1], a[0]);
+               linalg::YieldOp::create(
+                   nb, l, arith::SelectOp::create(nb, l, match, next, a[1]).getResult());
+             })
+      .getResult(0);
+}
+
+/// Which positions k along the axis a CumSum output i sums.
+arith::CmpIPredicate cumSumOrder(bool exclusive, bool reverse) {
+  return reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+                 : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+}
+
 /// Reduce* whose axes are only known at run time. Which loops reduce cannot
 /// be chosen at run time, so this is a masked reduction over (output indices,
 /// input indices): input element i feeds output o when every non-reduced
@@ -109,48 +153,28 @@ LogicalResult importRuntimeReduce(NodeImporter &n, Reduce kind) {
                : kind == Reduce::Min ? extreme(b, loc, t, false, u)
                : kind == Reduce::Prod ? scalarConstant(b, loc, t, 1)
                                       : scalarConstant(b, loc, t, 0);
-  Value acc = filledTensor(b, loc, kept, init);
-  SmallVector<AffineExpr> inExprs, outExprs;
-  for (int64_t d = 0; d < rank; ++d) {
-    outExprs.push_back(b.getAffineDimExpr(d));
-    inExprs.push_back(b.getAffineDimExpr(rank + d));
-  }
-  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
-  it.append(rank, utils::IteratorType::reduction);
-  Value r = linalg::GenericOp::create(
-                b, loc, acc.getType(), n.operand(0), acc,
-                SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
-                                       AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
-                it,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
-                  for (int64_t d = 0; d < rank; ++d) {
-                    Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
-                                                       linalg::IndexOp::create(nb, l, d),
-                                                       linalg::IndexOp::create(nb, l, rank + d));
-                    match = arith::AndIOp::create(nb, l, match, arith::OrIOp::create(nb, l, isAxis[d], same));
-                  }
-                  Value v = a[0], prev = a[1], next;
-                  switch (kind) {
-                  case Reduce::Max:
-                    next = isF(t) ? arith::MaximumFOp::create(nb, l, prev, v).getResult()
-                           : u    ? arith::MaxUIOp::create(nb, l, prev, v).getResult()
-                                  : arith::MaxSIOp::create(nb, l, prev, v).getResult();
-                    break;
-                  case Reduce::Min:
-                    next = isF(t) ? arith::MinimumFOp::create(nb, l, prev, v).getResult()
-                           : u    ? arith::MinUIOp::create(nb, l, prev, v).getResult()
-                                  : arith::MinSIOp::create(nb, l, prev, v).getResult();
-                    break;
-                  case Reduce::Prod:
-                    next = mul(nb, l, prev, v);
-                    break;
-                  default:
-                    next = add(nb, l, prev, v);
-                  }
-                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, match, next, prev).getResult());
-                })
-                .getResult(0);
+  Value r = buildMaskedReduction(
+      b, loc, n.operand(0), kept, init,
+      [&](OpBuilder &nb, Location l, int64_t d, Value i, Value k) -> Value {
+        Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, k);
+        return arith::OrIOp::create(nb, l, isAxis[d], same);
+      },
+      [&](OpBuilder &nb, Location l, Value prev, Value v) -> Value {
+        switch (kind) {
+        case Reduce::Max:
+          return isF(t) ? arith::MaximumFOp::create(nb, l, prev, v).getResult()
+                 : u    ? arith::MaxUIOp::create(nb, l, prev, v).getResult()
+                        : arith::MaxSIOp::create(nb, l, prev, v).getResult();
+        case Reduce::Min:
+          return isF(t) ? arith::MinimumFOp::create(nb, l, prev, v).getResult()
+                 : u    ? arith::MinUIOp::create(nb, l, prev, v).getResult()
+                        : arith::MinSIOp::create(nb, l, prev, v).getResult();
+        case Reduce::Prod:
+          return mul(nb, l, prev, v);
+        default:
+          return add(nb, l, prev, v);
+        }
+      });
   if (!n.attrInt("keepdims", 1))
     r = buildReshape(b, loc, r, squeezedSizes(b, loc, dims, *axes, rank - axes->size()));
   n.setResult(0, r, u);
@@ -383,39 +407,17 @@ LogicalResult importRuntimeCumSum(NodeImporter &n) {
       b, loc, neg, arith::AddIOp::create(b, loc, raw, arith::ConstantIndexOp::create(b, loc, rank)), raw);
   bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
   Type t = n.elementType(0);
-  Sizes dims = dimsOf(b, loc, n.operand(0));
-  Value acc = filledTensor(b, loc, dims, scalarConstant(b, loc, t, 0));
-  SmallVector<AffineExpr> inExprs, outExprs;
-  for (int64_t d = 0; d < rank; ++d) {
-    outExprs.push_back(b.getAffineDimExpr(d));
-    inExprs.push_back(b.getAffineDimExpr(rank + d));
-  }
-  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
-  it.append(rank, utils::IteratorType::reduction);
-  arith::CmpIPredicate order =
-      reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
-              : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
-  Value r = linalg::GenericOp::create(
-                b, loc, acc.getType(), n.operand(0), acc,
-                SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
-                                       AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
-                it,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
-                  for (int64_t d = 0; d < rank; ++d) {
-                    Value i = linalg::IndexOp::create(nb, l, d);
-                    Value k = linalg::IndexOp::create(nb, l, rank + d);
-                    Value onAxis = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
-                                                         arith::ConstantIndexOp::create(nb, l, d));
-                    Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, k, i);
-                    Value before = arith::CmpIOp::create(nb, l, order, k, i);
-                    match = arith::AndIOp::create(nb, l, match,
-                                                  arith::SelectOp::create(nb, l, onAxis, before, same));
-                  }
-                  Value sum = add(nb, l, a[1], a[0]);
-                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, match, sum, a[1]).getResult());
-                })
-                .getResult(0);
+  arith::CmpIPredicate order = cumSumOrder(exclusive, reverse);
+  Value r = buildMaskedReduction(
+      b, loc, n.operand(0), dimsOf(b, loc, n.operand(0)), scalarConstant(b, loc, t, 0),
+      [&](OpBuilder &nb, Location l, int64_t d, Value i, Value k) -> Value {
+        Value onAxis = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
+                                             arith::ConstantIndexOp::create(nb, l, d));
+        Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, k, i);
+        Value before = arith::CmpIOp::create(nb, l, order, k, i);
+        return arith::SelectOp::create(nb, l, onAxis, before, same);
+      },
+      [](OpBuilder &nb, Location l, Value acc, Value x) { return add(nb, l, acc, x); });
   n.setResult(0, r, n.isUnsigned(0));
   return success();
 }
@@ -457,10 +459,7 @@ LogicalResult importCumSum(NodeImporter &n) {
                 [&](OpBuilder &nb, Location l, ValueRange a) {
                   Value i = linalg::IndexOp::create(nb, l, *axis);
                   Value k = linalg::IndexOp::create(nb, l, rank);
-                  arith::CmpIPredicate p =
-                      reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
-                              : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
-                  Value inc = arith::CmpIOp::create(nb, l, p, k, i);
+                  Value inc = arith::CmpIOp::create(nb, l, cumSumOrder(exclusive, reverse), k, i);
                   Value sum = add(nb, l, a[1], a[0]);
                   linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, inc, sum, a[1]).getResult());
                 })

@@ -274,8 +274,8 @@ def Qc_CodebookDecodeOp : Qc_Op<"codebook_decode", [Pure]> {
     by the whole tensor (`codebook` is `[L]`), is per output channel
     (`[N, L]`), or per group of `group_size` input channels and output channel
     (`[ceil(K / group_size), N, L]`), with `L = 2^b` levels for `b`-bit
-    indices. Lowering fuses the lookup into the consuming matmul, so the float
-    weights are never materialized.
+    indices. The backends are to fuse the lookup into the consuming matmul so
+    that the float weights are never materialized.
 
     Verifier rules:
     - `indices` is 2-D with a signless or unsigned integer type of <= 8 bits;

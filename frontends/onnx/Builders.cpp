@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/AffineMap.h"
 
@@ -379,9 +380,45 @@ Value mlir::qc::onnx::buildReshape(OpBuilder &b, Location loc, Value input,
   auto resultType = RankedTensorType::get(shape, type.getElementType());
   if (resultType == type && !resultType.getNumDynamicDims())
     return input;
-  // tensor.reshape handles every case, dynamic sizes included. Rewriting the
-  // pure expand/collapse cases into tensor.expand_shape/collapse_shape is
-  // left to a later cleanup pass where fusion needs it.
+  // A reshape that only splits or merges dimensions is expand_shape or
+  // collapse_shape, which fusion sees through. Dynamic sizes are only trusted
+  // where a dimension passes through unchanged (the same size value on both
+  // sides): otherwise the grouping the static types suggest may be wrong.
+  int64_t srcRank = type.getRank(), dstRank = resultType.getRank();
+  if (srcRank != dstRank) {
+    if (auto groups = getReassociationIndicesForReshape(type, resultType)) {
+      SmallVector<OpFoldResult> srcDims = dimsOf(b, loc, input);
+      bool collapse = srcRank > dstRank;
+      auto same = [](OpFoldResult x, OpFoldResult y) {
+        auto cx = constantOf(x), cy = constantOf(y);
+        if (cx || cy)
+          return cx && cy && *cx == *cy;
+        Value vx = cast<Value>(x), vy = cast<Value>(y);
+        if (vx == vy)
+          return true;
+        // Two tensor.dim ops reading the same dimension of the same tensor.
+        auto dx = vx.getDefiningOp<tensor::DimOp>();
+        auto dy = vy.getDefiningOp<tensor::DimOp>();
+        return dx && dy && dx.getSource() == dy.getSource() &&
+               dx.getConstantIndex() && dx.getConstantIndex() == dy.getConstantIndex();
+      };
+      bool trusted = llvm::all_of(llvm::enumerate(*groups), [&](auto group) {
+        ArrayRef<int64_t> many = group.value();
+        int64_t one = group.index();
+        auto manySize = [&](int64_t i) { return collapse ? srcDims[i] : sizes[i]; };
+        OpFoldResult oneSize = collapse ? sizes[one] : srcDims[one];
+        bool dynamic = !constantOf(oneSize) ||
+                       llvm::any_of(many, [&](int64_t i) { return !constantOf(manySize(i)); });
+        return !dynamic || (many.size() == 1 && same(manySize(many[0]), oneSize));
+      });
+      if (trusted) {
+        if (collapse)
+          return tensor::CollapseShapeOp::create(b, loc, resultType, input, *groups);
+        return tensor::ExpandShapeOp::create(b, loc, resultType, input, *groups,
+                                             sizes);
+      }
+    }
+  }
   Value shapeTensor = buildShapeTensor(b, loc, sizes, b.getIndexType());
   return tensor::ReshapeOp::create(b, loc, resultType, input, shapeTensor);
 }

@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/AffineMap.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::qc::onnx;
 
@@ -77,6 +79,42 @@ Value mlir::qc::onnx::scalarConstant(OpBuilder &b, Location loc, Type type,
                                    /*isSigned=*/true, /*implicitTrunc=*/true)));
   }
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value mlir::qc::onnx::combineScalars(OpBuilder &b, Location loc, Combine op,
+                                     Value x, Value y, bool isUnsigned) {
+  bool isFloat = isa<FloatType>(x.getType());
+  switch (op) {
+  case Combine::Add:
+    return isFloat ? arith::AddFOp::create(b, loc, x, y).getResult()
+                   : arith::AddIOp::create(b, loc, x, y).getResult();
+  case Combine::Mul:
+    return isFloat ? arith::MulFOp::create(b, loc, x, y).getResult()
+                   : arith::MulIOp::create(b, loc, x, y).getResult();
+  case Combine::Max:
+    return isFloat      ? arith::MaximumFOp::create(b, loc, x, y).getResult()
+           : isUnsigned ? arith::MaxUIOp::create(b, loc, x, y).getResult()
+                        : arith::MaxSIOp::create(b, loc, x, y).getResult();
+  case Combine::Min:
+    return isFloat      ? arith::MinimumFOp::create(b, loc, x, y).getResult()
+           : isUnsigned ? arith::MinUIOp::create(b, loc, x, y).getResult()
+                        : arith::MinSIOp::create(b, loc, x, y).getResult();
+  }
+  llvm_unreachable("covered switch");
+}
+
+Value mlir::qc::onnx::combineIdentity(OpBuilder &b, Location loc, Combine op,
+                                      Type type, bool isUnsigned) {
+  if (op == Combine::Add || op == Combine::Mul)
+    return scalarConstant(b, loc, type, op == Combine::Add ? 0 : 1);
+  bool lowest = op == Combine::Max;
+  if (isa<FloatType>(type))
+    return scalarConstant(b, loc, type, lowest ? -INFINITY : INFINITY);
+  unsigned w = type.getIntOrFloatBitWidth();
+  APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                       : (lowest ? APInt::getSignedMinValue(w)
+                                 : APInt::getSignedMaxValue(w));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
 }
 
 Value mlir::qc::onnx::sizeScalar(OpBuilder &b, Location loc,

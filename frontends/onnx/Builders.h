@@ -38,6 +38,16 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 /// A scalar of `type` holding a size: a constant when the size is known.
 Value sizeScalar(OpBuilder &b, Location loc, OpFoldResult size, Type type);
+/// How reductions and variadic ops combine two elements.
+enum class Combine { Add, Mul, Max, Min };
+/// `x op y` with the float, signed or unsigned arith op the type calls for
+/// (float max/min propagate NaN, as ONNX's do).
+Value combineScalars(OpBuilder &b, Location loc, Combine op, Value x, Value y,
+                     bool isUnsigned = false);
+/// The identity of `op` for `type`: 0, 1, the lowest or the highest value.
+Value combineIdentity(OpBuilder &b, Location loc, Combine op, Type type,
+                      bool isUnsigned = false);
+
 /// Converts a scalar between int/float types with ONNX Cast semantics
 /// (float→int truncates toward zero; bool is `x != 0`).
 Value convertScalar(OpBuilder &b, Location loc, Value v, Type to,

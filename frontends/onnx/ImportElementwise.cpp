@@ -305,30 +305,18 @@ LogicalResult variadic(NodeImporter &n, int kind) {
     return failure();
   SmallVector<Value> inputs = *present;
   Type t = n.elementType(0);
-  if (kind >= 2 && !isFloat(t) && kind == 3)
+  if (kind == 3 && !isFloat(t))
     return n.fail("Mean needs float inputs");
   bool u = n.isUnsigned(0);
   return emit(
       n, inputs, t,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Combine op = kind == 0 ? Combine::Min
+                     : kind == 1 ? Combine::Max
+                                 : Combine::Add; // Sum, Mean
         Value acc = a[0];
-        for (Value v : a.drop_front()) {
-          switch (kind) {
-          case 0: // Min
-            acc = isFloat(t) ? arith::MinimumFOp::create(b, l, acc, v).getResult()
-                  : u        ? arith::MinUIOp::create(b, l, acc, v).getResult()
-                             : arith::MinSIOp::create(b, l, acc, v).getResult();
-            break;
-          case 1: // Max
-            acc = isFloat(t) ? arith::MaximumFOp::create(b, l, acc, v).getResult()
-                  : u        ? arith::MaxUIOp::create(b, l, acc, v).getResult()
-                             : arith::MaxSIOp::create(b, l, acc, v).getResult();
-            break;
-          default: // Sum, Mean
-            acc = isFloat(t) ? arith::AddFOp::create(b, l, acc, v).getResult()
-                             : arith::AddIOp::create(b, l, acc, v).getResult();
-          }
-        }
+        for (Value v : a.drop_front())
+          acc = combineScalars(b, l, op, acc, v, u);
         if (kind == 3)
           acc = arith::DivFOp::create(b, l, acc, scalarConstant(b, l, t, a.size()));
         return acc;

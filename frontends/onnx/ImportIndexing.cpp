@@ -210,7 +210,6 @@ LogicalResult importScatterND(NodeImporter &n) {
   int64_t k = n.type(1).getDimSize(q - 1);
   if (ShapedType::isDynamic(k) || k > r)
     return n.fail("the last dimension of indices must be static and <= rank");
-  bool isF = isa<FloatType>(t);
   bool u = n.isUnsigned(0);
   if (reduction != "none" && reduction != "add" && reduction != "mul" &&
       reduction != "max" && reduction != "min")
@@ -260,19 +259,11 @@ LogicalResult importScatterND(NodeImporter &n) {
           upd = buildElementwiseTo(
               lb, l, {old, upd}, rest, t,
               [&](OpBuilder &bb, Location ll, ValueRange a) -> Value {
-                if (reduction == "add")
-                  return isF ? arith::AddFOp::create(bb, ll, a[0], a[1]).getResult()
-                             : arith::AddIOp::create(bb, ll, a[0], a[1]).getResult();
-                if (reduction == "mul")
-                  return isF ? arith::MulFOp::create(bb, ll, a[0], a[1]).getResult()
-                             : arith::MulIOp::create(bb, ll, a[0], a[1]).getResult();
-                if (reduction == "max")
-                  return isF ? arith::MaximumFOp::create(bb, ll, a[0], a[1]).getResult()
-                         : u ? arith::MaxUIOp::create(bb, ll, a[0], a[1]).getResult()
-                             : arith::MaxSIOp::create(bb, ll, a[0], a[1]).getResult();
-                return isF ? arith::MinimumFOp::create(bb, ll, a[0], a[1]).getResult()
-                       : u ? arith::MinUIOp::create(bb, ll, a[0], a[1]).getResult()
-                           : arith::MinSIOp::create(bb, ll, a[0], a[1]).getResult();
+                Combine op = reduction == "add"   ? Combine::Add
+                             : reduction == "mul" ? Combine::Mul
+                             : reduction == "max" ? Combine::Max
+                                                  : Combine::Min;
+                return combineScalars(bb, ll, op, a[0], a[1], u);
               });
         }
         Value next = tensor::InsertSliceOp::create(lb, l, upd, iter[0], offsets,

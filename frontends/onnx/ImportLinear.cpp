@@ -444,22 +444,11 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
   Sizes out;
   if (isMax) {
     bool u = n.isUnsigned(0);
-    Value lowest;
-    if (isa<FloatType>(t)) {
-      lowest = scalarConstant(b, loc, t, -INFINITY);
-    } else {
-      unsigned width = t.getIntOrFloatBitWidth();
-      lowest = arith::ConstantOp::create(
-          b, loc, b.getIntegerAttr(t, u ? APInt::getMinValue(width) : APInt::getSignedMinValue(width)));
-    }
+    Value lowest = combineIdentity(b, loc, Combine::Max, t, u);
     Value indices;
     Value r = buildPool(b, loc, n.operand(0), *w, ceilMode, lowest, lowest,
-                        [&](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
-                          if (isa<FloatType>(t))
-                            return arith::MaximumFOp::create(nb, l, acc, x);
-                          if (u)
-                            return arith::MaxUIOp::create(nb, l, acc, x);
-                          return arith::MaxSIOp::create(nb, l, acc, x);
+                        [&](OpBuilder &nb, Location l, Value acc, Value x) {
+                          return combineScalars(nb, l, Combine::Max, acc, x, u);
                         },
                         out, n.hasOutput(1) ? &indices : nullptr,
                         n.attrInt("storage_order", 0) != 0);
@@ -639,17 +628,14 @@ LogicalResult importEinsum(NodeImporter &n) {
     iterators.push_back(i < rhs.size() ? utils::IteratorType::parallel
                                        : utils::IteratorType::reduction);
   Value acc = filledTensor(b, loc, outSizes, scalarConstant(b, loc, t, 0));
-  bool isF = isa<FloatType>(t);
   Value r = linalg::GenericOp::create(
                 b, loc, acc.getType(), inputs, acc, maps, iterators,
                 [&](OpBuilder &nb, Location l, ValueRange args) {
                   Value p = args[0];
                   for (Value v : args.drop_front().drop_back())
-                    p = isF ? arith::MulFOp::create(nb, l, p, v).getResult()
-                            : arith::MulIOp::create(nb, l, p, v).getResult();
-                  Value s = isF ? arith::AddFOp::create(nb, l, args.back(), p).getResult()
-                                : arith::AddIOp::create(nb, l, args.back(), p).getResult();
-                  linalg::YieldOp::create(nb, l, s);
+                    p = combineScalars(nb, l, Combine::Mul, p, v);
+                  linalg::YieldOp::create(
+                      nb, l, combineScalars(nb, l, Combine::Add, args.back(), p));
                 })
                 .getResult(0);
   n.setResult(0, r);

@@ -25,22 +25,29 @@ bool isF(Type t) { return isa<FloatType>(t); }
 
 /// The lowest or highest value of a type, for max/min reductions.
 Value extreme(OpBuilder &b, Location l, Type t, bool lowest, bool isUnsigned) {
-  if (isF(t))
-    return scalarConstant(b, l, t, lowest ? -INFINITY : INFINITY);
-  unsigned w = t.getIntOrFloatBitWidth();
-  APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
-                       : (lowest ? APInt::getSignedMinValue(w)
-                                 : APInt::getSignedMaxValue(w));
-  return arith::ConstantOp::create(b, l, b.getIntegerAttr(t, v));
+  return combineIdentity(b, l, lowest ? Combine::Max : Combine::Min, t,
+                         isUnsigned);
 }
 
 Value add(OpBuilder &b, Location l, Value x, Value y) {
-  return isF(x.getType()) ? arith::AddFOp::create(b, l, x, y).getResult()
-                          : arith::AddIOp::create(b, l, x, y).getResult();
+  return combineScalars(b, l, Combine::Add, x, y);
 }
 Value mul(OpBuilder &b, Location l, Value x, Value y) {
-  return isF(x.getType()) ? arith::MulFOp::create(b, l, x, y).getResult()
-                          : arith::MulIOp::create(b, l, x, y).getResult();
+  return combineScalars(b, l, Combine::Mul, x, y);
+}
+
+/// The element combination of a plain reduction kind (Sum, Prod, Max, Min).
+Combine combineOf(Reduce kind) {
+  switch (kind) {
+  case Reduce::Max:
+    return Combine::Max;
+  case Reduce::Min:
+    return Combine::Min;
+  case Reduce::Prod:
+    return Combine::Mul;
+  default:
+    return Combine::Add;
+  }
 }
 
 /// Reduced axes of a Reduce* node, or failure. `all` when none are given.
@@ -149,31 +156,15 @@ LogicalResult importRuntimeReduce(NodeImporter &n, Reduce kind) {
     kept.push_back(arith::SelectOp::create(b, loc, isAxis[d], one, indexValue(b, loc, dims[d]))
                        .getResult());
   }
-  Value init = kind == Reduce::Max   ? extreme(b, loc, t, true, u)
-               : kind == Reduce::Min ? extreme(b, loc, t, false, u)
-               : kind == Reduce::Prod ? scalarConstant(b, loc, t, 1)
-                                      : scalarConstant(b, loc, t, 0);
+  Combine op = combineOf(kind);
   Value r = buildMaskedReduction(
-      b, loc, n.operand(0), kept, init,
+      b, loc, n.operand(0), kept, combineIdentity(b, loc, op, t, u),
       [&](OpBuilder &nb, Location l, int64_t d, Value i, Value k) -> Value {
         Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, k);
         return arith::OrIOp::create(nb, l, isAxis[d], same);
       },
       [&](OpBuilder &nb, Location l, Value prev, Value v) -> Value {
-        switch (kind) {
-        case Reduce::Max:
-          return isF(t) ? arith::MaximumFOp::create(nb, l, prev, v).getResult()
-                 : u    ? arith::MaxUIOp::create(nb, l, prev, v).getResult()
-                        : arith::MaxSIOp::create(nb, l, prev, v).getResult();
-        case Reduce::Min:
-          return isF(t) ? arith::MinimumFOp::create(nb, l, prev, v).getResult()
-                 : u    ? arith::MinUIOp::create(nb, l, prev, v).getResult()
-                        : arith::MinSIOp::create(nb, l, prev, v).getResult();
-        case Reduce::Prod:
-          return mul(nb, l, prev, v);
-        default:
-          return add(nb, l, prev, v);
-        }
+        return combineScalars(nb, l, op, prev, v, u);
       });
   if (!n.attrInt("keepdims", 1))
     r = buildReshape(b, loc, r, squeezedSizes(b, loc, dims, *axes, rank - axes->size()));
@@ -250,35 +241,12 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
                           },
                           error);
   }
-  Value init;
-  switch (kind) {
-  case Reduce::Max:
-    init = extreme(b, loc, t, true, u);
-    break;
-  case Reduce::Min:
-    init = extreme(b, loc, t, false, u);
-    break;
-  case Reduce::Prod:
-    init = scalarConstant(b, loc, t, 1);
-    break;
-  default:
-    init = scalarConstant(b, loc, t, 0);
-  }
+  Value init = combineIdentity(b, loc, combineOf(kind), t, u);
   Value r = buildReduction(
       b, loc, x, *axes, keep, init,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value v = a[0], acc = a[1];
         switch (kind) {
-        case Reduce::Max:
-          return isF(t) ? arith::MaximumFOp::create(nb, l, acc, v).getResult()
-                 : u    ? arith::MaxUIOp::create(nb, l, acc, v).getResult()
-                        : arith::MaxSIOp::create(nb, l, acc, v).getResult();
-        case Reduce::Min:
-          return isF(t) ? arith::MinimumFOp::create(nb, l, acc, v).getResult()
-                 : u    ? arith::MinUIOp::create(nb, l, acc, v).getResult()
-                        : arith::MinSIOp::create(nb, l, acc, v).getResult();
-        case Reduce::Prod:
-          return mul(nb, l, acc, v);
         case Reduce::L1:
           return add(nb, l, acc,
                      isF(t) ? math::AbsFOp::create(nb, l, v).getResult()
@@ -288,7 +256,7 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
         case Reduce::SumSquare:
           return add(nb, l, acc, mul(nb, l, v, v));
         default:
-          return add(nb, l, acc, v);
+          return combineScalars(nb, l, combineOf(kind), acc, v, u);
         }
       });
   // Post-processing of the reduced value.

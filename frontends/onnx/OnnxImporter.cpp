@@ -99,10 +99,12 @@ OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
 static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
                                          const std::string &path,
                                          std::string &error) {
+  // Load only what the importer emits, not every dialect the tool knows.
   DialectRegistry registry;
   registerImportedDialects(registry);
   context->appendDialectRegistry(registry);
-  context->loadAllAvailableDialects();
+  for (StringRef name : registry.getDialectNames())
+    context->getOrLoadDialect(name);
 
   std::unique_ptr<::onnx::ModelProto> model = loadModel(path, error);
   if (!model)

@@ -118,6 +118,11 @@ struct Window {
 FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> kernel,
                              ArrayRef<int64_t> spatialIn);
 
+/// qc.conv of `input` and `weight` (float, channels first) over `window`,
+/// with its result type computed; fails when the kernel does not fit.
+FailureOr<Value> buildConv(NodeImporter &n, Value input, Value weight,
+                           Value bias, const Window &window, int64_t group);
+
 /// Op type → handler, for the default ONNX domain.
 using OpTable = llvm::StringMap<OpHandler>;
 

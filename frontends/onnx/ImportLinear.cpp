@@ -124,28 +124,12 @@ LogicalResult importConv(NodeImporter &n) {
   auto w = readWindow(n, kernel, x.getShape().drop_front(2));
   if (failed(w))
     return failure();
-  int64_t group = n.attrInt("group", 1);
-  int64_t k = rank - 2;
-  SmallVector<int64_t> shape = {x.getDimSize(0), wt.getDimSize(0)};
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t d = x.getDimSize(2 + i);
-    if (ShapedType::isDynamic(d)) {
-      shape.push_back(ShapedType::kDynamic);
-      continue;
-    }
-    int64_t span = d + w->pads[i] + w->pads[k + i] -
-                   w->dilations[i] * (w->kernel[i] - 1) - 1;
-    if (span < 0)
-      return n.fail("kernel is larger than padded input");
-    shape.push_back(span / w->strides[i] + 1);
-  }
-  Value bias = n.hasInput(2) ? n.operand(2) : Value();
-  auto op = qc::ConvOp::create(
-      n.b, n.loc, RankedTensorType::get(shape, t), n.operand(0), n.operand(1),
-      bias, n.b.getDenseI64ArrayAttr(w->strides),
-      n.b.getDenseI64ArrayAttr(w->pads), n.b.getDenseI64ArrayAttr(w->dilations),
-      n.b.getI64IntegerAttr(group));
-  n.setResult(0, op.getResult());
+  auto conv = buildConv(n, n.operand(0), n.operand(1),
+                        n.hasInput(2) ? n.operand(2) : Value(), *w,
+                        n.attrInt("group", 1));
+  if (failed(conv))
+    return failure();
+  n.setResult(0, *conv);
   return success();
 }
 
@@ -279,18 +263,12 @@ LogicalResult importConvTranspose(NodeImporter &n) {
                 })
                 .getResult(0);
   // 4. A stride-1 convolution.
-  SmallVector<int64_t> shape = {n.type(0).getDimSize(0), mPerGroup * group};
-  auto xt = cast<RankedTensorType>(x.getType());
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t d = xt.getDimSize(2 + i);
-    shape.push_back(ShapedType::isDynamic(d) ? d : d - dil[i] * (kernel[i] - 1));
-  }
-  Value bias = n.hasInput(2) ? n.operand(2) : Value();
-  auto op = qc::ConvOp::create(b, loc, RankedTensorType::get(shape, t), x, flipped, bias,
-                               b.getDenseI64ArrayAttr(SmallVector<int64_t>(k, 1)),
-                               b.getDenseI64ArrayAttr(SmallVector<int64_t>(2 * k, 0)),
-                               b.getDenseI64ArrayAttr(dil), b.getI64IntegerAttr(group));
-  n.setResult(0, op.getResult());
+  Window stride1{kernel, SmallVector<int64_t>(k, 1), dil, SmallVector<int64_t>(2 * k, 0)};
+  auto conv = buildConv(n, x, flipped, n.hasInput(2) ? n.operand(2) : Value(),
+                        stride1, group);
+  if (failed(conv))
+    return failure();
+  n.setResult(0, *conv);
   return success();
 }
 
@@ -643,6 +621,34 @@ LogicalResult importEinsum(NodeImporter &n) {
 }
 
 } // namespace
+
+FailureOr<Value> mlir::qc::onnx::buildConv(NodeImporter &n, Value input,
+                                           Value weight, Value bias,
+                                           const Window &w, int64_t group) {
+  auto x = cast<RankedTensorType>(input.getType());
+  auto wt = cast<RankedTensorType>(weight.getType());
+  int64_t k = x.getRank() - 2;
+  SmallVector<int64_t> shape = {x.getDimSize(0), wt.getDimSize(0)};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t d = x.getDimSize(2 + i);
+    if (ShapedType::isDynamic(d)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t span = d + w.pads[i] + w.pads[k + i] -
+                   w.dilations[i] * (w.kernel[i] - 1) - 1;
+    if (span < 0)
+      return n.fail("kernel is larger than padded input");
+    shape.push_back(span / w.strides[i] + 1);
+  }
+  return qc::ConvOp::create(
+             n.b, n.loc, RankedTensorType::get(shape, x.getElementType()), input,
+             weight, bias, n.b.getDenseI64ArrayAttr(w.strides),
+             n.b.getDenseI64ArrayAttr(w.pads),
+             n.b.getDenseI64ArrayAttr(w.dilations),
+             n.b.getI64IntegerAttr(group))
+      .getResult();
+}
 
 FailureOr<Window> mlir::qc::onnx::readWindow(NodeImporter &n,
                                              ArrayRef<int64_t> kernel,

@@ -379,9 +379,6 @@ LogicalResult importQLinearConv(NodeImporter &n) {
   if (failed(x) || failed(w))
     return failure();
   auto xt = cast<RankedTensorType>(x->getType()), wt = cast<RankedTensorType>(w->getType());
-  int64_t k = xt.getRank() - 2;
-  SmallVector<int64_t> pads = window->pads, strides = window->strides,
-                       dil = window->dilations;
   Value bias;
   if (n.hasInput(8)) {
     // int32 bias with scale x_scale * w_scale.
@@ -403,18 +400,10 @@ LogicalResult importQLinearConv(NodeImporter &n) {
       bias = buildElementwiseTo(n.b, n.loc, bias, {dimOf(n.b, n.loc, *w, 0)}, f,
                                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   }
-  SmallVector<int64_t> shape = {xt.getDimSize(0), wt.getDimSize(0)};
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t d = xt.getDimSize(2 + i), kk = wt.getDimSize(2 + i);
-    shape.push_back(ShapedType::isDynamic(d) || ShapedType::isDynamic(kk)
-                        ? ShapedType::kDynamic
-                        : (d + pads[i] + pads[k + i] - dil[i] * (kk - 1) - 1) / strides[i] + 1);
-  }
-  Value y = qc::ConvOp::create(n.b, n.loc, RankedTensorType::get(shape, xt.getElementType()),
-                               *x, *w, bias, n.b.getDenseI64ArrayAttr(strides),
-                               n.b.getDenseI64ArrayAttr(pads), n.b.getDenseI64ArrayAttr(dil),
-                               n.b.getI64IntegerAttr(n.attrInt("group", 1)));
-  return requantize(n, y, 6, 7);
+  auto y = buildConv(n, *x, *w, bias, *window, n.attrInt("group", 1));
+  if (failed(y))
+    return failure();
+  return requantize(n, *y, 6, 7);
 }
 
 } // namespace

@@ -8,10 +8,12 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 using namespace mlir::qc::onnx;
+using ::onnx::TensorProto;
 
 namespace {
 /// Reads a whole file; empty optional-like flag through `ok`.
@@ -71,5 +73,66 @@ mlir::qc::onnx::loadTensor(const std::string &path, std::string &error) {
   } catch (const std::exception &e) {
     error = std::string("cannot load tensor: ") + e.what();
     return nullptr;
+  }
+}
+
+bool mlir::qc::onnx::readInlineTensorData(const TensorProto &tensor,
+                                          int64_t width, int64_t count,
+                                          std::vector<char> &bytes,
+                                          std::string &error) {
+  bytes.assign(count * width, 0);
+  if (tensor.has_raw_data()) {
+    if (static_cast<int64_t>(tensor.raw_data().size()) != count * width)
+      return error = "tensor '" + tensor.name() + "' has " +
+                     std::to_string(tensor.raw_data().size()) +
+                     " bytes of data, expected " +
+                     std::to_string(count * width),
+             false;
+    std::memcpy(bytes.data(), tensor.raw_data().data(), count * width);
+    return true;
+  }
+  auto mismatch = [&](int64_t have) {
+    error = "tensor '" + tensor.name() + "' has " + std::to_string(have) +
+            " values, expected " + std::to_string(count);
+    return false;
+  };
+  auto store = [&](int64_t i, auto value) {
+    // Little-endian host: copy the low `width` bytes.
+    std::memcpy(bytes.data() + i * width, &value, width);
+  };
+  switch (tensor.data_type()) {
+  case TensorProto::FLOAT:
+    if (tensor.float_data_size() != count)
+      return mismatch(tensor.float_data_size());
+    for (int64_t i = 0; i < count; ++i)
+      store(i, tensor.float_data(i));
+    return true;
+  case TensorProto::DOUBLE:
+    if (tensor.double_data_size() != count)
+      return mismatch(tensor.double_data_size());
+    for (int64_t i = 0; i < count; ++i)
+      store(i, tensor.double_data(i));
+    return true;
+  case TensorProto::INT64:
+    if (tensor.int64_data_size() != count)
+      return mismatch(tensor.int64_data_size());
+    for (int64_t i = 0; i < count; ++i)
+      store(i, tensor.int64_data(i));
+    return true;
+  case TensorProto::UINT32:
+  case TensorProto::UINT64:
+    if (tensor.uint64_data_size() != count)
+      return mismatch(tensor.uint64_data_size());
+    for (int64_t i = 0; i < count; ++i)
+      store(i, tensor.uint64_data(i));
+    return true;
+  default:
+    // int32_data holds INT32, INT16, INT8, UINT16, UINT8, BOOL, and the bits
+    // of FLOAT16/BFLOAT16.
+    if (tensor.int32_data_size() != count)
+      return mismatch(tensor.int32_data_size());
+    for (int64_t i = 0; i < count; ++i)
+      store(i, tensor.int32_data(i));
+    return true;
   }
 }

@@ -11,7 +11,9 @@
 #define QUANTC_FRONTENDS_ONNX_ONNXMODEL_H
 
 #include <memory>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace onnx {
 class ModelProto;
@@ -28,6 +30,14 @@ std::unique_ptr<::onnx::ModelProto> loadModel(const std::string &path,
 /// Parses a serialized TensorProto (a `.pb` file of the ONNX test suite).
 std::unique_ptr<::onnx::TensorProto> loadTensor(const std::string &path,
                                                 std::string &error);
+
+/// The elements of a tensor whose data is inline (`raw_data` or the typed
+/// fields), as packed little-endian values of `width` bytes (bool: 1).
+/// Returns false with `error` set when the data does not hold `count`
+/// elements.
+bool readInlineTensorData(const ::onnx::TensorProto &tensor, int64_t width,
+                          int64_t count, std::vector<char> &bytes,
+                          std::string &error);
 
 } // namespace mlir::qc::onnx
 

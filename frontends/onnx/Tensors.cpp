@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxModel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -134,60 +135,7 @@ static LogicalResult readTensorBytes(const TensorProto &tensor,
     std::memcpy(bytes.data(), (*buffer)->getBufferStart() + offset, need);
     return success();
   }
-  if (tensor.has_raw_data()) {
-    if (static_cast<int64_t>(tensor.raw_data().size()) != count * width)
-      return error = "initializer '" + tensor.name() + "' has " +
-                     std::to_string(tensor.raw_data().size()) +
-                     " bytes of data, expected " +
-                     std::to_string(count * width),
-             failure();
-    std::memcpy(bytes.data(), tensor.raw_data().data(), count * width);
-    return success();
-  }
-  auto mismatch = [&](int64_t have) {
-    error = "initializer '" + tensor.name() + "' has " + std::to_string(have) +
-            " values, expected " + std::to_string(count);
-    return failure();
-  };
-  auto store = [&](int64_t i, auto value) {
-    // Little-endian host: copy the low `width` bytes.
-    std::memcpy(bytes.data() + i * width, &value, width);
-  };
-  switch (tensor.data_type()) {
-  case TensorProto::FLOAT:
-    if (tensor.float_data_size() != count)
-      return mismatch(tensor.float_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.float_data(i));
-    return success();
-  case TensorProto::DOUBLE:
-    if (tensor.double_data_size() != count)
-      return mismatch(tensor.double_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.double_data(i));
-    return success();
-  case TensorProto::INT64:
-    if (tensor.int64_data_size() != count)
-      return mismatch(tensor.int64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.int64_data(i));
-    return success();
-  case TensorProto::UINT32:
-  case TensorProto::UINT64:
-    if (tensor.uint64_data_size() != count)
-      return mismatch(tensor.uint64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.uint64_data(i));
-    return success();
-  default:
-    // int32_data holds INT32, INT16, INT8, UINT16, UINT8, BOOL, and the bits
-    // of FLOAT16/BFLOAT16.
-    if (tensor.int32_data_size() != count)
-      return mismatch(tensor.int32_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.int32_data(i));
-    return success();
-  }
+  return success(readInlineTensorData(tensor, width, count, bytes, error));
 }
 
 FailureOr<TensorValue>

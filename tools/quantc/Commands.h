@@ -13,6 +13,10 @@ namespace quantc {
 /// `is...Command` says whether the command line selected it.
 bool isImportCommand();
 int runImport(mlir::MLIRContext &context);
+bool isCompileCommand();
+int runCompile(mlir::MLIRContext &context);
+bool isRunCommand();
+int runRun();
 
 } // namespace quantc
 

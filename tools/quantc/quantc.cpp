@@ -2,12 +2,14 @@
 //
 // One binary, one subcommand per job:
 //   quantc import MODEL.onnx -o OUT.mlir|OUT.mlirbc|- [--summary]
+//   quantc compile MODEL.onnx|MODEL.mlir --target cpu -o MODEL.so
+//   quantc run MODEL.so --input NAME=FILE ... [--output-dir DIR]
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/quantc/Commands.h"
 
-#include "passes/InitAll.h"
+#include "tools/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -22,12 +24,16 @@ int main(int argc, char **argv) {
           argc, argv,
           "quantc: a quantizing compiler for ONNX models\n\n"
           "  quantc import MODEL.onnx -o OUT.mlir   import into the qc dialect\n"
+          "  quantc compile MODEL.onnx -o MODEL.so  compile for the CPU\n"
+          "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return 1;
 
   mlir::DialectRegistry registry;
   mlir::qc::registerAllDialects(registry);
+  // Pipelines are built partly from textual upstream pass lists.
+  mlir::qc::registerAllPasses();
   mlir::MLIRContext context(registry);
   // Imports of large models run faster without the context's thread pool
   // when nothing is parallel yet; keep it simple and deterministic.
@@ -35,6 +41,10 @@ int main(int argc, char **argv) {
 
   if (quantc::isImportCommand())
     return quantc::runImport(context);
+  if (quantc::isCompileCommand())
+    return quantc::runCompile(context);
+  if (quantc::isRunCommand())
+    return quantc::runRun();
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
   return 1;
 }

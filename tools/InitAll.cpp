@@ -1,8 +1,10 @@
 //===- InitAll.cpp - register quantc's dialects and passes ----------------===//
 
-#include "passes/InitAll.h"
+#include "tools/InitAll.h"
 
 #include "dialects/qc/IR/QcDialect.h"
+#include "passes/Passes.h"
+#include "backends/cpu/CpuPipeline.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,4 +18,8 @@ void mlir::qc::registerAllDialects(DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void mlir::qc::registerAllPasses() { mlir::registerAllPasses(); }
+void mlir::qc::registerAllPasses() {
+  mlir::registerAllPasses();
+  registerQcPasses();
+  cpu::registerCpuPipeline();
+}

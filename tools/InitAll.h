@@ -1,7 +1,7 @@
 //===- InitAll.h - register quantc's dialects and passes --------*- C++ -*-===//
 
-#ifndef QUANTC_PASSES_INITALL_H
-#define QUANTC_PASSES_INITALL_H
+#ifndef QUANTC_TOOLS_INITALL_H
+#define QUANTC_TOOLS_INITALL_H
 
 namespace mlir {
 class DialectRegistry;
@@ -18,4 +18,4 @@ void registerAllPasses();
 } // namespace qc
 } // namespace mlir
 
-#endif // QUANTC_PASSES_INITALL_H
+#endif // QUANTC_TOOLS_INITALL_H

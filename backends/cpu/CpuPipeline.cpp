@@ -1,0 +1,64 @@
+//===- CpuPipeline.cpp - imported IR to the LLVM dialect ------------------===//
+//
+// The recipe follows ../shared/PIPELINES.md (verified on MLIR 22): decompose
+// aggregated ops before anything else, fuse elementwise producers on tensors,
+// bufferize across function boundaries with identity layouts, let the
+// ownership-based deallocation make every returned buffer a fresh allocation
+// the caller owns (the runtime frees it), expand strided metadata before
+// lowering affine, and only then convert to LLVM. math ops without an LLVM
+// intrinsic (erf, tanh, ...) become libm calls.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/cpu/CpuPipeline.h"
+
+#include "backends/cpu/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+/// Appends upstream passes given in textual form. The text is fixed, so a
+/// parse failure is a bug in this file.
+static void addUpstream(OpPassManager &pm, StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("qc-cpu-pipeline: bad upstream pipeline text");
+}
+
+void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
+                                     const CpuPipelineOptions &options) {
+  // Tensors: qc to linalg, softmax decomposed, elementwise chains fused.
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createLowerToLinalg());
+  func.addPass(createDecomposeAggregatedOps());
+  addUpstream(pm, "canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,"
+                  "cse");
+
+  // Buffers: results come back as fresh allocations owned by the caller.
+  addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+                  "canonicalize");
+
+  // Loops.
+  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
+  addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
+                  "lower-affine,convert-scf-to-cf,canonicalize,cse");
+
+  // LLVM, with a C interface on the entry so the runtime can call it.
+  addUpstream(pm, "convert-math-to-llvm,convert-math-to-libm,"
+                  "finalize-memref-to-llvm,func.func(llvm-request-c-wrappers),"
+                  "convert-to-llvm,reconcile-unrealized-casts");
+}
+
+void mlir::qc::cpu::registerCpuPipeline() {
+  registerQcCpuPasses();
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "qc-cpu-pipeline",
+      "Lower imported qc IR to the LLVM dialect for a CPU artifact",
+      buildCpuPipeline);
+}

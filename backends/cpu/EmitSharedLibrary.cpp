@@ -1,0 +1,237 @@
+//===- EmitSharedLibrary.cpp - LLVM dialect to MODEL.so -------------------===//
+//
+// LLVM dialect -> LLVM IR (+ the runtime's entry points) -> O3 -> object file
+// emitted in-process by LLVM's TargetMachine -> ld.lld -> MODEL.so.
+//
+// The object is linked by running ld.lld as a subprocess: Debian ships lld as
+// a library only in liblld-22-dev, which the fixed dependency set leaves out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/cpu/EmitSharedLibrary.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+/// Adds `quantc_signature` (the text) and `quantc_invoke(void **inputs,
+/// void *results)`, which forwards to `_mlir_ciface_main(results, inputs[0],
+/// ...)`: the C interface takes the result descriptors first, then a pointer
+/// to each input's descriptor.
+LogicalResult addRuntimeEntryPoints(llvm::Module &module,
+                                    const ModelSignature &signature,
+                                    Location loc) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Function *ciface = module.getFunction("_mlir_ciface_main");
+  if (!ciface || ciface->arg_size() != 1 + signature.inputs.size())
+    return emitError(loc) << "the LLVM module has no C interface for @main "
+                             "taking "
+                          << signature.inputs.size() << " inputs";
+
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(ctx, formatSignature(signature));
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "quantc_signature");
+
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                       {ptr, ptr}, /*isVarArg=*/false);
+  auto *invoke = llvm::Function::Create(
+      type, llvm::GlobalValue::ExternalLinkage, "quantc_invoke", module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", invoke));
+  llvm::Value *inputs = invoke->getArg(0);
+  SmallVector<llvm::Value *> args{invoke->getArg(1)};
+  for (unsigned i = 0; i < signature.inputs.size(); ++i)
+    args.push_back(b.CreateLoad(
+        ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
+  b.CreateCall(ciface, args);
+  b.CreateRetVoid();
+
+  // Only the two entry points stay visible.
+  for (llvm::GlobalValue &g : module.global_values())
+    if (!g.isDeclaration() && g.getName() != "quantc_signature" &&
+        g.getName() != "quantc_invoke")
+      g.setVisibility(llvm::GlobalValue::HiddenVisibility);
+  return success();
+}
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const cpu::EmitOptions &options, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty()) {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  if (!options.features.empty())
+    features += (features.empty() ? "" : ",") + options.features;
+  llvm::TargetOptions targetOptions;
+  auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      level));
+  if (!tm)
+    error = "cannot create a target machine for " + triple.str() + " " + cpu;
+  return tm;
+}
+
+void optimize(llvm::Module &module, llvm::TargetMachine &tm, unsigned level) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel opt = level >= 3   ? llvm::OptimizationLevel::O3
+                                : level == 2 ? llvm::OptimizationLevel::O2
+                                : level == 1 ? llvm::OptimizationLevel::O1
+                                             : llvm::OptimizationLevel::O0;
+  pb.buildPerModuleDefaultPipeline(opt).run(module, mam);
+}
+
+/// ld.lld from the LLVM installation quantc was built against, else PATH.
+std::string findLinker() {
+  for (StringRef dir : {QUANTC_LLVM_TOOLS_DIR, ""}) {
+    for (StringRef name : {"ld.lld", "ld.lld-22"}) {
+      if (!dir.empty()) {
+        SmallString<128> path(dir);
+        llvm::sys::path::append(path, name);
+        if (llvm::sys::fs::can_execute(path))
+          return path.str().str();
+      } else if (auto found = llvm::sys::findProgramByName(name)) {
+        return *found;
+      }
+    }
+  }
+  return "";
+}
+
+} // namespace
+
+LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
+                                               const ModelSignature &signature,
+                                               StringRef outputPath,
+                                               const EmitOptions &options) {
+  Location loc = module.getLoc();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "quantc_model");
+  if (!llvmModule)
+    return emitError(loc) << "translation to LLVM IR failed";
+  if (failed(addRuntimeEntryPoints(*llvmModule, signature, loc)))
+    return failure();
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return emitError(loc) << error;
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple());
+  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
+    return emitError(loc) << "the generated LLVM IR does not verify";
+  optimize(*llvmModule, *tm, options.optLevel);
+
+  if (options.keepLLVMIR) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os((outputPath + ".ll").str(), ec);
+    if (ec)
+      return emitError(loc) << "cannot write " << outputPath << ".ll: "
+                            << ec.message();
+    llvmModule->print(os, nullptr);
+  }
+
+  // Object file, in a temporary beside nothing the user sees.
+  SmallString<128> objectPath;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("quantc", "o", objectPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeObject(objectPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(loc) << "cannot write " << objectPath << ": "
+                            << ec.message();
+    llvm::legacy::PassManager codegen;
+    if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "the target cannot emit object files";
+    codegen.run(*llvmModule);
+  }
+
+  // Link into a temporary in the output's directory, then rename: no partial
+  // output file on failure.
+  std::string linker = findLinker();
+  if (linker.empty())
+    return emitError(loc) << "ld.lld not found (install lld-22)";
+  SmallString<128> tempOutput(outputPath);
+  tempOutput += ".tmp%%%%%%";
+  int fd;
+  if (auto ec = llvm::sys::fs::createUniqueFile(tempOutput, fd, tempOutput))
+    return emitError(loc) << "cannot write next to " << outputPath << ": "
+                          << ec.message();
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  llvm::FileRemover removeTemp(tempOutput);
+  std::string libDir1 = "-L/usr/lib/" + tm->getTargetTriple().getArchName().str() +
+                        "-linux-gnu";
+  std::string libDir2 = "-L/lib/" + tm->getTargetTriple().getArchName().str() +
+                        "-linux-gnu";
+  SmallVector<StringRef> args{linker,     "-shared",  "--as-needed",
+                              "-o",       tempOutput, objectPath,
+                              libDir1,    libDir2,    "-lm"};
+  std::string message;
+  SmallString<128> logPath;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("quantc-ld", "log", logPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeLog(logPath);
+  std::optional<StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                          logPath.str()};
+  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc != 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    std::string details = log ? (*log)->getBuffer().trim().str() : message;
+    return emitError(loc) << "linking with " << linker << " failed: "
+                          << details;
+  }
+  if (auto ec = llvm::sys::fs::rename(tempOutput, outputPath))
+    return emitError(loc) << "cannot write " << outputPath << ": "
+                          << ec.message();
+  removeTemp.releaseFile();
+  return success();
+}

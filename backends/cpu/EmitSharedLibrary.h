@@ -1,0 +1,39 @@
+//===- EmitSharedLibrary.h - LLVM dialect to MODEL.so -----------*- C++ -*-===//
+
+#ifndef QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H
+#define QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H
+
+#include "backends/common/ModelSignature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace mlir::qc::cpu {
+
+struct EmitOptions {
+  /// Target CPU; empty means the host's CPU with the host's feature list
+  /// (named explicitly: `-mcpu=native` misnames these VMs, PIPELINES.md).
+  std::string cpu;
+  /// Extra target features ("+avx512f,-amx-tile"), appended to the CPU's.
+  std::string features;
+  /// LLVM optimization level, 0-3.
+  unsigned optLevel = 3;
+  /// Keep the textual LLVM IR next to the output, as OUTPUT.ll.
+  bool keepLLVMIR = false;
+};
+
+/// Translates `module` (LLVM dialect, entry `main` with a C interface) to
+/// LLVM IR, adds the runtime's entry points (`quantc_signature`,
+/// `quantc_invoke`, see runtime/src/CpuModel.cpp), optimizes, emits an
+/// object in-process and links it with ld.lld into `outputPath`. The output
+/// appears only when everything succeeded. Errors go to the module's
+/// diagnostic handler.
+LogicalResult emitSharedLibrary(ModuleOp module,
+                                const ModelSignature &signature,
+                                llvm::StringRef outputPath,
+                                const EmitOptions &options);
+
+} // namespace mlir::qc::cpu
+
+#endif // QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H

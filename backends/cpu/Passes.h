@@ -1,0 +1,20 @@
+//===- Passes.h - CPU backend passes ----------------------------*- C++ -*-===//
+
+#ifndef QUANTC_BACKENDS_CPU_PASSES_H
+#define QUANTC_BACKENDS_CPU_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::qc::cpu {
+
+#define GEN_PASS_DECL
+#include "backends/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "backends/cpu/Passes.h.inc"
+
+} // namespace mlir::qc::cpu
+
+#endif // QUANTC_BACKENDS_CPU_PASSES_H

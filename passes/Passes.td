@@ -1,0 +1,59 @@
+//===- Passes.td - quantc's qc-level passes ----------------*- tablegen -*-===//
+//
+// Passes that work on the qc dialect, grouped by stage and kept alphabetical
+// within a group.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_PASSES_TD
+#define QUANTC_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Lowering
+//===----------------------------------------------------------------------===//
+
+def DecomposeAggregatedOps : Pass<"qc-decompose-aggregated-ops",
+                                  "func::FuncOp"> {
+  let summary = "Decompose aggregated linalg ops such as linalg.softmax";
+  let description = [{
+    Replaces every op implementing `linalg::AggregatedOpInterface` (upstream:
+    `linalg.softmax`) with its decomposition into plain reductions and
+    elementwise `linalg.generic` ops. Neither backend has a lowering for the
+    aggregated form: `convert-linalg-to-loops` leaves `linalg.softmax`
+    untouched, and upstream exposes the decomposition only through the
+    transform dialect.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "math::MathDialect", "tensor::TensorDialect"];
+}
+
+def LowerToLinalg : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
+  let summary = "Lower qc's float graph ops to linalg, tensor and arith";
+  let description = [{
+    Rewrites the float graph ops into destination-style linalg on tensors,
+    the form both backends start from:
+
+    - `qc.matmul` becomes `linalg.matmul` when the right operand is a 2-D
+      weight (the left operand's leading dimensions are collapsed into rows
+      and expanded back afterwards), and a `linalg.generic` contraction with
+      broadcast batch maps otherwise;
+    - `qc.gemm` becomes a contraction with the transposes folded into its
+      indexing maps, then one elementwise `alpha * ab + beta * c`;
+    - `qc.conv` becomes `tensor.pad` (when padded) and one `linalg.generic`
+      whose input map carries strides, dilations and the group's channel
+      offset; the bias seeds the accumulator;
+    - `qc.layer_norm` and `qc.rms_norm` become row reductions followed by one
+      elementwise normalization.
+
+    Accumulation happens in the operands' element type. Dynamic sizes are
+    read with `tensor.dim` or, for convolution outputs, computed with index
+    arithmetic. A grouped convolution needs static channel counts; other qc
+    ops (quantization) are left for their own lowerings.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "math::MathDialect", "tensor::TensorDialect"];
+}
+
+#endif // QUANTC_PASSES_PASSES_TD

@@ -1,0 +1,125 @@
+//===- Compiler.cpp - load, lower and emit: the driver's shared steps -----===//
+
+#include "tools/quantc/Compiler.h"
+
+#include "backends/common/ModelSignature.h"
+#include "backends/cpu/CpuPipeline.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace {
+
+/// "node 'NAME'" for a location carrying an ONNX node name, else the
+/// location as MLIR prints it.
+std::string describe(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return "node '" + name.getName().str() + "'";
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (isa<NameLoc>(l))
+        return describe(l);
+  if (isa<UnknownLoc>(loc))
+    return "";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << loc;
+  return s;
+}
+
+/// Keeps the first error as one line: "WHERE: MESSAGE".
+struct FirstError : ScopedDiagnosticHandler {
+  std::string text;
+  explicit FirstError(MLIRContext *ctx)
+      : ScopedDiagnosticHandler(ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
+            std::string where = describe(d.getLocation());
+            text = (where.empty() ? "" : where + ": ") + d.str();
+            for (char &c : text)
+              if (c == '\n')
+                c = ' ';
+          }
+          return success();
+        }) {}
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> quantc::loadModule(MLIRContext &context, StringRef path,
+                                         std::string &error) {
+  if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
+    FirstError diag(&context);
+    llvm::SourceMgr sourceMgr;
+    std::string includedFile;
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
+    if (!buffer) {
+      error = "cannot read: " + buffer.getError().message();
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      error = diag.text.empty() ? "cannot parse" : diag.text;
+    return module;
+  }
+  return qc::onnx::importOnnxFile(&context, path.str(), error);
+}
+
+LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
+                                    const CompileOptions &options,
+                                    std::string &error) {
+  MLIRContext *ctx = module.getContext();
+  FirstError diag(ctx);
+  auto fail = [&](StringRef fallback) {
+    error = diag.text.empty() ? fallback.str() : diag.text;
+    return failure();
+  };
+
+  auto entry = module.lookupSymbol<func::FuncOp>("main");
+  if (!entry)
+    return fail("the module has no func.func @main");
+  FailureOr<qc::ModelSignature> signature = qc::getModelSignature(entry);
+  if (failed(signature))
+    return fail("the entry function has an unsupported signature");
+
+  PassManager pm(ctx);
+  pm.enableVerifier(options.verifyEach);
+  qc::cpu::buildCpuPipeline(pm, qc::cpu::CpuPipelineOptions());
+  if (options.printPipeline) {
+    llvm::errs() << "quant-opt --pass-pipeline='builtin.module(";
+    pm.printAsTextualPipeline(llvm::errs());
+    llvm::errs() << ")'\n";
+  }
+  if (failed(pm.run(module)))
+    return fail("the CPU pipeline failed");
+
+  // The header first, to a temporary; both files appear only together.
+  std::unique_ptr<llvm::ToolOutputFile> header;
+  if (options.writeHeader) {
+    SmallString<128> headerPath(outputPath);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    std::error_code ec;
+    header = std::make_unique<llvm::ToolOutputFile>(headerPath, ec,
+                                                    llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail(("cannot write " + headerPath + ": " + ec.message()).str());
+    header->os() << qc::formatCHeader(
+        *signature, llvm::sys::path::stem(outputPath));
+  }
+  if (failed(qc::cpu::emitSharedLibrary(module, *signature, outputPath,
+                                        options.emit)))
+    return fail("emitting the shared library failed");
+  if (header)
+    header->keep();
+  return success();
+}

@@ -1,0 +1,38 @@
+//===- Compiler.h - load, lower and emit: the driver's shared steps -*- C++ -*-===//
+
+#ifndef QUANTC_TOOLS_QUANTC_COMPILER_H
+#define QUANTC_TOOLS_QUANTC_COMPILER_H
+
+#include "backends/cpu/EmitSharedLibrary.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace quantc {
+
+/// Loads MODEL.onnx (imported) or MODEL.mlir/.mlirbc (parsed). On failure
+/// returns null with a one-line `error`.
+mlir::OwningOpRef<mlir::ModuleOp> loadModule(mlir::MLIRContext &context,
+                                             llvm::StringRef path,
+                                             std::string &error);
+
+struct CompileOptions {
+  mlir::qc::cpu::EmitOptions emit;
+  bool writeHeader = true;     // MODEL.h beside MODEL.so
+  bool printPipeline = false;  // print the pass pipeline to stderr
+  bool verifyEach = false;     // verify the IR after every pass
+};
+
+/// Lowers `module` with the CPU pipeline and writes `outputPath` (and its
+/// header). On failure returns failure with a one-line `error` naming the
+/// ONNX node or MLIR location; no output files are left behind.
+mlir::LogicalResult compileForCpu(mlir::ModuleOp module,
+                                  llvm::StringRef outputPath,
+                                  const CompileOptions &options,
+                                  std::string &error);
+
+} // namespace quantc
+
+#endif // QUANTC_TOOLS_QUANTC_COMPILER_H

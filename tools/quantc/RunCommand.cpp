@@ -1,0 +1,147 @@
+//===- RunCommand.cpp - `quantc run` --------------------------------------===//
+
+#include "tools/quantc/Commands.h"
+#include "tools/quantc/ModelRunner.h"
+#include "tools/quantc/TensorFiles.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+namespace cl = llvm::cl;
+using namespace quantc;
+
+namespace {
+cl::SubCommand runCmd("run", "Run a compiled model on tensor files");
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.so"),
+                               cl::Required, cl::sub(runCmd));
+cl::list<std::string> inputs(
+    "input",
+    cl::desc("An input as NAME=FILE or FILE (in declaration order); FILE is "
+             ".npy or an ONNX TensorProto .pb"),
+    cl::value_desc("NAME=FILE"), cl::sub(runCmd));
+cl::opt<std::string> outputDir("output-dir",
+                               cl::desc("Write one NAME.npy per output here"),
+                               cl::value_desc("DIR"), cl::sub(runCmd));
+cl::opt<int> threads("threads", cl::desc("Threads for parallel loops"),
+                     cl::init(0), cl::sub(runCmd));
+
+/// A file name made from an output name.
+std::string fileNameFor(llvm::StringRef name, size_t index) {
+  std::string out;
+  for (char c : name)
+    out.push_back(llvm::isAlnum(c) || c == '_' || c == '-' || c == '.' ? c
+                                                                       : '_');
+  if (out.empty() || out[0] == '.')
+    out = "output" + std::to_string(index) + out;
+  return out + ".npy";
+}
+} // namespace
+
+bool quantc::isRunCommand() { return static_cast<bool>(runCmd); }
+
+int quantc::runRun() {
+  std::string error;
+  auto model = LoadedModel::load(modelPath, error);
+  if (!model) {
+    llvm::errs() << "quantc: error: " << error << "\n";
+    return 1;
+  }
+  if (threads > 0 && !model->setThreads(threads, error)) {
+    llvm::errs() << "quantc: error: " << error << "\n";
+    return 1;
+  }
+
+  // Inputs by name or position.
+  size_t numInputs = model->inputs().size();
+  std::vector<HostTensor> in(numInputs);
+  std::vector<bool> given(numInputs, false);
+  size_t nextPositional = 0;
+  for (const std::string &arg : inputs) {
+    auto [name, file] = llvm::StringRef(arg).split('=');
+    size_t index = numInputs;
+    if (file.empty()) {
+      file = name;
+      index = nextPositional++;
+    } else {
+      for (size_t i = 0; i < numInputs; ++i)
+        if (model->inputs()[i].name == name)
+          index = i;
+      if (index == numInputs) {
+        llvm::errs() << "quantc: error: the model has no input named '" << name
+                     << "'\n";
+        return 1;
+      }
+    }
+    if (index >= numInputs) {
+      llvm::errs() << "quantc: error: more --input files than the model's "
+                   << numInputs << " inputs\n";
+      return 1;
+    }
+    if (!readTensorFile(file.str(), in[index], error)) {
+      llvm::errs() << "quantc: error: " << error << "\n";
+      return 1;
+    }
+    given[index] = true;
+  }
+  for (size_t i = 0; i < numInputs; ++i)
+    if (!given[i]) {
+      llvm::errs() << "quantc: error: no --input for '"
+                   << model->inputs()[i].name << "'\n";
+      return 1;
+    }
+
+  std::vector<HostTensor> out;
+  auto start = std::chrono::steady_clock::now();
+  if (!model->run(in, out, error)) {
+    llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
+    return 1;
+  }
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+
+  if (!outputDir.empty())
+    if (auto ec = llvm::sys::fs::create_directories(outputDir)) {
+      llvm::errs() << "quantc: error: cannot create " << outputDir << ": "
+                   << ec.message() << "\n";
+      return 1;
+    }
+  llvm::outs() << modelPath << ": ran in " << llvm::format("%.3f", ms)
+               << " ms\n";
+  for (size_t i = 0; i < out.size(); ++i) {
+    const HostTensor &t = out[i];
+    llvm::outs() << "output " << t.name << ": " << quantc_dtype_name(t.dtype)
+                 << " [";
+    llvm::interleaveComma(t.shape, llvm::outs());
+    llvm::outs() << "]";
+    int64_t n = t.numElements();
+    if (n > 0) {
+      double lo = elementAsDouble(t, 0), hi = lo, sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        double v = elementAsDouble(t, j);
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+        sum += v;
+      }
+      llvm::outs() << llvm::format("  min %g max %g mean %g", lo, hi, sum / n);
+    }
+    if (!outputDir.empty()) {
+      llvm::SmallString<128> path(outputDir.getValue());
+      llvm::sys::path::append(path, fileNameFor(t.name, i));
+      if (!writeNpy(path.str().str(), t, error)) {
+        llvm::errs() << "\nquantc: error: " << error << "\n";
+        return 1;
+      }
+      llvm::outs() << "  -> " << path;
+    }
+    llvm::outs() << "\n";
+  }
+  return 0;
+}

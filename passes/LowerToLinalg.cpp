@@ -90,6 +90,15 @@ Value zeroFilled(OpBuilder &b, Location loc, Value empty) {
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
+/// `(d0, ..., d[numLoops-1]) -> (d0, ..., d[n-1])`; unlike
+/// AffineMap::getMajorSubMap it is also valid for n = 0.
+AffineMap leadingDims(MLIRContext *ctx, unsigned numLoops, unsigned n) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned i = 0; i < n; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(numLoops, 0, exprs, ctx);
+}
+
 SmallVector<utils::IteratorType> iterators(unsigned parallel,
                                            unsigned reduction) {
   SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
@@ -150,8 +159,7 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
     };
     AffineMap lhsMap = operandMap(lhsType, rank - 2, rank);
     AffineMap rhsMap = operandMap(rhsType, rank, rank - 1);
-    AffineMap outMap = AffineMap::getMultiDimIdentityMap(numLoops, ctx)
-                           .getMajorSubMap(rank);
+    AffineMap outMap = leadingDims(ctx, numLoops, rank);
 
     // Batch sizes come from whichever operand does not broadcast; m from
     // lhs, n from rhs.
@@ -443,7 +451,7 @@ struct NormLowering {
     Value init = zeroFilled(
         b, loc, tensor::EmptyOp::create(b, loc, rowShape, elem(), dynamic));
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank(), ctx);
-    AffineMap rowMap = id.getMajorSubMap(axis);
+    AffineMap rowMap = leadingDims(ctx, rank(), axis);
     SmallVector<Value> ins{input};
     ins.append(extra.begin(), extra.end());
     SmallVector<AffineMap> maps{id};
@@ -490,7 +498,7 @@ struct NormLowering {
     SmallVector<AffineMap> maps{id};
     for (Value r : rows) {
       ins.push_back(r);
-      maps.push_back(id.getMajorSubMap(axis));
+      maps.push_back(leadingDims(ctx, rank(), axis));
     }
     for (Value p : params) {
       ins.push_back(p);

@@ -43,15 +43,19 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                   "function-boundary-type-conversion=identity-layout-map},"
                   "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
                   "canonicalize");
+  // The C interface goes on the entry only, before any helper functions
+  // (libm declarations, math-to-funcs bodies) exist.
+  addUpstream(pm, "func.func(llvm-request-c-wrappers)");
 
   // Loops.
   pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
   addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
                   "lower-affine,convert-scf-to-cf,canonicalize,cse");
 
-  // LLVM, with a C interface on the entry so the runtime can call it.
-  addUpstream(pm, "convert-math-to-llvm,convert-math-to-libm,"
-                  "finalize-memref-to-llvm,func.func(llvm-request-c-wrappers),"
+  // LLVM. Integer powers get function bodies; math ops without an LLVM
+  // intrinsic become libm calls.
+  addUpstream(pm, "convert-math-to-funcs,convert-math-to-llvm,"
+                  "convert-math-to-libm,finalize-memref-to-llvm,"
                   "convert-to-llvm,reconcile-unrealized-casts");
 }
 

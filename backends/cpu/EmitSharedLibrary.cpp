@@ -71,7 +71,8 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
 
   // Only the two entry points stay visible.
   for (llvm::GlobalValue &g : module.global_values())
-    if (!g.isDeclaration() && g.getName() != "quantc_signature" &&
+    if (!g.isDeclaration() && !g.hasLocalLinkage() &&
+        g.getName() != "quantc_signature" &&
         g.getName() != "quantc_invoke")
       g.setVisibility(llvm::GlobalValue::HiddenVisibility);
   return success();

@@ -186,6 +186,12 @@ LogicalResult importConvTranspose(NodeImporter &n) {
       bool upper = autoPad == "SAME_UPPER";
       pads[i] = upper ? total / 2 : total - total / 2;
       pads[k + i] = upper ? total - total / 2 : total / 2;
+      if (total < 0) {
+        // An output_shape beyond the kernel's reach grows the output at the
+        // end, as output_padding does (the suite's and ORT's reading).
+        pads[i] = 0;
+        pads[k + i] = total;
+      }
     }
   } else if (autoPad == "VALID") {
     pads.assign(2 * k, 0);

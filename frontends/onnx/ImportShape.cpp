@@ -139,6 +139,7 @@ LogicalResult importReshape(NodeImporter &n) {
   Sizes inDims = dimsOf(n.b, n.loc, n.operand(0));
   Sizes out;
   int inferred = -1;
+  SmallVector<size_t> runtimeSizes;
   for (auto [i, s] : llvm::enumerate(*shape)) {
     auto c = constantOf(s);
     if (c == 0 && !allowZero) {
@@ -153,9 +154,46 @@ LogicalResult importReshape(NodeImporter &n) {
       out.push_back(n.b.getIndexAttr(1));
     } else if (c && *c < -1) {
       return n.fail("shape has invalid size " + Twine(*c));
+    } else if (!c) {
+      // Known only at run time: it may still be 0 (copy) or -1 (infer).
+      Value v = getValueOrCreateConstantIndexOp(n.b, n.loc, s);
+      if (!allowZero && i < inDims.size()) {
+        Value zero = arith::ConstantIndexOp::create(n.b, n.loc, 0);
+        Value isZero = arith::CmpIOp::create(n.b, n.loc, arith::CmpIPredicate::eq,
+                                             v, zero);
+        v = arith::SelectOp::create(
+            n.b, n.loc, isZero,
+            getValueOrCreateConstantIndexOp(n.b, n.loc, inDims[i]), v);
+      }
+      runtimeSizes.push_back(i);
+      out.push_back(v);
     } else {
       out.push_back(s);
     }
+  }
+  if (inferred < 0 && !runtimeSizes.empty()) {
+    // A run-time -1 takes what the other sizes leave of the element count.
+    Value minusOne = arith::ConstantIndexOp::create(n.b, n.loc, -1);
+    Value one = arith::ConstantIndexOp::create(n.b, n.loc, 1);
+    SmallVector<Value> isInferred(out.size());
+    Sizes known(out);
+    for (size_t i : runtimeSizes) {
+      Value v = cast<Value>(out[i]);
+      isInferred[i] = arith::CmpIOp::create(n.b, n.loc,
+                                            arith::CmpIPredicate::eq, v,
+                                            minusOne);
+      known[i] = arith::SelectOp::create(n.b, n.loc, isInferred[i], one, v)
+                     .getResult();
+    }
+    Value rest = getValueOrCreateConstantIndexOp(n.b, n.loc,
+                                                 productOf(n.b, n.loc, known));
+    Value total = getValueOrCreateConstantIndexOp(
+        n.b, n.loc, productOf(n.b, n.loc, inDims));
+    Value size = arith::DivSIOp::create(n.b, n.loc, total, rest);
+    for (size_t i : runtimeSizes)
+      out[i] = arith::SelectOp::create(n.b, n.loc, isInferred[i], size,
+                                       cast<Value>(out[i]))
+                   .getResult();
   }
   if (inferred >= 0) {
     // Cancel the dynamic sizes both sides share (a copied batch dimension)

@@ -17,6 +17,8 @@ bool isCompileCommand();
 int runCompile(mlir::MLIRContext &context);
 bool isRunCommand();
 int runRun();
+bool isConformanceCommand();
+int runConformance();
 
 } // namespace quantc
 

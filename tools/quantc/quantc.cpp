@@ -4,6 +4,7 @@
 //   quantc import MODEL.onnx -o OUT.mlir|OUT.mlirbc|- [--summary]
 //   quantc compile MODEL.onnx|MODEL.mlir --target cpu -o MODEL.so
 //   quantc run MODEL.so --input NAME=FILE ... [--output-dir DIR]
+//   quantc conformance [DIR...] [--jobs N] [--json OUT]
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
           "  quantc import MODEL.onnx -o OUT.mlir   import into the qc dialect\n"
           "  quantc compile MODEL.onnx -o MODEL.so  compile for the CPU\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
+          "  quantc conformance [DIR...]            run ONNX backend tests\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return 1;
@@ -45,6 +47,8 @@ int main(int argc, char **argv) {
     return quantc::runCompile(context);
   if (quantc::isRunCommand())
     return quantc::runRun();
+  if (quantc::isConformanceCommand())
+    return quantc::runConformance();
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
   return 1;
 }

@@ -310,6 +310,20 @@ struct LowerGemm : OpConversionPattern<GemmOp> {
 struct LowerConv : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
 
+  /// The one convolution this lowering cannot express: a grouped one whose
+  /// channel counts are only known at run time (the channel map needs them).
+  static LogicalResult checkLowerable(ConvOp op, bool report = false) {
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    if (op.getGroup() > 1 && (weightType.isDynamicDim(0) ||
+                              weightType.isDynamicDim(1))) {
+      if (report)
+        op.emitOpError(
+            "grouped convolution needs static weight channel counts");
+      return failure();
+    }
+    return success();
+  }
+
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -324,10 +338,8 @@ struct LowerConv : OpConversionPattern<ConvOp> {
     int64_t group = op.getGroup();
     int64_t outChannels = weightType.getDimSize(0);
     int64_t groupChannels = weightType.getDimSize(1);
-    if (group > 1 && (ShapedType::isDynamic(outChannels) ||
-                      ShapedType::isDynamic(groupChannels)))
-      return op.emitOpError(
-          "grouped convolution needs static weight channel counts");
+    if (failed(checkLowerable(op)))
+      return rewriter.notifyMatchFailure(op, "dynamic grouped channels");
 
     // Zero padding as its own op; the window then reads in bounds.
     ArrayRef<int64_t> pads = op.getPads();
@@ -619,6 +631,14 @@ struct LowerToLinalg : qc::impl::LowerToLinalgBase<LowerToLinalg> {
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Report what no pattern can lower with its own message, up front.
+    WalkResult unsupported = getOperation().walk([](ConvOp op) {
+      return failed(LowerConv::checkLowerable(op, /*report=*/true))
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();

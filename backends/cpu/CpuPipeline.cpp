@@ -35,6 +35,7 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createLowerToLinalg());
   func.addPass(createDecomposeAggregatedOps());
+  func.addPass(cpu::createCheckLowered());
   addUpstream(pm, "canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,"
                   "cse");
 

@@ -5,6 +5,16 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CheckLowered : Pass<"qc-cpu-check-lowered", "func::FuncOp"> {
+  let summary = "Reject qc ops that the CPU backend cannot lower";
+  let description = [{
+    Runs after `qc-lower-to-linalg`: any qc op still present (observers,
+    quantized ops whose lowering is not in the pipeline) is reported at its
+    location with its name, instead of surfacing later as a bufferization
+    or legalization failure.
+  }];
+}
+
 def LowerStridedCopies : Pass<"qc-cpu-lower-strided-copies", "func::FuncOp"> {
   let summary = "Turn memref.copy of strided views into linalg.copy";
   let description = [{

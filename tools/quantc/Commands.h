@@ -19,6 +19,8 @@ bool isRunCommand();
 int runRun();
 bool isConformanceCommand();
 int runConformance();
+bool isEvalCommand();
+int runEval();
 
 } // namespace quantc
 

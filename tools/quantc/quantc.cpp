@@ -5,6 +5,7 @@
 //   quantc compile MODEL.onnx|MODEL.mlir --target cpu -o MODEL.so
 //   quantc run MODEL.so --input NAME=FILE ... [--output-dir DIR]
 //   quantc conformance [DIR...] [--jobs N] [--json OUT]
+//   quantc eval MODEL.so --perplexity IDS.npy [--window 256]
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
           "  quantc compile MODEL.onnx -o MODEL.so  compile for the CPU\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "  quantc conformance [DIR...]            run ONNX backend tests\n"
+          "  quantc eval MODEL.so --perplexity IDS  perplexity of a token model\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return 1;
@@ -49,6 +51,8 @@ int main(int argc, char **argv) {
     return quantc::runRun();
   if (quantc::isConformanceCommand())
     return quantc::runConformance();
+  if (quantc::isEvalCommand())
+    return quantc::runEval();
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
   return 1;
 }

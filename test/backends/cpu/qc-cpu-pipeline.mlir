@@ -1,0 +1,36 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-pipeline | FileCheck %s
+
+// The whole CPU pipeline: qc ops and softmax disappear, the entry gets a C
+// interface for the runtime, libm-only math becomes a call, and nothing is
+// left outside the LLVM dialect.
+// CHECK-LABEL: llvm.func @main(
+// CHECK:         llvm.call @malloc
+// CHECK:         llvm.call @erff
+// CHECK-LABEL: llvm.func @_mlir_ciface_main(
+// CHECK-NOT:     func.func
+// CHECK-NOT:     linalg.
+// CHECK-NOT:     qc.
+// CHECK-NOT:     _mlir_ciface_erff
+func.func @main(%x: tensor<?x64xf32>, %w: tensor<64x8xf32>) -> tensor<?x8xf32> {
+  %h = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %h, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%d) : tensor<?x8xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%h : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.erf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8xf32>
+  %y = linalg.softmax dimension(1) ins(%g : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// A qc op no lowering handles yet stops the pipeline with its location.
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{'qc.observe' op has no CPU lowering in this pipeline}}
+  %y = qc.observe %x {name = "x"} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

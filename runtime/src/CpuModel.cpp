@@ -14,6 +14,10 @@
 #include "runtime/src/Status.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <cctype>
 #include <cstdlib>
@@ -129,6 +133,45 @@ void copyStrided(const char *src, const int64_t *sizes, const int64_t *strides,
                 strides + 1, rank - 1, elem, dst);
 }
 
+/// glibc's dlopen trusts the file's ELF headers and can crash on a truncated
+/// file (it maps segments past the end). Check that the file is a complete
+/// ELF64 shared object for this machine first; returns "" or what is wrong.
+std::string checkElf(const std::string &path) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return std::strerror(errno);
+  std::string problem;
+  Elf64_Ehdr eh;
+  long size = -1;
+  if (std::fseek(f, 0, SEEK_END) == 0)
+    size = std::ftell(f);
+  std::rewind(f);
+  if (size < static_cast<long>(sizeof eh) ||
+      std::fread(&eh, sizeof eh, 1, f) != 1 ||
+      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    problem = "not an ELF file";
+  else if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+           eh.e_type != ET_DYN)
+    problem = "not an x86-64 shared library";
+  else if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+           eh.e_phoff + uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr) >
+               uint64_t(size) ||
+           eh.e_shoff + uint64_t(eh.e_shnum) * eh.e_shentsize >
+               uint64_t(size))
+    problem = "truncated or corrupt ELF headers";
+  for (unsigned i = 0; problem.empty() && i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    if (std::fseek(f, static_cast<long>(eh.e_phoff + i * sizeof ph),
+                   SEEK_SET) != 0 ||
+        std::fread(&ph, sizeof ph, 1, f) != 1)
+      problem = "unreadable program header";
+    else if (ph.p_offset + ph.p_filesz > uint64_t(size))
+      problem = "truncated: a segment runs past the end of the file";
+  }
+  std::fclose(f);
+  return problem;
+}
+
 } // namespace
 
 struct quantc_model {
@@ -158,6 +201,10 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
   std::string file = path;
   if (file.find('/') == std::string::npos)
     file = "./" + file;
+  std::string elfProblem = checkElf(file);
+  if (!elfProblem.empty())
+    return quantc::makeStatus(std::string("cannot load '") + path +
+                              "': " + elfProblem);
   m->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!m->handle) {
     const char *why = dlerror();

@@ -30,6 +30,10 @@ std::string describe(Location loc) {
         return describe(l);
   if (isa<UnknownLoc>(loc))
     return "";
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().getValue() + ":" + Twine(file.getLine()) + ":" +
+            Twine(file.getColumn()))
+        .str();
   std::string s;
   llvm::raw_string_ostream os(s);
   os << loc;

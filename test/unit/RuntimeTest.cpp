@@ -1,0 +1,194 @@
+//===- RuntimeTest.cpp - the runtime's C API, uses and misuses ------------===//
+//
+// Runs against add.so, compiled at build time from
+// test/e2e/cpu/Inputs/add.mlir: sum = x + y, all float [?, 3].
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *kAddModel = QUANTC_TEST_ADD_MODEL;
+
+/// The message of `s` (freed), or "" for success.
+std::string message(quantc_status *s) {
+  std::string m = s ? quantc_status_message(s) : "";
+  quantc_status_free(s);
+  return m;
+}
+
+quantc_tensor tensor(std::vector<float> &data, std::vector<int64_t> shape) {
+  quantc_tensor t{};
+  t.dtype = QUANTC_DTYPE_FLOAT;
+  t.rank = shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    t.shape[i] = shape[i];
+  t.data = data.data();
+  t.capacity_bytes = data.size() * sizeof(float);
+  return t;
+}
+
+class AddModel : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_EQ(message(quantc_model_load(kAddModel, &model)), "");
+    ASSERT_NE(model, nullptr);
+  }
+  void TearDown() override { quantc_model_free(model); }
+  quantc_model *model = nullptr;
+};
+
+TEST_F(AddModel, DescribesInputsAndOutputs) {
+  ASSERT_EQ(quantc_model_num_inputs(model), 2u);
+  ASSERT_EQ(quantc_model_num_outputs(model), 1u);
+  quantc_tensor_info info;
+  ASSERT_EQ(message(quantc_model_input_info(model, 1, &info)), "");
+  EXPECT_STREQ(info.name, "y");
+  EXPECT_EQ(info.dtype, QUANTC_DTYPE_FLOAT);
+  ASSERT_EQ(info.rank, 2u);
+  EXPECT_EQ(info.shape[0], -1); // dynamic
+  EXPECT_EQ(info.shape[1], 3);
+  ASSERT_EQ(message(quantc_model_output_info(model, 0, &info)), "");
+  EXPECT_STREQ(info.name, "sum");
+  EXPECT_EQ(message(quantc_model_input_info(model, 2, &info)),
+            "quantc_model_input_info: index 2 out of range (2)");
+}
+
+TEST_F(AddModel, RunsIntoCallerBuffers) {
+  std::vector<float> x{1, 2, 3, 4, 5, 6}, y{10, 20, 30, 40, 50, 60}, z(6, -1);
+  quantc_tensor in[2] = {tensor(x, {2, 3}), tensor(y, {2, 3})};
+  quantc_tensor out = tensor(z, {});
+  ASSERT_EQ(message(quantc_model_run(model, in, 2, &out, 1)), "");
+  EXPECT_EQ(out.data, z.data()); // written in place
+  ASSERT_EQ(out.rank, 2u);
+  EXPECT_EQ(out.shape[0], 2);
+  EXPECT_EQ(out.shape[1], 3);
+  EXPECT_EQ(z, (std::vector<float>{11, 22, 33, 44, 55, 66}));
+}
+
+TEST_F(AddModel, AllocatesOutputsWhenAskedTo) {
+  std::vector<float> x(3 * 5, 1.5f);
+  quantc_tensor in[2] = {tensor(x, {5, 3}), tensor(x, {5, 3})};
+  quantc_tensor out{};
+  ASSERT_EQ(message(quantc_model_run(model, in, 2, &out, 1)), "");
+  ASSERT_NE(out.data, nullptr);
+  EXPECT_EQ(out.shape[0], 5);
+  EXPECT_EQ(out.capacity_bytes, 15 * sizeof(float));
+  EXPECT_EQ(static_cast<float *>(out.data)[14], 3.0f);
+  quantc_buffer_free(out.data);
+}
+
+TEST_F(AddModel, AcceptsEmptyTensors) {
+  std::vector<float> none;
+  quantc_tensor in[2] = {tensor(none, {0, 3}), tensor(none, {0, 3})};
+  in[0].data = in[1].data = nullptr;
+  quantc_tensor out{};
+  ASSERT_EQ(message(quantc_model_run(model, in, 2, &out, 1)), "");
+  EXPECT_EQ(out.shape[0], 0);
+  quantc_buffer_free(out.data);
+}
+
+TEST_F(AddModel, RejectsMismatchedInputs) {
+  std::vector<float> x(6), z(6);
+  quantc_tensor out = tensor(z, {});
+  quantc_tensor in[2] = {tensor(x, {2, 3}), tensor(x, {2, 3})};
+
+  in[1].dtype = QUANTC_DTYPE_INT32;
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has dtype int32, expected float");
+  in[1] = tensor(x, {6});
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has rank 1, expected 2");
+  in[1] = tensor(x, {3, 2});
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has shape [3, 2], expected [?, 3]");
+  in[1] = tensor(x, {-2, 3});
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has shape [?, 3], expected [?, 3]");
+  in[1] = tensor(x, {4, 3}); // 48 bytes needed, 24 given
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' holds 24 bytes, its shape needs 48");
+  in[1] = tensor(x, {2, 3});
+  in[1].data = nullptr;
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has no data");
+  EXPECT_EQ(message(quantc_model_run(model, in, 1, &out, 1)),
+            "quantc_model_run: the model takes 2 inputs and 1 outputs, got 1 "
+            "and 1");
+}
+
+TEST_F(AddModel, RejectsTooSmallOutputBuffers) {
+  std::vector<float> x(6), z(2, 7);
+  quantc_tensor in[2] = {tensor(x, {2, 3}), tensor(x, {2, 3})};
+  quantc_tensor out = tensor(z, {});
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "output 0 'sum' needs 24 bytes, the buffer holds 8");
+  EXPECT_EQ(z, (std::vector<float>{7, 7})); // untouched
+}
+
+TEST_F(AddModel, SetsThreads) {
+  EXPECT_EQ(message(quantc_model_set_threads(model, 1)), "");
+  EXPECT_EQ(message(quantc_model_set_threads(model, 0)),
+            "quantc_model_set_threads: threads must be >= 1");
+}
+
+TEST(Runtime, RejectsNullPointers) {
+  quantc_model *m = reinterpret_cast<quantc_model *>(1);
+  EXPECT_EQ(message(quantc_model_load(nullptr, &m)),
+            "quantc_model_load: path is NULL");
+  EXPECT_EQ(m, nullptr);
+  EXPECT_EQ(message(quantc_model_load(kAddModel, nullptr)),
+            "quantc_model_load: model is NULL");
+  EXPECT_EQ(message(quantc_model_run(nullptr, nullptr, 0, nullptr, 0)),
+            "quantc_model_run: model is NULL");
+  quantc_tensor_info info;
+  EXPECT_EQ(message(quantc_model_input_info(nullptr, 0, &info)),
+            "quantc_model_input_info: model or info is NULL");
+  EXPECT_EQ(quantc_model_num_inputs(nullptr), 0u);
+  quantc_model_free(nullptr); // a no-op, like free(NULL)
+  quantc_status_free(nullptr);
+  EXPECT_STREQ(quantc_status_message(nullptr), "ok");
+}
+
+TEST(Runtime, RejectsFilesThatAreNotModels) {
+  quantc_model *m = nullptr;
+  std::string missing = message(quantc_model_load("/nonexistent/m.so", &m));
+  EXPECT_NE(missing.find("cannot load '/nonexistent/m.so'"), std::string::npos)
+      << missing;
+
+  std::string foreign =
+      message(quantc_model_load("/lib/x86_64-linux-gnu/libm.so.6", &m));
+  EXPECT_NE(foreign.find("is not a quantc model"), std::string::npos)
+      << foreign;
+
+  // The first half of a real model.
+  std::ifstream in(kAddModel, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  std::string truncated = ::testing::TempDir() + "truncated.so";
+  std::ofstream(truncated, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  std::string cut = message(quantc_model_load(truncated.c_str(), &m));
+  EXPECT_NE(cut.find("cannot load"), std::string::npos) << cut;
+  EXPECT_EQ(m, nullptr);
+  std::remove(truncated.c_str());
+}
+
+TEST(Runtime, NamesDtypes) {
+  EXPECT_EQ(quantc_dtype_size(QUANTC_DTYPE_BFLOAT16), 2u);
+  EXPECT_EQ(quantc_dtype_size(QUANTC_DTYPE_BOOL), 1u);
+  EXPECT_EQ(quantc_dtype_size(static_cast<quantc_dtype>(99)), 0u);
+  EXPECT_STREQ(quantc_dtype_name(QUANTC_DTYPE_UINT64), "uint64");
+  EXPECT_STREQ(quantc_dtype_name(static_cast<quantc_dtype>(99)), "invalid");
+}
+
+} // namespace

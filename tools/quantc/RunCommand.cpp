@@ -31,6 +31,12 @@ cl::opt<std::string> outputDir("output-dir",
                                cl::value_desc("DIR"), cl::sub(runCmd));
 cl::opt<int> threads("threads", cl::desc("Threads for parallel loops"),
                      cl::init(0), cl::sub(runCmd));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("Time this many runs and print the median "
+                                  "(outputs come from the last)"),
+                         cl::init(1), cl::sub(runCmd));
+cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs before timing"),
+                         cl::init(0), cl::sub(runCmd));
 
 /// A file name made from an output name.
 std::string fileNameFor(llvm::StringRef name, size_t index) {
@@ -98,14 +104,21 @@ int quantc::runRun() {
     }
 
   std::vector<HostTensor> out;
-  auto start = std::chrono::steady_clock::now();
-  if (!model->run(in, out, error)) {
-    llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
-    return 1;
+  std::vector<double> times;
+  for (unsigned i = 0; i < warmup + std::max(1u, repeat.getValue()); ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (!model->run(in, out, error)) {
+      llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
+      return 1;
+    }
+    if (i >= warmup)
+      times.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
   }
-  double ms = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
+  llvm::sort(times);
+  size_t mid = times.size() / 2;
+  double ms = times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 
   if (!outputDir.empty())
     if (auto ec = llvm::sys::fs::create_directories(outputDir)) {
@@ -114,7 +127,11 @@ int quantc::runRun() {
       return 1;
     }
   llvm::outs() << modelPath << ": ran in " << llvm::format("%.3f", ms)
-               << " ms\n";
+               << " ms";
+  if (times.size() > 1)
+    llvm::outs() << llvm::format(" (median of %zu runs; min %.3f, max %.3f)",
+                                 times.size(), times.front(), times.back());
+  llvm::outs() << "\n";
   for (size_t i = 0; i < out.size(); ++i) {
     const HostTensor &t = out[i];
     llvm::outs() << "output " << t.name << ": " << quantc_dtype_name(t.dtype)

@@ -14,6 +14,20 @@ include "mlir/Pass/PassBase.td"
 // Lowering
 //===----------------------------------------------------------------------===//
 
+def FuseElementwise : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg producers into elementwise consumers";
+  let description = [{
+    Upstream's elementwise fusion (the patterns of
+    `linalg-fuse-elementwise-ops`), restricted to consumers whose loops are
+    all parallel. Fusing a producer into a reduction (a matmul's operand
+    into the matmul) would recompute it for every reduced output: an RMSNorm
+    scale fused into a `[T, 64] x [64, 172]` matmul runs 172 times. Named
+    contractions stay named (upstream's pass also folds reshapes by
+    expansion, which turns `linalg.matmul` into `linalg.generic`).
+  }];
+  let dependentDialects = ["linalg::LinalgDialect"];
+}
+
 def DecomposeAggregatedOps : Pass<"qc-decompose-aggregated-ops",
                                   "func::FuncOp"> {
   let summary = "Decompose aggregated linalg ops such as linalg.softmax";

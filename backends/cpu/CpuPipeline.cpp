@@ -36,8 +36,11 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   func.addPass(createLowerToLinalg());
   func.addPass(createDecomposeAggregatedOps());
   func.addPass(cpu::createCheckLowered());
-  addUpstream(pm, "canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,"
-                  "cse");
+  addUpstream(pm, "canonicalize,cse");
+  pm.nest<func::FuncOp>().addPass(createFuseElementwise());
+  pm.nest<func::FuncOp>().addPass(cpu::createInterchangeReductions());
+  pm.nest<func::FuncOp>().addPass(cpu::createReassociateReductions());
+  addUpstream(pm, "canonicalize,cse");
 
   // Buffers: results come back as fresh allocations owned by the caller.
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -50,13 +53,16 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
 
   // Loops.
   pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
-  addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
+  addUpstream(pm, "func.func(convert-linalg-to-loops)");
+  pm.nest<func::FuncOp>().addPass(cpu::createApproximateMath());
+  addUpstream(pm, "expand-strided-metadata,"
                   "lower-affine,convert-scf-to-cf,canonicalize,cse");
 
   // LLVM. Integer powers get function bodies; math ops without an LLVM
   // intrinsic become libm calls.
   addUpstream(pm, "convert-math-to-funcs,convert-math-to-llvm,"
-                  "convert-math-to-libm,finalize-memref-to-llvm,"
+                  "convert-math-to-libm,"
+                  "finalize-memref-to-llvm{use-generic-functions},"
                   "convert-to-llvm,reconcile-unrealized-casts");
 }
 

@@ -35,7 +35,8 @@ using namespace mlir::qc;
 
 namespace {
 
-/// Adds `quantc_signature` (the text) and `quantc_invoke(void **inputs,
+/// Adds `quantc_signature` (the text), `quantc_allocator` and
+/// `quantc_invoke(void **inputs,
 /// void *results)`, which forwards to `_mlir_ciface_main(results, inputs[0],
 /// ...)`: the C interface takes the result descriptors first, then a pointer
 /// to each input's descriptor.
@@ -69,11 +70,47 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
   b.CreateCall(ciface, args);
   b.CreateRetVoid();
 
-  // Only the two entry points stay visible.
+  // Buffers come from the runtime: `quantc_allocator` holds {alloc, free},
+  // malloc/free until the runtime stores its caching allocator there (a
+  // fresh mmap per large buffer costs more page faults than the model's
+  // arithmetic).
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *allocatorType = llvm::StructType::get(ctx, {ptr, ptr});
+  auto *mallocFn = module.getOrInsertFunction(
+      "malloc", llvm::FunctionType::get(ptr, {i64}, false)).getCallee();
+  auto *freeFn = module.getOrInsertFunction(
+      "free", llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false))
+                     .getCallee();
+  auto *allocator = new llvm::GlobalVariable(
+      module, allocatorType, /*isConstant=*/false,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantStruct::get(allocatorType,
+                                {llvm::cast<llvm::Constant>(mallocFn),
+                                 llvm::cast<llvm::Constant>(freeFn)}),
+      "quantc_allocator");
+  auto defineForwarder = [&](StringRef name, unsigned slot) {
+    llvm::Function *f = module.getFunction(name);
+    if (!f || !f->isDeclaration())
+      return;
+    f->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", f));
+    llvm::Value *target = fb.CreateLoad(
+        ptr, fb.CreateStructGEP(allocatorType, allocator, slot));
+    llvm::Value *result =
+        fb.CreateCall(f->getFunctionType(), target, {f->getArg(0)});
+    if (f->getReturnType()->isVoidTy())
+      fb.CreateRetVoid();
+    else
+      fb.CreateRet(result);
+  };
+  defineForwarder("_mlir_memref_to_llvm_alloc", 0);
+  defineForwarder("_mlir_memref_to_llvm_free", 1);
+
+  // Only the entry points stay visible.
   for (llvm::GlobalValue &g : module.global_values())
     if (!g.isDeclaration() && !g.hasLocalLinkage() &&
         g.getName() != "quantc_signature" &&
-        g.getName() != "quantc_invoke")
+        g.getName() != "quantc_invoke" && g.getName() != "quantc_allocator")
       g.setVisibility(llvm::GlobalValue::HiddenVisibility);
   return success();
 }

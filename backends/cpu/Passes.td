@@ -5,6 +5,24 @@
 
 include "mlir/Pass/PassBase.td"
 
+def ApproximateMath : Pass<"qc-cpu-approximate-math", "func::FuncOp"> {
+  let summary = "Replace f32 transcendental math ops by polynomials";
+  let description = [{
+    LLVM lowers `math.exp`, `math.erf`, `math.tanh`, `math.log`, ... to libm
+    calls, one scalar call per element, and glibc's `expf` takes a slow
+    error-reporting path (errno) for every underflow: softmax over a causal
+    mask filled with -3.4e38 underflows for half its elements, which cost a
+    quarter of stories260k's run time. Upstream's polynomial approximations
+    (the patterns behind the test-only `test-math-polynomial-approximation`)
+    turn them into plain arithmetic that saturates instead and that LLVM can
+    vectorize. f32 only; other types keep libm. Accuracy is a few ulp; the
+    conformance suite (rtol 1e-3) and stories260k (logits within 1e-4 of
+    ONNX Runtime) check it.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "vector::VectorDialect", "x86vector::X86VectorDialect"];
+}
+
 def CheckLowered : Pass<"qc-cpu-check-lowered", "func::FuncOp"> {
   let summary = "Reject qc ops that the CPU backend cannot lower";
   let description = [{
@@ -13,6 +31,37 @@ def CheckLowered : Pass<"qc-cpu-check-lowered", "func::FuncOp"> {
     location with its name, instead of surfacing later as a bufferization
     or legalization failure.
   }];
+}
+
+def InterchangeReductions : Pass<"qc-cpu-interchange-reductions",
+                                 "func::FuncOp"> {
+  let summary = "Move reduction loops outside the innermost parallel loop";
+  let description = [{
+    The loop lowering keeps a linalg op's loop order, so `linalg.matmul`
+    runs `for m, n, k: C[m, n] += A[m, k] * B[k, n]`: the innermost loop is
+    a float reduction that LLVM may not vectorize (it would reassociate) and
+    that walks B with a stride. When the output's innermost dimension is a
+    parallel loop that every operand either indexes as its own innermost
+    dimension or does not index at all, this pass makes that loop the
+    innermost one (`for m, k, n`): contiguous, independent iterations that
+    LLVM vectorizes. Named contractions are generalized first. Ops whose
+    innermost access pattern does not allow it (row reductions, q * k^T,
+    convolutions) keep their order.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect"];
+}
+
+def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
+                                 "func::FuncOp"> {
+  let summary = "Let float reductions be reassociated and contracted";
+  let description = [{
+    Marks the float arithmetic inside the bodies of linalg ops that reduce
+    with `fastmath<reassoc, contract>`. LLVM then vectorizes the reduction
+    loops (partial sums in vector lanes) and fuses multiply-adds. The
+    summation order changes, so results differ from a sequential sum by
+    rounding only; ONNX does not fix a summation order either.
+  }];
+  let dependentDialects = ["arith::ArithDialect"];
 }
 
 def LowerStridedCopies : Pass<"qc-cpu-lower-strided-copies", "func::FuncOp"> {

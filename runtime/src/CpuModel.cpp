@@ -7,10 +7,13 @@
 // `inputs[i]` points to the memref descriptor of input i and `results` to the
 // descriptors of all outputs laid end to end. A descriptor of rank R is
 //   { void *allocated, *aligned; int64_t offset, sizes[R], strides[R]; }.
-// Outputs are fresh malloc'ed buffers the runtime copies out and frees.
+// Generated code allocates through `quantc_allocator` ({alloc, free}), which
+// the runtime points at its caching allocator; outputs are fresh buffers
+// from it that the runtime copies out and frees.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/src/Allocator.h"
 #include "runtime/src/Status.h"
 
 #include <dlfcn.h>
@@ -221,6 +224,17 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
   std::string error = parseSignature(signature, m->inputs, m->outputs);
   if (!error.empty())
     return quantc::makeStatus(std::string("'") + path + "': " + error);
+  struct AllocatorTable {
+    void *(*alloc)(size_t);
+    void (*free)(void *);
+  };
+  auto *table =
+      static_cast<AllocatorTable *>(dlsym(m->handle, "quantc_allocator"));
+  if (!table)
+    return quantc::makeStatus(std::string("'") + path +
+                              "' is not a quantc model (no quantc_allocator)");
+  table->alloc = quantc::allocate;
+  table->free = quantc::deallocate;
   // Models with parallel loops link the OpenMP runtime.
   m->setThreads =
       reinterpret_cast<SetThreadsFn>(dlsym(m->handle, "omp_set_num_threads"));
@@ -383,7 +397,7 @@ quantc_status *quantc_model_run(quantc_model *model,
                   sizes, strides, rank, elem, dst);
   }
   for (void *p : owned)
-    std::free(p);
+    quantc::deallocate(p);
   if (error.empty())
     return nullptr;
   // On failure the caller gets no buffers from this call.

@@ -1,0 +1,36 @@
+//===- ReassociateReductions.cpp - vectorizable float reductions ----------===//
+
+#include "backends/cpu/Passes.h"
+
+namespace mlir::qc::cpu {
+#define GEN_PASS_DEF_REASSOCIATEREDUCTIONS
+#include "backends/cpu/Passes.h.inc"
+} // namespace mlir::qc::cpu
+
+using namespace mlir;
+
+namespace {
+
+struct ReassociateReductions
+    : qc::cpu::impl::ReassociateReductionsBase<ReassociateReductions> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.getNumReductionLoops() == 0)
+        return;
+      op->walk([&](arith::ArithFastMathInterface math) {
+        math->setAttr(math.getFastMathAttrName(),
+                      arith::FastMathFlagsAttr::get(
+                          op->getContext(), math.getFastMathFlagsAttr()
+                                                    ? math.getFastMathFlagsAttr()
+                                                              .getValue() |
+                                                          flags
+                                                    : flags));
+      });
+    });
+  }
+};
+
+} // namespace

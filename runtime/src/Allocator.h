@@ -1,0 +1,20 @@
+//===- Allocator.h - buffers for generated code -----------------*- C++ -*-===//
+
+#ifndef QUANTC_RUNTIME_SRC_ALLOCATOR_H
+#define QUANTC_RUNTIME_SRC_ALLOCATOR_H
+
+#include <cstddef>
+
+namespace quantc {
+
+/// The allocator generated code calls for every buffer (through the model's
+/// `quantc_allocator` table). Freed blocks are kept by exact size and
+/// handed out again: a model allocates the same sizes on every run, and
+/// glibc would otherwise return each large block to the kernel and take the
+/// page faults again (half of a small model's run time, measured).
+void *allocate(size_t bytes);
+void deallocate(void *p);
+
+} // namespace quantc
+
+#endif // QUANTC_RUNTIME_SRC_ALLOCATOR_H

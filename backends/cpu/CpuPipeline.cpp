@@ -51,18 +51,23 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   // (libm declarations, math-to-funcs bodies) exist.
   addUpstream(pm, "func.func(llvm-request-c-wrappers)");
 
-  // Loops.
   pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
-  addUpstream(pm, "func.func(convert-linalg-to-loops)");
+  // Loops; the outermost parallel ones run on OpenMP threads.
+  addUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
+  pm.nest<func::FuncOp>().addPass(cpu::createSerializeInnerParallel());
   pm.nest<func::FuncOp>().addPass(cpu::createApproximateMath());
-  addUpstream(pm, "expand-strided-metadata,"
-                  "lower-affine,convert-scf-to-cf,canonicalize,cse");
+  // convert-scf-to-openmp wraps each body in memref.alloca_scope, which
+  // convert-scf-to-cf cannot handle once it holds several blocks;
+  // canonicalize inlines the scopes (they hold no allocas) in between.
+  addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-openmp,"
+                  "canonicalize,convert-scf-to-cf,canonicalize,cse");
 
   // LLVM. Integer powers get function bodies; math ops without an LLVM
   // intrinsic become libm calls.
   addUpstream(pm, "convert-math-to-funcs,convert-math-to-llvm,"
                   "convert-math-to-libm,"
                   "finalize-memref-to-llvm{use-generic-functions},"
+                  "convert-openmp-to-llvm,"
                   "convert-to-llvm,reconcile-unrealized-casts");
 }
 

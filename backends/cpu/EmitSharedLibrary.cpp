@@ -12,6 +12,7 @@
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -187,6 +188,7 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
   Location loc = module.getLoc();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "quantc_model");
@@ -249,9 +251,16 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
                         "-linux-gnu";
   std::string libDir2 = "-L/lib/" + tm->getTargetTriple().getArchName().str() +
                         "-linux-gnu";
-  SmallVector<StringRef> args{linker,     "-shared",  "--as-needed",
-                              "-o",       tempOutput, objectPath,
-                              libDir1,    libDir2,    "-lm"};
+  SmallVector<StringRef> args{linker,  "-shared", "--as-needed", "-o",
+                              tempOutput, objectPath, libDir1,   libDir2,
+                              "-lm"};
+  // Parallel loops call the OpenMP runtime (libomp, from the LLVM install).
+  bool usesOpenMP = llvmModule->getFunction("__kmpc_fork_call") != nullptr;
+  std::string ompDir = "-L" QUANTC_LLVM_LIBRARY_DIR;
+  if (usesOpenMP) {
+    args.push_back(ompDir);
+    args.push_back("-lomp");
+  }
   std::string message;
   SmallString<128> logPath;
   if (auto ec = llvm::sys::fs::createTemporaryFile("quantc-ld", "log", logPath))

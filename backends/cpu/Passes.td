@@ -51,6 +51,23 @@ def InterchangeReductions : Pass<"qc-cpu-interchange-reductions",
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def SerializeInnerParallel : Pass<"qc-cpu-serialize-inner-parallel",
+                                  "func::FuncOp"> {
+  let summary = "Keep one dimension of the outermost scf.parallel parallel";
+  let description = [{
+    `convert-linalg-to-parallel-loops` makes every parallel dimension an
+    `scf.parallel`, including those nested inside a reduction loop (an
+    interchanged matmul runs `parallel m { for k { parallel n } }`). Each
+    would become an OpenMP region entered once per outer iteration. This
+    pass rewrites every `scf.parallel` that sits inside another loop into
+    nested `scf.for` loops, so threads split only the outermost loops, and
+    keeps one dimension of each outermost loop parallel: the first whose
+    trip count is not statically 1 (`convert-scf-to-openmp` would otherwise
+    collapse all of them, which miscompiled on MLIR 22).
+  }];
+  let dependentDialects = ["scf::SCFDialect"];
+}
+
 def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
                                  "func::FuncOp"> {
   let summary = "Let float reductions be reassociated and contracted";

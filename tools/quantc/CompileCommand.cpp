@@ -42,8 +42,9 @@ cl::opt<bool> printPipeline(
     cl::desc("Print the pass pipeline as a quant-opt command line"),
     cl::sub(compileCmd));
 cl::opt<bool> verifyEach("verify-each",
-                         cl::desc("Verify the IR after every pass"),
-                         cl::sub(compileCmd));
+                         cl::desc("Verify the IR after every pass (default "
+                                  "on; --verify-each=false saves time)"),
+                         cl::init(true), cl::sub(compileCmd));
 } // namespace
 
 bool quantc::isCompileCommand() { return static_cast<bool>(compileCmd); }

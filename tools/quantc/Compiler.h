@@ -22,7 +22,7 @@ struct CompileOptions {
   mlir::qc::cpu::EmitOptions emit;
   bool writeHeader = true;     // MODEL.h beside MODEL.so
   bool printPipeline = false;  // print the pass pipeline to stderr
-  bool verifyEach = false;     // verify the IR after every pass
+  bool verifyEach = true;      // verify the IR after every pass
 };
 
 /// Lowers `module` with the CPU pipeline and writes `outputPath` (and its

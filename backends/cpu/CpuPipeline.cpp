@@ -40,7 +40,9 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   pm.nest<func::FuncOp>().addPass(createFuseElementwise());
   pm.nest<func::FuncOp>().addPass(cpu::createInterchangeReductions());
   pm.nest<func::FuncOp>().addPass(cpu::createReassociateReductions());
-  addUpstream(pm, "canonicalize,cse");
+  pm.nest<func::FuncOp>().addPass(cpu::createVectorizeContractions());
+  addUpstream(pm, "canonicalize,loop-invariant-subset-hoisting,canonicalize,"
+                  "cse");
 
   // Buffers: results come back as fresh allocations owned by the caller.
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -53,6 +55,7 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
 
   pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
   // Loops; the outermost parallel ones run on OpenMP threads.
+  addUpstream(pm, "func.func(scf-forall-to-parallel)");
   addUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
   pm.nest<func::FuncOp>().addPass(cpu::createSerializeInnerParallel());
   pm.nest<func::FuncOp>().addPass(cpu::createApproximateMath());
@@ -64,8 +67,9 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
 
   // LLVM. Integer powers get function bodies; math ops without an LLVM
   // intrinsic become libm calls.
-  addUpstream(pm, "convert-math-to-funcs,convert-math-to-llvm,"
-                  "convert-math-to-libm,"
+  addUpstream(pm, "convert-vector-to-scf{full-unroll},"
+                  "convert-math-to-funcs,convert-math-to-llvm,"
+                  "convert-math-to-libm,convert-vector-to-llvm,"
                   "finalize-memref-to-llvm{use-generic-functions},"
                   "convert-openmp-to-llvm,"
                   "convert-to-llvm,reconcile-unrealized-casts");

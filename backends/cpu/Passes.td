@@ -68,6 +68,27 @@ def SerializeInnerParallel : Pass<"qc-cpu-serialize-inner-parallel",
   let dependentDialects = ["scf::SCFDialect"];
 }
 
+def VectorizeContractions : Pass<"qc-cpu-vectorize-contractions",
+                                 "func::FuncOp"> {
+  let summary = "Row-tile reductions and keep their accumulators in vectors";
+  let description = [{
+    For an f32 linalg op with reductions whose innermost loop is parallel,
+    static and at most `max-width` long (a matmul after
+    `qc-cpu-interchange-reductions`), tiles the other parallel loops by 1
+    (`scf.forall`, later threads), the reduction loops by 1 (`scf.for`), and
+    vectorizes the remaining `1 x ... x 1 x N` op. Upstream's
+    `loop-invariant-subset-hoisting`, run next in the pipeline, then carries
+    each row's accumulator through the reduction loop as a vector value
+    instead of reading and writing it every step.
+  }];
+  let options = [
+    Option<"maxWidth", "max-width", "int64_t", /*default=*/"512",
+           "Longest innermost loop to vectorize whole">,
+  ];
+  let dependentDialects = ["linalg::LinalgDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect", "vector::VectorDialect"];
+}
+
 def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
                                  "func::FuncOp"> {
   let summary = "Let float reductions be reassociated and contracted";

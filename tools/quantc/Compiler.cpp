@@ -96,13 +96,13 @@ LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
   if (failed(signature))
     return fail("the entry function has an unsupported signature");
 
-  PassManager pm(ctx);
+  PassManager pm(ctx, ModuleOp::getOperationName());
   pm.enableVerifier(options.verifyEach);
   qc::cpu::buildCpuPipeline(pm, qc::cpu::CpuPipelineOptions());
   if (options.printPipeline) {
-    llvm::errs() << "quant-opt --pass-pipeline='builtin.module(";
+    llvm::errs() << "quant-opt --pass-pipeline='";
     pm.printAsTextualPipeline(llvm::errs());
-    llvm::errs() << ")'\n";
+    llvm::errs() << "'\n";
   }
   if (failed(pm.run(module)))
     return fail("the CPU pipeline failed");

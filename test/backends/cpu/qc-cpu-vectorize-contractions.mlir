@@ -1,0 +1,48 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-vectorize-contractions | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-vectorize-contractions="max-width=16" | FileCheck %s --check-prefix=NARROW
+
+// An interchanged matmul (m, k, n): rows as scf.forall, k as scf.for, and
+// one vector FMA-shaped update of the 32-wide accumulator row per step.
+// CHECK-LABEL: func.func @matmul_rows(
+// CHECK:         scf.forall (%[[M:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:           scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x32xf32>)
+// CHECK:             tensor.extract_slice %[[ACC]]
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x32xf32>, vector<1x32xf32>
+// CHECK:             arith.mulf %{{.*}} : vector<1x1x32xf32>
+// CHECK:             vector.multi_reduction <add>, {{.*}} : vector<1x1x32xf32> to vector<1x32xf32>
+// CHECK:             vector.transfer_write
+// CHECK:           tensor.parallel_insert_slice
+// NARROW-LABEL: func.func @matmul_rows(
+// NARROW-NOT:     vector.
+#a = affine_map<(m, k, n) -> (m, k)>
+#b = affine_map<(m, k, n) -> (k, n)>
+#c = affine_map<(m, k, n) -> (m, n)>
+func.func @matmul_rows(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<?x64xf32>, tensor<64x32xf32>) outs(%c : tensor<?x32xf32>) {
+  ^bb0(%x: f32, %w: f32, %o: f32):
+    %p = arith.mulf %x, %w : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// A reduction whose innermost loop is the reduced one is left alone; so is
+// a dynamic innermost size. No failure mode for qualifying ops (tiling by 1
+// and vectorizing static 1 x N tiles always succeed), so no case expects an
+// error.
+// CHECK-LABEL: func.func @row_sum_left_alone(
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+func.func @row_sum_left_alone(%x: tensor<8x?xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x?xf32>) outs(%acc : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}

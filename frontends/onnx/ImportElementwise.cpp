@@ -271,6 +271,31 @@ LogicalResult logical(NodeImporter &n, int kind) {
               });
 }
 
+LogicalResult importBitShift(NodeImporter &n) {
+  if (failed(checkBinary(n)))
+    return failure();
+  auto type = dyn_cast<IntegerType>(n.elementType(0));
+  if (!type || type.getWidth() == 1 || !n.isUnsigned(0))
+    return n.fail("inputs must be unsigned integer tensors");
+  std::string direction = n.attrString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return n.fail("direction must be LEFT or RIGHT, not '" + direction + "'");
+  bool left = direction == "LEFT";
+  return emit(
+      n, {n.operand(0), n.operand(1)}, type,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value shifted = left ? arith::ShLIOp::create(b, l, a[0], a[1]).getResult()
+                             : arith::ShRUIOp::create(b, l, a[0], a[1]).getResult();
+        // Shifting by the bit width or more leaves 0 (LLVM: poison).
+        Value tooFar = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::uge, a[1],
+            scalarConstant(b, l, type, type.getWidth()));
+        return arith::SelectOp::create(b, l, tooFar,
+                                       scalarConstant(b, l, type, 0), shifted);
+      },
+      /*resultUnsigned=*/true);
+}
+
 LogicalResult importNot(NodeImporter &n) {
   if (failed(n.require(0, "X")))
     return failure();
@@ -705,6 +730,7 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
   t["Or"] = [](NodeImporter &n) { return logical(n, 1); };
   t["Xor"] = [](NodeImporter &n) { return logical(n, 2); };
   t["Not"] = importNot;
+  t["BitShift"] = importBitShift;
   t["Where"] = importWhere;
 
   t["Min"] = [](NodeImporter &n) { return variadic(n, 0); };

@@ -23,6 +23,7 @@
 #include <cstdio>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -108,11 +109,22 @@ std::string parseSignature(const char *text, std::vector<TensorInfo> &inputs,
   return "";
 }
 
+/// The number of elements, or -1 when it does not fit in 63 bits.
 int64_t elementCount(const int64_t *shape, size_t rank) {
   int64_t n = 1;
   for (size_t i = 0; i < rank; ++i)
-    n *= shape[i];
+    if (__builtin_mul_overflow(n, shape[i], &n))
+      return -1;
   return n;
+}
+
+/// Bytes of `count` elements of `elem` bytes, or SIZE_MAX on overflow.
+size_t byteCount(int64_t count, size_t elem) {
+  size_t bytes;
+  if (count < 0 || __builtin_mul_overflow(static_cast<size_t>(count), elem,
+                                          &bytes))
+    return SIZE_MAX;
+  return bytes;
 }
 
 std::string shapeString(const int64_t *shape, size_t rank) {
@@ -321,8 +333,12 @@ quantc_status *quantc_model_run(quantc_model *model,
         return quantc::makeStatus(
             what + " has shape " + shapeString(x.shape, x.rank) +
             ", expected " + shapeString(t.shape.data(), t.shape.size()));
-    size_t bytes = static_cast<size_t>(elementCount(x.shape, x.rank)) *
-                   quantc_dtype_size(t.dtype);
+    size_t bytes =
+        byteCount(elementCount(x.shape, x.rank), quantc_dtype_size(t.dtype));
+    if (bytes == SIZE_MAX)
+      return quantc::makeStatus(what + " has shape " +
+                                shapeString(x.shape, x.rank) +
+                                ", too large to address");
     if (bytes && !x.data)
       return quantc::makeStatus(what + " has no data");
     if (x.capacity_bytes < bytes)
@@ -371,7 +387,7 @@ quantc_status *quantc_model_run(quantc_model *model,
       continue;
     quantc_tensor &y = outputs[i];
     size_t elem = quantc_dtype_size(t.dtype);
-    size_t bytes = static_cast<size_t>(elementCount(sizes, rank)) * elem;
+    size_t bytes = byteCount(elementCount(sizes, rank), elem);
     if (y.data && y.capacity_bytes < bytes) {
       error = "output " + std::to_string(i) + " '" + t.name + "' needs " +
               std::to_string(bytes) + " bytes, the buffer holds " +

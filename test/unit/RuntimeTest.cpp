@@ -114,6 +114,10 @@ TEST_F(AddModel, RejectsMismatchedInputs) {
   in[1] = tensor(x, {-2, 3});
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' has shape [?, 3], expected [?, 3]");
+  in[1] = tensor(x, {int64_t(1) << 62, 3}); // the byte count overflows
+  EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
+            "input 1 'y' has shape [4611686018427387904, 3], too large to "
+            "address");
   in[1] = tensor(x, {4, 3}); // 48 bytes needed, 24 given
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' holds 24 bytes, its shape needs 48");

@@ -26,7 +26,8 @@ using llvm::StringRef;
 int64_t HostTensor::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return -1;
   return n;
 }
 
@@ -122,7 +123,12 @@ bool readNpy(const std::string &path, HostTensor &tensor, std::string &error) {
       return error = path + ": bad shape in the .npy header", false;
     tensor.shape.push_back(v);
   }
-  size_t size = tensor.numElements() * quantc_dtype_size(tensor.dtype);
+  int64_t count = tensor.numElements();
+  size_t size;
+  if (count < 0 || __builtin_mul_overflow(static_cast<size_t>(count),
+                                          quantc_dtype_size(tensor.dtype),
+                                          &size))
+    return error = path + ": shape too large", false;
   StringRef data = bytes.drop_front(start + headerLen);
   if (data.size() < size)
     return error = path + ": holds " + std::to_string(data.size()) +
@@ -147,6 +153,9 @@ bool readPb(const std::string &path, HostTensor &tensor, std::string &error) {
   for (int64_t d : tensor.shape)
     if (d < 0)
       return error = path + ": negative dimension", false;
+  if (tensor.numElements() < 0 ||
+      tensor.numElements() > (int64_t(1) << 40) / int64_t(width))
+    return error = path + ": shape too large", false;
   if (!mlir::qc::onnx::readInlineTensorData(*proto, width,
                                             tensor.numElements(), tensor.data,
                                             error))

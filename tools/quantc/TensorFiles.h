@@ -18,6 +18,7 @@ struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<char> data;
 
+  /// The element count; -1 when it overflows int64.
   int64_t numElements() const;
   /// A runtime view of this tensor (the data stays owned here).
   quantc_tensor view();

@@ -63,7 +63,6 @@ OwningOpRef<ModuleOp> quantc::loadModule(MLIRContext &context, StringRef path,
   if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
     FirstError diag(&context);
     llvm::SourceMgr sourceMgr;
-    std::string includedFile;
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
     if (!buffer) {
       error = "cannot read: " + buffer.getError().message();

@@ -1,0 +1,165 @@
+//===- Observers.cpp - calibration range observers ------------------------===//
+
+#include "passes/algorithms/Observers.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace quantc::algorithms;
+
+AbsHistogram::AbsHistogram(int64_t bins) : counts(bins, 0.0) {}
+
+void AbsHistogram::grow(float needed) {
+  if (limit_ == 0) {
+    // The first nonzero magnitude sets the range, with room above it.
+    limit_ = needed * 1.0009765625f;
+    return;
+  }
+  // Double the range, merging neighbouring bins, until `needed` fits.
+  int64_t n = bins();
+  while (limit_ <= needed) {
+    for (int64_t i = 0; i < n / 2; ++i)
+      counts[i] = counts[2 * i] + counts[2 * i + 1];
+    std::fill(counts.begin() + n / 2, counts.end(), 0.0);
+    limit_ *= 2;
+  }
+}
+
+void AbsHistogram::update(const float *values, int64_t count) {
+  float peak = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    float v = values[i];
+    if (!std::isfinite(v))
+      continue;
+    peak = std::max(peak, std::fabs(v));
+    if (!seen_) {
+      min_ = max_ = v;
+      seen_ = true;
+    }
+    min_ = std::min(min_, v);
+    max_ = std::max(max_, v);
+  }
+  if (peak > 0 && peak >= limit_)
+    grow(peak);
+  float scale = limit_ > 0 ? static_cast<float>(bins()) / limit_ : 0;
+  for (int64_t i = 0; i < count; ++i) {
+    float v = values[i];
+    if (!std::isfinite(v)) {
+      ++nonFinite_;
+      continue;
+    }
+    int64_t bin = std::min<int64_t>(bins() - 1,
+                                    static_cast<int64_t>(std::fabs(v) * scale));
+    counts[bin] += 1;
+    total_ += 1;
+  }
+}
+
+float quantc::algorithms::percentileClip(const AbsHistogram &h,
+                                         double percentile) {
+  double target = percentile * h.total(), sum = 0;
+  for (int64_t i = 0; i < h.bins(); ++i) {
+    sum += h.histogram()[i];
+    if (sum >= target)
+      return static_cast<float>(i + 1) * h.binWidth();
+  }
+  return h.limit();
+}
+
+float quantc::algorithms::mseClip(const AbsHistogram &h, unsigned bits) {
+  double qmax = static_cast<double>((1 << (bits - 1)) - 1);
+  double width = h.binWidth(), best = INFINITY;
+  float bestClip = h.limit();
+  const std::vector<double> &counts = h.histogram();
+  for (int64_t c = 1; c <= h.bins(); ++c) {
+    double clip = c * width, step = clip / qmax, error = 0;
+    for (int64_t i = 0; i < h.bins(); ++i) {
+      if (counts[i] == 0)
+        continue;
+      double x = (i + 0.5) * width; // the bin's centre stands for its values
+      double e = x >= clip ? x - clip : x - step * std::nearbyint(x / step);
+      error += counts[i] * e * e;
+    }
+    if (error < best) {
+      best = error;
+      bestClip = static_cast<float>(clip);
+    }
+  }
+  return bestClip;
+}
+
+namespace {
+
+/// Makes a distribution safe for KL: zero bins get `eps`, taken evenly from
+/// the nonzero ones. False when it has no mass.
+bool smooth(std::vector<double> &p, double eps = 1e-4) {
+  int64_t zeros = std::count(p.begin(), p.end(), 0.0);
+  int64_t nonzeros = static_cast<int64_t>(p.size()) - zeros;
+  if (nonzeros == 0)
+    return false;
+  double take = eps * static_cast<double>(zeros) / nonzeros;
+  for (double &v : p)
+    v = v == 0 ? eps : v - take;
+  return true;
+}
+
+double klDivergence(std::vector<double> p, std::vector<double> q) {
+  double sp = 0, sq = 0;
+  for (double v : p)
+    sp += v;
+  for (double v : q)
+    sq += v;
+  if (sp <= 0 || sq <= 0)
+    return INFINITY;
+  for (double &v : p)
+    v /= sp;
+  for (double &v : q)
+    v /= sq;
+  if (!smooth(p) || !smooth(q))
+    return INFINITY;
+  double kl = 0;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i] > 0 && q[i] > 0)
+      kl += p[i] * std::log(p[i] / q[i]);
+  return kl;
+}
+
+} // namespace
+
+float quantc::algorithms::klClip(const AbsHistogram &h, unsigned bits) {
+  int64_t levels = int64_t(1) << (bits - 1);
+  const std::vector<double> &counts = h.histogram();
+  int64_t bins = h.bins();
+  if (levels >= bins)
+    return h.limit();
+  double best = INFINITY;
+  int64_t bestBins = bins;
+  for (int64_t i = levels; i <= bins; ++i) {
+    // P: the first i bins with the tail folded into the last.
+    std::vector<double> p(counts.begin(), counts.begin() + i);
+    for (int64_t j = i; j < bins; ++j)
+      p[i - 1] += counts[j];
+    // Q: the first i bins merged into `levels` chunks, each chunk's mass
+    // spread evenly over its nonzero bins.
+    std::vector<double> q(i, 0.0);
+    int64_t merged = i / levels;
+    for (int64_t c = 0; c < levels; ++c) {
+      int64_t start = c * merged, stop = c + 1 == levels ? i : start + merged;
+      double mass = 0;
+      int64_t nonzero = 0;
+      for (int64_t j = start; j < stop; ++j) {
+        mass += counts[j];
+        nonzero += counts[j] != 0;
+      }
+      for (int64_t j = start; j < stop; ++j)
+        if (counts[j] != 0)
+          q[j] = mass / nonzero;
+    }
+    double kl = klDivergence(p, q);
+    if (kl < best) {
+      best = kl;
+      bestBins = i;
+    }
+  }
+  return static_cast<float>(bestBins) * h.binWidth();
+}

@@ -1,0 +1,68 @@
+//===- Observers.h - calibration range observers ----------------*- C++ -*-===//
+//
+// Streaming statistics of a tensor over calibration samples and the ranges
+// the calibration observers choose from them (../shared/ALGORITHMS.md,
+// "Calibration observers"): min/max, percentile, MSE-optimal clipping and
+// KL/entropy. Memory does not grow with the number of samples: the
+// histogram has a fixed number of bins over a range that doubles (merging
+// neighbouring bins) whenever a sample falls outside it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_ALGORITHMS_OBSERVERS_H
+#define QUANTC_PASSES_ALGORITHMS_OBSERVERS_H
+
+#include <cstdint>
+#include <vector>
+
+namespace quantc::algorithms {
+
+struct Range {
+  float min = 0, max = 0;
+};
+
+/// A histogram of |x| over [0, limit) with `bins` equal bins, plus the
+/// running signed extrema. Non-finite values are counted apart and ignored.
+class AbsHistogram {
+public:
+  explicit AbsHistogram(int64_t bins = 2048);
+
+  void update(const float *values, int64_t count);
+
+  int64_t bins() const { return static_cast<int64_t>(counts.size()); }
+  float limit() const { return limit_; }
+  float binWidth() const { return limit_ / static_cast<float>(bins()); }
+  const std::vector<double> &histogram() const { return counts; }
+  double total() const { return total_; }
+  int64_t nonFinite() const { return nonFinite_; }
+  Range minMax() const { return {min_, max_}; }
+
+private:
+  void grow(float needed);
+
+  std::vector<double> counts;
+  float limit_ = 0;
+  double total_ = 0;
+  int64_t nonFinite_ = 0;
+  float min_ = 0, max_ = 0;
+  bool seen_ = false;
+};
+
+/// The symmetric clip c such that a fraction `percentile` (e.g. 0.9999) of
+/// the observed |x| lies at or below c (upper edge of the bin reaching it).
+float percentileClip(const AbsHistogram &h, double percentile);
+
+/// The symmetric clip c minimizing the expected squared error of a
+/// `bits`-bit symmetric grid over the histogram (grid search over the bin
+/// edges; rounding and clipping error both counted).
+float mseClip(const AbsHistogram &h, unsigned bits);
+
+/// TensorRT's entropy calibration: for each candidate threshold (bin edge
+/// from 2^(bits-1) bins up), fold the tail into the last bin, quantize the
+/// distribution to 2^(bits-1) levels, expand back, and keep the threshold
+/// with the smallest KL(P || Q).
+float klClip(const AbsHistogram &h, unsigned bits);
+
+} // namespace quantc::algorithms
+
+#endif // QUANTC_PASSES_ALGORITHMS_OBSERVERS_H

@@ -1,0 +1,105 @@
+//===- UniformQuant.cpp - uniform quantization arithmetic -----------------===//
+
+#include "passes/algorithms/UniformQuant.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+using namespace quantc::algorithms;
+
+QuantRange QuantRange::signedBits(unsigned bits) {
+  assert(bits >= 2 && bits <= 16 && "supported widths are 2..16 bits");
+  int32_t half = int32_t(1) << (bits - 1);
+  return {-half, half - 1};
+}
+
+QuantParams quantc::algorithms::chooseParams(float min, float max,
+                                             QuantRange range,
+                                             bool symmetric) {
+  min = std::min(min, 0.0f);
+  max = std::max(max, 0.0f);
+  QuantParams p;
+  if (symmetric) {
+    float bound = std::max(-min, max);
+    p.scale = bound > 0 ? bound / static_cast<float>(range.qmax) : 1.0f;
+    p.zeroPoint = 0;
+    return p;
+  }
+  float width = max - min;
+  if (!(width > 0))
+    return p; // scale 1, zero point 0: only zeros were seen
+  p.scale = width / static_cast<float>(range.qmax - range.qmin);
+  float z = static_cast<float>(range.qmin) - std::nearbyint(min / p.scale);
+  p.zeroPoint = static_cast<int32_t>(
+      std::clamp(z, static_cast<float>(range.qmin),
+                 static_cast<float>(range.qmax)));
+  return p;
+}
+
+int32_t quantc::algorithms::quantize(float x, QuantParams p,
+                                     QuantRange range) {
+  // nearbyint rounds half to even in the default rounding mode.
+  float q = std::nearbyint(x / p.scale) + static_cast<float>(p.zeroPoint);
+  if (!(q >= static_cast<float>(range.qmin))) // also catches NaN
+    return std::isnan(q) ? p.zeroPoint : range.qmin;
+  if (q > static_cast<float>(range.qmax))
+    return range.qmax;
+  return static_cast<int32_t>(q);
+}
+
+int64_t QuantizedWeights::numGroups() const {
+  return groupSize > 0 ? (rows + groupSize - 1) / groupSize : 1;
+}
+
+const QuantParams &QuantizedWeights::paramsAt(int64_t k, int64_t n) const {
+  switch (granularity) {
+  case Granularity::PerTensor:
+    return params[0];
+  case Granularity::PerChannel:
+    return params[n];
+  case Granularity::PerGroup:
+    break;
+  }
+  return params[(k / groupSize) * cols + n];
+}
+
+QuantizedWeights quantc::algorithms::quantizeRTN(const float *w, int64_t rows,
+                                                 int64_t cols, unsigned bits,
+                                                 Granularity granularity,
+                                                 int64_t groupSize,
+                                                 bool symmetric) {
+  assert(bits >= 2 && bits <= 8 && "weights are stored as int8");
+  QuantRange range = QuantRange::signedBits(bits);
+  QuantizedWeights q;
+  q.rows = rows;
+  q.cols = cols;
+  q.granularity = granularity;
+  q.groupSize = granularity == Granularity::PerGroup ? groupSize : rows;
+  assert(q.groupSize > 0 && "group size must be positive");
+  q.values.resize(rows * cols);
+
+  // Ranges per (group, column), or one for the tensor.
+  int64_t groups = q.numGroups();
+  int64_t slots = granularity == Granularity::PerTensor ? 1 : groups * cols;
+  std::vector<float> lo(slots, 0.0f), hi(slots, 0.0f);
+  auto slotOf = [&](int64_t k, int64_t n) -> int64_t {
+    return granularity == Granularity::PerTensor ? 0
+                                                 : (k / q.groupSize) * cols + n;
+  };
+  for (int64_t k = 0; k < rows; ++k)
+    for (int64_t n = 0; n < cols; ++n) {
+      int64_t s = slotOf(k, n);
+      float v = w[k * cols + n];
+      lo[s] = std::min(lo[s], v);
+      hi[s] = std::max(hi[s], v);
+    }
+  q.params.resize(slots);
+  for (int64_t s = 0; s < slots; ++s)
+    q.params[s] = chooseParams(lo[s], hi[s], range, symmetric);
+  for (int64_t k = 0; k < rows; ++k)
+    for (int64_t n = 0; n < cols; ++n)
+      q.values[k * cols + n] = static_cast<int8_t>(
+          quantize(w[k * cols + n], q.params[slotOf(k, n)], range));
+  return q;
+}

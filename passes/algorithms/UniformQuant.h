@@ -1,0 +1,69 @@
+//===- UniformQuant.h - uniform quantization arithmetic ---------*- C++ -*-===//
+//
+// The base of every weight and activation scheme (../shared/ALGORITHMS.md,
+// "Uniform quantization"): q = clamp(round(x / s) + z, qmin, qmax),
+// x^ = s * (q - z). Plain C++ without MLIR, so gtest checks it directly.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_ALGORITHMS_UNIFORMQUANT_H
+#define QUANTC_PASSES_ALGORITHMS_UNIFORMQUANT_H
+
+#include <cstdint>
+#include <vector>
+
+namespace quantc::algorithms {
+
+/// The integer range of a `bits`-bit signed grid: [-2^(b-1), 2^(b-1) - 1].
+struct QuantRange {
+  int32_t qmin, qmax;
+  static QuantRange signedBits(unsigned bits);
+};
+
+struct QuantParams {
+  float scale = 1.0f;
+  int32_t zeroPoint = 0;
+};
+
+/// Scale and zero point covering [min, max] (widened to include 0, so that
+/// zero padding is exact). Symmetric: z = 0, s = max(|min|, |max|) / qmax.
+/// Asymmetric: s = (max - min) / (qmax - qmin), z = qmin - round(min / s).
+/// A range of width 0 gets scale 1 (every value is exactly representable
+/// as the zero point then).
+QuantParams chooseParams(float min, float max, QuantRange range,
+                         bool symmetric);
+
+/// round-half-to-even(x / s) + z, saturated to the range.
+int32_t quantize(float x, QuantParams p, QuantRange range);
+inline float dequantize(int32_t q, QuantParams p) {
+  return p.scale * static_cast<float>(q - p.zeroPoint);
+}
+
+/// How weights share scales. Weights are row-major W[K][N] (Y = X * W): a
+/// channel is a column n; a group is `groupSize` consecutive rows of one
+/// column, the last group of a column holding the K % groupSize rest.
+enum class Granularity { PerTensor, PerChannel, PerGroup };
+
+/// Round-to-nearest quantization of W[K][N].
+struct QuantizedWeights {
+  int64_t rows = 0, cols = 0;   // K, N
+  int64_t groupSize = 0;        // rows per scale (K for per-channel/tensor)
+  Granularity granularity = Granularity::PerTensor;
+  std::vector<int8_t> values;   // K * N, row-major, in [qmin, qmax]
+  std::vector<QuantParams> params; // [numGroups][N] (one entry per tensor)
+
+  int64_t numGroups() const;
+  /// The parameters that scale element (k, n).
+  const QuantParams &paramsAt(int64_t k, int64_t n) const;
+  float dequantized(int64_t k, int64_t n) const {
+    return dequantize(values[k * cols + n], paramsAt(k, n));
+  }
+};
+
+QuantizedWeights quantizeRTN(const float *weights, int64_t rows, int64_t cols,
+                             unsigned bits, Granularity granularity,
+                             int64_t groupSize, bool symmetric);
+
+} // namespace quantc::algorithms
+
+#endif // QUANTC_PASSES_ALGORITHMS_UNIFORMQUANT_H

@@ -1,0 +1,243 @@
+//===- AlgorithmsTest.cpp - quantization arithmetic vs closed forms -------===//
+//
+// Uniform quantization (ranges, rounding, saturation, group-wise RTN with a
+// ragged last group), sub-byte packing, fixed-point requantization, and the
+// calibration observers on distributions whose answers are known.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/algorithms/Observers.h"
+#include "passes/algorithms/Packing.h"
+#include "passes/algorithms/Requantize.h"
+#include "passes/algorithms/UniformQuant.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace quantc::algorithms;
+
+namespace {
+
+TEST(UniformQuant, ChoosesSymmetricAndAsymmetricParams) {
+  QuantRange i8 = QuantRange::signedBits(8);
+  EXPECT_EQ(i8.qmin, -128);
+  EXPECT_EQ(i8.qmax, 127);
+  QuantParams s = chooseParams(-2.0f, 1.0f, i8, /*symmetric=*/true);
+  EXPECT_FLOAT_EQ(s.scale, 2.0f / 127);
+  EXPECT_EQ(s.zeroPoint, 0);
+  // [-1, 3]: s = 4/255, z = -128 - round(-63.75) = -64.
+  QuantParams a = chooseParams(-1.0f, 3.0f, i8, /*symmetric=*/false);
+  EXPECT_FLOAT_EQ(a.scale, 4.0f / 255);
+  EXPECT_EQ(a.zeroPoint, -64);
+  // The range always holds 0, so zero is exact.
+  QuantParams positive = chooseParams(2.0f, 4.0f, i8, false);
+  EXPECT_EQ(dequantize(quantize(0.0f, positive, i8), positive), 0.0f);
+  // Only zeros seen: a usable scale.
+  EXPECT_EQ(chooseParams(0, 0, i8, false).scale, 1.0f);
+}
+
+TEST(UniformQuant, RoundsHalfToEvenAndSaturates) {
+  QuantRange i8 = QuantRange::signedBits(8);
+  QuantParams unit{1.0f, 0};
+  EXPECT_EQ(quantize(2.5f, unit, i8), 2);
+  EXPECT_EQ(quantize(3.5f, unit, i8), 4);
+  EXPECT_EQ(quantize(-2.5f, unit, i8), -2);
+  EXPECT_EQ(quantize(1000.0f, unit, i8), 127);
+  EXPECT_EQ(quantize(-1000.0f, unit, i8), -128);
+  EXPECT_EQ(quantize(-INFINITY, unit, i8), -128);
+  EXPECT_EQ(quantize(NAN, QuantParams{1.0f, 5}, i8), 5);
+  QuantRange i4 = QuantRange::signedBits(4);
+  EXPECT_EQ(quantize(7.6f, unit, i4), 7);
+  EXPECT_EQ(quantize(-9.0f, unit, i4), -8);
+}
+
+TEST(UniformQuant, GroupWiseRTNWithARaggedLastGroup) {
+  // stories260k's FFN input width: K = 172 = 5 * 32 + 12.
+  const int64_t K = 172, N = 3, g = 32;
+  std::vector<float> w(K * N);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (float &v : w)
+    v = normal(rng);
+  w[170 * N + 1] = 9.0f; // an outlier in the last (ragged) group of column 1
+  QuantizedWeights q =
+      quantizeRTN(w.data(), K, N, 4, Granularity::PerGroup, g, true);
+  EXPECT_EQ(q.numGroups(), 6);
+  ASSERT_EQ(q.params.size(), 6u * N);
+  // The outlier sets only its own group's scale.
+  EXPECT_FLOAT_EQ(q.paramsAt(170, 1).scale, 9.0f / 7);
+  EXPECT_LT(q.paramsAt(159, 1).scale, 9.0f / 7);
+  EXPECT_EQ(q.values[170 * N + 1], 7);
+  // Every element is within half a step of its weight (no clipping: the
+  // symmetric scale covers each group's largest magnitude).
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n)
+      EXPECT_LE(std::fabs(q.dequantized(k, n) - w[k * N + n]),
+                0.5f * q.paramsAt(k, n).scale * 1.0001f)
+          << "at " << k << ", " << n;
+}
+
+TEST(UniformQuant, PerChannelAndPerTensor) {
+  // Columns with different ranges: per-channel gives each its own scale.
+  std::vector<float> w = {1.0f, -100.0f, -0.5f, 50.0f};
+  QuantizedWeights pc = quantizeRTN(w.data(), 2, 2, 8, Granularity::PerChannel,
+                                    0, true);
+  EXPECT_FLOAT_EQ(pc.paramsAt(0, 0).scale, 1.0f / 127);
+  EXPECT_FLOAT_EQ(pc.paramsAt(1, 1).scale, 100.0f / 127);
+  EXPECT_EQ(pc.values[0], 127);
+  QuantizedWeights pt = quantizeRTN(w.data(), 2, 2, 8, Granularity::PerTensor,
+                                    0, true);
+  EXPECT_EQ(pt.params.size(), 1u);
+  EXPECT_EQ(pt.values[0], 1); // 1.0 / (100/127) = 1.27 -> 1
+  // Asymmetric 2-bit: four levels span [min, max].
+  std::vector<float> v = {-1.0f, 0.0f, 1.0f, 2.0f};
+  QuantizedWeights a2 = quantizeRTN(v.data(), 4, 1, 2, Granularity::PerChannel,
+                                    0, false);
+  for (int64_t k = 0; k < 4; ++k)
+    EXPECT_NEAR(a2.dequantized(k, 0), v[k], 0.5f * a2.params[0].scale);
+}
+
+TEST(Packing, FourBitsAreTwoPerByteLowNibbleFirst) {
+  int8_t values[] = {1, -1, -8, 7};
+  std::vector<uint8_t> packed = packBits(values, 4, 4);
+  ASSERT_EQ(packed.size(), 2u);
+  EXPECT_EQ(packed[0], 0xF1);
+  EXPECT_EQ(packed[1], 0x78);
+  EXPECT_EQ(packedBytes(172 * 64, 4), 5504);
+  EXPECT_EQ(packedBytes(8, 3), 3);
+}
+
+TEST(Packing, RoundTripsEveryWidth) {
+  std::mt19937 rng(3);
+  for (unsigned bits : {2u, 3u, 4u, 8u}) {
+    int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+    std::uniform_int_distribution<int> dist(lo, hi);
+    std::vector<int8_t> values(1001);
+    for (int8_t &v : values)
+      v = static_cast<int8_t>(dist(rng));
+    values[0] = static_cast<int8_t>(lo);
+    values[1] = static_cast<int8_t>(hi);
+    std::vector<uint8_t> packed = packBits(values.data(), 1001, bits);
+    EXPECT_EQ(static_cast<int64_t>(packed.size()), packedBytes(1001, bits));
+    for (int64_t i = 0; i < 1001; ++i)
+      ASSERT_EQ(unpackBits(packed.data(), i, bits), values[i])
+          << bits << " bits, value " << i;
+  }
+}
+
+TEST(Requantize, FixedPointScaleRepresentsTheScale) {
+  FixedPointScale half = toFixedPoint(0.5);
+  EXPECT_EQ(half.multiplier, 1 << 30);
+  EXPECT_EQ(half.shift, 0);
+  for (double s : {1e-6, 0.0123, 0.3, 0.999999999, 1.0, 3.75}) {
+    FixedPointScale f = toFixedPoint(s);
+    EXPECT_GE(f.multiplier, 1 << 30);
+    double represented = f.multiplier * std::ldexp(1.0, -31 - f.shift);
+    EXPECT_NEAR(represented, s, s * 1e-9);
+  }
+}
+
+TEST(Requantize, RoundsHalfAwayFromZeroAndSaturates) {
+  FixedPointScale half = toFixedPoint(0.5);
+  EXPECT_EQ(requantize(3, half, 0, -128, 127), 2);   // 1.5 -> 2
+  EXPECT_EQ(requantize(-3, half, 0, -128, 127), -2); // -1.5 -> -2
+  EXPECT_EQ(requantize(5, half, 10, -128, 127), 13); // 2.5 -> 3, + 10
+  EXPECT_EQ(requantize(1000, half, 0, -128, 127), 127);
+  EXPECT_EQ(requantize(-1000, half, 0, -128, 127), -128);
+  EXPECT_EQ(requantize(INT32_MAX, toFixedPoint(1000.0), 0, -128, 127), 127);
+  // Against exact arithmetic with the represented scale, random cases.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> acc(-(1 << 24), 1 << 24);
+  std::uniform_real_distribution<double> scale(1e-5, 0.1);
+  for (int i = 0; i < 10000; ++i) {
+    int32_t a = acc(rng);
+    FixedPointScale f = toFixedPoint(scale(rng));
+    long double exact = static_cast<long double>(a) * f.multiplier *
+                        std::ldexp(1.0L, -31 - f.shift);
+    long double rounded = std::round(exact); // half away from zero
+    long double expected = std::clamp<long double>(rounded, -128, 127);
+    ASSERT_EQ(requantize(a, f, 0, -128, 127), static_cast<int32_t>(expected))
+        << a << " * " << f.multiplier << " >> " << 31 + f.shift;
+  }
+}
+
+template <typename Draw>
+std::vector<float> samples(int seed, int64_t n, Draw draw) {
+  std::mt19937 rng(seed);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = draw(rng);
+  return v;
+}
+
+TEST(Observers, MinMaxAndStreamingRangeGrowth) {
+  AbsHistogram h(2048);
+  std::vector<float> a = {0.0f, 0.5f, -1.0f}, b = {100.0f, -3.0f, NAN};
+  h.update(a.data(), a.size());
+  float first = h.limit();
+  h.update(b.data(), b.size());
+  EXPECT_GT(h.limit(), 100.0f);
+  EXPECT_GT(h.limit(), first);
+  EXPECT_EQ(h.bins(), 2048); // memory does not grow
+  EXPECT_EQ(h.total(), 5);   // NaN counted apart
+  EXPECT_EQ(h.nonFinite(), 1);
+  EXPECT_EQ(h.minMax().min, -3.0f);
+  EXPECT_EQ(h.minMax().max, 100.0f);
+  // After merging, the counts still sum to the samples.
+  double sum = 0;
+  for (double c : h.histogram())
+    sum += c;
+  EXPECT_EQ(sum, 5);
+}
+
+TEST(Observers, PercentileOfUniform) {
+  // |U(-1, 1)| is U(0, 1): the p-th percentile of |x| is p. Tolerance: one
+  // bin (limit / 2048) plus sampling noise of 1e6 draws (~1e-3).
+  auto v = samples(1, 1000000, [](std::mt19937 &r) {
+    return std::uniform_real_distribution<float>(-1.0f, 1.0f)(r);
+  });
+  AbsHistogram h;
+  for (int64_t i = 0; i < 1000000; i += 10000)
+    h.update(v.data() + i, 10000); // in batches, as calibration feeds it
+  EXPECT_NEAR(percentileClip(h, 0.99), 0.99, 3e-3);
+  EXPECT_NEAR(percentileClip(h, 0.5), 0.5, 3e-3);
+}
+
+TEST(Observers, MseClipOfGaussianMatchesKnownOptima) {
+  // MSE-optimal clipping of N(0, 1) (Banner et al., ACIQ): about 2.55 sigma
+  // at 4 bits and 1.71 at 2 bits for 2^b levels; our symmetric grid has
+  // 2^b - 1 levels, so allow 0.25 sigma. More bits clip later.
+  auto v = samples(2, 400000, [](std::mt19937 &r) {
+    return std::normal_distribution<float>(0.0f, 1.0f)(r);
+  });
+  AbsHistogram h;
+  h.update(v.data(), v.size());
+  float c4 = mseClip(h, 4), c3 = mseClip(h, 3), c8 = mseClip(h, 8);
+  EXPECT_NEAR(c4, 2.55f, 0.25f);
+  EXPECT_LT(c3, c4);
+  EXPECT_LT(c4, c8);
+  EXPECT_LE(c8, h.limit());
+}
+
+TEST(Observers, KlClipIgnoresARareOutlier) {
+  // N(0, 1) plus one value at 50: min/max would take 50; the entropy
+  // threshold stays with the bulk (TensorRT reports about 3-5 sigma at 8
+  // bits). Its smallest candidate is 2^(b-1) bins, here 128 * 50/2048 = 3.1.
+  auto v = samples(3, 200000, [](std::mt19937 &r) {
+    return std::normal_distribution<float>(0.0f, 1.0f)(r);
+  });
+  v.push_back(50.0f);
+  AbsHistogram h;
+  h.update(v.data(), v.size());
+  EXPECT_EQ(h.minMax().max, 50.0f);
+  float kl = klClip(h, 8);
+  EXPECT_GT(kl, 3.0f);
+  EXPECT_LT(kl, 8.0f);
+  // Fewer bits: a coarser grid, an earlier clip.
+  EXPECT_LE(klClip(h, 4), kl);
+  EXPECT_LT(percentileClip(h, 0.9999), 5.0f);
+}
+
+} // namespace

@@ -11,8 +11,28 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
-// Lowering
+// Calibration
 //===----------------------------------------------------------------------===//
+
+def InsertObservers : Pass<"qc-insert-observers", "func::FuncOp"> {
+  let summary = "Observe the activations that quantized matmuls and convs read";
+  let description = [{
+    Inserts `qc.observe` on every non-constant float operand of `qc.matmul`,
+    `qc.gemm` and `qc.conv`: the inputs whose ranges static activation
+    quantization needs. A value feeding several such ops (x feeding q, k and
+    v) gets one observer, named after its first consumer's location name and
+    role (`layers.0.attn.wq.input`; `.lhs`/`.rhs` when both operands are
+    activations, as in attention's q * k^T). Constants (weights), values that
+    are already observed, and mask-like values (computed with a constant of
+    magnitude 1e30 or more, e.g. a causal mask's -3.4e38 fill) are left out.
+    An observer name that already exists in the function is an error.
+  }];
+  let options = [
+    Option<"activationProducts", "activation-products", "bool",
+           /*default=*/"true",
+           "Also observe matmuls whose operands are both activations">,
+  ];
+}
 
 def FuseElementwise : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg producers into elementwise consumers";

@@ -1,0 +1,76 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-insert-observers | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-insert-observers="activation-products=false" | FileCheck %s --check-prefix=WEIGHTS
+
+// One observer per activation, named after its first consumer; the constant
+// weights are not observed; all three projections read the observed value.
+// CHECK-LABEL: func.func @shared_input(
+// CHECK-SAME:    %[[X:.*]]: tensor<1x?x64xf32>
+// CHECK:         %[[OBS:.*]] = qc.observe %[[X]] {name = "wq.input"} : tensor<1x?x64xf32>
+// CHECK-COUNT-3: qc.matmul %[[OBS]], %{{.*}}
+// CHECK-NOT:     qc.observe
+func.func @shared_input(%x: tensor<1x?x64xf32>) -> (tensor<1x?x64xf32>, tensor<1x?x32xf32>, tensor<1x?x32xf32>) {
+  %wq = arith.constant dense<0.5> : tensor<64x64xf32>
+  %wk = arith.constant dense<0.5> : tensor<64x32xf32>
+  %q = qc.matmul %x, %wq : (tensor<1x?x64xf32>, tensor<64x64xf32>) -> tensor<1x?x64xf32> loc("wq")
+  %k = qc.matmul %x, %wk : (tensor<1x?x64xf32>, tensor<64x32xf32>) -> tensor<1x?x32xf32> loc("wk")
+  %v = qc.matmul %x, %wk : (tensor<1x?x64xf32>, tensor<64x32xf32>) -> tensor<1x?x32xf32> loc("wv")
+  return %q, %k, %v : tensor<1x?x64xf32>, tensor<1x?x32xf32>, tensor<1x?x32xf32>
+}
+
+// -----
+
+// Both operands of an activation product (attention's q * k^T) are observed
+// as lhs and rhs, unless activation-products=false.
+// CHECK-LABEL: func.func @activation_product(
+// CHECK-DAG:     qc.observe %{{.*}} {name = "scores.lhs"}
+// CHECK-DAG:     qc.observe %{{.*}} {name = "scores.rhs"}
+// WEIGHTS-LABEL: func.func @activation_product(
+// WEIGHTS-NOT:   qc.observe
+func.func @activation_product(%q: tensor<8x?x8xf32>, %k: tensor<8x8x?xf32>) -> tensor<8x?x?xf32> {
+  %s = qc.matmul %q, %k : (tensor<8x?x8xf32>, tensor<8x8x?xf32>) -> tensor<8x?x?xf32> loc("scores")
+  return %s : tensor<8x?x?xf32>
+}
+
+// -----
+
+// A value computed with a -3.4e38 fill (a causal mask) is not observed; an
+// already observed value is not observed again; a conv's input is.
+// CHECK-LABEL: func.func @masks_and_observed(
+// WEIGHTS-LABEL: func.func @masks_and_observed(
+// CHECK:         %[[M:.*]] = linalg.generic
+// CHECK-NOT:     qc.observe %[[M]]
+// CHECK:         qc.gemm %[[M]]
+// CHECK:         qc.observe %{{.*}} {name = "already"}
+// CHECK-NOT:     qc.observe
+// CHECK:         qc.conv
+func.func @masks_and_observed(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %img: tensor<1x3x8x8xf32>, %f: tensor<2x3x3x3xf32>) -> (tensor<4x4xf32>, tensor<1x2x6x6xf32>) {
+  %e = tensor.empty() : tensor<4x4xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %low = arith.constant -3.40282347E+38 : f32
+    %z = arith.constant 0.0 : f32
+    %c = arith.cmpf ogt, %a, %z : f32
+    %r = arith.select %c, %a, %low : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %cw = arith.constant dense<1.0> : tensor<4x4xf32>
+  %y = qc.gemm %m, %cw : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32> loc("masked")
+  %o = qc.observe %img {name = "already"} : tensor<1x3x8x8xf32>
+  %c = qc.conv %o, %f {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>}
+      : (tensor<1x3x8x8xf32>, tensor<2x3x3x3xf32>) -> tensor<1x2x6x6xf32> loc("conv")
+  return %y, %c : tensor<4x4xf32>, tensor<1x2x6x6xf32>
+}
+
+// -----
+
+// An observer name that already exists is an error, not a silent merge. (An
+// op without a node name is named after its op: "qc.matmul.input".)
+func.func @name_collision(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %o = qc.observe %x {name = "qc.matmul.input"} : tensor<2x4xf32>
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  %h = arith.addf %x, %x : tensor<2x4xf32>
+  // expected-error @below {{'qc.matmul' op observer name 'qc.matmul.input' is already used}}
+  %y = qc.matmul %h, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  return %o, %y : tensor<2x4xf32>, tensor<2x4xf32>
+}

@@ -14,6 +14,31 @@ include "mlir/Pass/PassBase.td"
 // Calibration
 //===----------------------------------------------------------------------===//
 
+def ApplyStats : Pass<"qc-apply-stats", "func::FuncOp"> {
+  let summary = "Set each observer's range from a calibration stats file";
+  let description = [{
+    Reads the JSON file that calibration writes and sets `range` on every
+    `qc.observe` whose name it lists:
+
+    ```json
+    {"format": "quantc-stats", "version": 1,
+     "tensors": {"layers.0.attn.wq.input":
+                   {"min": -1.5, "max": 2.25, "observer": "minmax"}}}
+    ```
+
+    `observer` is one of `minmax`, `percentile`, `mse`, `kl` (default
+    `minmax`). An observer the file does not list is an error unless
+    `allow-missing` is set; so are an unreadable or malformed file and an
+    entry whose bounds are not finite or have min > max.
+  }];
+  let options = [
+    Option<"statsFile", "stats-file", "std::string", /*default=*/"\"\"",
+           "The stats file (JSON) to read">,
+    Option<"allowMissing", "allow-missing", "bool", /*default=*/"false",
+           "Leave observers the file does not list without a range">,
+  ];
+}
+
 def InsertObservers : Pass<"qc-insert-observers", "func::FuncOp"> {
   let summary = "Observe the activations that quantized matmuls and convs read";
   let description = [{

@@ -1,0 +1,30 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-apply-stats="stats-file=%S/Inputs/stats.json" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/stats.json allow-missing=true" | FileCheck %s --check-prefix=LENIENT
+// RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/truncated-stats.json" 2>&1 | FileCheck %s --check-prefix=MALFORMED
+// RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=UNREADABLE
+// RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/bad-range-stats.json" 2>&1 | FileCheck %s --check-prefix=BADRANGE
+
+// Listed observers get the file's range and observer (minmax by default).
+// CHECK-LABEL: func.func @listed(
+// CHECK:         qc.observe %{{.*}} {name = "fc1.input", range = #qc.range<-1.500000e+00, 2.250000e+00, kl>}
+// CHECK:         qc.observe %{{.*}} {name = "fc2.input", range = #qc.range<0.000000e+00, 6.000000e+00, minmax>}
+// MALFORMED: error: stats file '{{.*}}truncated-stats.json' is not valid JSON
+// UNREADABLE: error: cannot read stats file '{{.*}}missing.json'
+// BADRANGE: error: stats for 'bad.input' have an invalid range [3.000000, -3.000000]
+func.func @listed(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %a = qc.observe %x {name = "fc1.input"} : tensor<4xf32>
+  %b = qc.observe %y {name = "fc2.input"} : tensor<4xf32>
+  return %a, %b : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// An observer the file does not list is an error (allow-missing leaves it
+// without a range).
+// LENIENT-LABEL: func.func @unlisted(
+// LENIENT:         qc.observe %{{.*}} {name = "fc3.input"} : tensor<4xf32>
+func.func @unlisted(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{'qc.observe' op has no entry 'fc3.input' in}}
+  %a = qc.observe %x {name = "fc3.input"} : tensor<4xf32>
+  return %a : tensor<4xf32>
+}

@@ -32,15 +32,18 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                                      const CpuPipelineOptions &options) {
   // Tensors: qc to linalg, softmax decomposed, elementwise chains fused.
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createLowerToLinalg());
-  func.addPass(createDecomposeAggregatedOps());
-  func.addPass(cpu::createCheckLowered());
+  OpPassManager &lower = pm.nest<func::FuncOp>();
+  lower.addPass(createLowerToLinalg());
+  lower.addPass(createDecomposeAggregatedOps());
+  lower.addPass(cpu::createCheckLowered());
   addUpstream(pm, "canonicalize,cse");
-  pm.nest<func::FuncOp>().addPass(createFuseElementwise());
-  pm.nest<func::FuncOp>().addPass(cpu::createInterchangeReductions());
-  pm.nest<func::FuncOp>().addPass(cpu::createReassociateReductions());
-  pm.nest<func::FuncOp>().addPass(cpu::createVectorizeContractions());
+
+  // Loop order and register tiles for reductions, still on tensors.
+  OpPassManager &tile = pm.nest<func::FuncOp>();
+  tile.addPass(createFuseElementwise());
+  tile.addPass(cpu::createInterchangeReductions());
+  tile.addPass(cpu::createReassociateReductions());
+  tile.addPass(cpu::createVectorizeContractions());
   addUpstream(pm, "canonicalize,loop-invariant-subset-hoisting,canonicalize,"
                   "cse");
 
@@ -49,16 +52,16 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                   "function-boundary-type-conversion=identity-layout-map},"
                   "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
                   "canonicalize");
-  // The C interface goes on the entry only, before any helper functions
-  // (libm declarations, math-to-funcs bodies) exist.
-  addUpstream(pm, "func.func(llvm-request-c-wrappers)");
 
-  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
-  // Loops; the outermost parallel ones run on OpenMP threads.
-  addUpstream(pm, "func.func(scf-forall-to-parallel)");
-  addUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
-  pm.nest<func::FuncOp>().addPass(cpu::createSerializeInnerParallel());
-  pm.nest<func::FuncOp>().addPass(cpu::createApproximateMath());
+  // Loops; the outermost parallel ones run on OpenMP threads. The C
+  // interface goes on the entry only, before any helper functions (libm
+  // declarations, math-to-funcs bodies) exist.
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  addUpstream(loops, "llvm-request-c-wrappers");
+  loops.addPass(cpu::createLowerStridedCopies());
+  addUpstream(loops, "scf-forall-to-parallel,convert-linalg-to-parallel-loops");
+  loops.addPass(cpu::createSerializeInnerParallel());
+  loops.addPass(cpu::createApproximateMath());
   // convert-scf-to-openmp wraps each body in memref.alloca_scope, which
   // convert-scf-to-cf cannot handle once it holds several blocks;
   // canonicalize inlines the scopes (they hold no allocas) in between.

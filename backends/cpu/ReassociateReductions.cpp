@@ -21,13 +21,12 @@ struct ReassociateReductions
       if (op.getNumReductionLoops() == 0)
         return;
       op->walk([&](arith::ArithFastMathInterface math) {
+        arith::FastMathFlags current = arith::FastMathFlags::none;
+        if (arith::FastMathFlagsAttr attr = math.getFastMathFlagsAttr())
+          current = attr.getValue();
         math->setAttr(math.getFastMathAttrName(),
-                      arith::FastMathFlagsAttr::get(
-                          op->getContext(), math.getFastMathFlagsAttr()
-                                                    ? math.getFastMathFlagsAttr()
-                                                              .getValue() |
-                                                          flags
-                                                    : flags));
+                      arith::FastMathFlagsAttr::get(op->getContext(),
+                                                    current | flags));
       });
     });
   }

@@ -90,7 +90,7 @@ struct SerializeInnerParallel
       for (unsigned d = 0; d < op.getNumLoops(); ++d)
         if (d != t)
           rest.push_back(d);
-      auto outer = scf::ParallelOp::create(
+      scf::ParallelOp::create(
           rewriter, op.getLoc(), ValueRange{op.getLowerBound()[t]},
           ValueRange{op.getUpperBound()[t]}, ValueRange{op.getStep()[t]},
           [&](OpBuilder &b, Location loc, ValueRange ivs) {
@@ -101,7 +101,6 @@ struct SerializeInnerParallel
                                        b.getInsertionPoint());
             cloneBodyInLoops(rewriter, op, rest, fixed);
           });
-      (void)outer;
       rewriter.eraseOp(op);
     }
   }

@@ -10,6 +10,8 @@
 
 #include "passes/Passes.h"
 
+#include "passes/LinalgBuilders.h"
+
 #include "dialects/qc/IR/QcOps.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -28,14 +30,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-/// The size of dimension `d` of `v`, static or read with tensor.dim.
-OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t d) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (!type.isDynamicDim(d))
-    return b.getIndexAttr(type.getDimSize(d));
-  return tensor::DimOp::create(b, loc, v, d).getResult();
-}
 
 /// A map from `numLoops` loop dimensions to an operand of `operandType` that
 /// is broadcast against the loops listed in `loopDims` (aligned on the right:
@@ -84,12 +78,6 @@ Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
                                  type.getElementType(), dynamic);
 }
 
-Value zeroFilled(OpBuilder &b, Location loc, Value empty) {
-  Type elem = cast<RankedTensorType>(empty.getType()).getElementType();
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-}
-
 /// `(d0, ..., d[numLoops-1]) -> (d0, ..., d[n-1])`; unlike
 /// AffineMap::getMajorSubMap it is also valid for n = 0.
 AffineMap leadingDims(MLIRContext *ctx, unsigned numLoops, unsigned n) {
@@ -97,13 +85,6 @@ AffineMap leadingDims(MLIRContext *ctx, unsigned numLoops, unsigned n) {
   for (unsigned i = 0; i < n; ++i)
     exprs.push_back(getAffineDimExpr(i, ctx));
   return AffineMap::get(numLoops, 0, exprs, ctx);
-}
-
-SmallVector<utils::IteratorType> iterators(unsigned parallel,
-                                           unsigned reduction) {
-  SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
-  it.append(reduction, utils::IteratorType::reduction);
-  return it;
 }
 
 /// Appends to `init` the multiply-accumulate `init += a * b` over the given
@@ -196,16 +177,7 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
   /// linalg.matmul, the shape every backend tiles best.
   static Value weightMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                             RankedTensorType resultType) {
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    int64_t rank = lhsType.getRank();
-    Value rows2d = lhs;
-    if (rank > 2) {
-      SmallVector<ReassociationIndices> reassoc(2);
-      for (int64_t i = 0; i < rank - 1; ++i)
-        reassoc[0].push_back(i);
-      reassoc[1].push_back(rank - 1);
-      rows2d = tensor::CollapseShapeOp::create(b, loc, lhs, reassoc);
-    }
+    Value rows2d = collapseToRows(b, loc, lhs);
     auto rowsType = cast<RankedTensorType>(rows2d.getType());
     auto outType = RankedTensorType::get(
         {rowsType.getDimSize(0), resultType.getShape().back()},
@@ -214,18 +186,7 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
     Value product = linalg::MatmulOp::create(b, loc, ValueRange{rows2d, rhs},
                                              ValueRange{init})
                         .getResult(0);
-    if (rank == 2)
-      return product;
-    SmallVector<ReassociationIndices> reassoc(2);
-    for (int64_t i = 0; i < rank - 1; ++i)
-      reassoc[0].push_back(i);
-    reassoc[1].push_back(rank - 1);
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t d = 0; d < rank - 1; ++d)
-      sizes.push_back(sizeOf(b, loc, lhs, d));
-    sizes.push_back(sizeOf(b, loc, rhs, 1));
-    return tensor::ExpandShapeOp::create(b, loc, resultType, product, reassoc,
-                                         sizes);
+    return expandRows(b, loc, product, lhs, resultType);
   }
 };
 

@@ -59,6 +59,53 @@ def InsertObservers : Pass<"qc-insert-observers", "func::FuncOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
+  let summary = "Round-to-nearest quantization of matmul weights";
+  let description = [{
+    Every `qc.matmul` whose right operand is a 2-D f32 constant `W[K, N]`
+    becomes a `qc.quantized_matmul` on `quant.scast` of an integer constant
+    whose `!quant.uniform` element type carries the scales and zero points
+    (../shared/ALGORITHMS.md, "Uniform quantization"):
+
+    - `group-size=0` (default): one scale per output channel, a per-axis type
+      on axis 1;
+    - `group-size=-1`: one scale for the whole tensor;
+    - `group-size=g`: one scale per `g` consecutive input channels per output
+      channel, a sub-channel type with blocks `{0:g, 1:1}`. When `g` does not
+      divide `K` the last group holds the `K mod g` rest: its scale comes
+      from those rows only, and the constant is padded with zero-code rows
+      to a whole number of groups (`quant.scast` needs whole blocks);
+      `qc.quantized_matmul` reads only the first `K` rows.
+
+    Storage is a signed `bits`-bit integer (2 to 8 bits). Symmetric weights
+    have zero point 0 and scale `max|w| / (2^(b-1) - 1)`; asymmetric ones
+    cover `[min, max]` (widened to hold 0) with a zero point. Rounding is
+    half to even. The float constant is left for other users (canonicalize
+    drops it when there is none).
+
+    ```mlir
+    %y = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x172xf32>) -> tensor<?x172xf32>
+    // qc-quantize-weights{bits=4 group-size=32}:
+    %c = arith.constant dense<...> : tensor<64x172xi4>
+    %q = quant.scast %c : tensor<64x172xi4> to tensor<64x172x!quant.uniform<i4:f32:{0:32,1:1}, {...}>>
+    %y = qc.quantized_matmul %x, %q : ...
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Bits per weight (2 to 8)">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "Input channels per scale: 0 per channel, -1 per tensor">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"true",
+           "Zero point 0 (else asymmetric with a zero point)">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "quant::QuantDialect"];
+}
+
 def FuseElementwise : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg producers into elementwise consumers";
   let description = [{
@@ -83,6 +130,41 @@ def DecomposeAggregatedOps : Pass<"qc-decompose-aggregated-ops",
     aggregated form: `convert-linalg-to-loops` leaves `linalg.softmax`
     untouched, and upstream exposes the decomposition only through the
     transform dialect.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "math::MathDialect", "tensor::TensorDialect"];
+}
+
+def LowerQuantized : Pass<"qc-lower-quantized", "func::FuncOp"> {
+  let summary = "Lower quantized qc ops to integer linalg on packed weights";
+  let description = [{
+    Rewrites `qc.quantized_matmul`, `qc.dynamic_quantize` and the
+    `quant.qcast` of activations into linalg on tensors over integer
+    storage. Float copies of quantized weights are never built:
+
+    - weights are repacked so that a kernel unpacks them where it reads
+      them: the codes of one column and group are cut along K into words
+      (4 bits: 2 per byte; 2 bits: 4 per byte; 3 bits: 8 per 3 bytes) and
+      byte p of every word forms plane p, a `[groups, words, N]` i8
+      constant; group-wise scales are stored as f16, per-channel ones as
+      f32, zero points (when any is non-zero) as i32;
+    - float activations (W4A16): one `linalg.generic` over
+      (row, group, word, code, column) accumulates
+      `x * s * (q - z)` in float;
+    - int8 activations (W8A8, W4A8): the product accumulates in i32 per
+      group (`linalg.matmul` i8 x i8 -> i32 for plain per-channel int8
+      weights), then one epilogue multiplies by the activation and weight
+      scales, subtracts the activation zero point times the precomputed
+      weight column sums, and sums the groups;
+    - `quant.qcast` (static per-tensor activations) and
+      `qc.dynamic_quantize` (per token: `max|x| / qmax` per row) compute
+      `clamp(round_half_even(x / s) + z)`; NaN becomes the zero point.
+      Upstream's `lower-quant-ops` truncates instead of rounding, so it is
+      not used.
+
+    The activation is zero-padded to the weight's group and word layout.
+    A weight that is not `quant.scast` of a constant, a quantized result
+    (int8 output), and quant ops outside these patterns are errors.
   }];
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "math::MathDialect", "tensor::TensorDialect"];

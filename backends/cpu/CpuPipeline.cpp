@@ -31,9 +31,11 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 
 void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                                      const CpuPipelineOptions &options) {
-  // Tensors: qc to linalg, softmax decomposed, elementwise chains fused.
+  // Tensors: qc (float and quantized) to linalg, softmax decomposed,
+  // elementwise chains fused.
   OpPassManager &lower = pm.nest<func::FuncOp>();
   lower.addPass(createLowerToLinalg());
+  lower.addPass(createLowerQuantized());
   lower.addPass(createDecomposeAggregatedOps());
   lower.addPass(cpu::createCheckLowered());
   addUpstream(pm, "canonicalize,cse");

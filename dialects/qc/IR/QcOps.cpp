@@ -405,6 +405,15 @@ static LogicalResult verifyQuantizedWeight(Operation *op,
 // QuantizedMatmulOp
 //===----------------------------------------------------------------------===//
 
+int64_t mlir::qc::groupRows(RankedTensorType weight) {
+  if (auto sub = dyn_cast<quant::UniformQuantizedSubChannelType>(
+          weight.getElementType()))
+    for (auto [dim, size] : sub.getBlockSizeInfo())
+      if (dim == 0)
+        return size;
+  return 0;
+}
+
 LogicalResult QuantizedMatmulOp::verify() {
   auto lhs = getLhs().getType();
   auto rhs = getRhs().getType();
@@ -440,10 +449,16 @@ LogicalResult QuantizedMatmulOp::verify() {
   if (lhs.getRank() < 2)
     return emitOpError("lhs must have rank >= 2, got ") << lhs.getRank();
   int64_t k = rhs.getDimSize(0), n = rhs.getDimSize(1);
-  if (!sizesAgree(lhs.getShape().back(), k))
-    return emitOpError("lhs has ") << lhs.getShape().back()
-                                   << " columns but the weight has " << k
-                                   << " rows";
+  int64_t lhsK = lhs.getShape().back();
+  int64_t block = groupRows(rhs);
+  // A group-wise weight is padded to whole groups: K real rows, then zero
+  // rows up to the next multiple of the group size.
+  bool padded = block > 1 && !ShapedType::isDynamic(lhsK) &&
+                !ShapedType::isDynamic(k) && k % block == 0 && lhsK < k &&
+                k - lhsK < block;
+  if (!padded && !sizesAgree(lhsK, k))
+    return emitOpError("lhs has ") << lhsK << " columns but the weight has "
+                                   << k << " rows";
   SmallVector<int64_t> expected(lhs.getShape());
   expected.back() = n;
   if (result.getRank() != lhs.getRank() ||

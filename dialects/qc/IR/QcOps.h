@@ -15,4 +15,10 @@
 #define GET_OP_CLASSES
 #include "dialects/qc/IR/QcOps.h.inc"
 
+namespace mlir::qc {
+/// Rows per group of a group-wise (sub-channel) 2-D weight type, 0 for
+/// per-tensor and per-axis types.
+int64_t groupRows(RankedTensorType weight);
+} // namespace mlir::qc
+
 #endif // QUANTC_DIALECTS_QC_IR_QCOPS_H

@@ -214,8 +214,10 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     whose element type carries its scales and zero points:
     `!quant.uniform<i8:f32, s>` (per tensor), `!quant.uniform<i4:f32:1, {...}>`
     (per output channel, axis 1), or the sub-channel form with blocks of `g`
-    consecutive input channels per output channel (group-wise, a ragged last
-    group when `g` does not divide `K`).
+    consecutive input channels per output channel (group-wise). When `g`
+    does not divide `K` the last group is ragged: the weight is padded with
+    zero rows to a whole number of groups (upstream requires whole blocks)
+    and the product reads only its first `K` rows.
 
     The activation `lhs` is float (weight-only schemes), a per-tensor
     `!quant.uniform` tensor (static activation quantization), or signless
@@ -227,7 +229,8 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     - `rhs` is 2-D with a quantized element type of at most 8 storage bits;
       a per-axis type quantizes axis 1; a sub-channel type has block size 1
       along N; its expressed type is the result's element type;
-    - `lhs` has rank >= 2 and last dimension K; `lhs_scale` is present exactly
+    - `lhs` has rank >= 2 and last dimension K (a group-wise weight may have
+      up to g - 1 padding rows beyond K); `lhs_scale` is present exactly
       when `lhs` is plain integer;
     - `lrc_a` and `lrc_b` come together and have shapes `[K, r]`, `[r, N]`;
     - the result has `lhs`'s shape with the last dimension N.

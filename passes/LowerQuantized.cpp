@@ -1,0 +1,679 @@
+//===- LowerQuantized.cpp - quantized qc ops to integer linalg ------------===//
+//
+// qc.quantized_matmul, qc.dynamic_quantize and quant.qcast of activations
+// become linalg on tensors over integer storage; no float copy of a
+// quantized weight is ever built.
+//
+// A b-bit weight is repacked for reading inside the kernel: the codes of one
+// column and one group are cut along K into words of `bytes` bytes holding
+// `perWord` codes (code j at bits [j*b, (j+1)*b), little-endian, as in
+// passes/algorithms/Packing.h), and byte p of every word goes to plane p, a
+// [groups, words, N] i8 constant. Every read of the kernel is then
+// contiguous along N, the dimension the CPU backend vectorizes:
+//
+//   4 bits: 1 plane, 2 codes per byte     3 bits: 3 planes, 8 codes per word
+//   2 bits: 1 plane, 4 codes per byte     8 bits: the codes themselves
+//
+// The activation is padded with zeros to match (the ragged last group and
+// the word padding), so padded codes never contribute.
+//
+// Upstream's lower-quant-ops is not used for quant.qcast: it truncates
+// (arith.fptosi) where quantc rounds half to even and saturates.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/qc/IR/QcOps.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/algorithms/Packing.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <numeric>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_LOWERQUANTIZED
+#include "passes/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+struct PackedWeight {
+  unsigned bits = 8, perWord = 1, bytes = 1;
+  int64_t groups = 1, groupRows = 0, words = 0, k = 0, n = 0;
+  SmallVector<Value> planes; // [groups, words, N] i8 each
+  Value scales;              // [groups, N], f16 when group-wise, else f32
+  Value zeroPoints;          // [groups, N] i32; null when all are 0
+  std::vector<int32_t> columnSums; // sum over a group's rows of (q - z)
+
+  int64_t paddedRows() const { return words * perWord; }
+};
+
+/// The weight's integer codes, row-major [rows, N], sign-extended.
+std::vector<int8_t> readCodes(DenseElementsAttr attr, unsigned bits) {
+  int64_t count = attr.getNumElements();
+  auto sext = [&](uint8_t raw) {
+    return static_cast<int8_t>(static_cast<int8_t>(raw << (8 - bits)) >>
+                               (8 - bits));
+  };
+  ArrayRef<char> raw = attr.getRawData();
+  if (attr.isSplat())
+    return std::vector<int8_t>(count, sext(static_cast<uint8_t>(raw[0])));
+  // Integers of at most 8 bits are stored one per byte.
+  std::vector<int8_t> codes(count);
+  for (int64_t i = 0; i < count; ++i)
+    codes[i] = sext(static_cast<uint8_t>(raw[i]));
+  return codes;
+}
+
+/// Scale and zero point of every (group, column), from the weight's type.
+void readParams(Type elementType, int64_t groups, int64_t n,
+                std::vector<double> &scales, std::vector<int32_t> &zeros) {
+  scales.assign(groups * n, 1.0);
+  zeros.assign(groups * n, 0);
+  if (auto t = dyn_cast<quant::UniformQuantizedType>(elementType)) {
+    std::fill(scales.begin(), scales.end(), t.getScale());
+    std::fill(zeros.begin(), zeros.end(), t.getZeroPoint());
+  } else if (auto t =
+                 dyn_cast<quant::UniformQuantizedPerAxisType>(elementType)) {
+    for (int64_t c = 0; c < n; ++c) {
+      scales[c] = t.getScales()[c];
+      zeros[c] = t.getZeroPoints()[c];
+    }
+  } else {
+    auto sub = cast<quant::UniformQuantizedSubChannelType>(elementType);
+    int64_t i = 0;
+    for (APFloat s : sub.getScales().getValues<APFloat>())
+      scales[i++] = s.convertToDouble();
+    i = 0;
+    for (APInt z : sub.getZeroPoints().getValues<APInt>())
+      zeros[i++] = static_cast<int32_t>(z.getSExtValue());
+  }
+}
+
+FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
+  Location loc = op.getLoc();
+  auto cast_ = op.getRhs().getDefiningOp<quant::StorageCastOp>();
+  DenseElementsAttr codesAttr;
+  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codesAttr)))
+    return op.emitOpError("weight must be a quant.scast of an integer "
+                          "constant to be lowered");
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  auto qtype = cast<quant::QuantizedType>(rhsType.getElementType());
+  PackedWeight w;
+  w.bits = qtype.getStorageTypeIntegralWidth();
+  w.bytes = w.bits / std::gcd(w.bits, 8u);
+  w.perWord = 8 * w.bytes / w.bits;
+  int64_t rows = rhsType.getDimSize(0);
+  w.n = rhsType.getDimSize(1);
+  w.k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
+  int64_t block = groupRows(rhsType);
+  w.groups = block ? rows / block : 1;
+  w.groupRows = block ? block : rows;
+  w.words = (w.groupRows + w.perWord - 1) / w.perWord;
+
+  std::vector<int8_t> codes = readCodes(codesAttr, w.bits);
+  std::vector<double> scales;
+  std::vector<int32_t> zeros;
+  readParams(qtype, w.groups, w.n, scales, zeros);
+
+  // Planes, and the column sums of (q - z) over each group's real rows.
+  SmallVector<std::vector<int8_t>> planes(
+      w.bytes, std::vector<int8_t>(w.groups * w.words * w.n));
+  w.columnSums.assign(w.groups * w.n, 0);
+  std::vector<int8_t> word(w.perWord);
+  for (int64_t g = 0; g < w.groups; ++g)
+    for (int64_t c = 0; c < w.n; ++c) {
+      int32_t zero = zeros[g * w.n + c];
+      for (int64_t wd = 0; wd < w.words; ++wd) {
+        for (unsigned j = 0; j < w.perWord; ++j) {
+          int64_t inGroup = wd * w.perWord + j;
+          int64_t row = g * w.groupRows + inGroup;
+          bool real = inGroup < w.groupRows && row < rows;
+          word[j] = real ? codes[row * w.n + c] : static_cast<int8_t>(zero);
+          if (real && row < w.k)
+            w.columnSums[g * w.n + c] += word[j] - zero;
+        }
+        std::vector<uint8_t> packed =
+            quantc::algorithms::packBits(word.data(), w.perWord, w.bits);
+        for (unsigned p = 0; p < w.bytes; ++p)
+          planes[p][(g * w.words + wd) * w.n + c] =
+              static_cast<int8_t>(packed[p]);
+      }
+    }
+  auto planeType = RankedTensorType::get({w.groups, w.words, w.n}, b.getI8Type());
+  for (std::vector<int8_t> &plane : planes)
+    w.planes.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(planeType, ArrayRef<int8_t>(plane))));
+
+  // Group-wise scales are stored as f16: at g = 32 an f32 scale would cost
+  // an eighth of a byte per weight, more than a 4-bit code's packing gains.
+  bool half = block != 0;
+  FloatType scaleType = half ? cast<FloatType>(b.getF16Type()) : b.getF32Type();
+  SmallVector<APFloat> scaleValues;
+  for (double s : scales) {
+    APFloat v(s);
+    bool lost;
+    v.convert(scaleType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+              &lost);
+    scaleValues.push_back(v);
+  }
+  auto paramType = [&](Type elt) {
+    return RankedTensorType::get({w.groups, w.n}, elt);
+  };
+  w.scales = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(paramType(scaleType), scaleValues));
+  if (llvm::any_of(zeros, [](int32_t z) { return z != 0; }))
+    w.zeroPoints = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(paramType(b.getI32Type()),
+                               ArrayRef<int32_t>(zeros)));
+  return w;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+/// `[R, K]` padded with zeros and reshaped to `[R, groups, words, perWord]`,
+/// the shape the weight planes are read against.
+Value shapeActivation(OpBuilder &b, Location loc, Value rows2d,
+                      const PackedWeight &w) {
+  auto type = cast<RankedTensorType>(rows2d.getType());
+  Type elt = type.getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+  int64_t r = type.getDimSize(0);
+  auto pad = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    auto vt = cast<RankedTensorType>(v.getType());
+    if (vt.getShape() == shape)
+      return v;
+    SmallVector<OpFoldResult> low(shape.size(), b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high;
+    for (auto [have, want] : llvm::zip(vt.getShape(), shape))
+      high.push_back(b.getIndexAttr(ShapedType::isDynamic(want) ? 0
+                                                                : want - have));
+    return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, elt), v,
+                                 low, high, zero);
+  };
+  Value x = pad(rows2d, {r, w.groups * w.groupRows});
+  OpFoldResult rows = sizeOf(b, loc, rows2d, 0);
+  x = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({r, w.groups, w.groupRows}, elt), x,
+      {{0}, {1, 2}},
+      {rows, b.getIndexAttr(w.groups), b.getIndexAttr(w.groupRows)});
+  x = pad(x, {r, w.groups, w.paddedRows()});
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({r, w.groups, w.words, w.perWord}, elt), x,
+      {{0}, {1}, {2, 3}},
+      {rows, b.getIndexAttr(w.groups), b.getIndexAttr(w.words),
+       b.getIndexAttr(w.perWord)});
+}
+
+/// Code j (linalg.index `jDim`) of the word that `planes` (block arguments)
+/// form, sign-extended to i32, minus the zero point when there is one.
+Value unpackCode(OpBuilder &b, Location loc, ValueRange planes, Value zero,
+                 const PackedWeight &w, unsigned jDim) {
+  if (w.perWord == 1) {
+    Value q = arith::ExtSIOp::create(b, loc, b.getI32Type(), planes[0]);
+    return zero ? arith::SubIOp::create(b, loc, q, zero).getResult() : q;
+  }
+  unsigned width = w.bytes * 8 <= 32 ? 32 : 64;
+  Type wordType = b.getIntegerType(width);
+  Value word;
+  for (auto [p, plane] : llvm::enumerate(planes)) {
+    Value part = arith::ExtUIOp::create(b, loc, wordType, plane);
+    if (p)
+      part = arith::ShLIOp::create(
+          b, loc, part,
+          arith::ConstantOp::create(b, loc,
+                                    b.getIntegerAttr(wordType, 8 * p)));
+    word = word ? arith::OrIOp::create(b, loc, word, part).getResult() : part;
+  }
+  // (word << (width - b - j*b)) >> (width - b), arithmetic: the code's own
+  // sign bit extends it.
+  auto constant = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(wordType, v))
+        .getResult();
+  };
+  Value j = arith::IndexCastOp::create(
+      b, loc, wordType, linalg::IndexOp::create(b, loc, jDim));
+  Value left = arith::SubIOp::create(
+      b, loc, constant(width - w.bits),
+      arith::MulIOp::create(b, loc, j, constant(w.bits)));
+  Value q = arith::ShRSIOp::create(
+      b, loc, arith::ShLIOp::create(b, loc, word, left),
+      constant(width - w.bits));
+  if (width != 32)
+    q = arith::TruncIOp::create(b, loc, b.getI32Type(), q);
+  return zero ? arith::SubIOp::create(b, loc, q, zero).getResult() : q;
+}
+
+/// Maps of the kernel loops (m, group, word, j, n) for the weight operands:
+/// planes [group, word, n], then scales and zero points [group, n].
+void weightMaps(MLIRContext *ctx, const PackedWeight &w,
+                SmallVector<AffineMap> &maps, bool withScales) {
+  AffineExpr g = getAffineDimExpr(1, ctx), wd = getAffineDimExpr(2, ctx),
+             n = getAffineDimExpr(4, ctx);
+  for (size_t i = 0; i < w.planes.size(); ++i)
+    maps.push_back(AffineMap::get(5, 0, {g, wd, n}, ctx));
+  if (withScales)
+    maps.push_back(AffineMap::get(5, 0, {g, n}, ctx));
+  if (w.zeroPoints)
+    maps.push_back(AffineMap::get(5, 0, {g, n}, ctx));
+}
+
+/// Weight-only: out[m, n] += x[m, k] * s[g, n] * (q[k, n] - z[g, n]) in the
+/// activation's float type, one pass over the packed weight.
+Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
+                  const PackedWeight &w) {
+  MLIRContext *ctx = b.getContext();
+  auto rowsType = cast<RankedTensorType>(rows2d.getType());
+  Type f = rowsType.getElementType();
+  Value x = shapeActivation(b, loc, rows2d, w);
+  SmallVector<Value> inputs = {x};
+  inputs.append(w.planes.begin(), w.planes.end());
+  inputs.push_back(w.scales);
+  if (w.zeroPoints)
+    inputs.push_back(w.zeroPoints);
+  SmallVector<AffineMap> maps = {AffineMap::get(
+      5, 0,
+      {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+       getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)},
+      ctx)};
+  weightMaps(ctx, w, maps, /*withScales=*/true);
+  maps.push_back(AffineMap::get(
+      5, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(4, ctx)}, ctx));
+  auto outType = RankedTensorType::get({rowsType.getDimSize(0), w.n}, f);
+  SmallVector<Value> dynamic;
+  if (outType.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, rows2d, 0));
+  Value init = zeroFilled(
+      b, loc, tensor::EmptyOp::create(b, loc, outType.getShape(), f, dynamic));
+  using IT = utils::IteratorType;
+  SmallVector<IT> its = {IT::parallel, IT::reduction, IT::reduction,
+                         IT::reduction, IT::parallel};
+  size_t numPlanes = w.planes.size();
+  bool hasZero = static_cast<bool>(w.zeroPoints);
+  auto generic = linalg::GenericOp::create(
+      b, loc, outType, inputs, ValueRange{init}, maps, its,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        ValueRange planes = a.slice(1, numPlanes);
+        Value scale = a[1 + numPlanes];
+        Value zero = hasZero ? a[2 + numPlanes] : Value();
+        Value q = unpackCode(nb, l, planes, zero, w, /*jDim=*/3);
+        Value wq = arith::SIToFPOp::create(nb, l, f, q);
+        if (scale.getType() != f)
+          scale = arith::ExtFOp::create(nb, l, f, scale);
+        Value prod = arith::MulFOp::create(
+            nb, l, a[0], arith::MulFOp::create(nb, l, wq, scale));
+        linalg::YieldOp::create(
+            nb, l, Value(arith::AddFOp::create(nb, l, a.back(), prod)));
+      });
+  return generic.getResult(0);
+}
+
+/// Integer activations: acc[m, g, n] = sum over the group's rows of
+/// x[m, k] * (q[k, n] - z[g, n]) in i32, then
+/// out[m, n] = sum_g sx[m] * s[g, n] * (acc[m, g, n] - zx * colsum[g, n]).
+Value integerKernel(OpBuilder &b, Location loc, Value rows2d, Value rowScale,
+                    double staticScale, int32_t lhsZero, const PackedWeight &w,
+                    FloatType f) {
+  MLIRContext *ctx = b.getContext();
+  auto rowsType = cast<RankedTensorType>(rows2d.getType());
+  int64_t r = rowsType.getDimSize(0);
+  SmallVector<Value> dynamic;
+  if (ShapedType::isDynamic(r))
+    dynamic.push_back(tensor::DimOp::create(b, loc, rows2d, 0));
+  using IT = utils::IteratorType;
+  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+
+  Value acc;
+  if (w.bits == 8 && w.groups == 1 && !w.zeroPoints) {
+    // Plain int8 weights (one group of K rows): the named matmul,
+    // i8 x i8 -> i32.
+    Value weight = tensor::CollapseShapeOp::create(b, loc, w.planes[0],
+                                                   {{0, 1}, {2}});
+    Value x = rows2d;
+    auto accType = RankedTensorType::get({r, w.n}, b.getI32Type());
+    Value init = zeroFilled(
+        b, loc,
+        tensor::EmptyOp::create(b, loc, accType.getShape(), b.getI32Type(),
+                                dynamic));
+    acc = linalg::MatmulOp::create(b, loc, ValueRange{x, weight},
+                                   ValueRange{init})
+              .getResult(0);
+    acc = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({r, 1, w.n}, b.getI32Type()), acc,
+        {{0}, {1, 2}}, {sizeOf(b, loc, acc, 0), b.getIndexAttr(1),
+                        b.getIndexAttr(w.n)});
+  } else {
+    Value x = shapeActivation(b, loc, rows2d, w);
+    SmallVector<Value> inputs = {x};
+    inputs.append(w.planes.begin(), w.planes.end());
+    if (w.zeroPoints)
+      inputs.push_back(w.zeroPoints);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+    weightMaps(ctx, w, maps, /*withScales=*/false);
+    maps.push_back(AffineMap::get(5, 0, {dim(0), dim(1), dim(4)}, ctx));
+    auto accType = RankedTensorType::get({r, w.groups, w.n}, b.getI32Type());
+    Value init = zeroFilled(
+        b, loc,
+        tensor::EmptyOp::create(b, loc, accType.getShape(), b.getI32Type(),
+                                dynamic));
+    size_t numPlanes = w.planes.size();
+    bool hasZero = static_cast<bool>(w.zeroPoints);
+    acc = linalg::GenericOp::create(
+              b, loc, accType, inputs, ValueRange{init}, maps,
+              {IT::parallel, IT::parallel, IT::reduction, IT::reduction,
+               IT::parallel},
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                ValueRange planes = a.slice(1, numPlanes);
+                Value zero = hasZero ? a[1 + numPlanes] : Value();
+                Value q = unpackCode(nb, l, planes, zero, w, /*jDim=*/3);
+                Value xv = arith::ExtSIOp::create(nb, l, nb.getI32Type(), a[0]);
+                Value prod = arith::MulIOp::create(nb, l, xv, q);
+                linalg::YieldOp::create(
+                    nb, l, Value(arith::AddIOp::create(nb, l, a.back(), prod)));
+              })
+              .getResult(0);
+  }
+
+  // Epilogue over (m, g, n): scales, the activation zero point, the sum
+  // over groups.
+  SmallVector<Value> inputs = {acc, w.scales};
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {dim(0), dim(1), dim(2)}, ctx),
+      AffineMap::get(3, 0, {dim(1), dim(2)}, ctx)};
+  if (lhsZero != 0) {
+    inputs.push_back(arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({w.groups, w.n}, b.getI32Type()),
+            ArrayRef<int32_t>(w.columnSums))));
+    maps.push_back(AffineMap::get(3, 0, {dim(1), dim(2)}, ctx));
+  }
+  if (rowScale) {
+    inputs.push_back(rowScale);
+    auto rank = cast<RankedTensorType>(rowScale.getType()).getRank();
+    maps.push_back(rank == 0 ? AffineMap::get(3, 0, {}, ctx)
+                             : AffineMap::get(3, 0, {dim(0)}, ctx));
+  }
+  maps.push_back(AffineMap::get(3, 0, {dim(0), dim(2)}, ctx));
+  auto outType = RankedTensorType::get({r, w.n}, f);
+  Value init = zeroFilled(
+      b, loc, tensor::EmptyOp::create(b, loc, outType.getShape(), f, dynamic));
+  bool hasSums = lhsZero != 0;
+  return linalg::GenericOp::create(
+             b, loc, outType, inputs, ValueRange{init}, maps,
+             {IT::parallel, IT::reduction, IT::parallel},
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value v = a[0];
+               unsigned next = 2;
+               if (hasSums) {
+                 Value zx = arith::ConstantOp::create(
+                     nb, l, nb.getI32IntegerAttr(lhsZero));
+                 v = arith::SubIOp::create(
+                     nb, l, v, arith::MulIOp::create(nb, l, zx, a[next++]));
+               }
+               Value fv = arith::SIToFPOp::create(nb, l, f, v);
+               Value s = a[1];
+               if (s.getType() != f)
+                 s = arith::ExtFOp::create(nb, l, f, s);
+               Value sx = rowScale ? a[next++]
+                                   : arith::ConstantOp::create(
+                                         nb, l, nb.getFloatAttr(f, staticScale))
+                                         .getResult();
+               Value scaled = arith::MulFOp::create(
+                   nb, l, fv, arith::MulFOp::create(nb, l, s, sx));
+               linalg::YieldOp::create(
+                   nb, l, Value(arith::AddFOp::create(nb, l, a.back(), scaled)));
+             })
+      .getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Activation quantization
+//===----------------------------------------------------------------------===//
+
+/// clamp(round-half-even(x / s) + z, qmin, qmax) as `storage`; NaN gives z.
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value s, double z,
+                     int64_t qmin, int64_t qmax, Type storage) {
+  Type f = x.getType();
+  auto c = [&](double v) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, v)).getResult();
+  };
+  Value v = math::RoundEvenOp::create(b, loc,
+                                      arith::DivFOp::create(b, loc, x, s));
+  v = arith::AddFOp::create(b, loc, v, c(z));
+  v = arith::MaximumFOp::create(b, loc, v, c(qmin));
+  v = arith::MinimumFOp::create(b, loc, v, c(qmax));
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  v = arith::SelectOp::create(b, loc, nan, c(z), v);
+  return arith::FPToSIOp::create(b, loc, storage, v);
+}
+
+/// Elementwise over `x` (any rank), with `scaleMap` reading `scale` (or a
+/// constant scale when `scale` is null).
+Value quantizeTensor(OpBuilder &b, Location loc, Value x, Value scale,
+                     AffineMap scaleMap, double constScale, double zero,
+                     int64_t qmin, int64_t qmax, Type storage) {
+  auto type = cast<RankedTensorType>(x.getType());
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = type.getRank();
+  auto resultType = RankedTensorType::get(type.getShape(), storage);
+  SmallVector<Value> dynamic;
+  for (unsigned d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(tensor::DimOp::create(b, loc, x, d));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), storage,
+                                       dynamic);
+  SmallVector<Value> inputs = {x};
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineMap> maps = {id};
+  if (scale) {
+    inputs.push_back(scale);
+    maps.push_back(scaleMap);
+  }
+  maps.push_back(id);
+  return linalg::GenericOp::create(
+             b, loc, resultType, inputs, ValueRange{init}, maps,
+             iterators(rank, 0),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value s = scale ? a[1]
+                               : arith::ConstantOp::create(
+                                     nb, l,
+                                     nb.getFloatAttr(a[0].getType(),
+                                                     constScale))
+                                     .getResult();
+               linalg::YieldOp::create(
+                   nb, l,
+                   quantizeScalar(nb, l, a[0], s, zero, qmin, qmax, storage));
+             })
+      .getResult(0);
+}
+
+/// qc.dynamic_quantize: max|x| per row (or over the tensor), the scale
+/// max / qmax (1 where the row is all zero), then the codes.
+LogicalResult lowerDynamicQuantize(IRRewriter &b, DynamicQuantizeOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  b.setInsertionPoint(op);
+  Value x = op.getInput();
+  auto type = cast<RankedTensorType>(x.getType());
+  auto f = cast<FloatType>(type.getElementType());
+  unsigned rank = type.getRank();
+  bool perToken = op.getGranularity() == Granularity::PerToken;
+  if (!perToken && op.getGranularity() != Granularity::PerTensor)
+    return op.emitOpError("lowering supports per_token and per_tensor only");
+  unsigned kept = perToken ? rank - 1 : 0;
+  SmallVector<int64_t> maxShape(type.getShape().take_front(kept));
+  SmallVector<Value> dynamic;
+  for (unsigned d = 0; d < kept; ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(tensor::DimOp::create(b, loc, x, d));
+  Value init = zeroFilled(b, loc,
+                          tensor::EmptyOp::create(b, loc, maxShape, f, dynamic));
+  SmallVector<AffineExpr> keptDims;
+  for (unsigned d = 0; d < kept; ++d)
+    keptDims.push_back(getAffineDimExpr(d, ctx));
+  AffineMap keptMap = AffineMap::get(rank, 0, keptDims, ctx);
+  Value absMax =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{x}, ValueRange{init},
+          {AffineMap::getMultiDimIdentityMap(rank, ctx), keptMap},
+          iterators(kept, rank - kept),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value m = arith::MaximumFOp::create(
+                nb, l, a[1], math::AbsFOp::create(nb, l, a[0]));
+            linalg::YieldOp::create(nb, l, m);
+          })
+          .getResult(0);
+  int64_t qmax = (int64_t(1) << (op.getBits() - 1)) - 1;
+  AffineMap elementwise = AffineMap::getMultiDimIdentityMap(kept, ctx);
+  Value scaleInit =
+      tensor::EmptyOp::create(b, loc, maxShape, f, dynamic).getResult();
+  Value scale =
+      linalg::GenericOp::create(
+          b, loc, scaleInit.getType(), ValueRange{absMax},
+          ValueRange{scaleInit}, {elementwise, elementwise},
+          iterators(kept, 0),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value zero =
+                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, 0.0));
+            Value one =
+                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, 1.0));
+            Value s = arith::DivFOp::create(
+                nb, l, a[0],
+                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, qmax)));
+            Value isZero = arith::CmpFOp::create(
+                nb, l, arith::CmpFPredicate::OEQ, s, zero);
+            linalg::YieldOp::create(
+                nb, l, Value(arith::SelectOp::create(nb, l, isZero, one, s)));
+          })
+          .getResult(0);
+  Type storage = cast<RankedTensorType>(op.getQ().getType()).getElementType();
+  Value q = quantizeTensor(b, loc, x, scale, keptMap, 0.0, 0.0, -qmax - 1,
+                           qmax, storage);
+  Value scaleOut = scale;
+  auto scaleType = cast<RankedTensorType>(op.getScale().getType());
+  if (scaleType != scale.getType()) {
+    SmallVector<ReassociationIndices> reassoc;
+    for (unsigned d = 0; d < kept; ++d)
+      reassoc.push_back({d});
+    if (reassoc.empty())
+      scaleOut = tensor::ExpandShapeOp::create(b, loc, scaleType, scale,
+                                               ArrayRef<ReassociationIndices>{});
+    else {
+      reassoc.back().push_back(kept);
+      SmallVector<OpFoldResult> sizes;
+      for (unsigned d = 0; d < kept; ++d)
+        sizes.push_back(sizeOf(b, loc, x, d));
+      sizes.push_back(b.getIndexAttr(1));
+      scaleOut = tensor::ExpandShapeOp::create(b, loc, scaleType, scale,
+                                               reassoc, sizes);
+    }
+  }
+  b.replaceOp(op, {q, scaleOut});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// qc.quantized_matmul
+//===----------------------------------------------------------------------===//
+
+LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  auto f = dyn_cast<FloatType>(resultType.getElementType());
+  if (!f)
+    return op.emitOpError("lowering of a quantized result (int8 output "
+                          "requantization) is not supported yet");
+  b.setInsertionPoint(op);
+  FailureOr<PackedWeight> w = packWeight(b, op);
+  if (failed(w))
+    return failure();
+  Value lhs = op.getLhs();
+  Type lhsElt = cast<RankedTensorType>(lhs.getType()).getElementType();
+  Value product;
+  if (isa<FloatType>(lhsElt)) {
+    product = floatKernel(b, loc, collapseToRows(b, loc, lhs), *w);
+  } else if (auto q = dyn_cast<quant::UniformQuantizedType>(lhsElt)) {
+    auto qcast = lhs.getDefiningOp<quant::QuantizeCastOp>();
+    if (!qcast)
+      return op.emitOpError("a quantized lhs must come from quant.qcast to "
+                            "be lowered");
+    Value rows = collapseToRows(b, loc, qcast.getInput());
+    Value codes = quantizeTensor(
+        b, loc, rows, Value(), AffineMap(), q.getScale(), q.getZeroPoint(),
+        q.getStorageTypeMin(), q.getStorageTypeMax(), q.getStorageType());
+    product = integerKernel(b, loc, codes, Value(), q.getScale(),
+                            q.getZeroPoint(), *w, f);
+  } else {
+    Value scale = op.getLhsScale();
+    auto scaleType = cast<RankedTensorType>(scale.getType());
+    if (scaleType.getRank() > 0) {
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < scaleType.getRank(); ++d)
+        all[0].push_back(d);
+      scale = tensor::CollapseShapeOp::create(b, loc, scale, all);
+    }
+    product = integerKernel(b, loc, collapseToRows(b, loc, lhs), scale, 0.0,
+                            0, *w, f);
+  }
+  b.replaceOp(op, expandRows(b, loc, product, lhs, resultType));
+  return success();
+}
+
+struct LowerQuantized : qc::impl::LowerQuantizedBase<LowerQuantized> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<DynamicQuantizeOp> dynamic;
+    SmallVector<QuantizedMatmulOp> matmuls;
+    getOperation().walk([&](Operation *op) {
+      if (auto d = dyn_cast<DynamicQuantizeOp>(op))
+        dynamic.push_back(d);
+      else if (auto m = dyn_cast<QuantizedMatmulOp>(op))
+        matmuls.push_back(m);
+    });
+    for (DynamicQuantizeOp op : dynamic)
+      if (failed(lowerDynamicQuantize(rewriter, op)))
+        return signalPassFailure();
+    for (QuantizedMatmulOp op : matmuls)
+      if (failed(lowerQuantizedMatmul(rewriter, op)))
+        return signalPassFailure();
+    // The casts that fed the products are dead now; anything of the quant
+    // dialect still used has no lowering.
+    SmallVector<Operation *> quantOps;
+    getOperation().walk([&](Operation *op) {
+      if (isa<quant::QuantDialect>(op->getDialect()))
+        quantOps.push_back(op);
+    });
+    for (Operation *op : llvm::reverse(quantOps)) { // users first
+      if (!op->use_empty()) {
+        op->emitOpError("has no lowering outside qc.quantized_matmul");
+        return signalPassFailure();
+      }
+      Value arg = op->getOperand(0);
+      rewriter.eraseOp(op);
+      if (Operation *def = arg.getDefiningOp())
+        if (def->use_empty() && isa<arith::ConstantOp>(def))
+          rewriter.eraseOp(def);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,139 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-lower-quantized | FileCheck %s
+
+// W4, per channel, float activations: the codes are repacked two per byte
+// along K (column 0: (1, 0) -> 0x01, (-7, 4) -> 0x49; column 1: (-3, 2) ->
+// 0x2D, (0, 7) -> 0x70) and unpacked inside one generic that accumulates
+// x * s * q in f32.
+// CHECK-LABEL: func.func @w4_per_channel(
+// CHECK-DAG:     %[[PLANE:.*]] = arith.constant dense<{{\[\[\[}}1, 45], [73, 112]]]> : tensor<1x2x2xi8>
+// CHECK-DAG:     %[[SCALE:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 5.000000e-01]]> : tensor<1x2xf32>
+// CHECK:         %[[X:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, 1, 2, 2] : tensor<?x1x4xf32> into tensor<?x1x2x2xf32>
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%[[X]], %[[PLANE]], %[[SCALE]] : tensor<?x1x2x2xf32>, tensor<1x2x2xi8>, tensor<1x2xf32>)
+// CHECK:           arith.extui %{{.*}} : i8 to i32
+// CHECK:           linalg.index 3
+// CHECK:           arith.shli
+// CHECK:           arith.shrsi
+// CHECK:           arith.sitofp
+// CHECK-NOT:     quant.
+func.func @w4_per_channel(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
+  %y = qc.quantized_matmul %x, %w : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// W3, groups of 2 rows, K = 3 (ragged: the weight carries a padding row):
+// eight codes per 3-byte word, so three planes; f16 group scales. The
+// activation is padded to whole groups (3 -> 4) and words (2 -> 8 per group).
+// CHECK-LABEL: func.func @w3_groups(
+// CHECK-DAG:     %[[P0:.*]] = arith.constant dense<{{\[\[\[}}1, 21]], {{\[\[}}4, 3]]]> : tensor<2x1x2xi8>
+// CHECK-DAG:     %[[S:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 5.000000e-01], [2.000000e+00, 2.500000e-01]]> : tensor<2x2xf16>
+// CHECK:         tensor.pad %{{.*}} low[0, 0] high[0, 1]
+// CHECK:         tensor.pad %{{.*}} low[0, 0, 0] high[0, 0, 6]
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[P0]], %{{.*}}, %{{.*}}, %[[S]] : tensor<?x2x1x8xf32>, tensor<2x1x2xi8>, tensor<2x1x2xi8>, tensor<2x1x2xi8>, tensor<2x2xf16>)
+// CHECK:           arith.extf %{{.*}} : f16 to f32
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [1, %{{.*}}, 2] : tensor<?x2xf32> into tensor<1x?x2xf32>
+func.func @w3_groups(%x: tensor<1x?x3xf32>) -> tensor<1x?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-4, 3], [0, 0]]> : tensor<4x2xi3>
+  %w = quant.scast %c : tensor<4x2xi3> to tensor<4x2x!quant.uniform<i3:f32:{0:2,1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
+  %y = qc.quantized_matmul %x, %w : (tensor<1x?x3xf32>, tensor<4x2x!quant.uniform<i3:f32:{0:2,1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<1x?x2xf32>
+  return %y : tensor<1x?x2xf32>
+}
+
+// -----
+
+// W8A8 with per-token activations: max|x| per row, scale max / 127 (1 for
+// an all-zero row), codes rounded half to even and saturated; then
+// i8 x i8 -> i32 and one epilogue with both scales.
+// CHECK-LABEL: func.func @w8a8_dynamic(
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           math.absf
+// CHECK:           arith.maximumf
+// CHECK:         %[[S:.*]] = linalg.generic {{.*}} ins(%[[MAX]] : tensor<?xf32>)
+// CHECK:           arith.constant 1.270000e+02 : f32
+// CHECK:           arith.select
+// CHECK:         %[[Q:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]] : tensor<?x4xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?x4xi8>)
+// CHECK:           math.roundeven
+// CHECK:           arith.fptosi %{{.*}} : f32 to i8
+// CHECK:         %[[ACC:.*]] = linalg.matmul ins(%[[Q]], %{{.*}} : tensor<?x4xi8>, tensor<4x2xi8>) outs(%{{.*}} : tensor<?x2xi32>)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x1x2xi32>, tensor<1x2xf32>, tensor<?xf32>)
+func.func @w8a8_dynamic(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
+  %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8} : tensor<?x4xf32> -> tensor<?x4xi8>, tensor<?x1xf32>
+  %y = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// W8A8 with a static asymmetric activation (scale 0.25, zero point -5):
+// the zero point is folded out with the weight's column sums
+// (1 + 0 - 7 + 4 = -2, -3 + 2 + 0 + 7 = 6): acc - (-5) * colsum.
+// CHECK-LABEL: func.func @w8a8_static(
+// CHECK:         linalg.generic
+// CHECK:           arith.constant 2.500000e-01 : f32
+// CHECK:           math.roundeven
+// CHECK:           arith.constant -5.000000e+00 : f32
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x4xi8>, tensor<4x2xi8>)
+// CHECK:         %[[SUMS:.*]] = arith.constant dense<{{\[\[}}-2, 6]]> : tensor<1x2xi32>
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[SUMS]] : tensor<?x1x2xi32>, tensor<1x2xf32>, tensor<1x2xi32>)
+// CHECK:           arith.constant -5 : i32
+// CHECK:           arith.muli
+// CHECK:           arith.subi
+func.func @w8a8_static(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
+  %q = quant.qcast %x : tensor<?x4xf32> to tensor<?x4x!quant.uniform<i8:f32, 0.25:-5>>
+  %y = qc.quantized_matmul %q, %w : (tensor<?x4x!quant.uniform<i8:f32, 0.25:-5>>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// W4A8 per group: the integer product is kept per group (acc[m, g, n]) and
+// the epilogue sums the groups with their scales.
+// CHECK-LABEL: func.func @w4a8_groups(
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]} {{.*}} outs(%{{.*}} : tensor<?x2x2xi32>)
+// CHECK:           arith.extsi %{{.*}} : i8 to i32
+// CHECK:           arith.muli
+// CHECK:           arith.addi
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2x2xi32>, tensor<2x2xf16>, tensor<?xf32>)
+func.func @w4a8_groups(%x: tensor<?x4xi8>, %s: tensor<?x1xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:{0:2,1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
+  %y = qc.quantized_matmul %x scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:{0:2,1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// Only constant weights are repacked.
+func.func @weight_argument(%x: tensor<?x4xf32>, %c: tensor<4x2xi4>) -> tensor<?x2xf32> {
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
+  // expected-error @below {{weight must be a quant.scast of an integer constant to be lowered}}
+  %y = qc.quantized_matmul %x, %w : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// An int8 result (requantized output) has no lowering yet.
+func.func @quantized_result(%x: tensor<?x4xf32>) -> tensor<?x2x!quant.uniform<i8:f32, 0.5>> {
+  %c = arith.constant dense<1> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
+  // expected-error @below {{lowering of a quantized result (int8 output requantization) is not supported yet}}
+  %y = qc.quantized_matmul %x, %w : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.5>>
+  return %y : tensor<?x2x!quant.uniform<i8:f32, 0.5>>
+}
+
+// -----
+
+// A quant op that feeds something else than a quantized product.
+func.func @stray_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5>> {
+  // expected-error @below {{has no lowering outside qc.quantized_matmul}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.5>>
+  return %q : tensor<4x!quant.uniform<i8:f32, 0.5>>
+}

@@ -1,0 +1,54 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=3" | FileCheck %s --check-prefix=GROUP
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=8 group-size=-1 symmetric=false" | FileCheck %s --check-prefix=TENSOR
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
+
+// Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
+// max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
+// 0.5 -> 0, 3.5 -> 4; -2 / fl(4/7) = -3.4999998 -> -3.
+// CHECK-LABEL: func.func @per_channel(
+// CHECK:         %[[C:.*]] = arith.constant dense<{{\[}}[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+// CHECK:         %[[W:.*]] = quant.scast %[[C]] : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.000000e+00,0.571428{{[0-9]*}}}>>
+// CHECK:         qc.quantized_matmul %{{.*}}, %[[W]] : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {{.*}}>>) -> tensor<?x2xf32>
+// CHECK-NOT:     qc.matmul
+// Group size 3 with K = 4: the last group holds one row (its scales come
+// from that row alone: 3.5 / 7, 4 / 7); the constant is padded with
+// zero-code rows to 6 and the product still reads K = 4.
+// GROUP-LABEL: func.func @per_channel(
+// GROUP:         arith.constant dense<{{\[}}[1, -7], [0, 3], [-7, 1], [7, 7], [0, 0], [0, 0]]> : tensor<6x2xi4>
+// GROUP:         quant.scast %{{.*}} : tensor<6x2xi4> to tensor<6x2x!quant.uniform<i4:f32:{0:3, 1:1}, {{\{}}{1.000000e+00, 0.2857{{[0-9]*}}}, {5.000000e-01, 0.5714{{[0-9]*}}}}>>
+// GROUP:         qc.quantized_matmul {{.*}} : (tensor<?x4xf32>, tensor<6x2x!quant.uniform{{.*}}>) -> tensor<?x2xf32>
+// Per tensor, asymmetric 8 bits over [-7, 4]: scale 11/255, zero point
+// -128 - round(-7 / (11/255)) = 34.
+// TENSOR-LABEL: func.func @per_channel(
+// TENSOR:         quant.scast %{{.*}} : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32, 0.0431372{{[0-9]*}}:34>>
+// BITS: error: qc-quantize-weights: bits must be in [2, 8], got 9
+func.func @per_channel(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.5, 1.0], [-7.0, 0.25], [3.5, 4.0]]> : tensor<4x2xf32>
+  %y = qc.matmul %x, %w : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// Activation products and batched weights are not weight matmuls.
+// CHECK-LABEL: func.func @not_weights(
+// CHECK:         qc.matmul %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4x2xf32>)
+// CHECK:         qc.matmul %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<3x4x2xf32>)
+// CHECK-NOT:     qc.quantized_matmul
+func.func @not_weights(%x: tensor<2x4xf32>, %v: tensor<4x2xf32>) -> (tensor<2x2xf32>, tensor<3x2x2xf32>) {
+  %a = qc.matmul %x, %v : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
+  %w = arith.constant dense<1.0> : tensor<3x4x2xf32>
+  %b = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<3x4x2xf32>) -> tensor<3x2x2xf32>
+  return %a, %b : tensor<2x2xf32>, tensor<3x2x2xf32>
+}
+
+// -----
+
+// A weight whose data is not in the module cannot be quantized.
+func.func @elided(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense_resource<__elided__> : tensor<4x2xf32>
+  // expected-error @below {{weight constant cannot be read for quantization}}
+  %y = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}

@@ -607,6 +607,7 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   Value lhs = op.getLhs();
   Type lhsElt = cast<RankedTensorType>(lhs.getType()).getElementType();
   Value product;
+  Value shapeSource = lhs; // what the result's leading sizes are read from
   if (isa<FloatType>(lhsElt)) {
     product = floatKernel(b, loc, collapseToRows(b, loc, lhs), *w);
   } else if (auto q = dyn_cast<quant::UniformQuantizedType>(lhsElt)) {
@@ -614,7 +615,8 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
     if (!qcast)
       return op.emitOpError("a quantized lhs must come from quant.qcast to "
                             "be lowered");
-    Value rows = collapseToRows(b, loc, qcast.getInput());
+    shapeSource = qcast.getInput();
+    Value rows = collapseToRows(b, loc, shapeSource);
     Value codes = quantizeTensor(
         b, loc, rows, Value(), AffineMap(), q.getScale(), q.getZeroPoint(),
         q.getStorageTypeMin(), q.getStorageTypeMax(), q.getStorageType());
@@ -632,7 +634,7 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
     product = integerKernel(b, loc, collapseToRows(b, loc, lhs), scale, 0.0,
                             0, *w, f);
   }
-  b.replaceOp(op, expandRows(b, loc, product, lhs, resultType));
+  b.replaceOp(op, expandRows(b, loc, product, shapeSource, resultType));
   return success();
 }
 

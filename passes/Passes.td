@@ -63,6 +63,41 @@ def InsertObservers : Pass<"qc-insert-observers", "func::FuncOp"> {
 // Quantization
 //===----------------------------------------------------------------------===//
 
+def QuantizeActivations : Pass<"qc-quantize-activations", "func::FuncOp"> {
+  let summary = "Quantize the activations that quantized matmuls read";
+  let description = [{
+    Gives every `qc.quantized_matmul` with a float left operand integer
+    activations (W8A8, W4A8):
+
+    - `mode=static`: the operand must be a `qc.observe` with a calibrated
+      `range` (see `qc-apply-stats`); it becomes `quant.qcast` to a
+      per-tensor `!quant.uniform<i8:f32, s:z>` covering the range (widened
+      to hold 0; asymmetric unless `symmetric`);
+    - `mode=dynamic`: `qc.dynamic_quantize` computes one symmetric scale
+      per token (row) at run time.
+
+    A static activation without an observer or without a range is an
+    error that names the observer.
+
+    ```mlir
+    %a = qc.observe %x {name = "fc.input", range = #qc.range<-1.0, 3.0, minmax>} : tensor<?x64xf32>
+    %y = qc.quantized_matmul %a, %w : ...
+    // qc-quantize-activations{mode=static}:
+    %q = quant.qcast %a : tensor<?x64xf32> to tensor<?x64x!quant.uniform<i8:f32, 0.0156862754:-64>>
+    %y = qc.quantized_matmul %q, %w : ...
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
+           "static (calibrated per-tensor) or dynamic (per token)">,
+    Option<"bits", "bits", "unsigned", /*default=*/"8",
+           "Bits per activation (2 to 8)">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Static mode: zero point 0">,
+  ];
+  let dependentDialects = ["quant::QuantDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
   let summary = "Round-to-nearest quantization of matmul weights";
   let description = [{

@@ -33,6 +33,9 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                                      const CpuPipelineOptions &options) {
   // Tensors: qc (float and quantized) to linalg, softmax decomposed,
   // elementwise chains fused.
+  cpu::LowerObserversOptions observers;
+  observers.instrument = options.instrumentObservers;
+  pm.addPass(cpu::createLowerObservers(observers));
   OpPassManager &lower = pm.nest<func::FuncOp>();
   lower.addPass(createLowerToLinalg());
   lower.addPass(createLowerQuantized());

@@ -9,8 +9,13 @@ namespace mlir {
 class OpPassManager;
 namespace qc::cpu {
 
-/// No knobs yet; tiling and threading options land here.
-struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {};
+struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
+  PassOptions::Option<bool> instrumentObservers{
+      *this, "instrument-observers",
+      llvm::cl::desc("Calibration build: report observed tensors through "
+                     "quantc_observe instead of dropping qc.observe"),
+      llvm::cl::init(false)};
+};
 
 /// Builds the CPU pipeline, anchored on `builtin.module`: qc ops to linalg,
 /// elementwise fusion, one-shot bufferization with caller-owned results,

@@ -36,6 +36,63 @@ using namespace mlir::qc;
 
 namespace {
 
+/// The symbols the runtime looks up; everything else is hidden.
+constexpr StringLiteral kExported[] = {
+    "quantc_signature", "quantc_invoke", "quantc_allocator",
+    "quantc_observer", "quantc_observer_names"};
+
+/// Calibration builds (qc-cpu-lower-observers{instrument}) call
+/// `_mlir_ciface_quantc_observe(i64 id, ptr unranked)` (the pipeline requests
+/// C wrappers for every function; `unranked` points to {i64 rank, ptr
+/// descriptor}). It is defined here to call through
+/// `quantc_observer` = {fn, context}, which the runtime fills in:
+/// `fn(context, id, rank, descriptor)`; a null `fn` ignores the call.
+/// `quantc_observer_names` holds the names, each NUL-terminated, then an
+/// empty one.
+void addObserverTable(llvm::Module &module, ArrayRef<std::string> names) {
+  llvm::Function *observe = module.getFunction("_mlir_ciface_quantc_observe");
+  if (!observe || !observe->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *tableType = llvm::StructType::get(ctx, {ptr, ptr});
+  auto *table = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/false,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantAggregateZero::get(tableType), "quantc_observer");
+  std::string joined;
+  for (const std::string &name : names)
+    joined += name + '\0';
+  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, joined);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "quantc_observer_names");
+
+  observe->setLinkage(llvm::GlobalValue::InternalLinkage);
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", observe);
+  auto *call = llvm::BasicBlock::Create(ctx, "call", observe);
+  auto *done = llvm::BasicBlock::Create(ctx, "done", observe);
+  llvm::IRBuilder<> b(entry);
+  llvm::Value *fn = b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, 0));
+  b.CreateCondBr(b.CreateIsNull(fn), done, call);
+  b.SetInsertPoint(call);
+  llvm::Value *context =
+      b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, 1));
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *unrankedType = llvm::StructType::get(ctx, {i64, ptr});
+  llvm::Value *unranked = observe->getArg(1);
+  llvm::Value *rank =
+      b.CreateLoad(i64, b.CreateStructGEP(unrankedType, unranked, 0));
+  llvm::Value *descriptor =
+      b.CreateLoad(ptr, b.CreateStructGEP(unrankedType, unranked, 1));
+  auto *fnType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                         {ptr, i64, i64, ptr}, false);
+  b.CreateCall(fnType, fn, {context, observe->getArg(0), rank, descriptor});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRetVoid();
+}
+
 /// Adds `quantc_signature` (the text), `quantc_allocator` and
 /// `quantc_invoke(void **inputs,
 /// void *results)`, which forwards to `_mlir_ciface_main(results, inputs[0],
@@ -43,6 +100,7 @@ namespace {
 /// to each input's descriptor.
 LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                                     const ModelSignature &signature,
+                                    ArrayRef<std::string> observers,
                                     Location loc) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Function *ciface = module.getFunction("_mlir_ciface_main");
@@ -107,11 +165,12 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
   defineForwarder("_mlir_memref_to_llvm_alloc", 0);
   defineForwarder("_mlir_memref_to_llvm_free", 1);
 
+  addObserverTable(module, observers);
+
   // Only the entry points stay visible.
   for (llvm::GlobalValue &g : module.global_values())
     if (!g.isDeclaration() && !g.hasLocalLinkage() &&
-        g.getName() != "quantc_signature" &&
-        g.getName() != "quantc_invoke" && g.getName() != "quantc_allocator")
+        !llvm::is_contained(kExported, g.getName()))
       g.setVisibility(llvm::GlobalValue::HiddenVisibility);
   return success();
 }
@@ -197,7 +256,11 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
       translateModuleToLLVMIR(module, llvmContext, "quantc_model");
   if (!llvmModule)
     return emitError(loc) << "translation to LLVM IR failed";
-  if (failed(addRuntimeEntryPoints(*llvmModule, signature, loc)))
+  std::vector<std::string> observers;
+  if (auto names = module->getAttrOfType<ArrayAttr>("qc.observers"))
+    for (auto name : names.getAsRange<StringAttr>())
+      observers.push_back(name.str());
+  if (failed(addRuntimeEntryPoints(*llvmModule, signature, observers, loc)))
     return failure();
 
   std::string error;

@@ -94,6 +94,28 @@ def VectorizeContractions : Pass<"qc-cpu-vectorize-contractions",
                            "tensor::TensorDialect", "vector::VectorDialect"];
 }
 
+def LowerObservers : Pass<"qc-cpu-lower-observers", "ModuleOp"> {
+  let summary = "Drop qc.observe, or turn it into a calibration callback";
+  let description = [{
+    Without `instrument`, every `qc.observe` forwards its operand: the
+    artifact computes exactly what the float graph does.
+
+    With `instrument` (the calibration build), observer `i` (in walk order)
+    becomes a call to `quantc_observe(i, tensor<*xf32>)`, an external
+    function that reads its argument (`bufferization.access = "read"`, so
+    bufferization does not copy the tensor), and the module gets
+    `qc.observers`, the observers' names by index. The shared-library
+    emitter defines `quantc_observe` to call through a function pointer the
+    runtime installs (`quantc_model_set_observer`). Observed tensors must be
+    f32.
+  }];
+  let options = [
+    Option<"instrument", "instrument", "bool", /*default=*/"false",
+           "Report every observed tensor through quantc_observe">,
+  ];
+  let dependentDialects = ["func::FuncDialect", "tensor::TensorDialect"];
+}
+
 def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
                                  "func::FuncOp"> {
   let summary = "Let float reductions be reassociated and contracted";

@@ -111,6 +111,26 @@ quantc_status *quantc_model_run(quantc_model *model,
 
 void quantc_buffer_free(void *data);
 
+/* ---- calibration ------------------------------------------------------ */
+
+/* Models compiled for calibration (`quantc calibrate` builds them) report
+   every observed f32 tensor while they run. The names live as long as the
+   model; other models have no observers. */
+size_t quantc_model_num_observers(const quantc_model *model);
+const char *quantc_model_observer_name(const quantc_model *model,
+                                       size_t index);
+
+/* Called during quantc_model_run, on the calling thread, once per observed
+   tensor: element (i0, ..., in-1) is at data[sum of i_d * strides[d]]. */
+typedef void (*quantc_observer_fn)(void *user, size_t observer,
+                                   const float *data, size_t rank,
+                                   const int64_t *shape,
+                                   const int64_t *strides);
+
+/* Installs `fn` (NULL removes it). Fails for a model without observers. */
+quantc_status *quantc_model_set_observer(quantc_model *model,
+                                         quantc_observer_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -189,11 +189,22 @@ std::string checkElf(const std::string &path) {
 
 } // namespace
 
+/// `quantc_observer` in a calibration build: what the generated
+/// `quantc_observe(id, rank, descriptor)` calls through.
+struct ObserverTable {
+  void (*fn)(void *context, int64_t id, int64_t rank, void *descriptor);
+  void *context;
+};
+
 struct quantc_model {
   void *handle = nullptr;
   InvokeFn invoke = nullptr;
   SetThreadsFn setThreads = nullptr;
   std::vector<TensorInfo> inputs, outputs;
+  ObserverTable *observerTable = nullptr;
+  std::vector<std::string> observers;
+  quantc_observer_fn observerFn = nullptr;
+  void *observerUser = nullptr;
 
   ~quantc_model() {
     if (handle)
@@ -247,6 +258,12 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
                               "' is not a quantc model (no quantc_allocator)");
   table->alloc = quantc::allocate;
   table->free = quantc::deallocate;
+  m->observerTable =
+      static_cast<ObserverTable *>(dlsym(m->handle, "quantc_observer"));
+  if (auto *names = static_cast<const char *>(
+          dlsym(m->handle, "quantc_observer_names")))
+    for (const char *n = names; *n; n += std::strlen(n) + 1)
+      m->observers.emplace_back(n);
   // Models with parallel loops link the OpenMP runtime.
   m->setThreads =
       reinterpret_cast<SetThreadsFn>(dlsym(m->handle, "omp_set_num_threads"));
@@ -428,3 +445,55 @@ quantc_status *quantc_model_run(quantc_model *model,
 void quantc_buffer_free(void *data) { std::free(data); }
 
 } // extern "C"
+
+// ---- calibration ----------------------------------------------------------
+
+/// Decodes the ranked memref descriptor behind an unranked argument:
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+static void observeTrampoline(void *context, int64_t id, int64_t rank,
+                              void *descriptor) {
+  auto *model = static_cast<quantc_model *>(context);
+  if (!model->observerFn || id < 0 ||
+      static_cast<size_t>(id) >= model->observers.size())
+    return;
+  auto *fields = static_cast<char *>(descriptor);
+  const float *aligned;
+  std::memcpy(&aligned, fields + sizeof(void *), sizeof(void *));
+  const auto *ints =
+      reinterpret_cast<const int64_t *>(fields + 2 * sizeof(void *));
+  int64_t offset = ints[0];
+  model->observerFn(model->observerUser, static_cast<size_t>(id),
+                    aligned + offset, static_cast<size_t>(rank), ints + 1,
+                    ints + 1 + rank);
+}
+
+extern "C" {
+
+size_t quantc_model_num_observers(const quantc_model *model) {
+  return model ? model->observers.size() : 0;
+}
+
+const char *quantc_model_observer_name(const quantc_model *model,
+                                       size_t index) {
+  if (!model || index >= model->observers.size())
+    return nullptr;
+  return model->observers[index].c_str();
+}
+
+quantc_status *quantc_model_set_observer(quantc_model *model,
+                                         quantc_observer_fn fn, void *user) {
+  if (!model)
+    return quantc::makeStatus("quantc_model_set_observer: model is NULL");
+  if (!model->observerTable || model->observers.empty())
+    return quantc::makeStatus("quantc_model_set_observer: the model was not "
+                              "compiled for calibration (it has no "
+                              "observers)");
+  model->observerFn = fn;
+  model->observerUser = user;
+  model->observerTable->context = model;
+  model->observerTable->fn = fn ? observeTrampoline : nullptr;
+  return nullptr;
+}
+
+} // extern "C"
+

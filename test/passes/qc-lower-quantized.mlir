@@ -93,6 +93,22 @@ func.func @w8a8_static(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
 
 // -----
 
+// A batched static activation: the result's leading sizes come from the
+// float activation, so nothing reads the quantized value after lowering.
+// CHECK-LABEL: func.func @w8a8_static_batched(
+// CHECK:         %[[DIM:.*]] = tensor.dim %arg0, %c1 : tensor<1x?x4xf32>
+// CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [1, %[[DIM]], 2] : tensor<?x2xf32> into tensor<1x?x2xf32>
+// CHECK-NOT:     quant.
+func.func @w8a8_static_batched(%x: tensor<1x?x4xf32>) -> tensor<1x?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
+  %q = quant.qcast %x : tensor<1x?x4xf32> to tensor<1x?x4x!quant.uniform<i8:f32, 0.25:-5>>
+  %y = qc.quantized_matmul %q, %w : (tensor<1x?x4x!quant.uniform<i8:f32, 0.25:-5>>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<1x?x2xf32>
+  return %y : tensor<1x?x2xf32>
+}
+
+// -----
+
 // W4A8 per group: the integer product is kept per group (acc[m, g, n]) and
 // the epilogue sums the groups with their scales.
 // CHECK-LABEL: func.func @w4a8_groups(

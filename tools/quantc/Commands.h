@@ -15,6 +15,8 @@ bool isImportCommand();
 int runImport(mlir::MLIRContext &context);
 bool isCompileCommand();
 int runCompile(mlir::MLIRContext &context);
+bool isCalibrateCommand();
+int runCalibrate(mlir::MLIRContext &context);
 bool isRunCommand();
 int runRun();
 bool isConformanceCommand();

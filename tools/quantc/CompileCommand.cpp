@@ -2,6 +2,7 @@
 
 #include "tools/quantc/Commands.h"
 #include "tools/quantc/Compiler.h"
+#include "tools/quantc/Scheme.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -13,9 +14,11 @@ namespace {
 cl::SubCommand compileCmd(
     "compile", "Compile an ONNX model or qc MLIR into a loadable artifact");
 
-cl::opt<std::string> inputPath(cl::Positional,
-                               cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
-                               cl::Required, cl::sub(compileCmd));
+// The model, then (after --calib) further calibration samples: LLVM's
+// command line gives an option one value, so `--calib A B` leaves B here.
+cl::list<std::string> positional(cl::Positional,
+                                 cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
+                                 cl::OneOrMore, cl::sub(compileCmd));
 cl::opt<std::string> outputPath(
     "o", cl::desc("Output shared library (MODEL.so); MODEL.h is written "
                   "beside it"),
@@ -45,6 +48,51 @@ cl::opt<bool> verifyEach("verify-each",
                          cl::desc("Verify the IR after every pass (default "
                                   "on; --verify-each=false saves time)"),
                          cl::init(true), cl::sub(compileCmd));
+
+cl::OptionCategory quantCategory("Quantization options (quantc compile)");
+cl::opt<std::string> scheme(
+    "scheme",
+    cl::desc("fp32 (default), w8a8, w4a16, w4a8, or wBaA (B = 2, 3, 4, 8 "
+             "weight bits; A = 8 int8 activations, 16 float)"),
+    cl::init("fp32"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Input channels per weight scale: 0 per channel (default), "
+             "-1 per tensor, N groups of N (a ragged last group is fine)"),
+    cl::init(0), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<bool> asymmetricWeights(
+    "asymmetric-weights", cl::desc("Weights get zero points (default: "
+                                   "symmetric)"),
+    cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string> activations(
+    "activations",
+    cl::desc("A8 schemes: static (calibrated per tensor, default) or "
+             "dynamic (per token at run time)"),
+    cl::init("static"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::list<std::string> calib(
+    "calib",
+    cl::desc("Calibration samples for static activations (SAMPLE...): FILE "
+             "per sample (an ids .npy is cut into windows) or "
+             "NAME=FILE[,NAME=FILE...]"),
+    cl::value_desc("SAMPLE"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string> stats(
+    "stats", cl::desc("Calibrated ranges from `quantc calibrate` instead "
+                      "of --calib"),
+    cl::value_desc("stats.json"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string> observer(
+    "observer",
+    cl::desc("Calibration observer: minmax (default), percentile, mse, kl"),
+    cl::init("minmax"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<double> percentile("percentile",
+                           cl::desc("Percentile observer: the kept percent "
+                                    "of |x| (default 99.99)"),
+                           cl::init(99.99), cl::sub(compileCmd),
+                           cl::cat(quantCategory));
+cl::opt<unsigned> calibWindow("calib-window",
+                              cl::desc("Ids per calibration window (default "
+                                       "256)"),
+                              cl::init(256), cl::sub(compileCmd),
+                              cl::cat(quantCategory));
 } // namespace
 
 bool quantc::isCompileCommand() { return static_cast<bool>(compileCmd); }
@@ -55,9 +103,31 @@ int quantc::runCompile(MLIRContext &context) {
                  << "' (available: cpu)\n";
     return 1;
   }
+  std::string inputPath = positional.front();
+  if (positional.size() > 1 && calib.empty()) {
+    llvm::errs() << "quantc: error: unexpected argument '" << positional[1]
+                 << "' (one model per compile; samples go after --calib)\n";
+    return 1;
+  }
   std::string error;
   OwningOpRef<ModuleOp> module = loadModule(context, inputPath, error);
   if (!module) {
+    llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
+    return 1;
+  }
+  SchemeOptions quant;
+  quant.scheme = scheme;
+  quant.groupSize = groupSize;
+  quant.symmetricWeights = !asymmetricWeights;
+  quant.activations = activations;
+  quant.statsFile = stats;
+  quant.calibration.observer = observer;
+  quant.calibration.percentile = percentile;
+  quant.calibration.window = calibWindow;
+  quant.calibration.samples.assign(calib.begin(), calib.end());
+  quant.calibration.samples.insert(quant.calibration.samples.end(),
+                                   positional.begin() + 1, positional.end());
+  if (!applyScheme(*module, quant, error)) {
     llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
     return 1;
   }

@@ -40,23 +40,19 @@ std::string describe(Location loc) {
   return s;
 }
 
-/// Keeps the first error as one line: "WHERE: MESSAGE".
-struct FirstError : ScopedDiagnosticHandler {
-  std::string text;
-  explicit FirstError(MLIRContext *ctx)
-      : ScopedDiagnosticHandler(ctx, [this](Diagnostic &d) {
-          if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
-            std::string where = describe(d.getLocation());
-            text = (where.empty() ? "" : where + ": ") + d.str();
-            for (char &c : text)
-              if (c == '\n')
-                c = ' ';
-          }
-          return success();
-        }) {}
-};
-
 } // namespace
+
+quantc::FirstError::FirstError(MLIRContext *ctx)
+    : ScopedDiagnosticHandler(ctx, [this](Diagnostic &d) {
+        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
+          std::string where = describe(d.getLocation());
+          text = (where.empty() ? "" : where + ": ") + d.str();
+          for (char &c : text)
+            if (c == '\n')
+              c = ' ';
+        }
+        return success();
+      }) {}
 
 OwningOpRef<ModuleOp> quantc::loadModule(MLIRContext &context, StringRef path,
                                          std::string &error) {
@@ -97,7 +93,9 @@ LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
 
   PassManager pm(ctx, ModuleOp::getOperationName());
   pm.enableVerifier(options.verifyEach);
-  qc::cpu::buildCpuPipeline(pm, qc::cpu::CpuPipelineOptions());
+  qc::cpu::CpuPipelineOptions pipeline;
+  pipeline.instrumentObservers = options.instrumentObservers;
+  qc::cpu::buildCpuPipeline(pm, pipeline);
   if (options.printPipeline) {
     llvm::errs() << "quant-opt --pass-pipeline='";
     pm.printAsTextualPipeline(llvm::errs());

@@ -6,6 +6,7 @@
 #include "backends/cpu/EmitSharedLibrary.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include <string>
@@ -18,8 +19,16 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModule(mlir::MLIRContext &context,
                                              llvm::StringRef path,
                                              std::string &error);
 
+/// Keeps the first error diagnostic as one line, "WHERE: MESSAGE", where
+/// WHERE names the ONNX node or the MLIR location.
+struct FirstError : mlir::ScopedDiagnosticHandler {
+  std::string text;
+  explicit FirstError(mlir::MLIRContext *ctx);
+};
+
 struct CompileOptions {
   mlir::qc::cpu::EmitOptions emit;
+  bool instrumentObservers = false; // calibration build
   bool writeHeader = true;     // MODEL.h beside MODEL.so
   bool printPipeline = false;  // print the pass pipeline to stderr
   bool verifyEach = true;      // verify the IR after every pass

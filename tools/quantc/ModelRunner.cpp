@@ -44,6 +44,18 @@ bool LoadedModel::setThreads(int threads, std::string &error) {
   return check(quantc_model_set_threads(model_, threads), error);
 }
 
+std::vector<std::string> LoadedModel::observerNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0, e = quantc_model_num_observers(model_); i < e; ++i)
+    names.push_back(quantc_model_observer_name(model_, i));
+  return names;
+}
+
+bool LoadedModel::setObserver(quantc_observer_fn fn, void *user,
+                              std::string &error) {
+  return check(quantc_model_set_observer(model_, fn, user), error);
+}
+
 bool LoadedModel::run(std::vector<HostTensor> &in,
                       std::vector<HostTensor> &out, std::string &error) {
   std::vector<quantc_tensor> inViews;

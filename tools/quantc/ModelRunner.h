@@ -25,6 +25,10 @@ public:
   const std::vector<Info> &inputs() const { return inputs_; }
   const std::vector<Info> &outputs() const { return outputs_; }
   bool setThreads(int threads, std::string &error);
+  /// Calibration builds: the observed tensors' names, and the callback that
+  /// receives them during run().
+  std::vector<std::string> observerNames() const;
+  bool setObserver(quantc_observer_fn fn, void *user, std::string &error);
   /// Runs on `in` (converted to the declared dtype is the caller's job);
   /// fills `out` with one tensor per output, named as declared.
   bool run(std::vector<HostTensor> &in, std::vector<HostTensor> &out,

@@ -26,10 +26,14 @@ int main(int argc, char **argv) {
           argc, argv,
           "quantc: a quantizing compiler for ONNX models\n\n"
           "  quantc import MODEL.onnx -o OUT.mlir   import into the qc dialect\n"
-          "  quantc compile MODEL.onnx -o MODEL.so  compile for the CPU\n"
+          "  quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json\n"
+          "                                         record activation ranges\n"
+          "  quantc compile MODEL.onnx -o MODEL.so [--scheme w4a16 ...]\n"
+          "                                         compile for the CPU\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "  quantc conformance [DIR...]            run ONNX backend tests\n"
-          "  quantc eval MODEL.so --perplexity IDS  perplexity of a token model\n"
+          "  quantc eval MODEL.so --perplexity IDS [--reference REF]\n"
+          "                                         perplexity, accuracy vs. REF\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return 1;
@@ -47,6 +51,8 @@ int main(int argc, char **argv) {
     return quantc::runImport(context);
   if (quantc::isCompileCommand())
     return quantc::runCompile(context);
+  if (quantc::isCalibrateCommand())
+    return quantc::runCalibrate(context);
   if (quantc::isRunCommand())
     return quantc::runRun();
   if (quantc::isConformanceCommand())

@@ -1,0 +1,103 @@
+//===- CalibrateCommand.cpp - `quantc calibrate` --------------------------===//
+//
+//   quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json
+//       [--observer minmax|percentile|mse|kl] [--percentile P]
+//       [--calib-window N] [--all-matmuls] [--threads N]
+//
+// Inserts observers on the activations that weight matmuls read (all
+// matmul operands with --all-matmuls), runs the model compiled for the CPU
+// over the samples and writes the ranges as a quantc-stats file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/quantc/Calibration.h"
+#include "tools/quantc/Commands.h"
+#include "tools/quantc/Compiler.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+cl::SubCommand calibrateCmd(
+    "calibrate", "Record activation ranges over samples into a stats file");
+
+// The model, then further samples: `--data A B` leaves B here.
+cl::list<std::string> positional(cl::Positional,
+                                 cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
+                                 cl::OneOrMore, cl::sub(calibrateCmd));
+cl::list<std::string> data(
+    "data",
+    cl::desc("Samples (SAMPLE...): FILE per sample (an ids .npy is cut "
+             "into windows) or NAME=FILE[,NAME=FILE...]"),
+    cl::value_desc("SAMPLE"), cl::sub(calibrateCmd));
+cl::opt<std::string> outputPath("o", cl::desc("Stats file to write"),
+                                cl::value_desc("stats.json"), cl::Required,
+                                cl::sub(calibrateCmd));
+cl::opt<std::string> observer(
+    "observer", cl::desc("minmax (default), percentile, mse, kl"),
+    cl::init("minmax"), cl::sub(calibrateCmd));
+cl::opt<double> percentile("percentile",
+                           cl::desc("Percentile observer: the kept percent "
+                                    "of |x| (default 99.99)"),
+                           cl::init(99.99), cl::sub(calibrateCmd));
+cl::opt<unsigned> bits("bits",
+                       cl::desc("Grid the mse and kl observers fit (default "
+                                "8)"),
+                       cl::init(8), cl::sub(calibrateCmd));
+cl::opt<unsigned> window("calib-window",
+                         cl::desc("Ids per window for token models (default "
+                                  "256)"),
+                         cl::init(256), cl::sub(calibrateCmd));
+cl::opt<bool> allMatmuls(
+    "all-matmuls",
+    cl::desc("Also observe matmuls of two activations (attention)"),
+    cl::sub(calibrateCmd));
+cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
+                     cl::init(0), cl::sub(calibrateCmd));
+} // namespace
+
+bool quantc::isCalibrateCommand() { return static_cast<bool>(calibrateCmd); }
+
+int quantc::runCalibrate(MLIRContext &context) {
+  std::string inputPath = positional.front();
+  auto fail = [&](const std::string &message) {
+    llvm::errs() << "quantc: error: " << inputPath << ": " << message << "\n";
+    return 1;
+  };
+  CalibrationOptions options;
+  options.observer = observer;
+  options.percentile = percentile;
+  options.bits = bits;
+  options.window = window;
+  options.threads = threads;
+  options.samples.assign(data.begin(), data.end());
+  options.samples.insert(options.samples.end(), positional.begin() + 1,
+                         positional.end());
+  if (options.samples.empty())
+    return fail("no samples: give --data SAMPLE...");
+  if (bits < 2 || bits > 8)
+    return fail("--bits must lie in [2, 8]");
+  std::string error;
+  OwningOpRef<ModuleOp> module = loadModule(context, inputPath, error);
+  if (!module)
+    return fail(error);
+  {
+    FirstError diag(&context);
+    PassManager pm(&context, ModuleOp::getOperationName());
+    qc::InsertObserversOptions o;
+    o.activationProducts = allMatmuls;
+    pm.nest<func::FuncOp>().addPass(qc::createInsertObservers(o));
+    if (failed(pm.run(*module)))
+      return fail(diag.text.empty() ? "inserting observers failed"
+                                    : diag.text);
+  }
+  if (!calibrate(*module, options, outputPath, error))
+    return fail(error);
+  return 0;
+}

@@ -26,6 +26,7 @@
 
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/LinalgBuilders.h"
+#include "passes/PackedWeightLayout.h"
 #include "passes/algorithms/Packing.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -49,16 +50,24 @@ namespace {
 // Weights
 //===----------------------------------------------------------------------===//
 
-struct PackedWeight {
-  unsigned bits = 8, perWord = 1, bytes = 1;
-  int64_t groups = 1, groupRows = 0, words = 0, k = 0, n = 0;
+struct PackedWeight : PackedWeightLayout {
+  int64_t k = 0;             // the rows the activation has
   SmallVector<Value> planes; // [groups, words, N] i8 each
   Value scales;              // [groups, N], f16 when group-wise, else f32
-  Value zeroPoints;          // [groups, N] i32; null when all are 0
+  Value zeroPointValues;     // [groups, N] i8; null when all are 0
   std::vector<int32_t> columnSums; // sum over a group's rows of (q - z)
-
-  int64_t paddedRows() const { return words * perWord; }
 };
+
+/// Whether any zero point of a quantized element type is non-zero.
+bool anyZeroPoint(Type elementType) {
+  if (auto t = dyn_cast<quant::UniformQuantizedType>(elementType))
+    return t.getZeroPoint() != 0;
+  if (auto t = dyn_cast<quant::UniformQuantizedPerAxisType>(elementType))
+    return llvm::any_of(t.getZeroPoints(), [](int64_t z) { return z != 0; });
+  auto sub = cast<quant::UniformQuantizedSubChannelType>(elementType);
+  return llvm::any_of(sub.getZeroPoints().getValues<APInt>(),
+                      [](const APInt &z) { return !z.isZero(); });
+}
 
 /// The weight's integer codes, row-major [rows, N], sign-extended.
 std::vector<int8_t> readCodes(DenseElementsAttr attr, unsigned bits) {
@@ -112,16 +121,9 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
   auto qtype = cast<quant::QuantizedType>(rhsType.getElementType());
   PackedWeight w;
-  w.bits = qtype.getStorageTypeIntegralWidth();
-  w.bytes = w.bits / std::gcd(w.bits, 8u);
-  w.perWord = 8 * w.bytes / w.bits;
+  static_cast<PackedWeightLayout &>(w) = PackedWeightLayout::get(rhsType);
   int64_t rows = rhsType.getDimSize(0);
-  w.n = rhsType.getDimSize(1);
   w.k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
-  int64_t block = groupRows(rhsType);
-  w.groups = block ? rows / block : 1;
-  w.groupRows = block ? block : rows;
-  w.words = (w.groupRows + w.perWord - 1) / w.perWord;
 
   std::vector<int8_t> codes = readCodes(codesAttr, w.bits);
   std::vector<double> scales;
@@ -157,10 +159,8 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
     w.planes.push_back(arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(planeType, ArrayRef<int8_t>(plane))));
 
-  // Group-wise scales are stored as f16: at g = 32 an f32 scale would cost
-  // an eighth of a byte per weight, more than a 4-bit code's packing gains.
-  bool half = block != 0;
-  FloatType scaleType = half ? cast<FloatType>(b.getF16Type()) : b.getF32Type();
+  FloatType scaleType =
+      w.halfScales ? cast<FloatType>(b.getF16Type()) : b.getF32Type();
   SmallVector<APFloat> scaleValues;
   for (double s : scales) {
     APFloat v(s);
@@ -174,11 +174,12 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
   };
   w.scales = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(paramType(scaleType), scaleValues));
-  if (llvm::any_of(zeros, [](int32_t z) { return z != 0; }))
-    w.zeroPoints = arith::ConstantOp::create(
+  if (w.zeroPoints)
+    w.zeroPointValues = arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(paramType(b.getI32Type()),
-                               ArrayRef<int32_t>(zeros)));
+        DenseElementsAttr::get(
+            paramType(b.getI8Type()),
+            ArrayRef<int8_t>(std::vector<int8_t>(zeros.begin(), zeros.end()))));
   return w;
 }
 
@@ -220,13 +221,21 @@ Value shapeActivation(OpBuilder &b, Location loc, Value rows2d,
        b.getIndexAttr(w.perWord)});
 }
 
+/// `q - zero` in i32 (`zero` is an i8 block argument or null).
+Value subtractZero(OpBuilder &b, Location loc, Value q, Value zero) {
+  if (!zero)
+    return q;
+  Value z = arith::ExtSIOp::create(b, loc, b.getI32Type(), zero);
+  return arith::SubIOp::create(b, loc, q, z);
+}
+
 /// Code j (linalg.index `jDim`) of the word that `planes` (block arguments)
 /// form, sign-extended to i32, minus the zero point when there is one.
 Value unpackCode(OpBuilder &b, Location loc, ValueRange planes, Value zero,
                  const PackedWeight &w, unsigned jDim) {
   if (w.perWord == 1) {
     Value q = arith::ExtSIOp::create(b, loc, b.getI32Type(), planes[0]);
-    return zero ? arith::SubIOp::create(b, loc, q, zero).getResult() : q;
+    return subtractZero(b, loc, q, zero);
   }
   unsigned width = w.bytes * 8 <= 32 ? 32 : 64;
   Type wordType = b.getIntegerType(width);
@@ -256,7 +265,7 @@ Value unpackCode(OpBuilder &b, Location loc, ValueRange planes, Value zero,
       constant(width - w.bits));
   if (width != 32)
     q = arith::TruncIOp::create(b, loc, b.getI32Type(), q);
-  return zero ? arith::SubIOp::create(b, loc, q, zero).getResult() : q;
+  return subtractZero(b, loc, q, zero);
 }
 
 /// Maps of the kernel loops (m, group, word, j, n) for the weight operands:
@@ -285,7 +294,7 @@ Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
   inputs.append(w.planes.begin(), w.planes.end());
   inputs.push_back(w.scales);
   if (w.zeroPoints)
-    inputs.push_back(w.zeroPoints);
+    inputs.push_back(w.zeroPointValues);
   SmallVector<AffineMap> maps = {AffineMap::get(
       5, 0,
       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
@@ -304,7 +313,7 @@ Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
   SmallVector<IT> its = {IT::parallel, IT::reduction, IT::reduction,
                          IT::reduction, IT::parallel};
   size_t numPlanes = w.planes.size();
-  bool hasZero = static_cast<bool>(w.zeroPoints);
+  bool hasZero = w.zeroPoints;
   auto generic = linalg::GenericOp::create(
       b, loc, outType, inputs, ValueRange{init}, maps, its,
       [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -362,7 +371,7 @@ Value integerKernel(OpBuilder &b, Location loc, Value rows2d, Value rowScale,
     SmallVector<Value> inputs = {x};
     inputs.append(w.planes.begin(), w.planes.end());
     if (w.zeroPoints)
-      inputs.push_back(w.zeroPoints);
+      inputs.push_back(w.zeroPointValues);
     SmallVector<AffineMap> maps = {
         AffineMap::get(5, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
     weightMaps(ctx, w, maps, /*withScales=*/false);
@@ -373,7 +382,7 @@ Value integerKernel(OpBuilder &b, Location loc, Value rows2d, Value rowScale,
         tensor::EmptyOp::create(b, loc, accType.getShape(), b.getI32Type(),
                                 dynamic));
     size_t numPlanes = w.planes.size();
-    bool hasZero = static_cast<bool>(w.zeroPoints);
+    bool hasZero = w.zeroPoints;
     acc = linalg::GenericOp::create(
               b, loc, accType, inputs, ValueRange{init}, maps,
               {IT::parallel, IT::parallel, IT::reduction, IT::reduction,
@@ -679,3 +688,22 @@ struct LowerQuantized : qc::impl::LowerQuantizedBase<LowerQuantized> {
 };
 
 } // namespace
+
+PackedWeightLayout PackedWeightLayout::get(RankedTensorType weight) {
+  auto qtype = cast<quant::QuantizedType>(weight.getElementType());
+  PackedWeightLayout l;
+  l.bits = qtype.getStorageTypeIntegralWidth();
+  l.bytes = l.bits / std::gcd(l.bits, 8u);
+  l.perWord = 8 * l.bytes / l.bits;
+  int64_t rows = weight.getDimSize(0);
+  l.n = weight.getDimSize(1);
+  int64_t block = qc::groupRows(weight);
+  l.groups = block ? rows / block : 1;
+  l.groupRows = block ? block : rows;
+  l.words = (l.groupRows + l.perWord - 1) / l.perWord;
+  // Group-wise scales are stored as f16: at g = 32 an f32 scale would cost
+  // an eighth of a byte per weight, more than a 4-bit code's packing gains.
+  l.halfScales = block != 0;
+  l.zeroPoints = anyZeroPoint(qtype);
+  return l;
+}

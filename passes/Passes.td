@@ -119,8 +119,8 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     Storage is a signed `bits`-bit integer (2 to 8 bits). Symmetric weights
     have zero point 0 and scale `max|w| / (2^(b-1) - 1)`; asymmetric ones
     cover `[min, max]` (widened to hold 0) with a zero point. Rounding is
-    half to even. The float constant is left for other users (canonicalize
-    drops it when there is none).
+    half to even. The float constant is erased unless something else still
+    uses it.
 
     ```mlir
     %y = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x172xf32>) -> tensor<?x172xf32>
@@ -182,7 +182,7 @@ def LowerQuantized : Pass<"qc-lower-quantized", "func::FuncOp"> {
       (4 bits: 2 per byte; 2 bits: 4 per byte; 3 bits: 8 per 3 bytes) and
       byte p of every word forms plane p, a `[groups, words, N]` i8
       constant; group-wise scales are stored as f16, per-channel ones as
-      f32, zero points (when any is non-zero) as i32;
+      f32, zero points (when any is non-zero) as i8;
     - float activations (W4A16): one `linalg.generic` over
       (row, group, word, code, column) accumulates
       `x * s * (q - z)` in float;

@@ -159,8 +159,11 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     auto replacement = QuantizedMatmulOp::create(
         b, loc, op.getType(), op.getLhs(), /*lhs_scale=*/Value(), weight,
         /*lrc_a=*/Value(), /*lrc_b=*/Value());
+    Operation *floatWeight = op.getRhs().getDefiningOp();
     op.replaceAllUsesWith(replacement.getResult());
     op.erase();
+    if (floatWeight->use_empty())
+      floatWeight->erase();
     return success();
   }
 };

@@ -39,7 +39,28 @@ namespace {
 /// The symbols the runtime looks up; everything else is hidden.
 constexpr StringLiteral kExported[] = {
     "quantc_signature", "quantc_invoke", "quantc_allocator",
-    "quantc_observer", "quantc_observer_names"};
+    "quantc_observer", "quantc_observer_names", "quantc_weights"};
+
+/// `quantc_weights`: {quantized params, quantized bytes, float params,
+/// float bytes} from the module's `qc.weights` (all 0 when absent).
+void addWeightInfo(llvm::Module &module, DictionaryAttr info) {
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  SmallVector<llvm::Constant *> values;
+  for (StringRef key : {"quantized_params", "quantized_bytes", "float_params",
+                        "float_bytes"}) {
+    int64_t v = 0;
+    if (info)
+      if (auto attr = info.getAs<IntegerAttr>(key))
+        v = attr.getInt();
+    values.push_back(llvm::ConstantInt::get(i64, v));
+  }
+  auto *type = llvm::ArrayType::get(i64, values.size());
+  new llvm::GlobalVariable(module, type, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(type, values),
+                           "quantc_weights");
+}
 
 /// Calibration builds (qc-cpu-lower-observers{instrument}) call
 /// `_mlir_ciface_quantc_observe(i64 id, ptr unranked)` (the pipeline requests
@@ -262,6 +283,7 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
       observers.push_back(name.str());
   if (failed(addRuntimeEntryPoints(*llvmModule, signature, observers, loc)))
     return failure();
+  addWeightInfo(*llvmModule, module->getAttrOfType<DictionaryAttr>("qc.weights"));
 
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);

@@ -111,6 +111,17 @@ quantc_status *quantc_model_run(quantc_model *model,
 
 void quantc_buffer_free(void *data);
 
+/* What the model's weights take: quantized matmul weights (codes, scales and
+   zero points as stored) and float constants. All zero for a model compiled
+   without this information. */
+typedef struct quantc_weight_info {
+  int64_t quantized_params, quantized_bytes;
+  int64_t float_params, float_bytes;
+} quantc_weight_info;
+
+quantc_status *quantc_model_weight_info(const quantc_model *model,
+                                        quantc_weight_info *info);
+
 /* ---- calibration ------------------------------------------------------ */
 
 /* Models compiled for calibration (`quantc calibrate` builds them) report

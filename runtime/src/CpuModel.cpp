@@ -202,6 +202,7 @@ struct quantc_model {
   SetThreadsFn setThreads = nullptr;
   std::vector<TensorInfo> inputs, outputs;
   ObserverTable *observerTable = nullptr;
+  const int64_t *weights = nullptr; // quantc_weights, 4 entries
   std::vector<std::string> observers;
   quantc_observer_fn observerFn = nullptr;
   void *observerUser = nullptr;
@@ -258,6 +259,7 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
                               "' is not a quantc model (no quantc_allocator)");
   table->alloc = quantc::allocate;
   table->free = quantc::deallocate;
+  m->weights = static_cast<const int64_t *>(dlsym(m->handle, "quantc_weights"));
   m->observerTable =
       static_cast<ObserverTable *>(dlsym(m->handle, "quantc_observer"));
   if (auto *names = static_cast<const char *>(
@@ -468,6 +470,18 @@ static void observeTrampoline(void *context, int64_t id, int64_t rank,
 }
 
 extern "C" {
+
+quantc_status *quantc_model_weight_info(const quantc_model *model,
+                                        quantc_weight_info *info) {
+  if (!model || !info)
+    return quantc::makeStatus("quantc_model_weight_info: model or info is "
+                              "NULL");
+  *info = {};
+  if (model->weights)
+    *info = {model->weights[0], model->weights[1], model->weights[2],
+             model->weights[3]};
+  return nullptr;
+}
 
 size_t quantc_model_num_observers(const quantc_model *model) {
   return model ? model->observers.size() : 0;

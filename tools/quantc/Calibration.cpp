@@ -22,15 +22,6 @@ namespace alg = quantc::algorithms;
 
 namespace {
 
-/// Removes a file when it goes out of scope.
-struct TempFile {
-  llvm::SmallString<128> path;
-  ~TempFile() {
-    if (!path.empty())
-      llvm::sys::fs::remove(path);
-  }
-};
-
 struct Observed {
   std::vector<alg::AbsHistogram> histograms;
   std::vector<float> scratch; // a strided tensor made contiguous
@@ -181,12 +172,9 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
     return false;
   }
   // The instrumented build.
-  TempFile library;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "quantc-calibration", "so", library.path)) {
-    error = "cannot create a temporary file: " + ec.message();
+  TemporaryFile library;
+  if (!library.create("quantc-calibration", "so", error))
     return false;
-  }
   OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
   CompileOptions compile;
   compile.instrumentObservers = true;

@@ -22,7 +22,7 @@ int runRun();
 bool isConformanceCommand();
 int runConformance();
 bool isEvalCommand();
-int runEval();
+int runEval(mlir::MLIRContext &context);
 
 } // namespace quantc
 

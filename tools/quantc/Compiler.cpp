@@ -2,6 +2,11 @@
 
 #include "tools/quantc/Compiler.h"
 
+#include "dialects/qc/IR/QcOps.h"
+#include "passes/PackedWeightLayout.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include "backends/common/ModelSignature.h"
 #include "backends/cpu/CpuPipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -40,6 +45,35 @@ std::string describe(Location loc) {
   return s;
 }
 
+/// What the artifact reports about its weights: quantized matmul weights
+/// as qc-lower-quantized stores them, and every float tensor constant.
+DictionaryAttr weightInfo(ModuleOp module) {
+  int64_t quantizedParams = 0, quantizedBytes = 0, floatParams = 0,
+          floatBytes = 0;
+  module.walk([&](Operation *op) {
+    if (auto mm = dyn_cast<qc::QuantizedMatmulOp>(op)) {
+      auto rhs = cast<RankedTensorType>(mm.getRhs().getType());
+      auto lhs = cast<RankedTensorType>(mm.getLhs().getType());
+      quantizedParams += lhs.getShape().back() * rhs.getDimSize(1);
+      quantizedBytes += qc::PackedWeightLayout::get(rhs).storageBytes();
+    } else if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+      auto type = dyn_cast<RankedTensorType>(cst.getType());
+      if (type && type.getRank() > 0 && type.hasStaticShape() &&
+          isa<FloatType>(type.getElementType())) {
+        floatParams += type.getNumElements();
+        floatBytes += type.getNumElements() *
+                      type.getElementType().getIntOrFloatBitWidth() / 8;
+      }
+    }
+  });
+  Builder b(module.getContext());
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("quantized_params", b.getI64IntegerAttr(quantizedParams)),
+       b.getNamedAttr("quantized_bytes", b.getI64IntegerAttr(quantizedBytes)),
+       b.getNamedAttr("float_params", b.getI64IntegerAttr(floatParams)),
+       b.getNamedAttr("float_bytes", b.getI64IntegerAttr(floatBytes))});
+}
+
 } // namespace
 
 quantc::FirstError::FirstError(MLIRContext *ctx)
@@ -53,6 +87,21 @@ quantc::FirstError::FirstError(MLIRContext *ctx)
         }
         return success();
       }) {}
+
+bool quantc::TemporaryFile::create(StringRef prefix, StringRef suffix,
+                                   std::string &error) {
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile(prefix, suffix, path)) {
+    error = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+quantc::TemporaryFile::~TemporaryFile() {
+  if (!path.empty())
+    llvm::sys::fs::remove(path);
+}
 
 OwningOpRef<ModuleOp> quantc::loadModule(MLIRContext &context, StringRef path,
                                          std::string &error) {
@@ -91,6 +140,7 @@ LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
   if (failed(signature))
     return fail("the entry function has an unsupported signature");
 
+  module->setAttr("qc.weights", weightInfo(module));
   PassManager pm(ctx, ModuleOp::getOperationName());
   pm.enableVerifier(options.verifyEach);
   qc::cpu::CpuPipelineOptions pipeline;

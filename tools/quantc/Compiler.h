@@ -7,6 +7,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallString.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include <string>
@@ -24,6 +25,15 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModule(mlir::MLIRContext &context,
 struct FirstError : mlir::ScopedDiagnosticHandler {
   std::string text;
   explicit FirstError(mlir::MLIRContext *ctx);
+};
+
+/// A file removed when this goes out of scope (intermediate artifacts).
+struct TemporaryFile {
+  llvm::SmallString<128> path;
+  /// Creates an empty file named PREFIX-XXXXXX.SUFFIX in the temp dir.
+  bool create(llvm::StringRef prefix, llvm::StringRef suffix,
+              std::string &error);
+  ~TemporaryFile();
 };
 
 struct CompileOptions {

@@ -44,6 +44,12 @@ bool LoadedModel::setThreads(int threads, std::string &error) {
   return check(quantc_model_set_threads(model_, threads), error);
 }
 
+quantc_weight_info LoadedModel::weightInfo() const {
+  quantc_weight_info info{};
+  quantc_status_free(quantc_model_weight_info(model_, &info));
+  return info;
+}
+
 std::vector<std::string> LoadedModel::observerNames() const {
   std::vector<std::string> names;
   for (size_t i = 0, e = quantc_model_num_observers(model_); i < e; ++i)

@@ -28,6 +28,7 @@ public:
   /// Calibration builds: the observed tensors' names, and the callback that
   /// receives them during run().
   std::vector<std::string> observerNames() const;
+  quantc_weight_info weightInfo() const;
   bool setObserver(quantc_observer_fn fn, void *user, std::string &error);
   /// Runs on `in` (converted to the declared dtype is the caller's job);
   /// fills `out` with one tensor per output, named as declared.

@@ -70,7 +70,7 @@ bool quantc::applyScheme(ModuleOp module, const SchemeOptions &options,
             error))
       return false;
     std::string stats = options.statsFile;
-    llvm::SmallString<128> temp;
+    TemporaryFile temp;
     if (stats.empty()) {
       if (options.calibration.samples.empty()) {
         error = "scheme " + options.scheme +
@@ -78,29 +78,20 @@ bool quantc::applyScheme(ModuleOp module, const SchemeOptions &options,
                 "SAMPLE... or --stats FILE (or --activations dynamic)";
         return false;
       }
-      if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-              "quantc-stats", "json", temp)) {
-        error = "cannot create a temporary file: " + ec.message();
+      if (!temp.create("quantc-stats", "json", error))
         return false;
-      }
-      stats = std::string(temp);
-      bool ok = calibrate(module, options.calibration, stats, error);
-      if (!ok) {
-        llvm::sys::fs::remove(temp);
+      stats = std::string(temp.path);
+      if (!calibrate(module, options.calibration, stats, error))
         return false;
-      }
     }
-    bool applied = runPasses(
+    if (!runPasses(
         module,
         [&](OpPassManager &pm) {
           qc::ApplyStatsOptions o;
           o.statsFile = stats;
           pm.addPass(qc::createApplyStats(o));
         },
-        error);
-    if (!temp.empty())
-      llvm::sys::fs::remove(temp);
-    if (!applied)
+        error))
       return false;
   }
   return runPasses(

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
   if (quantc::isConformanceCommand())
     return quantc::runConformance();
   if (quantc::isEvalCommand())
-    return quantc::runEval();
+    return quantc::runEval(context);
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
   return 1;
 }

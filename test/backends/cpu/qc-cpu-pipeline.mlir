@@ -35,8 +35,18 @@ func.func @main(%x: tensor<?x64xf32>, %w: tensor<64x8xf32>) -> tensor<?x8xf32> {
 // -----
 
 // A qc op no lowering handles yet stops the pipeline with its location.
-func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @below {{'qc.observe' op has no CPU lowering in this pipeline}}
+func.func @main(%idx: tensor<4x4xi2>, %levels: tensor<4xf32>) -> tensor<4x4xf32> {
+  // expected-error @below {{'qc.codebook_decode' op has no CPU lowering in this pipeline}}
+  %w = qc.codebook_decode %idx, %levels : (tensor<4x4xi2>, tensor<4xf32>) -> tensor<4x4xf32>
+  return %w : tensor<4x4xf32>
+}
+
+// -----
+
+// Outside calibration builds an observer is the identity.
+// CHECK-LABEL: llvm.func @observed(
+// CHECK-NOT:     quantc_observe
+func.func @observed(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = qc.observe %x {name = "x"} : tensor<4xf32>
   return %y : tensor<4xf32>
 }

@@ -72,7 +72,9 @@ def VectorizeContractions : Pass<"qc-cpu-vectorize-contractions",
                                  "func::FuncOp"> {
   let summary = "Row-tile reductions and keep their accumulators in vectors";
   let description = [{
-    For an f32 linalg op with reductions whose innermost loop is parallel,
+    For a linalg op with reductions (f32 or i32 accumulator; f32, f16, i8
+    or i32 operands: float matmuls and the quantized kernels) whose
+    innermost loop is parallel,
     static and at most `max-width` long (a matmul after
     `qc-cpu-interchange-reductions`), tiles the other parallel loops by 1
     (`scf.forall`, later threads), the reduction loops by 1 (`scf.for`), and

@@ -42,9 +42,19 @@ int64_t vectorWidth(linalg::LinalgOp op, int64_t maxWidth) {
   auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back());
   if (!inner || inner.getPosition() + 1 != iterators.size())
     return 0;
-  for (Value v : op->getOperands())
-    if (!cast<ShapedType>(v.getType()).getElementType().isF32())
+  // f32 or i32 accumulators; operands may also be the integer storage and
+  // f16 scales of quantized kernels.
+  Type acc = cast<ShapedType>(op.getDpsInitOperand(0)->get().getType())
+                 .getElementType();
+  if (!acc.isF32() && !acc.isInteger(32))
+    return 0;
+  for (Value v : op->getOperands()) {
+    Type t = cast<ShapedType>(v.getType()).getElementType();
+    if (!t.isF32() && !t.isF16() && !t.isInteger(8) && !t.isInteger(32))
       return 0;
+  }
+  if (failed(linalg::vectorizeOpPrecondition(op)))
+    return 0;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t n = ranges.back();
   return ShapedType::isDynamic(n) || n < 4 || n > maxWidth ? 0 : n;

@@ -46,3 +46,41 @@ func.func @row_sum_left_alone(%x: tensor<8x?xf32>, %acc: tensor<8xf32>) -> tenso
   } -> tensor<8xf32>
   return %y : tensor<8xf32>
 }
+
+// -----
+
+// Quantized kernels: an i8 x i8 -> i32 product (W8A8) is vectorized the
+// same way, sign extensions included; an f64 accumulator is not a case.
+// CHECK-LABEL: func.func @int8_rows(
+// CHECK:         scf.forall
+// CHECK:           scf.for {{.*}} -> (tensor<1x16xi32>)
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x16xi8>, vector<1x1x16xi8>
+// CHECK:             arith.extsi %{{.*}} : vector<1x1x16xi8> to vector<1x1x16xi32>
+// CHECK:             arith.muli %{{.*}} : vector<1x1x16xi32>
+// CHECK:             vector.multi_reduction <add>, {{.*}} : vector<1x1x16xi32> to vector<1x16xi32>
+// CHECK-LABEL: func.func @f64_left_alone(
+// CHECK-NOT:     vector.
+// NARROW-LABEL: func.func @int8_rows(
+// NARROW:         vector.multi_reduction
+func.func @int8_rows(%a: tensor<?x16xi8>, %b: tensor<16x16xi8>, %c: tensor<?x16xi32>) -> tensor<?x16xi32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<?x16xi8>, tensor<16x16xi8>) outs(%c : tensor<?x16xi32>) {
+  ^bb0(%x: i8, %w: i8, %o: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %we = arith.extsi %w : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %o, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<?x16xi32>
+  return %y : tensor<?x16xi32>
+}
+func.func @f64_left_alone(%a: tensor<?x16xf64>, %b: tensor<16x16xf64>, %c: tensor<?x16xf64>) -> tensor<?x16xf64> {
+  %y = linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<?x16xf64>, tensor<16x16xf64>) outs(%c : tensor<?x16xf64>) {
+  ^bb0(%x: f64, %w: f64, %o: f64):
+    %p = arith.mulf %x, %w : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<?x16xf64>
+  return %y : tensor<?x16xf64>
+}

@@ -19,7 +19,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from stories260k import MODEL, ORT_BENCH, SHARED, write_ids  # noqa: E402
+from stories260k import (MODEL, ORT_BENCH, SHARED, add_common_args,  # noqa: E402
+                         write_ids)
 
 DATA = os.path.join(SHARED, 'models', 'stories260k')
 CALIB = os.path.join(DATA, 'calib.ids.npy')
@@ -59,10 +60,7 @@ def time_run(quantc, so, ids, runs, warmup, threads):
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--quantc', default=os.path.join(HERE, '..', 'build', 'bin', 'quantc'))
-    p.add_argument('--ort', default='/tmp/ort')
-    p.add_argument('--runs', type=int, default=10)
-    p.add_argument('--warmup', type=int, default=3)
+    add_common_args(p)
     p.add_argument('--only', default='', help='comma-separated scheme names')
     a = p.parse_args()
     only = [s for s in a.only.split(',') if s]

@@ -34,13 +34,18 @@ def write_ids(path, n):
             f.write((1 + i % 511).to_bytes(8, 'little', signed=True))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_common_args(p):
+    """--quantc, --ort, --runs, --warmup: shared by the stories260k benches."""
     p.add_argument('--quantc', default=os.path.join(HERE, '..', 'build', 'bin', 'quantc'))
     p.add_argument('--ort', default='/tmp/ort')
     p.add_argument('--runs', type=int, default=10)
     p.add_argument('--warmup', type=int, default=3)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(p)
     p.add_argument('--len', type=int, default=256)
     a = p.parse_args()
 

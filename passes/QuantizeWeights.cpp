@@ -47,33 +47,27 @@ Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
   auto f32 = Float32Type::get(ctx);
   alg::QuantRange range = alg::QuantRange::signedBits(bits);
   unsigned flags = quant::QuantizationFlags::Signed;
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  for (const alg::QuantParams &p : q.params) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+  }
   switch (q.granularity) {
   case alg::Granularity::PerTensor:
-    return quant::UniformQuantizedType::get(
-        flags, storage, f32, q.params[0].scale, q.params[0].zeroPoint,
-        range.qmin, range.qmax);
-  case alg::Granularity::PerChannel: {
-    SmallVector<double> scales;
-    SmallVector<int64_t> zeroPoints;
-    for (const alg::QuantParams &p : q.params) {
-      scales.push_back(p.scale);
-      zeroPoints.push_back(p.zeroPoint);
-    }
+    return quant::UniformQuantizedType::get(flags, storage, f32, scales[0],
+                                            zeroPoints[0], range.qmin,
+                                            range.qmax);
+  case alg::Granularity::PerChannel:
     return quant::UniformQuantizedPerAxisType::get(
         flags, storage, f32, scales, zeroPoints, /*quantizedDimension=*/1,
         range.qmin, range.qmax);
-  }
   case alg::Granularity::PerGroup: {
-    SmallVector<float> scales;
-    SmallVector<int64_t> zeroPoints;
-    for (const alg::QuantParams &p : q.params) {
-      scales.push_back(p.scale);
-      zeroPoints.push_back(p.zeroPoint);
-    }
     SmallVector<int64_t> shape = {q.numGroups(), q.cols};
+    SmallVector<float> groupScales(scales.begin(), scales.end());
     auto scalesAttr =
         DenseElementsAttr::get(RankedTensorType::get(shape, f32),
-                               ArrayRef<float>(scales));
+                               ArrayRef<float>(groupScales));
     auto zerosAttr = DenseElementsAttr::get(
         RankedTensorType::get(shape, IntegerType::get(ctx, 64)),
         ArrayRef<int64_t>(zeroPoints));

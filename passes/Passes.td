@@ -102,6 +102,8 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
   let summary = "Round-to-nearest quantization of matmul weights";
   let description = [{
     Every `qc.matmul` whose right operand is a 2-D f32 constant `W[K, N]`
+    (and every `qc.gemm` with an untransposed `a` and a 2-D f32 constant
+    `b`: `W = alpha * op(b)`, then `+ beta * c` as a `linalg.generic`)
     becomes a `qc.quantized_matmul` on `quant.scast` of an integer constant
     whose `!quant.uniform` element type carries the scales and zero points
     (../shared/ALGORITHMS.md, "Uniform quantization"):
@@ -138,7 +140,8 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     Option<"symmetric", "symmetric", "bool", /*default=*/"true",
            "Zero point 0 (else asymmetric with a zero point)">,
   ];
-  let dependentDialects = ["arith::ArithDialect", "quant::QuantDialect"];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "quant::QuantDialect", "tensor::TensorDialect"];
 }
 
 def FuseElementwise : Pass<"qc-fuse-elementwise", "func::FuncOp"> {

@@ -95,31 +95,46 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
           << static_cast<int64_t>(groupSize);
       return signalPassFailure();
     }
-    SmallVector<MatmulOp> candidates;
-    getOperation().walk([&](MatmulOp op) { candidates.push_back(op); });
-    for (MatmulOp op : candidates)
-      if (failed(quantize(op)))
+    SmallVector<Operation *> candidates;
+    getOperation().walk([&](Operation *op) {
+      if (isa<MatmulOp, GemmOp>(op))
+        candidates.push_back(op);
+    });
+    for (Operation *op : candidates) {
+      LogicalResult result = isa<MatmulOp>(op)
+                                 ? quantize(cast<MatmulOp>(op))
+                                 : quantize(cast<GemmOp>(op));
+      if (failed(result))
         return signalPassFailure();
+    }
   }
 
-  LogicalResult quantize(MatmulOp op) {
-    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-    auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+  /// The float data of a 2-D static f32 constant `v`, or nullopt when `v`
+  /// is no such constant (then it is not a weight and stays float).
+  FailureOr<std::optional<std::vector<float>>> weightData(Operation *op,
+                                                          Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
     Attribute value;
-    if (rhsType.getRank() != 2 || lhsType.getRank() < 2 ||
-        !rhsType.getElementType().isF32() || !rhsType.hasStaticShape() ||
-        !matchPattern(op.getRhs(), m_Constant(&value)))
-      return success(); // not a weight matmul: stays float
+    if (type.getRank() != 2 || !type.getElementType().isF32() ||
+        !type.hasStaticShape() || !matchPattern(v, m_Constant(&value)))
+      return std::optional<std::vector<float>>();
     std::optional<std::vector<float>> weights = readFloats(value);
     if (!weights)
-      return op.emitOpError("weight constant cannot be read for quantization");
-    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+      return op->emitOpError("weight constant cannot be read for "
+                             "quantization");
+    return weights;
+  }
+
+  /// RTN-quantizes W[K][N] into `quant.scast` of an integer constant.
+  Value quantizedWeight(OpBuilder &b, Location loc,
+                        const std::vector<float> &weights, int64_t k,
+                        int64_t n) {
     alg::Granularity granularity =
         groupSize == -1  ? alg::Granularity::PerTensor
         : groupSize == 0 || groupSize >= k ? alg::Granularity::PerChannel
                                            : alg::Granularity::PerGroup;
     alg::QuantizedWeights q = alg::quantizeRTN(
-        weights->data(), k, n, bits, granularity,
+        weights.data(), k, n, bits, granularity,
         granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric);
 
     // Whole groups for quant.scast: padded rows hold the zero point of
@@ -131,12 +146,10 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       codes.resize(rows * n);
       for (int64_t r = k; r < rows; ++r)
         for (int64_t c = 0; c < n; ++c)
-          codes[r * n + c] = static_cast<int8_t>(q.paramsAt(k - 1, c).zeroPoint);
+          codes[r * n + c] =
+              static_cast<int8_t>(q.paramsAt(k - 1, c).zeroPoint);
     }
-
     MLIRContext *ctx = &getContext();
-    OpBuilder b(op);
-    Location loc = op.getLoc();
     // Integers narrower than a byte are stored one per byte in a dense
     // attribute, so the codes are its raw buffer.
     auto storageType =
@@ -148,17 +161,108 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     Value storage = arith::ConstantOp::create(b, loc, storageType, attr);
     auto weightType =
         RankedTensorType::get({rows, n}, quantizedType(q, bits, ctx));
-    Value weight =
-        quant::StorageCastOp::create(b, loc, weightType, storage).getResult();
-    auto replacement = QuantizedMatmulOp::create(
-        b, loc, op.getType(), op.getLhs(), /*lhs_scale=*/Value(), weight,
-        /*lrc_a=*/Value(), /*lrc_b=*/Value());
-    Operation *floatWeight = op.getRhs().getDefiningOp();
-    op.replaceAllUsesWith(replacement.getResult());
-    op.erase();
-    if (floatWeight->use_empty())
-      floatWeight->erase();
+    return quant::StorageCastOp::create(b, loc, weightType, storage)
+        .getResult();
+  }
+
+  /// Replaces `op` by `replacement` and drops the float weight if unused.
+  static void replace(Operation *op, Value replacement, Value floatWeight) {
+    Operation *def = floatWeight.getDefiningOp();
+    op->getResult(0).replaceAllUsesWith(replacement);
+    op->erase();
+    if (def->use_empty())
+      def->erase();
+  }
+
+  LogicalResult quantize(MatmulOp op) {
+    if (cast<RankedTensorType>(op.getLhs().getType()).getRank() < 2)
+      return success();
+    auto weights = weightData(op, op.getRhs());
+    if (failed(weights))
+      return failure();
+    if (!*weights)
+      return success(); // not a weight matmul: stays float
+    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+    OpBuilder b(op);
+    Value weight = quantizedWeight(b, op.getLoc(), **weights,
+                                   rhsType.getDimSize(0),
+                                   rhsType.getDimSize(1));
+    auto product = QuantizedMatmulOp::create(
+        b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
+        weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
+    replace(op, product, op.getRhs());
     return success();
+  }
+
+  /// ONNX Gemm with a constant B and an untransposed A (a Linear layer):
+  /// W = alpha * op(B) is quantized; beta * C is added after the product.
+  LogicalResult quantize(GemmOp op) {
+    if (op.getTransA())
+      return success();
+    auto weights = weightData(op, op.getB());
+    if (failed(weights))
+      return failure();
+    if (!*weights)
+      return success();
+    auto bType = cast<RankedTensorType>(op.getB().getType());
+    int64_t k = bType.getDimSize(op.getTransB() ? 1 : 0);
+    int64_t n = bType.getDimSize(op.getTransB() ? 0 : 1);
+    std::vector<float> w(k * n);
+    float alpha = op.getAlpha().convertToFloat();
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t c = 0; c < n; ++c)
+        w[r * n + c] = alpha * (op.getTransB() ? (**weights)[c * k + r]
+                                               : (**weights)[r * n + c]);
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value product = QuantizedMatmulOp::create(
+        b, loc, resultType, op.getA(), /*lhs_scale=*/Value(),
+        quantizedWeight(b, loc, w, k, n), /*lrc_a=*/Value(),
+        /*lrc_b=*/Value());
+    float beta = op.getBeta().convertToFloat();
+    if (Value c = op.getC(); c && beta != 0.0f)
+      product = addScaledBias(b, loc, product, c, beta);
+    replace(op, product, op.getB());
+    return success();
+  }
+
+  /// `product + beta * c`, `c` broadcasting unidirectionally to `[m, n]`.
+  static Value addScaledBias(OpBuilder &b, Location loc, Value product,
+                             Value c, float beta) {
+    MLIRContext *ctx = b.getContext();
+    auto type = cast<RankedTensorType>(product.getType());
+    auto cType = cast<RankedTensorType>(c.getType());
+    SmallVector<AffineExpr> cExprs;
+    for (int64_t d = 0; d < cType.getRank(); ++d) {
+      int64_t loop = 2 - cType.getRank() + d;
+      bool broadcast = cType.getDimSize(d) == 1 && type.getDimSize(loop) != 1;
+      cExprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                                 : getAffineDimExpr(loop, ctx));
+    }
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+    SmallVector<Value> dynamic;
+    if (type.isDynamicDim(0))
+      dynamic.push_back(tensor::DimOp::create(b, loc, product, 0));
+    if (type.isDynamicDim(1))
+      dynamic.push_back(tensor::DimOp::create(b, loc, product, 1));
+    Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                         type.getElementType(), dynamic);
+    return linalg::GenericOp::create(
+               b, loc, type, ValueRange{product, c}, ValueRange{init},
+               {id, AffineMap::get(2, 0, cExprs, ctx), id},
+               {utils::IteratorType::parallel, utils::IteratorType::parallel},
+               [&](OpBuilder &nb, Location l, ValueRange a) {
+                 Value scaled = a[1];
+                 if (beta != 1.0f)
+                   scaled = arith::MulFOp::create(
+                       nb, l, a[1],
+                       arith::ConstantOp::create(
+                           nb, l, nb.getFloatAttr(a[1].getType(), beta)));
+                 linalg::YieldOp::create(
+                     nb, l, Value(arith::AddFOp::create(nb, l, a[0], scaled)));
+               })
+        .getResult(0);
   }
 };
 

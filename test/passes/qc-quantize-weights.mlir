@@ -45,6 +45,33 @@ func.func @not_weights(%x: tensor<2x4xf32>, %v: tensor<4x2xf32>) -> (tensor<2x2x
 
 // -----
 
+// Gemm as a Linear layer: W = alpha * B^T (here twice the per_channel
+// weight, so the same codes with doubled scales), then + beta * C.
+// CHECK-LABEL: func.func @gemm(
+// CHECK:         %[[C:.*]] = arith.constant dense<{{\[}}[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+// CHECK:         %[[W:.*]] = quant.scast %[[C]] : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {2.000000e+00,1.1428{{[0-9]*}}}>>
+// CHECK:         %[[P:.*]] = qc.quantized_matmul %arg0, %[[W]]
+// CHECK:         linalg.generic {{.*}} ins(%[[P]], %arg1 : tensor<?x2xf32>, tensor<2xf32>)
+// CHECK:           arith.constant 5.000000e-01 : f32
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK-NOT:     qc.gemm
+// A transposed A is not a Linear layer: it stays float.
+// CHECK-LABEL: func.func @gemm_trans_a(
+// CHECK:         qc.gemm
+func.func @gemm(%x: tensor<?x4xf32>, %c: tensor<2xf32>) -> tensor<?x2xf32> {
+  %b = arith.constant dense<[[1.0, 0.5, -7.0, 3.5], [-2.0, 1.0, 0.25, 4.0]]> : tensor<2x4xf32>
+  %y = qc.gemm %x, %b, %c {trans_b = true, alpha = 2.0 : f32, beta = 0.5 : f32} : (tensor<?x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+func.func @gemm_trans_a(%x: tensor<4x3xf32>) -> tensor<3x2xf32> {
+  %b = arith.constant dense<1.0> : tensor<4x2xf32>
+  %y = qc.gemm %x, %b {trans_a = true} : (tensor<4x3xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
 // A weight whose data is not in the module cannot be quantized.
 func.func @elided(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
   %w = arith.constant dense_resource<__elided__> : tensor<4x2xf32>

@@ -28,6 +28,7 @@
 #include "passes/LinalgBuilders.h"
 #include "passes/PackedWeightLayout.h"
 #include "passes/algorithms/Packing.h"
+#include "passes/algorithms/Requantize.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -56,6 +57,7 @@ struct PackedWeight : PackedWeightLayout {
   Value scales;              // [groups, N], f16 when group-wise, else f32
   Value zeroPointValues;     // [groups, N] i8; null when all are 0
   std::vector<int32_t> columnSums; // sum over a group's rows of (q - z)
+  std::vector<double> scaleValues;  // [groups, N], as the type states them
 };
 
 /// Whether any zero point of a quantized element type is non-zero.
@@ -129,6 +131,7 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
   std::vector<double> scales;
   std::vector<int32_t> zeros;
   readParams(qtype, w.groups, w.n, scales, zeros);
+  w.scaleValues = scales;
 
   // Planes, and the column sums of (q - z) over each group's real rows.
   SmallVector<std::vector<int8_t>> planes(
@@ -333,11 +336,9 @@ Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
 }
 
 /// Integer activations: acc[m, g, n] = sum over the group's rows of
-/// x[m, k] * (q[k, n] - z[g, n]) in i32, then
-/// out[m, n] = sum_g sx[m] * s[g, n] * (acc[m, g, n] - zx * colsum[g, n]).
-Value integerKernel(OpBuilder &b, Location loc, Value rows2d, Value rowScale,
-                    double staticScale, int32_t lhsZero, const PackedWeight &w,
-                    FloatType f) {
+/// x[m, k] * (q[k, n] - z[g, n]) in i32.
+Value accumulate(OpBuilder &b, Location loc, Value rows2d,
+                 const PackedWeight &w) {
   MLIRContext *ctx = b.getContext();
   auto rowsType = cast<RankedTensorType>(rows2d.getType());
   int64_t r = rowsType.getDimSize(0);
@@ -399,18 +400,37 @@ Value integerKernel(OpBuilder &b, Location loc, Value rows2d, Value rowScale,
               .getResult(0);
   }
 
-  // Epilogue over (m, g, n): scales, the activation zero point, the sum
-  // over groups.
+  return acc;
+}
+
+/// The weight's column sums of (q - z) per group, for an activation zero
+/// point: sum (x - zx)(q - z) = sum x (q - z) - zx * colsum.
+Value columnSums(OpBuilder &b, Location loc, const PackedWeight &w) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({w.groups, w.n}, b.getI32Type()),
+          ArrayRef<int32_t>(w.columnSums)));
+}
+
+/// out[m, n] = sum_g sx[m] * s[g, n] * (acc[m, g, n] - zx * colsum[g, n]),
+/// in float.
+Value dequantize(OpBuilder &b, Location loc, Value acc, Value rowScale,
+                 double staticScale, int32_t lhsZero, const PackedWeight &w,
+                 FloatType f) {
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  using IT = utils::IteratorType;
+  int64_t r = cast<RankedTensorType>(acc.getType()).getDimSize(0);
+  SmallVector<Value> dynamic;
+  if (ShapedType::isDynamic(r))
+    dynamic.push_back(tensor::DimOp::create(b, loc, acc, 0));
   SmallVector<Value> inputs = {acc, w.scales};
   SmallVector<AffineMap> maps = {
       AffineMap::get(3, 0, {dim(0), dim(1), dim(2)}, ctx),
       AffineMap::get(3, 0, {dim(1), dim(2)}, ctx)};
   if (lhsZero != 0) {
-    inputs.push_back(arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({w.groups, w.n}, b.getI32Type()),
-            ArrayRef<int32_t>(w.columnSums))));
+    inputs.push_back(columnSums(b, loc, w));
     maps.push_back(AffineMap::get(3, 0, {dim(1), dim(2)}, ctx));
   }
   if (rowScale) {
@@ -602,13 +622,111 @@ LogicalResult lowerDynamicQuantize(IRRewriter &b, DynamicQuantizeOp op) {
 // qc.quantized_matmul
 //===----------------------------------------------------------------------===//
 
+/// int8 output: y[m, n] = clamp(round(acc' * sx * s[n] / sy) + zy) with
+/// acc' = acc - zx * colsum, the scale as a Q31 multiplier and a right
+/// shift per column (passes/algorithms/Requantize.h), rounded half away from
+/// zero in i64 arithmetic: |acc'| < 2^31 and the multiplier < 2^31 keep the
+/// product below 2^62.
+FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
+                            Value acc, double sx, int32_t lhsZero,
+                            const PackedWeight &w,
+                            quant::UniformQuantizedType out) {
+  if (w.groups != 1)
+    return op->emitOpError("an int8 output needs per-channel or per-tensor "
+                           "weights (one scale per column)");
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> multipliers, shifts;
+  for (int64_t c = 0; c < w.n; ++c) {
+    double real = sx * w.scaleValues[c] / out.getScale();
+    quantc::algorithms::FixedPointScale fixed =
+        quantc::algorithms::toFixedPoint(real);
+    int64_t total = 31 + fixed.shift;
+    if (real >= 1.0 || total >= 63)
+      return op->emitOpError("requantization scale ")
+             << real << " is outside (2^-32, 1)";
+    multipliers.push_back(fixed.multiplier);
+    shifts.push_back(total);
+  }
+  auto vec = [&](ArrayRef<int64_t> v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({w.n}, b.getI64Type()), v));
+  };
+  // acc is [R, 1, N]: read it as [R, N].
+  Value acc2 =
+      tensor::CollapseShapeOp::create(b, loc, acc, {{0}, {1, 2}});
+  SmallVector<Value> inputs = {acc2, vec(multipliers), vec(shifts)};
+  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap col = AffineMap::get(2, 0, {dim(1)}, ctx);
+  SmallVector<AffineMap> maps = {id, col, col};
+  if (lhsZero != 0) {
+    inputs.push_back(tensor::CollapseShapeOp::create(
+        b, loc, columnSums(b, loc, w), {{0, 1}}));
+    maps.push_back(col);
+  }
+  maps.push_back(id);
+  Type storage = out.getStorageType();
+  auto accType = cast<RankedTensorType>(acc2.getType());
+  SmallVector<Value> dynamic;
+  if (accType.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, acc2, 0));
+  Value init = tensor::EmptyOp::create(b, loc, accType.getShape(), storage,
+                                       dynamic);
+  bool hasSums = lhsZero != 0;
+  int64_t zy = out.getZeroPoint(), qmin = out.getStorageTypeMin(),
+          qmax = out.getStorageTypeMax();
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, ValueRange{init}, maps,
+             iterators(2, 0),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               auto i64 = [&](int64_t v) {
+                 return arith::ConstantOp::create(nb, l,
+                                                  nb.getI64IntegerAttr(v))
+                     .getResult();
+               };
+               Value v = arith::ExtSIOp::create(nb, l, nb.getI64Type(), a[0]);
+               if (hasSums)
+                 v = arith::SubIOp::create(
+                     nb, l, v,
+                     arith::MulIOp::create(
+                         nb, l, i64(lhsZero),
+                         arith::ExtSIOp::create(nb, l, nb.getI64Type(),
+                                                a[3])));
+               Value product = arith::MulIOp::create(nb, l, v, a[1]);
+               Value negative = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::slt, product, i64(0));
+               Value magnitude = math::AbsIOp::create(nb, l, product);
+               Value half = arith::ShLIOp::create(
+                   nb, l, i64(1), arith::SubIOp::create(nb, l, a[2], i64(1)));
+               Value q = arith::ShRUIOp::create(
+                   nb, l, arith::AddIOp::create(nb, l, magnitude, half), a[2]);
+               q = arith::SelectOp::create(
+                   nb, l, negative, arith::SubIOp::create(nb, l, i64(0), q),
+                   q);
+               q = arith::AddIOp::create(nb, l, q, i64(zy));
+               q = arith::MaxSIOp::create(nb, l, q, i64(qmin));
+               q = arith::MinSIOp::create(nb, l, q, i64(qmax));
+               linalg::YieldOp::create(
+                   nb, l, Value(arith::TruncIOp::create(nb, l, storage, q)));
+             })
+      .getResult(0);
+}
+
 LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
   auto f = dyn_cast<FloatType>(resultType.getElementType());
-  if (!f)
-    return op.emitOpError("lowering of a quantized result (int8 output "
-                          "requantization) is not supported yet");
+  auto outType =
+      dyn_cast<quant::UniformQuantizedType>(resultType.getElementType());
+  if (outType && !isa<quant::UniformQuantizedType>(
+                     cast<RankedTensorType>(op.getLhs().getType())
+                         .getElementType()))
+    return op.emitOpError("an int8 output needs a statically quantized lhs "
+                          "(its scale must be known when compiling)");
+  if (outType)
+    f = cast<FloatType>(outType.getExpressedType());
   b.setInsertionPoint(op);
   FailureOr<PackedWeight> w = packWeight(b, op);
   if (failed(w))
@@ -629,8 +747,23 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
     Value codes = quantizeTensor(
         b, loc, rows, Value(), AffineMap(), q.getScale(), q.getZeroPoint(),
         q.getStorageTypeMin(), q.getStorageTypeMax(), q.getStorageType());
-    product = integerKernel(b, loc, codes, Value(), q.getScale(),
-                            q.getZeroPoint(), *w, f);
+    Value acc = accumulate(b, loc, codes, *w);
+    if (outType) {
+      FailureOr<Value> requantized = requantize(
+          b, loc, op, acc, q.getScale(), q.getZeroPoint(), *w, outType);
+      if (failed(requantized))
+        return failure();
+      auto storageType = RankedTensorType::get(resultType.getShape(),
+                                               outType.getStorageType());
+      Value codesOut = expandRows(b, loc, *requantized, shapeSource,
+                                  storageType);
+      b.replaceOp(op, quant::StorageCastOp::create(b, loc, resultType,
+                                                   codesOut)
+                          .getResult());
+      return success();
+    }
+    product = dequantize(b, loc, acc, Value(), q.getScale(),
+                         q.getZeroPoint(), *w, f);
   } else {
     Value scale = op.getLhsScale();
     auto scaleType = cast<RankedTensorType>(scale.getType());
@@ -640,10 +773,53 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
         all[0].push_back(d);
       scale = tensor::CollapseShapeOp::create(b, loc, scale, all);
     }
-    product = integerKernel(b, loc, collapseToRows(b, loc, lhs), scale, 0.0,
-                            0, *w, f);
+    Value acc = accumulate(b, loc, collapseToRows(b, loc, lhs), *w);
+    product = dequantize(b, loc, acc, scale, 0.0, 0, *w, f);
   }
   b.replaceOp(op, expandRows(b, loc, product, shapeSource, resultType));
+  return success();
+}
+
+/// quant.dcast of a per-tensor quantized tensor that is quant.scast of
+/// integers (what an int8-output product lowers to): s * (q - z).
+LogicalResult lowerDequantizeCast(IRRewriter &b, quant::DequantizeCastOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  auto q = dyn_cast<quant::UniformQuantizedType>(inType.getElementType());
+  auto scast = op.getInput().getDefiningOp<quant::StorageCastOp>();
+  if (!q || !scast)
+    return op.emitOpError("lowering needs a per-tensor type over integers "
+                          "(quant.scast)");
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  Value codes = scast.getInput();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  Type f = resultType.getElementType();
+  unsigned rank = resultType.getRank();
+  SmallVector<Value> dynamic;
+  for (unsigned d = 0; d < rank; ++d)
+    if (resultType.isDynamicDim(d))
+      dynamic.push_back(tensor::DimOp::create(b, loc, codes, d));
+  Value init =
+      tensor::EmptyOp::create(b, loc, resultType.getShape(), f, dynamic);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, resultType, ValueRange{codes}, ValueRange{init}, {id, id},
+          iterators(rank, 0),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value v = arith::SIToFPOp::create(nb, l, f, a[0]);
+            v = arith::SubFOp::create(
+                nb, l, v,
+                arith::ConstantOp::create(
+                    nb, l, nb.getFloatAttr(f, q.getZeroPoint())));
+            v = arith::MulFOp::create(
+                nb, l, v,
+                arith::ConstantOp::create(nb, l,
+                                          nb.getFloatAttr(f, q.getScale())));
+            linalg::YieldOp::create(nb, l, v);
+          })
+          .getResult(0);
+  b.replaceOp(op, result);
   return success();
 }
 
@@ -665,6 +841,12 @@ struct LowerQuantized : qc::impl::LowerQuantizedBase<LowerQuantized> {
         return signalPassFailure();
     for (QuantizedMatmulOp op : matmuls)
       if (failed(lowerQuantizedMatmul(rewriter, op)))
+        return signalPassFailure();
+    SmallVector<quant::DequantizeCastOp> dequantizes;
+    getOperation().walk(
+        [&](quant::DequantizeCastOp op) { dequantizes.push_back(op); });
+    for (quant::DequantizeCastOp op : dequantizes)
+      if (failed(lowerDequantizeCast(rewriter, op)))
         return signalPassFailure();
     // The casts that fed the products are dead now; anything of the quant
     // dialect still used has no lowering.

@@ -200,9 +200,14 @@ def LowerQuantized : Pass<"qc-lower-quantized", "func::FuncOp"> {
       Upstream's `lower-quant-ops` truncates instead of rounding, so it is
       not used.
 
+    - a per-tensor quantized result (int8 output; static activations and
+      one scale per column): the i32 accumulator is requantized with a Q31
+      multiplier and a right shift per column, rounded half away from zero
+      and saturated; `quant.dcast` of such a result becomes `s * (q - z)`.
+
     The activation is zero-padded to the weight's group and word layout.
-    A weight that is not `quant.scast` of a constant, a quantized result
-    (int8 output), and quant ops outside these patterns are errors.
+    A weight that is not `quant.scast` of a constant and quant ops outside
+    these patterns are errors.
   }];
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "math::MathDialect", "tensor::TensorDialect"];

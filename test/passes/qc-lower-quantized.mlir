@@ -126,6 +126,47 @@ func.func @w4a8_groups(%x: tensor<?x4xi8>, %s: tensor<?x1xf32>) -> tensor<?x2xf3
 
 // -----
 
+// Requantization to an int8 output: per column a Q31 multiplier and a shift
+// (0.25 * 0.5 / 0.25 = 1/2 -> 2^30 >> 31; 0.25 * 0.25 / 0.25 = 1/4 ->
+// 2^30 >> 32), rounded half away from zero in i64, saturated, then the
+// dequantizing cast.
+// CHECK-LABEL: func.func @requantized(
+// CHECK:         %[[ACC:.*]] = linalg.matmul
+// CHECK:         %[[MUL:.*]] = arith.constant dense<1073741824> : tensor<2xi64>
+// CHECK:         %[[SHIFT:.*]] = arith.constant dense<[31, 32]> : tensor<2xi64>
+// CHECK:         %[[Q:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MUL]], %[[SHIFT]] : tensor<?x2xi32>, tensor<2xi64>, tensor<2xi64>) outs(%{{.*}} : tensor<?x2xi8>)
+// CHECK:           arith.muli {{.*}} : i64
+// CHECK:           math.absi
+// CHECK:           arith.shrui
+// CHECK:           arith.maxsi
+// CHECK:           arith.minsi
+// CHECK:           arith.trunci {{.*}} : i64 to i8
+// CHECK:         linalg.generic {{.*}} ins(%[[Q]] : tensor<?x2xi8>) outs(%{{.*}} : tensor<?x2xf32>)
+// CHECK:           arith.sitofp
+// CHECK-NOT:     quant.
+func.func @requantized(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {0.5, 0.25}>>
+  %q = quant.qcast %x : tensor<?x4xf32> to tensor<?x4x!quant.uniform<i8:f32, 0.25>>
+  %y = qc.quantized_matmul %q, %w : (tensor<?x4x!quant.uniform<i8:f32, 0.25>>, tensor<4x2x!quant.uniform<i8:f32:1, {0.5, 0.25}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.25>>
+  %f = quant.dcast %y : tensor<?x2x!quant.uniform<i8:f32, 0.25>> to tensor<?x2xf32>
+  return %f : tensor<?x2xf32>
+}
+
+// -----
+
+// A requantization scale of 1 or more (here 0.25 * 0.5 / 0.125) is refused.
+func.func @requantize_upscale(%x: tensor<?x4xf32>) -> tensor<?x2x!quant.uniform<i8:f32, 0.125>> {
+  %c = arith.constant dense<1> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {0.5, 0.25}>>
+  %q = quant.qcast %x : tensor<?x4xf32> to tensor<?x4x!quant.uniform<i8:f32, 0.25>>
+  // expected-error @below {{requantization scale 1.000000e+00 is outside (2^-32, 1)}}
+  %y = qc.quantized_matmul %q, %w : (tensor<?x4x!quant.uniform<i8:f32, 0.25>>, tensor<4x2x!quant.uniform<i8:f32:1, {0.5, 0.25}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.125>>
+  return %y : tensor<?x2x!quant.uniform<i8:f32, 0.125>>
+}
+
+// -----
+
 // Only constant weights are repacked.
 func.func @weight_argument(%x: tensor<?x4xf32>, %c: tensor<4x2xi4>) -> tensor<?x2xf32> {
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
@@ -136,11 +177,11 @@ func.func @weight_argument(%x: tensor<?x4xf32>, %c: tensor<4x2xi4>) -> tensor<?x
 
 // -----
 
-// An int8 result (requantized output) has no lowering yet.
+// An int8 result needs the activation scale at compile time.
 func.func @quantized_result(%x: tensor<?x4xf32>) -> tensor<?x2x!quant.uniform<i8:f32, 0.5>> {
   %c = arith.constant dense<1> : tensor<4x2xi8>
   %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
-  // expected-error @below {{lowering of a quantized result (int8 output requantization) is not supported yet}}
+  // expected-error @below {{an int8 output needs a statically quantized lhs (its scale must be known when compiling)}}
   %y = qc.quantized_matmul %x, %w : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.5>>
   return %y : tensor<?x2x!quant.uniform<i8:f32, 0.5>>
 }

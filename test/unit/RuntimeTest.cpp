@@ -145,6 +145,29 @@ TEST_F(AddModel, SetsThreads) {
             "quantc_model_set_threads: threads must be >= 1");
 }
 
+TEST_F(AddModel, ReportsWeightsAndHasNoObservers) {
+  // add.mlir has no constants at all: every count is 0.
+  quantc_weight_info info{1, 1, 1, 1};
+  EXPECT_EQ(message(quantc_model_weight_info(model, &info)), "");
+  EXPECT_EQ(info.quantized_params, 0);
+  EXPECT_EQ(info.quantized_bytes, 0);
+  EXPECT_EQ(info.float_params, 0);
+  EXPECT_EQ(info.float_bytes, 0);
+  EXPECT_EQ(message(quantc_model_weight_info(model, nullptr)),
+            "quantc_model_weight_info: model or info is NULL");
+  // Not a calibration build.
+  EXPECT_EQ(quantc_model_num_observers(model), 0u);
+  EXPECT_EQ(quantc_model_observer_name(model, 0), nullptr);
+  EXPECT_EQ(message(quantc_model_set_observer(
+                model, [](void *, size_t, const float *, size_t,
+                          const int64_t *, const int64_t *) {},
+                nullptr)),
+            "quantc_model_set_observer: the model was not compiled for "
+            "calibration (it has no observers)");
+  EXPECT_EQ(message(quantc_model_set_observer(nullptr, nullptr, nullptr)),
+            "quantc_model_set_observer: model is NULL");
+}
+
 TEST(Runtime, RejectsNullPointers) {
   quantc_model *m = reinterpret_cast<quantc_model *>(1);
   EXPECT_EQ(message(quantc_model_load(nullptr, &m)),

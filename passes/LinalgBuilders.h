@@ -32,6 +32,29 @@ Value collapseToRows(OpBuilder &b, Location loc, Value v);
 Value expandRows(OpBuilder &b, Location loc, Value rows2d, Value like,
                  RankedTensorType resultType);
 
+/// Convolution attributes (ONNX Conv): pads are [begin..., end...].
+struct ConvGeometry {
+  ArrayRef<int64_t> strides, pads, dilations;
+  int64_t group = 1;
+};
+
+/// Adds one step of a convolution's accumulation: `args` are the input
+/// element, the weight element, then one element of each `perChannel`
+/// operand; returns the new accumulator.
+using ConvUpdate =
+    function_ref<Value(OpBuilder &, Location, ValueRange args, Value acc)>;
+
+/// A channels-first N-d convolution of `input` [n, c, d...] with `weight`
+/// [m, c / group, k...]: zero padding as tensor.pad, then one
+/// linalg.generic over (n, m, o..., c, w...) whose input map carries
+/// strides, dilations and the group's channel offset; the bias (or zero)
+/// seeds the accumulator. `perChannel` operands ([m]) are read at the output
+/// channel; `update` defaults to acc + x * w.
+Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight,
+                       Value bias, RankedTensorType resultType,
+                       const ConvGeometry &geometry,
+                       ValueRange perChannel, ConvUpdate update);
+
 } // namespace mlir::qc
 
 #endif // QUANTC_PASSES_LINALGBUILDERS_H

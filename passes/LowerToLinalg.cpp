@@ -288,109 +288,15 @@ struct LowerConv : OpConversionPattern<ConvOp> {
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    auto inputType = cast<RankedTensorType>(input.getType());
-    auto weightType = cast<RankedTensorType>(weight.getType());
-    auto resultType = cast<RankedTensorType>(op.getType());
-    Type elem = resultType.getElementType();
-    int64_t rank = inputType.getRank(), k = rank - 2;
-    int64_t group = op.getGroup();
-    int64_t outChannels = weightType.getDimSize(0);
-    int64_t groupChannels = weightType.getDimSize(1);
     if (failed(checkLowerable(op)))
       return rewriter.notifyMatchFailure(op, "dynamic grouped channels");
-
-    // Zero padding as its own op; the window then reads in bounds.
-    ArrayRef<int64_t> pads = op.getPads();
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> high(low);
-      SmallVector<int64_t> shape(inputType.getShape());
-      for (int64_t i = 0; i < k; ++i) {
-        low[2 + i] = rewriter.getIndexAttr(pads[i]);
-        high[2 + i] = rewriter.getIndexAttr(pads[k + i]);
-        if (!ShapedType::isDynamic(shape[2 + i]))
-          shape[2 + i] += pads[i] + pads[k + i];
-      }
-      Value zero = arith::ConstantOp::create(rewriter, loc,
-                                             rewriter.getZeroAttr(elem));
-      input = tensor::PadOp::create(
-          rewriter, loc, RankedTensorType::get(shape, elem), input, low, high,
-          zero);
-    }
-
-    // Loops: (n, m, o_1..o_k, c, w_1..w_k).
-    unsigned numLoops = 2 + 2 * k + 1;
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
-    AffineExpr channel = d(2 + k);
-    if (group > 1)
-      channel = d(1).floorDiv(outChannels / group) * groupChannels + channel;
-    SmallVector<AffineExpr> inExprs{d(0), channel};
-    SmallVector<AffineExpr> wExprs{d(1), d(2 + k)};
-    SmallVector<AffineExpr> outExprs{d(0), d(1)};
-    for (int64_t i = 0; i < k; ++i) {
-      AffineExpr o = d(2 + i), w = d(3 + k + i);
-      inExprs.push_back(o * strides[i] + w * dilations[i]);
-      wExprs.push_back(w);
-      outExprs.push_back(o);
-    }
-    SmallVector<AffineMap> maps{AffineMap::get(numLoops, 0, inExprs, ctx),
-                                AffineMap::get(numLoops, 0, wExprs, ctx),
-                                AffineMap::get(numLoops, 0, outExprs, ctx)};
-
-    // Output sizes: batch from the input, channels from the weight, spatial
-    // sizes from the padded input and the dilated window.
-    SmallVector<Value> dynamic;
-    for (int64_t i = 0; i < rank; ++i) {
-      if (!resultType.isDynamicDim(i))
-        continue;
-      if (i == 0) {
-        dynamic.push_back(tensor::DimOp::create(rewriter, loc, input, 0));
-      } else if (i == 1) {
-        dynamic.push_back(tensor::DimOp::create(rewriter, loc, weight, 0));
-      } else {
-        auto idx = [&](OpFoldResult f) {
-          return getValueOrCreateConstantIndexOp(rewriter, loc, f);
-        };
-        auto cst = [&](int64_t v) {
-          return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-        };
-        Value size = idx(sizeOf(rewriter, loc, input, i));
-        Value window = idx(sizeOf(rewriter, loc, weight, i));
-        // floor((D - dilation * (K - 1) - 1) / stride) + 1 on the padded D.
-        Value span = arith::AddIOp::create(
-            rewriter, loc,
-            arith::MulIOp::create(
-                rewriter, loc, cst(dilations[i - 2]),
-                arith::SubIOp::create(rewriter, loc, window, cst(1))),
-            cst(1));
-        Value out = arith::DivSIOp::create(
-            rewriter, loc, arith::SubIOp::create(rewriter, loc, size, span),
-            cst(strides[i - 2]));
-        dynamic.push_back(arith::AddIOp::create(rewriter, loc, out, cst(1)));
-      }
-    }
-    Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                          elem, dynamic);
-    Value init;
-    if (Value bias = adaptor.getBias()) {
-      AffineMap biasMap = AffineMap::get(rank, 0, {d(1)}, ctx);
-      AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-      init = linalg::GenericOp::create(
-                 rewriter, loc, resultType, ValueRange{bias}, ValueRange{empty},
-                 ArrayRef<AffineMap>{biasMap, id}, iterators(rank, 0),
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   linalg::YieldOp::create(nb, l, a[0]);
-                 })
-                 .getResult(0);
-    } else {
-      init = zeroFilled(rewriter, loc, empty);
-    }
-    rewriter.replaceOp(op, contract(rewriter, loc, input, weight, init, maps,
-                                    2 + k, 1 + k));
+    ConvGeometry geometry{op.getStrides(), op.getPads(), op.getDilations(),
+                          static_cast<int64_t>(op.getGroup())};
+    rewriter.replaceOp(
+        op, buildConvolution(rewriter, op.getLoc(), adaptor.getInput(),
+                             adaptor.getWeight(), adaptor.getBias(),
+                             cast<RankedTensorType>(op.getType()), geometry,
+                             /*perChannel=*/{}, /*update=*/nullptr));
     return success();
   }
 };

@@ -780,6 +780,71 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   return success();
 }
 
+/// qc.quantized_conv with float activations: the codes stay one per byte
+/// (i8, the weight's shape) and each step of the convolution computes
+/// acc + x * s[m] * (q - z[m]).
+LogicalResult lowerQuantizedConv(IRRewriter &b, QuantizedConvOp op) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (!isa<FloatType>(inputType.getElementType()))
+    return op.emitOpError("lowering supports float activations only");
+  auto cast_ = op.getWeight().getDefiningOp<quant::StorageCastOp>();
+  DenseElementsAttr codesAttr;
+  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codesAttr)))
+    return op.emitOpError("weight must be a quant.scast of an integer "
+                          "constant to be lowered");
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto qtype = cast<quant::QuantizedType>(weightType.getElementType());
+  int64_t m = weightType.getDimSize(0);
+  std::vector<int8_t> codes =
+      readCodes(codesAttr, qtype.getStorageTypeIntegralWidth());
+  std::vector<double> scales;
+  std::vector<int32_t> zeros;
+  readParams(qtype, /*groups=*/1, m, scales, zeros);
+
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  auto f = cast<FloatType>(resultType.getElementType());
+  Value weight = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get(weightType.getShape(), b.getI8Type()),
+          ArrayRef<int8_t>(codes)));
+  SmallVector<APFloat> scaleValues;
+  for (double v : scales) {
+    APFloat x(v);
+    bool lost;
+    x.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    scaleValues.push_back(x);
+  }
+  SmallVector<Value> perChannel = {arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({m}, f), scaleValues))};
+  bool hasZero = anyZeroPoint(qtype);
+  if (hasZero)
+    perChannel.push_back(arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({m}, b.getI8Type()),
+            ArrayRef<int8_t>(std::vector<int8_t>(zeros.begin(), zeros.end())))));
+  ConvGeometry geometry{op.getStrides(), op.getPads(), op.getDilations(),
+                        static_cast<int64_t>(op.getGroup())};
+  Value result = buildConvolution(
+      b, loc, op.getInput(), weight, op.getBias(), resultType, geometry,
+      perChannel, [&](OpBuilder &nb, Location l, ValueRange a, Value acc) {
+        Value q = subtractZero(
+            nb, l, arith::ExtSIOp::create(nb, l, nb.getI32Type(), a[1]),
+            hasZero ? a[3] : Value());
+        Value w = arith::MulFOp::create(
+            nb, l, arith::SIToFPOp::create(nb, l, f, q), a[2]);
+        return arith::AddFOp::create(nb, l, acc,
+                                     arith::MulFOp::create(nb, l, a[0], w))
+            .getResult();
+      });
+  b.replaceOp(op, result);
+  return success();
+}
+
 /// quant.dcast of a per-tensor quantized tensor that is quant.scast of
 /// integers (what an int8-output product lowers to): s * (q - z).
 LogicalResult lowerDequantizeCast(IRRewriter &b, quant::DequantizeCastOp op) {
@@ -842,6 +907,11 @@ struct LowerQuantized : qc::impl::LowerQuantizedBase<LowerQuantized> {
     for (QuantizedMatmulOp op : matmuls)
       if (failed(lowerQuantizedMatmul(rewriter, op)))
         return signalPassFailure();
+    SmallVector<QuantizedConvOp> convs;
+    getOperation().walk([&](QuantizedConvOp op) { convs.push_back(op); });
+    for (QuantizedConvOp op : convs)
+      if (failed(lowerQuantizedConv(rewriter, op)))
+        return signalPassFailure();
     SmallVector<quant::DequantizeCastOp> dequantizes;
     getOperation().walk(
         [&](quant::DequantizeCastOp op) { dequantizes.push_back(op); });
@@ -888,4 +958,10 @@ PackedWeightLayout PackedWeightLayout::get(RankedTensorType weight) {
   l.halfScales = block != 0;
   l.zeroPoints = anyZeroPoint(qtype);
   return l;
+}
+
+int64_t mlir::qc::quantizedConvBytes(RankedTensorType weight) {
+  int64_t m = weight.getDimSize(0);
+  return weight.getNumElements() + 4 * m +
+         (anyZeroPoint(weight.getElementType()) ? m : 0);
 }

@@ -31,6 +31,11 @@ struct PackedWeightLayout {
   }
 };
 
+/// Bytes of a quantized convolution weight [M, ...] as stored: one byte per
+/// code, f32 scales and (when any is non-zero) i8 zero points per output
+/// channel.
+int64_t quantizedConvBytes(RankedTensorType weight);
+
 } // namespace mlir::qc
 
 #endif // QUANTC_PASSES_PACKEDWEIGHTLAYOUT_H

@@ -118,6 +118,11 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
       to a whole number of groups (`quant.scast` needs whole blocks);
       `qc.quantized_matmul` reads only the first `K` rows.
 
+    Every `qc.conv` with a constant f32 weight becomes `qc.quantized_conv`
+    with one scale per output channel (a per-axis type on axis 0; per tensor
+    with `group-size=-1`; other group sizes mean per channel for
+    convolutions).
+
     Storage is a signed `bits`-bit integer (2 to 8 bits). Symmetric weights
     have zero point 0 and scale `max|w| / (2^(b-1) - 1)`; asymmetric ones
     cover `[min, max]` (widened to hold 0) with a zero point. Rounding is
@@ -176,7 +181,8 @@ def DecomposeAggregatedOps : Pass<"qc-decompose-aggregated-ops",
 def LowerQuantized : Pass<"qc-lower-quantized", "func::FuncOp"> {
   let summary = "Lower quantized qc ops to integer linalg on packed weights";
   let description = [{
-    Rewrites `qc.quantized_matmul`, `qc.dynamic_quantize` and the
+    Rewrites `qc.quantized_matmul`, `qc.quantized_conv`,
+    `qc.dynamic_quantize` and the
     `quant.qcast` of activations into linalg on tensors over integer
     storage. Float copies of quantized weights are never built:
 
@@ -200,6 +206,9 @@ def LowerQuantized : Pass<"qc-lower-quantized", "func::FuncOp"> {
       Upstream's `lower-quant-ops` truncates instead of rounding, so it is
       not used.
 
+    - `qc.quantized_conv` with float activations: the convolution's
+      generic reads codes one per byte (i8, the weight's shape) and scales
+      each step by its output channel's scale;
     - a per-tensor quantized result (int8 output; static activations and
       one scale per column): the i32 accumulator is requantized with a Q31
       multiplier and a right shift per column, rounded half away from zero

@@ -97,13 +97,14 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     }
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<MatmulOp, GemmOp>(op))
+      if (isa<MatmulOp, GemmOp, ConvOp>(op))
         candidates.push_back(op);
     });
     for (Operation *op : candidates) {
-      LogicalResult result = isa<MatmulOp>(op)
-                                 ? quantize(cast<MatmulOp>(op))
-                                 : quantize(cast<GemmOp>(op));
+      LogicalResult result =
+          isa<MatmulOp>(op) ? quantize(cast<MatmulOp>(op))
+          : isa<GemmOp>(op) ? quantize(cast<GemmOp>(op))
+                            : quantize(cast<ConvOp>(op));
       if (failed(result))
         return signalPassFailure();
     }
@@ -224,6 +225,61 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (Value c = op.getC(); c && beta != 0.0f)
       product = addScaledBias(b, loc, product, c, beta);
     replace(op, product, op.getB());
+    return success();
+  }
+
+  /// A convolution with a constant f32 weight [M, C/group, k...]: one scale
+  /// per output channel (axis 0; per tensor with group-size=-1; groups
+  /// along input channels are not offered for convolutions).
+  LogicalResult quantize(ConvOp op) {
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    Attribute value;
+    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+        !matchPattern(op.getWeight(), m_Constant(&value)))
+      return success();
+    std::optional<std::vector<float>> weights = readFloats(value);
+    if (!weights)
+      return op.emitOpError("weight constant cannot be read for "
+                            "quantization");
+    // quantizeRTN takes channels as columns: W[rest][M].
+    int64_t m = type.getDimSize(0), rest = type.getNumElements() / m;
+    std::vector<float> columns(weights->size());
+    for (int64_t c = 0; c < m; ++c)
+      for (int64_t r = 0; r < rest; ++r)
+        columns[r * m + c] = (*weights)[c * rest + r];
+    alg::Granularity granularity = groupSize == -1
+                                       ? alg::Granularity::PerTensor
+                                       : alg::Granularity::PerChannel;
+    alg::QuantizedWeights q = alg::quantizeRTN(
+        columns.data(), rest, m, bits, granularity, rest, symmetric);
+    std::vector<int8_t> codes(q.values.size());
+    for (int64_t c = 0; c < m; ++c)
+      for (int64_t r = 0; r < rest; ++r)
+        codes[c * rest + r] = q.values[r * m + c];
+    Type elementType = quantizedType(q, bits, &getContext());
+    if (auto perAxis =
+            dyn_cast<quant::UniformQuantizedPerAxisType>(elementType))
+      elementType = quant::UniformQuantizedPerAxisType::get(
+          perAxis.getFlags(), perAxis.getStorageType(),
+          perAxis.getExpressedType(), perAxis.getScales(),
+          perAxis.getZeroPoints(), /*quantizedDimension=*/0,
+          perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto storageType = RankedTensorType::get(
+        type.getShape(), IntegerType::get(&getContext(), bits));
+    Value storage = arith::ConstantOp::create(
+        b, loc, storageType,
+        DenseElementsAttr::getFromRawBuffer(
+            storageType,
+            ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
+                           codes.size())));
+    Value weight = quant::StorageCastOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), elementType), storage);
+    auto conv = QuantizedConvOp::create(
+        b, loc, op.getType(), op.getInput(), weight, op.getBias(),
+        op.getStrides(), op.getPads(), op.getDilations(), op.getGroup());
+    replace(op, conv, op.getWeight());
     return success();
   }
 

@@ -167,6 +167,36 @@ func.func @requantize_upscale(%x: tensor<?x4xf32>) -> tensor<?x2x!quant.uniform<
 
 // -----
 
+// A quantized convolution keeps one code per byte and scales each step by
+// its output channel's scale.
+// CHECK-LABEL: func.func @conv(
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense<{{\[\[\[\[}}1, -7]]], {{\[\[\[}}7, -4]]]]> : tensor<2x1x1x2xi8>
+// CHECK-DAG:     %[[S:.*]] = arith.constant dense<[1.000000e+00, 5.000000e-01]> : tensor<2xf32>
+// CHECK:         linalg.generic {{.*}} ins(%arg0, %[[W]], %[[S]] : tensor<1x1x4x4xf32>, tensor<2x1x1x2xi8>, tensor<2xf32>)
+// CHECK:           arith.extsi %{{.*}} : i8 to i32
+// CHECK:           arith.sitofp
+// CHECK:           arith.mulf
+// CHECK-NOT:     quant.
+func.func @conv(%x: tensor<1x1x4x4xf32>, %b: tensor<2xf32>) -> tensor<1x2x4x3xf32> {
+  %c = arith.constant dense<[[[[1, -7]]], [[[7, -4]]]]> : tensor<2x1x1x2xi4>
+  %w = quant.scast %c : tensor<2x1x1x2xi4> to tensor<2x1x1x2x!quant.uniform<i4:f32:0, {1.0, 0.5}>>
+  %y = qc.quantized_conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x2x!quant.uniform<i4:f32:0, {1.0, 0.5}>>, tensor<2xf32>) -> tensor<1x2x4x3xf32>
+  return %y : tensor<1x2x4x3xf32>
+}
+
+// -----
+
+// Integer activations for convolutions have no lowering yet.
+func.func @conv_int8_input(%x: tensor<1x1x4x4x!quant.uniform<i8:f32, 0.5>>) -> tensor<1x2x4x3xf32> {
+  %c = arith.constant dense<1> : tensor<2x1x1x2xi8>
+  %w = quant.scast %c : tensor<2x1x1x2xi8> to tensor<2x1x1x2x!quant.uniform<i8:f32:0, {1.0, 0.5}>>
+  // expected-error @below {{lowering supports float activations only}}
+  %y = qc.quantized_conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 0.5>>, tensor<2x1x1x2x!quant.uniform<i8:f32:0, {1.0, 0.5}>>) -> tensor<1x2x4x3xf32>
+  return %y : tensor<1x2x4x3xf32>
+}
+
+// -----
+
 // Only constant weights are repacked.
 func.func @weight_argument(%x: tensor<?x4xf32>, %c: tensor<4x2xi4>) -> tensor<?x2xf32> {
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>

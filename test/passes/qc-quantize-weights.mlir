@@ -72,6 +72,20 @@ func.func @gemm_trans_a(%x: tensor<4x3xf32>) -> tensor<3x2xf32> {
 
 // -----
 
+// Convolutions: one scale per output channel on axis 0 (channel 0:
+// max|w| 7 -> scale 1; channel 1: max|w| 3.5 -> scale 0.5).
+// CHECK-LABEL: func.func @conv(
+// CHECK:         %[[C:.*]] = arith.constant dense<{{\[\[\[\[}}1, -7]]], {{\[\[\[}}7, -4]]]]> : tensor<2x1x1x2xi4>
+// CHECK:         %[[W:.*]] = quant.scast %[[C]] : tensor<2x1x1x2xi4> to tensor<2x1x1x2x!quant.uniform<i4:f32:0, {1.000000e+00,5.000000e-01}>>
+// CHECK:         qc.quantized_conv %arg0, %[[W]], %arg1 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+func.func @conv(%x: tensor<1x1x4x4xf32>, %b: tensor<2xf32>) -> tensor<1x2x4x3xf32> {
+  %w = arith.constant dense<[[[[1.0, -7.0]]], [[[3.5, -2.0]]]]> : tensor<2x1x1x2xf32>
+  %y = qc.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>) -> tensor<1x2x4x3xf32>
+  return %y : tensor<1x2x4x3xf32>
+}
+
+// -----
+
 // A weight whose data is not in the module cannot be quantized.
 func.func @elided(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
   %w = arith.constant dense_resource<__elided__> : tensor<4x2xf32>

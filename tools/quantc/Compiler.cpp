@@ -45,8 +45,9 @@ std::string describe(Location loc) {
   return s;
 }
 
-/// What the artifact reports about its weights: quantized matmul weights
-/// as qc-lower-quantized stores them, and every float tensor constant.
+/// What the artifact reports about its weights: quantized matmul and
+/// convolution weights as qc-lower-quantized stores them, and every float
+/// tensor constant.
 DictionaryAttr weightInfo(ModuleOp module) {
   int64_t quantizedParams = 0, quantizedBytes = 0, floatParams = 0,
           floatBytes = 0;
@@ -56,6 +57,10 @@ DictionaryAttr weightInfo(ModuleOp module) {
       auto lhs = cast<RankedTensorType>(mm.getLhs().getType());
       quantizedParams += lhs.getShape().back() * rhs.getDimSize(1);
       quantizedBytes += qc::PackedWeightLayout::get(rhs).storageBytes();
+    } else if (auto conv = dyn_cast<qc::QuantizedConvOp>(op)) {
+      auto weight = cast<RankedTensorType>(conv.getWeight().getType());
+      quantizedParams += weight.getNumElements();
+      quantizedBytes += qc::quantizedConvBytes(weight);
     } else if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       auto type = dyn_cast<RankedTensorType>(cst.getType());
       if (type && type.getRank() > 0 && type.hasStaticShape() &&

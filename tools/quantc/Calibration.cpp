@@ -5,6 +5,7 @@
 #include "tools/quantc/Compiler.h"
 #include "tools/quantc/ModelRunner.h"
 
+#include "dialects/qc/IR/QcOps.h"
 #include "passes/algorithms/Observers.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -155,6 +156,37 @@ alg::Range chooseRange(const alg::AbsHistogram &h,
 
 } // namespace
 
+/// The quantc-stats file qc-apply-stats reads; nothing is left behind on
+/// failure.
+static bool writeStats(llvm::StringRef path,
+                       ArrayRef<std::pair<std::string, alg::Range>> ranges,
+                       llvm::StringRef observer, size_t samples,
+                       std::string &error) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    error = "cannot write " + path.str() + ": " + ec.message();
+    return false;
+  }
+  llvm::json::OStream json(out.os(), 2);
+  json.object([&] {
+    json.attribute("format", "quantc-stats");
+    json.attribute("version", 1);
+    json.attribute("samples", static_cast<int64_t>(samples));
+    json.attributeObject("tensors", [&] {
+      for (const auto &[name, r] : ranges)
+        json.attributeObject(name, [&] {
+          json.attribute("min", static_cast<double>(r.min));
+          json.attribute("max", static_cast<double>(r.max));
+          json.attribute("observer", observer);
+        });
+    });
+  });
+  out.os() << "\n";
+  out.keep();
+  return true;
+}
+
 bool quantc::isObserverKind(llvm::StringRef name) {
   return name == "minmax" || name == "percentile" || name == "mse" ||
          name == "kl";
@@ -171,6 +203,13 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
     error = "the percentile must lie in (0, 100]";
     return false;
   }
+  // Nothing to observe (no matmul or convolution reads an activation): an
+  // empty stats file, without building or running anything.
+  bool observed = false;
+  module.walk([&](qc::ObserveOp) { observed = true; });
+  if (!observed)
+    return writeStats(statsPath, {}, options.observer, 0, error);
+
   // The instrumented build.
   TemporaryFile library;
   if (!library.create("quantc-calibration", "so", error))
@@ -189,10 +228,6 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
   if (!model)
     return false;
   std::vector<std::string> names = model->observerNames();
-  if (names.empty()) {
-    error = "the model has no observers to calibrate";
-    return false;
-  }
   if (options.threads > 0 && !model->setThreads(options.threads, error))
     return false;
   Observed state;
@@ -216,37 +251,14 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
   if (progress)
     llvm::errs() << "\n";
 
-  // Written to a temporary beside the target, renamed on success.
-  std::error_code ec;
-  llvm::ToolOutputFile out(statsPath, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    error = "cannot write " + statsPath.str() + ": " + ec.message();
-    return false;
+  std::vector<std::pair<std::string, alg::Range>> ranges;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const alg::AbsHistogram &h = state.histograms[i];
+    if (h.total() == 0) {
+      error = "observer '" + names[i] + "' saw no finite values";
+      return false;
+    }
+    ranges.emplace_back(names[i], chooseRange(h, options));
   }
-  llvm::json::OStream json(out.os(), 2);
-  json.object([&] {
-    json.attribute("format", "quantc-stats");
-    json.attribute("version", 1);
-    json.attribute("samples", static_cast<int64_t>(runs.size()));
-    json.attributeObject("tensors", [&] {
-      for (size_t i = 0; i < names.size(); ++i) {
-        const alg::AbsHistogram &h = state.histograms[i];
-        if (h.total() == 0) {
-          error = "observer '" + names[i] + "' saw no finite values";
-          return;
-        }
-        alg::Range r = chooseRange(h, options);
-        json.attributeObject(names[i], [&] {
-          json.attribute("min", static_cast<double>(r.min));
-          json.attribute("max", static_cast<double>(r.max));
-          json.attribute("observer", options.observer);
-        });
-      }
-    });
-  });
-  out.os() << "\n";
-  if (!error.empty())
-    return false;
-  out.keep();
-  return true;
+  return writeStats(statsPath, ranges, options.observer, runs.size(), error);
 }

@@ -52,8 +52,8 @@ using ConvUpdate =
 /// channel; `update` defaults to acc + x * w.
 Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight,
                        Value bias, RankedTensorType resultType,
-                       const ConvGeometry &geometry,
-                       ValueRange perChannel, ConvUpdate update);
+                       const ConvGeometry &geometry, ValueRange perChannel,
+                       ConvUpdate update);
 
 } // namespace mlir::qc
 

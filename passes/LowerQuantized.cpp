@@ -25,9 +25,9 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/ActivationCodes.h"
 #include "passes/LinalgBuilders.h"
-#include "passes/PackedWeightLayout.h"
-#include "passes/algorithms/Packing.h"
+#include "passes/PackedWeights.h"
 #include "passes/algorithms/Requantize.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -48,145 +48,6 @@ using namespace mlir::qc;
 namespace {
 
 //===----------------------------------------------------------------------===//
-// Weights
-//===----------------------------------------------------------------------===//
-
-struct PackedWeight : PackedWeightLayout {
-  int64_t k = 0;             // the rows the activation has
-  SmallVector<Value> planes; // [groups, words, N] i8 each
-  Value scales;              // [groups, N], f16 when group-wise, else f32
-  Value zeroPointValues;     // [groups, N] i8; null when all are 0
-  std::vector<int32_t> columnSums; // sum over a group's rows of (q - z)
-  std::vector<double> scaleValues;  // [groups, N], as the type states them
-};
-
-/// Whether any zero point of a quantized element type is non-zero.
-bool anyZeroPoint(Type elementType) {
-  if (auto t = dyn_cast<quant::UniformQuantizedType>(elementType))
-    return t.getZeroPoint() != 0;
-  if (auto t = dyn_cast<quant::UniformQuantizedPerAxisType>(elementType))
-    return llvm::any_of(t.getZeroPoints(), [](int64_t z) { return z != 0; });
-  auto sub = cast<quant::UniformQuantizedSubChannelType>(elementType);
-  return llvm::any_of(sub.getZeroPoints().getValues<APInt>(),
-                      [](const APInt &z) { return !z.isZero(); });
-}
-
-/// The weight's integer codes, row-major [rows, N], sign-extended.
-std::vector<int8_t> readCodes(DenseElementsAttr attr, unsigned bits) {
-  int64_t count = attr.getNumElements();
-  auto sext = [&](uint8_t raw) {
-    return static_cast<int8_t>(static_cast<int8_t>(raw << (8 - bits)) >>
-                               (8 - bits));
-  };
-  ArrayRef<char> raw = attr.getRawData();
-  if (attr.isSplat())
-    return std::vector<int8_t>(count, sext(static_cast<uint8_t>(raw[0])));
-  // Integers of at most 8 bits are stored one per byte.
-  std::vector<int8_t> codes(count);
-  for (int64_t i = 0; i < count; ++i)
-    codes[i] = sext(static_cast<uint8_t>(raw[i]));
-  return codes;
-}
-
-/// Scale and zero point of every (group, column), from the weight's type.
-void readParams(Type elementType, int64_t groups, int64_t n,
-                std::vector<double> &scales, std::vector<int32_t> &zeros) {
-  scales.assign(groups * n, 1.0);
-  zeros.assign(groups * n, 0);
-  if (auto t = dyn_cast<quant::UniformQuantizedType>(elementType)) {
-    std::fill(scales.begin(), scales.end(), t.getScale());
-    std::fill(zeros.begin(), zeros.end(), t.getZeroPoint());
-  } else if (auto t =
-                 dyn_cast<quant::UniformQuantizedPerAxisType>(elementType)) {
-    for (int64_t c = 0; c < n; ++c) {
-      scales[c] = t.getScales()[c];
-      zeros[c] = t.getZeroPoints()[c];
-    }
-  } else {
-    auto sub = cast<quant::UniformQuantizedSubChannelType>(elementType);
-    int64_t i = 0;
-    for (APFloat s : sub.getScales().getValues<APFloat>())
-      scales[i++] = s.convertToDouble();
-    i = 0;
-    for (APInt z : sub.getZeroPoints().getValues<APInt>())
-      zeros[i++] = static_cast<int32_t>(z.getSExtValue());
-  }
-}
-
-FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
-  Location loc = op.getLoc();
-  auto cast_ = op.getRhs().getDefiningOp<quant::StorageCastOp>();
-  DenseElementsAttr codesAttr;
-  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codesAttr)))
-    return op.emitOpError("weight must be a quant.scast of an integer "
-                          "constant to be lowered");
-  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-  auto qtype = cast<quant::QuantizedType>(rhsType.getElementType());
-  PackedWeight w;
-  static_cast<PackedWeightLayout &>(w) = PackedWeightLayout::get(rhsType);
-  int64_t rows = rhsType.getDimSize(0);
-  w.k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
-
-  std::vector<int8_t> codes = readCodes(codesAttr, w.bits);
-  std::vector<double> scales;
-  std::vector<int32_t> zeros;
-  readParams(qtype, w.groups, w.n, scales, zeros);
-  w.scaleValues = scales;
-
-  // Planes, and the column sums of (q - z) over each group's real rows.
-  SmallVector<std::vector<int8_t>> planes(
-      w.bytes, std::vector<int8_t>(w.groups * w.words * w.n));
-  w.columnSums.assign(w.groups * w.n, 0);
-  std::vector<int8_t> word(w.perWord);
-  for (int64_t g = 0; g < w.groups; ++g)
-    for (int64_t c = 0; c < w.n; ++c) {
-      int32_t zero = zeros[g * w.n + c];
-      for (int64_t wd = 0; wd < w.words; ++wd) {
-        for (unsigned j = 0; j < w.perWord; ++j) {
-          int64_t inGroup = wd * w.perWord + j;
-          int64_t row = g * w.groupRows + inGroup;
-          bool real = inGroup < w.groupRows && row < rows;
-          word[j] = real ? codes[row * w.n + c] : static_cast<int8_t>(zero);
-          if (real && row < w.k)
-            w.columnSums[g * w.n + c] += word[j] - zero;
-        }
-        std::vector<uint8_t> packed =
-            quantc::algorithms::packBits(word.data(), w.perWord, w.bits);
-        for (unsigned p = 0; p < w.bytes; ++p)
-          planes[p][(g * w.words + wd) * w.n + c] =
-              static_cast<int8_t>(packed[p]);
-      }
-    }
-  auto planeType = RankedTensorType::get({w.groups, w.words, w.n}, b.getI8Type());
-  for (std::vector<int8_t> &plane : planes)
-    w.planes.push_back(arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(planeType, ArrayRef<int8_t>(plane))));
-
-  FloatType scaleType =
-      w.halfScales ? cast<FloatType>(b.getF16Type()) : b.getF32Type();
-  SmallVector<APFloat> scaleValues;
-  for (double s : scales) {
-    APFloat v(s);
-    bool lost;
-    v.convert(scaleType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-              &lost);
-    scaleValues.push_back(v);
-  }
-  auto paramType = [&](Type elt) {
-    return RankedTensorType::get({w.groups, w.n}, elt);
-  };
-  w.scales = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(paramType(scaleType), scaleValues));
-  if (w.zeroPoints)
-    w.zeroPointValues = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            paramType(b.getI8Type()),
-            ArrayRef<int8_t>(std::vector<int8_t>(zeros.begin(), zeros.end()))));
-  return w;
-}
-
-//===----------------------------------------------------------------------===//
 // Kernels
 //===----------------------------------------------------------------------===//
 
@@ -205,8 +66,8 @@ Value shapeActivation(OpBuilder &b, Location loc, Value rows2d,
     SmallVector<OpFoldResult> low(shape.size(), b.getIndexAttr(0));
     SmallVector<OpFoldResult> high;
     for (auto [have, want] : llvm::zip(vt.getShape(), shape))
-      high.push_back(b.getIndexAttr(ShapedType::isDynamic(want) ? 0
-                                                                : want - have));
+      high.push_back(
+          b.getIndexAttr(ShapedType::isDynamic(want) ? 0 : want - have));
     return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, elt), v,
                                  low, high, zero);
   };
@@ -248,8 +109,7 @@ Value unpackCode(OpBuilder &b, Location loc, ValueRange planes, Value zero,
     if (p)
       part = arith::ShLIOp::create(
           b, loc, part,
-          arith::ConstantOp::create(b, loc,
-                                    b.getIntegerAttr(wordType, 8 * p)));
+          arith::ConstantOp::create(b, loc, b.getIntegerAttr(wordType, 8 * p)));
     word = word ? arith::OrIOp::create(b, loc, word, part).getResult() : part;
   }
   // (word << (width - b - j*b)) >> (width - b), arithmetic: the code's own
@@ -258,14 +118,14 @@ Value unpackCode(OpBuilder &b, Location loc, ValueRange planes, Value zero,
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(wordType, v))
         .getResult();
   };
-  Value j = arith::IndexCastOp::create(
-      b, loc, wordType, linalg::IndexOp::create(b, loc, jDim));
-  Value left = arith::SubIOp::create(
-      b, loc, constant(width - w.bits),
-      arith::MulIOp::create(b, loc, j, constant(w.bits)));
-  Value q = arith::ShRSIOp::create(
-      b, loc, arith::ShLIOp::create(b, loc, word, left),
-      constant(width - w.bits));
+  Value j = arith::IndexCastOp::create(b, loc, wordType,
+                                       linalg::IndexOp::create(b, loc, jDim));
+  Value left =
+      arith::SubIOp::create(b, loc, constant(width - w.bits),
+                            arith::MulIOp::create(b, loc, j, constant(w.bits)));
+  Value q =
+      arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, word, left),
+                             constant(width - w.bits));
   if (width != 32)
     q = arith::TruncIOp::create(b, loc, b.getI32Type(), q);
   return subtractZero(b, loc, q, zero);
@@ -298,11 +158,11 @@ Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
   inputs.push_back(w.scales);
   if (w.zeroPoints)
     inputs.push_back(w.zeroPointValues);
-  SmallVector<AffineMap> maps = {AffineMap::get(
-      5, 0,
-      {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
-       getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)},
-      ctx)};
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0,
+                     {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                      getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)},
+                     ctx)};
   weightMaps(ctx, w, maps, /*withScales=*/true);
   maps.push_back(AffineMap::get(
       5, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(4, ctx)}, ctx));
@@ -352,21 +212,20 @@ Value accumulate(OpBuilder &b, Location loc, Value rows2d,
   if (w.bits == 8 && w.groups == 1 && !w.zeroPoints) {
     // Plain int8 weights (one group of K rows): the named matmul,
     // i8 x i8 -> i32.
-    Value weight = tensor::CollapseShapeOp::create(b, loc, w.planes[0],
-                                                   {{0, 1}, {2}});
+    Value weight =
+        tensor::CollapseShapeOp::create(b, loc, w.planes[0], {{0, 1}, {2}});
     Value x = rows2d;
     auto accType = RankedTensorType::get({r, w.n}, b.getI32Type());
-    Value init = zeroFilled(
-        b, loc,
-        tensor::EmptyOp::create(b, loc, accType.getShape(), b.getI32Type(),
-                                dynamic));
+    Value init = zeroFilled(b, loc,
+                            tensor::EmptyOp::create(b, loc, accType.getShape(),
+                                                    b.getI32Type(), dynamic));
     acc = linalg::MatmulOp::create(b, loc, ValueRange{x, weight},
                                    ValueRange{init})
               .getResult(0);
     acc = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({r, 1, w.n}, b.getI32Type()), acc,
-        {{0}, {1, 2}}, {sizeOf(b, loc, acc, 0), b.getIndexAttr(1),
-                        b.getIndexAttr(w.n)});
+        {{0}, {1, 2}},
+        {sizeOf(b, loc, acc, 0), b.getIndexAttr(1), b.getIndexAttr(w.n)});
   } else {
     Value x = shapeActivation(b, loc, rows2d, w);
     SmallVector<Value> inputs = {x};
@@ -378,10 +237,9 @@ Value accumulate(OpBuilder &b, Location loc, Value rows2d,
     weightMaps(ctx, w, maps, /*withScales=*/false);
     maps.push_back(AffineMap::get(5, 0, {dim(0), dim(1), dim(4)}, ctx));
     auto accType = RankedTensorType::get({r, w.groups, w.n}, b.getI32Type());
-    Value init = zeroFilled(
-        b, loc,
-        tensor::EmptyOp::create(b, loc, accType.getShape(), b.getI32Type(),
-                                dynamic));
+    Value init = zeroFilled(b, loc,
+                            tensor::EmptyOp::create(b, loc, accType.getShape(),
+                                                    b.getI32Type(), dynamic));
     size_t numPlanes = w.planes.size();
     bool hasZero = w.zeroPoints;
     acc = linalg::GenericOp::create(
@@ -467,155 +325,10 @@ Value dequantize(OpBuilder &b, Location loc, Value acc, Value rowScale,
                Value scaled = arith::MulFOp::create(
                    nb, l, fv, arith::MulFOp::create(nb, l, s, sx));
                linalg::YieldOp::create(
-                   nb, l, Value(arith::AddFOp::create(nb, l, a.back(), scaled)));
-             })
-      .getResult(0);
-}
-
-//===----------------------------------------------------------------------===//
-// Activation quantization
-//===----------------------------------------------------------------------===//
-
-/// clamp(round-half-even(x / s) + z, qmin, qmax) as `storage`; NaN gives z.
-Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value s, double z,
-                     int64_t qmin, int64_t qmax, Type storage) {
-  Type f = x.getType();
-  auto c = [&](double v) {
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, v)).getResult();
-  };
-  Value v = math::RoundEvenOp::create(b, loc,
-                                      arith::DivFOp::create(b, loc, x, s));
-  v = arith::AddFOp::create(b, loc, v, c(z));
-  v = arith::MaximumFOp::create(b, loc, v, c(qmin));
-  v = arith::MinimumFOp::create(b, loc, v, c(qmax));
-  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  v = arith::SelectOp::create(b, loc, nan, c(z), v);
-  return arith::FPToSIOp::create(b, loc, storage, v);
-}
-
-/// Elementwise over `x` (any rank), with `scaleMap` reading `scale` (or a
-/// constant scale when `scale` is null).
-Value quantizeTensor(OpBuilder &b, Location loc, Value x, Value scale,
-                     AffineMap scaleMap, double constScale, double zero,
-                     int64_t qmin, int64_t qmax, Type storage) {
-  auto type = cast<RankedTensorType>(x.getType());
-  MLIRContext *ctx = b.getContext();
-  unsigned rank = type.getRank();
-  auto resultType = RankedTensorType::get(type.getShape(), storage);
-  SmallVector<Value> dynamic;
-  for (unsigned d = 0; d < rank; ++d)
-    if (type.isDynamicDim(d))
-      dynamic.push_back(tensor::DimOp::create(b, loc, x, d));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), storage,
-                                       dynamic);
-  SmallVector<Value> inputs = {x};
-  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  SmallVector<AffineMap> maps = {id};
-  if (scale) {
-    inputs.push_back(scale);
-    maps.push_back(scaleMap);
-  }
-  maps.push_back(id);
-  return linalg::GenericOp::create(
-             b, loc, resultType, inputs, ValueRange{init}, maps,
-             iterators(rank, 0),
-             [&](OpBuilder &nb, Location l, ValueRange a) {
-               Value s = scale ? a[1]
-                               : arith::ConstantOp::create(
-                                     nb, l,
-                                     nb.getFloatAttr(a[0].getType(),
-                                                     constScale))
-                                     .getResult();
-               linalg::YieldOp::create(
                    nb, l,
-                   quantizeScalar(nb, l, a[0], s, zero, qmin, qmax, storage));
+                   Value(arith::AddFOp::create(nb, l, a.back(), scaled)));
              })
       .getResult(0);
-}
-
-/// qc.dynamic_quantize: max|x| per row (or over the tensor), the scale
-/// max / qmax (1 where the row is all zero), then the codes.
-LogicalResult lowerDynamicQuantize(IRRewriter &b, DynamicQuantizeOp op) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
-  b.setInsertionPoint(op);
-  Value x = op.getInput();
-  auto type = cast<RankedTensorType>(x.getType());
-  auto f = cast<FloatType>(type.getElementType());
-  unsigned rank = type.getRank();
-  bool perToken = op.getGranularity() == Granularity::PerToken;
-  if (!perToken && op.getGranularity() != Granularity::PerTensor)
-    return op.emitOpError("lowering supports per_token and per_tensor only");
-  unsigned kept = perToken ? rank - 1 : 0;
-  SmallVector<int64_t> maxShape(type.getShape().take_front(kept));
-  SmallVector<Value> dynamic;
-  for (unsigned d = 0; d < kept; ++d)
-    if (type.isDynamicDim(d))
-      dynamic.push_back(tensor::DimOp::create(b, loc, x, d));
-  Value init = zeroFilled(b, loc,
-                          tensor::EmptyOp::create(b, loc, maxShape, f, dynamic));
-  SmallVector<AffineExpr> keptDims;
-  for (unsigned d = 0; d < kept; ++d)
-    keptDims.push_back(getAffineDimExpr(d, ctx));
-  AffineMap keptMap = AffineMap::get(rank, 0, keptDims, ctx);
-  Value absMax =
-      linalg::GenericOp::create(
-          b, loc, init.getType(), ValueRange{x}, ValueRange{init},
-          {AffineMap::getMultiDimIdentityMap(rank, ctx), keptMap},
-          iterators(kept, rank - kept),
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value m = arith::MaximumFOp::create(
-                nb, l, a[1], math::AbsFOp::create(nb, l, a[0]));
-            linalg::YieldOp::create(nb, l, m);
-          })
-          .getResult(0);
-  int64_t qmax = (int64_t(1) << (op.getBits() - 1)) - 1;
-  AffineMap elementwise = AffineMap::getMultiDimIdentityMap(kept, ctx);
-  Value scaleInit =
-      tensor::EmptyOp::create(b, loc, maxShape, f, dynamic).getResult();
-  Value scale =
-      linalg::GenericOp::create(
-          b, loc, scaleInit.getType(), ValueRange{absMax},
-          ValueRange{scaleInit}, {elementwise, elementwise},
-          iterators(kept, 0),
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value zero =
-                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, 0.0));
-            Value one =
-                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, 1.0));
-            Value s = arith::DivFOp::create(
-                nb, l, a[0],
-                arith::ConstantOp::create(nb, l, nb.getFloatAttr(f, qmax)));
-            Value isZero = arith::CmpFOp::create(
-                nb, l, arith::CmpFPredicate::OEQ, s, zero);
-            linalg::YieldOp::create(
-                nb, l, Value(arith::SelectOp::create(nb, l, isZero, one, s)));
-          })
-          .getResult(0);
-  Type storage = cast<RankedTensorType>(op.getQ().getType()).getElementType();
-  Value q = quantizeTensor(b, loc, x, scale, keptMap, 0.0, 0.0, -qmax - 1,
-                           qmax, storage);
-  Value scaleOut = scale;
-  auto scaleType = cast<RankedTensorType>(op.getScale().getType());
-  if (scaleType != scale.getType()) {
-    SmallVector<ReassociationIndices> reassoc;
-    for (unsigned d = 0; d < kept; ++d)
-      reassoc.push_back({d});
-    if (reassoc.empty())
-      scaleOut = tensor::ExpandShapeOp::create(b, loc, scaleType, scale,
-                                               ArrayRef<ReassociationIndices>{});
-    else {
-      reassoc.back().push_back(kept);
-      SmallVector<OpFoldResult> sizes;
-      for (unsigned d = 0; d < kept; ++d)
-        sizes.push_back(sizeOf(b, loc, x, d));
-      sizes.push_back(b.getIndexAttr(1));
-      scaleOut = tensor::ExpandShapeOp::create(b, loc, scaleType, scale,
-                                               reassoc, sizes);
-    }
-  }
-  b.replaceOp(op, {q, scaleOut});
-  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -650,12 +363,11 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
   auto vec = [&](ArrayRef<int64_t> v) {
     return arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({w.n}, b.getI64Type()), v));
+        DenseElementsAttr::get(RankedTensorType::get({w.n}, b.getI64Type()),
+                               v));
   };
   // acc is [R, 1, N]: read it as [R, N].
-  Value acc2 =
-      tensor::CollapseShapeOp::create(b, loc, acc, {{0}, {1, 2}});
+  Value acc2 = tensor::CollapseShapeOp::create(b, loc, acc, {{0}, {1, 2}});
   SmallVector<Value> inputs = {acc2, vec(multipliers), vec(shifts)};
   auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
@@ -672,8 +384,8 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
   SmallVector<Value> dynamic;
   if (accType.isDynamicDim(0))
     dynamic.push_back(tensor::DimOp::create(b, loc, acc2, 0));
-  Value init = tensor::EmptyOp::create(b, loc, accType.getShape(), storage,
-                                       dynamic);
+  Value init =
+      tensor::EmptyOp::create(b, loc, accType.getShape(), storage, dynamic);
   bool hasSums = lhsZero != 0;
   int64_t zy = out.getZeroPoint(), qmin = out.getStorageTypeMin(),
           qmax = out.getStorageTypeMax();
@@ -692,8 +404,7 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
                      nb, l, v,
                      arith::MulIOp::create(
                          nb, l, i64(lhsZero),
-                         arith::ExtSIOp::create(nb, l, nb.getI64Type(),
-                                                a[3])));
+                         arith::ExtSIOp::create(nb, l, nb.getI64Type(), a[3])));
                Value product = arith::MulIOp::create(nb, l, v, a[1]);
                Value negative = arith::CmpIOp::create(
                    nb, l, arith::CmpIPredicate::slt, product, i64(0));
@@ -703,8 +414,7 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
                Value q = arith::ShRUIOp::create(
                    nb, l, arith::AddIOp::create(nb, l, magnitude, half), a[2]);
                q = arith::SelectOp::create(
-                   nb, l, negative, arith::SubIOp::create(nb, l, i64(0), q),
-                   q);
+                   nb, l, negative, arith::SubIOp::create(nb, l, i64(0), q), q);
                q = arith::AddIOp::create(nb, l, q, i64(zy));
                q = arith::MaxSIOp::create(nb, l, q, i64(qmin));
                q = arith::MinSIOp::create(nb, l, q, i64(qmax));
@@ -720,9 +430,9 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   auto f = dyn_cast<FloatType>(resultType.getElementType());
   auto outType =
       dyn_cast<quant::UniformQuantizedType>(resultType.getElementType());
-  if (outType && !isa<quant::UniformQuantizedType>(
-                     cast<RankedTensorType>(op.getLhs().getType())
-                         .getElementType()))
+  if (outType &&
+      !isa<quant::UniformQuantizedType>(
+          cast<RankedTensorType>(op.getLhs().getType()).getElementType()))
     return op.emitOpError("an int8 output needs a statically quantized lhs "
                           "(its scale must be known when compiling)");
   if (outType)
@@ -749,21 +459,20 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
         q.getStorageTypeMin(), q.getStorageTypeMax(), q.getStorageType());
     Value acc = accumulate(b, loc, codes, *w);
     if (outType) {
-      FailureOr<Value> requantized = requantize(
-          b, loc, op, acc, q.getScale(), q.getZeroPoint(), *w, outType);
+      FailureOr<Value> requantized = requantize(b, loc, op, acc, q.getScale(),
+                                                q.getZeroPoint(), *w, outType);
       if (failed(requantized))
         return failure();
       auto storageType = RankedTensorType::get(resultType.getShape(),
                                                outType.getStorageType());
-      Value codesOut = expandRows(b, loc, *requantized, shapeSource,
-                                  storageType);
-      b.replaceOp(op, quant::StorageCastOp::create(b, loc, resultType,
-                                                   codesOut)
+      Value codesOut =
+          expandRows(b, loc, *requantized, shapeSource, storageType);
+      b.replaceOp(op, quant::StorageCastOp::create(b, loc, resultType, codesOut)
                           .getResult());
       return success();
     }
-    product = dequantize(b, loc, acc, Value(), q.getScale(),
-                         q.getZeroPoint(), *w, f);
+    product =
+        dequantize(b, loc, acc, Value(), q.getScale(), q.getZeroPoint(), *w, f);
   } else {
     Value scale = op.getLhsScale();
     auto scaleType = cast<RankedTensorType>(scale.getType());
@@ -824,9 +533,9 @@ LogicalResult lowerQuantizedConv(IRRewriter &b, QuantizedConvOp op) {
   if (hasZero)
     perChannel.push_back(arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({m}, b.getI8Type()),
-            ArrayRef<int8_t>(std::vector<int8_t>(zeros.begin(), zeros.end())))));
+        DenseElementsAttr::get(RankedTensorType::get({m}, b.getI8Type()),
+                               ArrayRef<int8_t>(std::vector<int8_t>(
+                                   zeros.begin(), zeros.end())))));
   ConvGeometry geometry{op.getStrides(), op.getPads(), op.getDilations(),
                         static_cast<int64_t>(op.getGroup())};
   Value result = buildConvolution(
@@ -867,23 +576,22 @@ LogicalResult lowerDequantizeCast(IRRewriter &b, quant::DequantizeCastOp op) {
   Value init =
       tensor::EmptyOp::create(b, loc, resultType.getShape(), f, dynamic);
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
-  Value result =
-      linalg::GenericOp::create(
-          b, loc, resultType, ValueRange{codes}, ValueRange{init}, {id, id},
-          iterators(rank, 0),
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value v = arith::SIToFPOp::create(nb, l, f, a[0]);
-            v = arith::SubFOp::create(
-                nb, l, v,
-                arith::ConstantOp::create(
-                    nb, l, nb.getFloatAttr(f, q.getZeroPoint())));
-            v = arith::MulFOp::create(
-                nb, l, v,
-                arith::ConstantOp::create(nb, l,
-                                          nb.getFloatAttr(f, q.getScale())));
-            linalg::YieldOp::create(nb, l, v);
-          })
-          .getResult(0);
+  Value result = linalg::GenericOp::create(
+                     b, loc, resultType, ValueRange{codes}, ValueRange{init},
+                     {id, id}, iterators(rank, 0),
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       Value v = arith::SIToFPOp::create(nb, l, f, a[0]);
+                       v = arith::SubFOp::create(
+                           nb, l, v,
+                           arith::ConstantOp::create(
+                               nb, l, nb.getFloatAttr(f, q.getZeroPoint())));
+                       v = arith::MulFOp::create(
+                           nb, l, v,
+                           arith::ConstantOp::create(
+                               nb, l, nb.getFloatAttr(f, q.getScale())));
+                       linalg::YieldOp::create(nb, l, v);
+                     })
+                     .getResult(0);
   b.replaceOp(op, result);
   return success();
 }
@@ -940,28 +648,3 @@ struct LowerQuantized : qc::impl::LowerQuantizedBase<LowerQuantized> {
 };
 
 } // namespace
-
-PackedWeightLayout PackedWeightLayout::get(RankedTensorType weight) {
-  auto qtype = cast<quant::QuantizedType>(weight.getElementType());
-  PackedWeightLayout l;
-  l.bits = qtype.getStorageTypeIntegralWidth();
-  l.bytes = l.bits / std::gcd(l.bits, 8u);
-  l.perWord = 8 * l.bytes / l.bits;
-  int64_t rows = weight.getDimSize(0);
-  l.n = weight.getDimSize(1);
-  int64_t block = qc::groupRows(weight);
-  l.groups = block ? rows / block : 1;
-  l.groupRows = block ? block : rows;
-  l.words = (l.groupRows + l.perWord - 1) / l.perWord;
-  // Group-wise scales are stored as f16: at g = 32 an f32 scale would cost
-  // an eighth of a byte per weight, more than a 4-bit code's packing gains.
-  l.halfScales = block != 0;
-  l.zeroPoints = anyZeroPoint(qtype);
-  return l;
-}
-
-int64_t mlir::qc::quantizedConvBytes(RankedTensorType weight) {
-  int64_t m = weight.getDimSize(0);
-  return weight.getNumElements() + 4 * m +
-         (anyZeroPoint(weight.getElementType()) ? m : 0);
-}

@@ -74,8 +74,8 @@ Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
       size = arith::ConstantIndexOp::create(b, loc, 1);
     dynamic.push_back(size);
   }
-  return tensor::EmptyOp::create(b, loc, type.getShape(),
-                                 type.getElementType(), dynamic);
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dynamic);
 }
 
 /// `(d0, ..., d[numLoops-1]) -> (d0, ..., d[n-1])`; unlike
@@ -275,8 +275,8 @@ struct LowerConv : OpConversionPattern<ConvOp> {
   /// channel counts are only known at run time (the channel map needs them).
   static LogicalResult checkLowerable(ConvOp op, bool report = false) {
     auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-    if (op.getGroup() > 1 && (weightType.isDynamicDim(0) ||
-                              weightType.isDynamicDim(1))) {
+    if (op.getGroup() > 1 &&
+        (weightType.isDynamicDim(0) || weightType.isDynamicDim(1))) {
       if (report)
         op.emitOpError(
             "grouped convolution needs static weight channel counts");
@@ -394,7 +394,8 @@ struct NormLowering {
   }
 
   /// Row values `g(sum) ` computed elementwise on a rows tensor.
-  Value mapRows(Value rows, function_ref<Value(OpBuilder &, Location, Value)> g) {
+  Value mapRows(Value rows,
+                function_ref<Value(OpBuilder &, Location, Value)> g) {
     auto rowType = cast<RankedTensorType>(rows.getType());
     AffineMap id = AffineMap::getMultiDimIdentityMap(axis, b.getContext());
     Value empty = emptyLike(b, loc, rowType, {rows});
@@ -413,7 +414,8 @@ struct NormLowering {
       Value eps =
           arith::ConstantOp::create(nb, l, nb.getFloatAttr(elem(), epsilon));
       Value mean = arith::DivFOp::create(nb, l, s, count);
-      return math::RsqrtOp::create(nb, l, arith::AddFOp::create(nb, l, mean, eps))
+      return math::RsqrtOp::create(nb, l,
+                                   arith::AddFOp::create(nb, l, mean, eps))
           .getResult();
     });
   }
@@ -433,9 +435,8 @@ struct LowerLayerNorm : OpConversionPattern<LayerNormOp> {
     NormLowering n{rewriter, op.getLoc(), adaptor.getInput(), type,
                    normalizedAxis(op.getAxis(), type.getRank())};
     Value count = n.columnCount();
-    Value sums = n.rowSum({}, [](OpBuilder &, Location, ValueRange a) {
-      return a[0];
-    });
+    Value sums =
+        n.rowSum({}, [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     Value means = n.mapRows(sums, [&](OpBuilder &nb, Location l, Value s) {
       return arith::DivFOp::create(nb, l, s, count).getResult();
     });
@@ -479,12 +480,12 @@ struct LowerRmsNorm : OpConversionPattern<RmsNormOp> {
     });
     Value inv = n.invRms(squares, count, op.getEpsilon().convertToDouble());
     rewriter.replaceOp(
-        op, n.elementwise({inv}, {adaptor.getScale()},
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            Value y = arith::MulFOp::create(nb, l, a[0], a[1]);
-                            return arith::MulFOp::create(nb, l, y, a[2])
-                                .getResult();
-                          }));
+        op, n.elementwise(
+                {inv}, {adaptor.getScale()},
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  Value y = arith::MulFOp::create(nb, l, a[0], a[1]);
+                  return arith::MulFOp::create(nb, l, y, a[2]).getResult();
+                }));
     return success();
   }
 };
@@ -512,8 +513,9 @@ struct LowerToLinalg : qc::impl::LowerToLinalgBase<LowerToLinalg> {
     target.addIllegalOp<MatmulOp, GemmOp, ConvOp, LayerNormOp, RmsNormOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    patterns.add<LowerMatmul, LowerGemm, LowerConv, LowerLayerNorm,
-                 LowerRmsNorm>(ctx);
+    patterns
+        .add<LowerMatmul, LowerGemm, LowerConv, LowerLayerNorm, LowerRmsNorm>(
+            ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -60,13 +60,12 @@ struct QuantizeActivations
                 "qc-apply-stats)";
     auto type = cast<RankedTensorType>(observe.getType());
     alg::QuantRange grid = alg::QuantRange::signedBits(bits);
-    alg::QuantParams p =
-        alg::chooseParams(static_cast<float>(range->getMin().convertToDouble()),
-                          static_cast<float>(range->getMax().convertToDouble()), grid, symmetric);
+    alg::QuantParams p = alg::chooseParams(
+        static_cast<float>(range->getMin().convertToDouble()),
+        static_cast<float>(range->getMax().convertToDouble()), grid, symmetric);
     auto qtype = quant::UniformQuantizedType::get(
-        quant::QuantizationFlags::Signed,
-        IntegerType::get(&getContext(), bits), type.getElementType(), p.scale,
-        p.zeroPoint, grid.qmin, grid.qmax);
+        quant::QuantizationFlags::Signed, IntegerType::get(&getContext(), bits),
+        type.getElementType(), p.scale, p.zeroPoint, grid.qmin, grid.qmax);
     OpBuilder b(op);
     Value q = quant::QuantizeCastOp::create(
         b, op.getLoc(), RankedTensorType::get(type.getShape(), qtype),
@@ -84,8 +83,7 @@ struct QuantizeActivations
         b, op.getLoc(),
         RankedTensorType::get(type.getShape(),
                               IntegerType::get(&getContext(), bits)),
-        RankedTensorType::get(scaleShape, type.getElementType()),
-        op.getLhs(),
+        RankedTensorType::get(scaleShape, type.getElementType()), op.getLhs(),
         GranularityAttr::get(&getContext(), Granularity::PerToken),
         b.getI64IntegerAttr(bits));
     op.getLhsMutable().assign(dq.getQ());

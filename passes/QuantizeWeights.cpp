@@ -55,9 +55,8 @@ Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
   }
   switch (q.granularity) {
   case alg::Granularity::PerTensor:
-    return quant::UniformQuantizedType::get(flags, storage, f32, scales[0],
-                                            zeroPoints[0], range.qmin,
-                                            range.qmax);
+    return quant::UniformQuantizedType::get(
+        flags, storage, f32, scales[0], zeroPoints[0], range.qmin, range.qmax);
   case alg::Granularity::PerChannel:
     return quant::UniformQuantizedPerAxisType::get(
         flags, storage, f32, scales, zeroPoints, /*quantizedDimension=*/1,
@@ -65,15 +64,14 @@ Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
   case alg::Granularity::PerGroup: {
     SmallVector<int64_t> shape = {q.numGroups(), q.cols};
     SmallVector<float> groupScales(scales.begin(), scales.end());
-    auto scalesAttr =
-        DenseElementsAttr::get(RankedTensorType::get(shape, f32),
-                               ArrayRef<float>(groupScales));
+    auto scalesAttr = DenseElementsAttr::get(RankedTensorType::get(shape, f32),
+                                             ArrayRef<float>(groupScales));
     auto zerosAttr = DenseElementsAttr::get(
         RankedTensorType::get(shape, IntegerType::get(ctx, 64)),
         ArrayRef<int64_t>(zeroPoints));
     return quant::UniformQuantizedSubChannelType::get(
-        flags, storage, f32, scalesAttr, zerosAttr, {0, 1},
-        {q.groupSize, 1}, range.qmin, range.qmax);
+        flags, storage, f32, scalesAttr, zerosAttr, {0, 1}, {q.groupSize, 1},
+        range.qmin, range.qmax);
   }
   }
   llvm_unreachable("unknown granularity");
@@ -101,10 +99,9 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
         candidates.push_back(op);
     });
     for (Operation *op : candidates) {
-      LogicalResult result =
-          isa<MatmulOp>(op) ? quantize(cast<MatmulOp>(op))
-          : isa<GemmOp>(op) ? quantize(cast<GemmOp>(op))
-                            : quantize(cast<ConvOp>(op));
+      LogicalResult result = isa<MatmulOp>(op) ? quantize(cast<MatmulOp>(op))
+                             : isa<GemmOp>(op) ? quantize(cast<GemmOp>(op))
+                                               : quantize(cast<ConvOp>(op));
       if (failed(result))
         return signalPassFailure();
     }
@@ -130,10 +127,10 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
   Value quantizedWeight(OpBuilder &b, Location loc,
                         const std::vector<float> &weights, int64_t k,
                         int64_t n) {
-    alg::Granularity granularity =
-        groupSize == -1  ? alg::Granularity::PerTensor
-        : groupSize == 0 || groupSize >= k ? alg::Granularity::PerChannel
-                                           : alg::Granularity::PerGroup;
+    alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
+                                   : groupSize == 0 || groupSize >= k
+                                       ? alg::Granularity::PerChannel
+                                       : alg::Granularity::PerGroup;
     alg::QuantizedWeights q = alg::quantizeRTN(
         weights.data(), k, n, bits, granularity,
         granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric);
@@ -185,9 +182,9 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       return success(); // not a weight matmul: stays float
     auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
     OpBuilder b(op);
-    Value weight = quantizedWeight(b, op.getLoc(), **weights,
-                                   rhsType.getDimSize(0),
-                                   rhsType.getDimSize(1));
+    Value weight =
+        quantizedWeight(b, op.getLoc(), **weights, rhsType.getDimSize(0),
+                        rhsType.getDimSize(1));
     auto product = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
         weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
@@ -250,8 +247,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     alg::Granularity granularity = groupSize == -1
                                        ? alg::Granularity::PerTensor
                                        : alg::Granularity::PerChannel;
-    alg::QuantizedWeights q = alg::quantizeRTN(
-        columns.data(), rest, m, bits, granularity, rest, symmetric);
+    alg::QuantizedWeights q = alg::quantizeRTN(columns.data(), rest, m, bits,
+                                               granularity, rest, symmetric);
     std::vector<int8_t> codes(q.values.size());
     for (int64_t c = 0; c < m; ++c)
       for (int64_t r = 0; r < rest; ++r)
@@ -284,8 +281,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
   }
 
   /// `product + beta * c`, `c` broadcasting unidirectionally to `[m, n]`.
-  static Value addScaledBias(OpBuilder &b, Location loc, Value product,
-                             Value c, float beta) {
+  static Value addScaledBias(OpBuilder &b, Location loc, Value product, Value c,
+                             float beta) {
     MLIRContext *ctx = b.getContext();
     auto type = cast<RankedTensorType>(product.getType());
     auto cType = cast<RankedTensorType>(c.getType());

@@ -53,10 +53,11 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                   "cse");
 
   // Buffers: results come back as fresh allocations owned by the caller.
-  addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map},"
-                  "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-                  "canonicalize");
+  addUpstream(pm,
+              "one-shot-bufferize{bufferize-function-boundaries "
+              "function-boundary-type-conversion=identity-layout-map},"
+              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+              "canonicalize");
 
   // Loops; the outermost parallel ones run on OpenMP threads. The C
   // interface goes on the entry only, before any helper functions (libm

@@ -38,8 +38,8 @@ namespace {
 
 /// The symbols the runtime looks up; everything else is hidden.
 constexpr StringLiteral kExported[] = {
-    "quantc_signature", "quantc_invoke", "quantc_allocator",
-    "quantc_observer", "quantc_observer_names", "quantc_weights"};
+    "quantc_signature", "quantc_invoke",         "quantc_allocator",
+    "quantc_observer",  "quantc_observer_names", "quantc_weights"};
 
 /// `quantc_weights`: {quantized params, quantized bytes, float params,
 /// float bytes} from the module's `qc.weights` (all 0 when absent).
@@ -47,8 +47,8 @@ void addWeightInfo(llvm::Module &module, DictionaryAttr info) {
   llvm::LLVMContext &ctx = module.getContext();
   auto *i64 = llvm::Type::getInt64Ty(ctx);
   SmallVector<llvm::Constant *> values;
-  for (StringRef key : {"quantized_params", "quantized_bytes", "float_params",
-                        "float_bytes"}) {
+  for (StringRef key :
+       {"quantized_params", "quantized_bytes", "float_params", "float_bytes"}) {
     int64_t v = 0;
     if (info)
       if (auto attr = info.getAs<IntegerAttr>(key))
@@ -56,10 +56,9 @@ void addWeightInfo(llvm::Module &module, DictionaryAttr info) {
     values.push_back(llvm::ConstantInt::get(i64, v));
   }
   auto *type = llvm::ArrayType::get(i64, values.size());
-  new llvm::GlobalVariable(module, type, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantArray::get(type, values),
-                           "quantc_weights");
+  new llvm::GlobalVariable(
+      module, type, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantArray::get(type, values), "quantc_weights");
 }
 
 /// Calibration builds (qc-cpu-lower-observers{instrument}) call
@@ -137,16 +136,16 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                            "quantc_signature");
 
   auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
-                                       {ptr, ptr}, /*isVarArg=*/false);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr},
+                                       /*isVarArg=*/false);
   auto *invoke = llvm::Function::Create(
       type, llvm::GlobalValue::ExternalLinkage, "quantc_invoke", module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", invoke));
   llvm::Value *inputs = invoke->getArg(0);
   SmallVector<llvm::Value *> args{invoke->getArg(1)};
   for (unsigned i = 0; i < signature.inputs.size(); ++i)
-    args.push_back(b.CreateLoad(
-        ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
+    args.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
   b.CreateCall(ciface, args);
   b.CreateRetVoid();
 
@@ -156,11 +155,16 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
   // arithmetic).
   auto *i64 = llvm::Type::getInt64Ty(ctx);
   auto *allocatorType = llvm::StructType::get(ctx, {ptr, ptr});
-  auto *mallocFn = module.getOrInsertFunction(
-      "malloc", llvm::FunctionType::get(ptr, {i64}, false)).getCallee();
-  auto *freeFn = module.getOrInsertFunction(
-      "free", llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false))
-                     .getCallee();
+  auto *mallocFn = module
+                       .getOrInsertFunction(
+                           "malloc", llvm::FunctionType::get(ptr, {i64}, false))
+                       .getCallee();
+  auto *freeFn =
+      module
+          .getOrInsertFunction(
+              "free",
+              llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false))
+          .getCallee();
   auto *allocator = new llvm::GlobalVariable(
       module, allocatorType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
@@ -174,8 +178,8 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
       return;
     f->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *target = fb.CreateLoad(
-        ptr, fb.CreateStructGEP(allocatorType, allocator, slot));
+    llvm::Value *target =
+        fb.CreateLoad(ptr, fb.CreateStructGEP(allocatorType, allocator, slot));
     llvm::Value *result =
         fb.CreateCall(f->getFunctionType(), target, {f->getArg(0)});
     if (f->getReturnType()->isVoidTy())
@@ -201,7 +205,8 @@ createTargetMachine(const cpu::EmitOptions &options, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::string cpu = options.cpu;
@@ -218,10 +223,11 @@ createTargetMachine(const cpu::EmitOptions &options, std::string &error) {
   // Multiply-adds become FMAs (one rounding instead of two), as clang's
   // -ffp-contract=fast does; ONNX fixes no evaluation order either.
   targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
-  auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      level));
+  auto level =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!tm)
     error = "cannot create a target machine for " + triple.str() + " " + cpu;
   return tm;
@@ -283,7 +289,8 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
       observers.push_back(name.str());
   if (failed(addRuntimeEntryPoints(*llvmModule, signature, observers, loc)))
     return failure();
-  addWeightInfo(*llvmModule, module->getAttrOfType<DictionaryAttr>("qc.weights"));
+  addWeightInfo(*llvmModule,
+                module->getAttrOfType<DictionaryAttr>("qc.weights"));
 
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
@@ -299,8 +306,8 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
     std::error_code ec;
     llvm::raw_fd_ostream os((outputPath + ".ll").str(), ec);
     if (ec)
-      return emitError(loc) << "cannot write " << outputPath << ".ll: "
-                            << ec.message();
+      return emitError(loc)
+             << "cannot write " << outputPath << ".ll: " << ec.message();
     llvmModule->print(os, nullptr);
   }
 
@@ -313,8 +320,8 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
     std::error_code ec;
     llvm::raw_fd_ostream os(objectPath, ec, llvm::sys::fs::OF_None);
     if (ec)
-      return emitError(loc) << "cannot write " << objectPath << ": "
-                            << ec.message();
+      return emitError(loc)
+             << "cannot write " << objectPath << ": " << ec.message();
     llvm::legacy::PassManager codegen;
     if (tm->addPassesToEmitFile(codegen, os, nullptr,
                                 llvm::CodeGenFileType::ObjectFile))
@@ -335,13 +342,13 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
                           << ec.message();
   llvm::sys::Process::SafelyCloseFileDescriptor(fd);
   llvm::FileRemover removeTemp(tempOutput);
-  std::string libDir1 = "-L/usr/lib/" + tm->getTargetTriple().getArchName().str() +
-                        "-linux-gnu";
-  std::string libDir2 = "-L/lib/" + tm->getTargetTriple().getArchName().str() +
-                        "-linux-gnu";
-  SmallVector<StringRef> args{linker,  "-shared", "--as-needed", "-o",
-                              tempOutput, objectPath, libDir1,   libDir2,
-                              "-lm"};
+  std::string libDir1 =
+      "-L/usr/lib/" + tm->getTargetTriple().getArchName().str() + "-linux-gnu";
+  std::string libDir2 =
+      "-L/lib/" + tm->getTargetTriple().getArchName().str() + "-linux-gnu";
+  SmallVector<StringRef> args{linker,  "-shared",  "--as-needed",
+                              "-o",    tempOutput, objectPath,
+                              libDir1, libDir2,    "-lm"};
   // Parallel loops call the OpenMP runtime (libomp, from the LLVM install).
   bool usesOpenMP = llvmModule->getFunction("__kmpc_fork_call") != nullptr;
   std::string ompDir = "-L" QUANTC_LLVM_LIBRARY_DIR;
@@ -361,8 +368,8 @@ LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
   if (rc != 0) {
     auto log = llvm::MemoryBuffer::getFile(logPath);
     std::string details = log ? (*log)->getBuffer().trim().str() : message;
-    return emitError(loc) << "linking with " << linker << " failed: "
-                          << details;
+    return emitError(loc) << "linking with " << linker
+                          << " failed: " << details;
   }
   if (auto ec = llvm::sys::fs::rename(tempOutput, outputPath))
     return emitError(loc) << "cannot write " << outputPath << ": "

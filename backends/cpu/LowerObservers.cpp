@@ -57,10 +57,10 @@ struct LowerObservers : qc::cpu::impl::LowerObserversBase<LowerObservers> {
         return signalPassFailure();
       }
       b.setInsertionPoint(op);
-      Value id = arith::ConstantOp::create(b, op.getLoc(),
-                                           b.getI64IntegerAttr(index));
-      Value cast = tensor::CastOp::create(b, op.getLoc(), unranked,
-                                          op.getInput());
+      Value id =
+          arith::ConstantOp::create(b, op.getLoc(), b.getI64IntegerAttr(index));
+      Value cast =
+          tensor::CastOp::create(b, op.getLoc(), unranked, op.getInput());
       func::CallOp::create(b, op.getLoc(), fn, ValueRange{id, cast});
       names.push_back(op.getNameAttr());
       op.replaceAllUsesWith(op.getInput());

@@ -107,11 +107,11 @@ struct VectorizeContractions
       }
       // The reduction, one step at a time, as scf.for.
       rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> steps = tileByOne(
-          rewriter, current, scf::SCFTilingOptions::LoopType::ForOp,
-          [](utils::IteratorType it, unsigned) {
-            return it == utils::IteratorType::reduction;
-          });
+      FailureOr<scf::SCFTilingResult> steps =
+          tileByOne(rewriter, current, scf::SCFTilingOptions::LoopType::ForOp,
+                    [](utils::IteratorType it, unsigned) {
+                      return it == utils::IteratorType::reduction;
+                    });
       if (failed(steps)) {
         current.emitOpError("cannot be tiled along its reduction");
         return signalPassFailure();

@@ -121,8 +121,8 @@ int64_t elementCount(const int64_t *shape, size_t rank) {
 /// Bytes of `count` elements of `elem` bytes, or SIZE_MAX on overflow.
 size_t byteCount(int64_t count, size_t elem) {
   size_t bytes;
-  if (count < 0 || __builtin_mul_overflow(static_cast<size_t>(count), elem,
-                                          &bytes))
+  if (count < 0 ||
+      __builtin_mul_overflow(static_cast<size_t>(count), elem, &bytes))
     return SIZE_MAX;
   return bytes;
 }
@@ -130,8 +130,8 @@ size_t byteCount(int64_t count, size_t elem) {
 std::string shapeString(const int64_t *shape, size_t rank) {
   std::string s = "[";
   for (size_t i = 0; i < rank; ++i)
-    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("?")
-                                         : std::to_string(shape[i]));
+    s += (i ? ", " : "") +
+         (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
   return s + "]";
 }
 
@@ -171,8 +171,7 @@ std::string checkElf(const std::string &path) {
   else if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
            eh.e_phoff + uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr) >
                uint64_t(size) ||
-           eh.e_shoff + uint64_t(eh.e_shnum) * eh.e_shentsize >
-               uint64_t(size))
+           eh.e_shoff + uint64_t(eh.e_shnum) * eh.e_shentsize > uint64_t(size))
     problem = "truncated or corrupt ELF headers";
   for (unsigned i = 0; problem.empty() && i < eh.e_phnum; ++i) {
     Elf64_Phdr ph;
@@ -262,8 +261,8 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
   m->weights = static_cast<const int64_t *>(dlsym(m->handle, "quantc_weights"));
   m->observerTable =
       static_cast<ObserverTable *>(dlsym(m->handle, "quantc_observer"));
-  if (auto *names = static_cast<const char *>(
-          dlsym(m->handle, "quantc_observer_names")))
+  if (auto *names =
+          static_cast<const char *>(dlsym(m->handle, "quantc_observer_names")))
     for (const char *n = names; *n; n += std::strlen(n) + 1)
       m->observers.emplace_back(n);
   // Models with parallel loops link the OpenMP runtime.
@@ -285,7 +284,8 @@ size_t quantc_model_num_outputs(const quantc_model *model) {
 
 static quantc_status *tensorInfo(const quantc_model *model, size_t index,
                                  quantc_tensor_info *info, bool input) {
-  const char *fn = input ? "quantc_model_input_info" : "quantc_model_output_info";
+  const char *fn =
+      input ? "quantc_model_input_info" : "quantc_model_output_info";
   if (!model || !info)
     return quantc::makeStatus(std::string(fn) + ": model or info is NULL");
   const auto &list = input ? model->inputs : model->outputs;
@@ -349,9 +349,9 @@ quantc_status *quantc_model_run(quantc_model *model,
                                 ", expected " + std::to_string(t.shape.size()));
     for (size_t d = 0; d < x.rank; ++d)
       if (x.shape[d] < 0 || (t.shape[d] >= 0 && x.shape[d] != t.shape[d]))
-        return quantc::makeStatus(
-            what + " has shape " + shapeString(x.shape, x.rank) +
-            ", expected " + shapeString(t.shape.data(), t.shape.size()));
+        return quantc::makeStatus(what + " has shape " +
+                                  shapeString(x.shape, x.rank) + ", expected " +
+                                  shapeString(t.shape.data(), t.shape.size()));
     size_t bytes =
         byteCount(elementCount(x.shape, x.rank), quantc_dtype_size(t.dtype));
     if (bytes == SIZE_MAX)
@@ -361,10 +361,9 @@ quantc_status *quantc_model_run(quantc_model *model,
     if (bytes && !x.data)
       return quantc::makeStatus(what + " has no data");
     if (x.capacity_bytes < bytes)
-      return quantc::makeStatus(what + " holds " +
-                                std::to_string(x.capacity_bytes) +
-                                " bytes, its shape needs " +
-                                std::to_string(bytes));
+      return quantc::makeStatus(
+          what + " holds " + std::to_string(x.capacity_bytes) +
+          " bytes, its shape needs " + std::to_string(bytes));
     std::vector<int64_t> &desc = descriptors[i];
     desc.resize(3 + 2 * x.rank);
     void *data = x.data;
@@ -510,4 +509,3 @@ quantc_status *quantc_model_set_observer(quantc_model *model,
 }
 
 } // extern "C"
-

@@ -159,8 +159,9 @@ TEST_F(AddModel, ReportsWeightsAndHasNoObservers) {
   EXPECT_EQ(quantc_model_num_observers(model), 0u);
   EXPECT_EQ(quantc_model_observer_name(model, 0), nullptr);
   EXPECT_EQ(message(quantc_model_set_observer(
-                model, [](void *, size_t, const float *, size_t,
-                          const int64_t *, const int64_t *) {},
+                model,
+                [](void *, size_t, const float *, size_t, const int64_t *,
+                   const int64_t *) {},
                 nullptr)),
             "quantc_model_set_observer: the model was not compiled for "
             "calibration (it has no observers)");

@@ -24,24 +24,25 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-cl::SubCommand calibrateCmd(
-    "calibrate", "Record activation ranges over samples into a stats file");
+cl::SubCommand
+    calibrateCmd("calibrate",
+                 "Record activation ranges over samples into a stats file");
 
 // The model, then further samples: `--data A B` leaves B here.
 cl::list<std::string> positional(cl::Positional,
                                  cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
                                  cl::OneOrMore, cl::sub(calibrateCmd));
-cl::list<std::string> data(
-    "data",
-    cl::desc("Samples (SAMPLE...): FILE per sample (an ids .npy is cut "
-             "into windows) or NAME=FILE[,NAME=FILE...]"),
-    cl::value_desc("SAMPLE"), cl::sub(calibrateCmd));
+cl::list<std::string>
+    data("data",
+         cl::desc("Samples (SAMPLE...): FILE per sample (an ids .npy is cut "
+                  "into windows) or NAME=FILE[,NAME=FILE...]"),
+         cl::value_desc("SAMPLE"), cl::sub(calibrateCmd));
 cl::opt<std::string> outputPath("o", cl::desc("Stats file to write"),
                                 cl::value_desc("stats.json"), cl::Required,
                                 cl::sub(calibrateCmd));
-cl::opt<std::string> observer(
-    "observer", cl::desc("minmax (default), percentile, mse, kl"),
-    cl::init("minmax"), cl::sub(calibrateCmd));
+cl::opt<std::string> observer("observer",
+                              cl::desc("minmax (default), percentile, mse, kl"),
+                              cl::init("minmax"), cl::sub(calibrateCmd));
 cl::opt<double> percentile("percentile",
                            cl::desc("Percentile observer: the kept percent "
                                     "of |x| (default 99.99)"),
@@ -54,10 +55,10 @@ cl::opt<unsigned> window("calib-window",
                          cl::desc("Ids per window for token models (default "
                                   "256)"),
                          cl::init(256), cl::sub(calibrateCmd));
-cl::opt<bool> allMatmuls(
-    "all-matmuls",
-    cl::desc("Also observe matmuls of two activations (attention)"),
-    cl::sub(calibrateCmd));
+cl::opt<bool>
+    allMatmuls("all-matmuls",
+               cl::desc("Also observe matmuls of two activations (attention)"),
+               cl::sub(calibrateCmd));
 cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
                      cl::init(0), cl::sub(calibrateCmd));
 } // namespace
@@ -94,8 +95,7 @@ int quantc::runCalibrate(MLIRContext &context) {
     o.activationProducts = allMatmuls;
     pm.nest<func::FuncOp>().addPass(qc::createInsertObservers(o));
     if (failed(pm.run(*module)))
-      return fail(diag.text.empty() ? "inserting observers failed"
-                                    : diag.text);
+      return fail(diag.text.empty() ? "inserting observers failed" : diag.text);
   }
   if (!calibrate(*module, options, outputPath, error))
     return fail(error);

@@ -223,8 +223,8 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
     error = "calibration build: " + error;
     return false;
   }
-  std::unique_ptr<LoadedModel> model = LoadedModel::load(
-      std::string(library.path), error);
+  std::unique_ptr<LoadedModel> model =
+      LoadedModel::load(std::string(library.path), error);
   if (!model)
     return false;
   std::vector<std::string> names = model->observerNames();

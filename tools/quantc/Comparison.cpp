@@ -30,10 +30,11 @@ static bool readFloats(const HostTensor &t, std::vector<double> &out) {
   }
 }
 
-bool OutputComparison::add(const HostTensor &value,
-                           const HostTensor &reference, std::string &error) {
+bool OutputComparison::add(const HostTensor &value, const HostTensor &reference,
+                           std::string &error) {
   if (value.dtype != reference.dtype || value.shape != reference.shape) {
-    error = "output '" + name_ + "' differs from the reference in dtype or "
+    error = "output '" + name_ +
+            "' differs from the reference in dtype or "
             "shape";
     return false;
   }

@@ -26,7 +26,7 @@ public:
            std::string &error);
 
   const std::string &name() const { return name_; }
-  double sqnrDb() const;       // +inf when identical
+  double sqnrDb() const; // +inf when identical
   double cosine() const;
   double maxAbsError() const { return maxAbs_; }
   double top1Agreement() const; // fraction of rows whose argmax agrees

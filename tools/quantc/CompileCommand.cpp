@@ -11,23 +11,26 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-cl::SubCommand compileCmd(
-    "compile", "Compile an ONNX model or qc MLIR into a loadable artifact");
+cl::SubCommand
+    compileCmd("compile",
+               "Compile an ONNX model or qc MLIR into a loadable artifact");
 
 // The model, then (after --calib) further calibration samples: LLVM's
 // command line gives an option one value, so `--calib A B` leaves B here.
 cl::list<std::string> positional(cl::Positional,
                                  cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
                                  cl::OneOrMore, cl::sub(compileCmd));
-cl::opt<std::string> outputPath(
-    "o", cl::desc("Output shared library (MODEL.so); MODEL.h is written "
-                  "beside it"),
-    cl::value_desc("MODEL.so"), cl::Required, cl::sub(compileCmd));
-cl::opt<std::string> target("target", cl::desc("Target: cpu"),
-                            cl::init("cpu"), cl::sub(compileCmd));
 cl::opt<std::string>
-    mcpu("mcpu", cl::desc("Target CPU (default: this machine's, with its "
-                          "feature list)"),
+    outputPath("o",
+               cl::desc("Output shared library (MODEL.so); MODEL.h is written "
+                        "beside it"),
+               cl::value_desc("MODEL.so"), cl::Required, cl::sub(compileCmd));
+cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"),
+                            cl::sub(compileCmd));
+cl::opt<std::string>
+    mcpu("mcpu",
+         cl::desc("Target CPU (default: this machine's, with its "
+                  "feature list)"),
          cl::sub(compileCmd));
 cl::opt<std::string> mattr("mattr",
                            cl::desc("Extra target features, e.g. -avx512f"),
@@ -60,10 +63,10 @@ cl::opt<int64_t> groupSize(
     cl::desc("Input channels per weight scale: 0 per channel (default), "
              "-1 per tensor, N groups of N (a ragged last group is fine)"),
     cl::init(0), cl::sub(compileCmd), cl::cat(quantCategory));
-cl::opt<bool> asymmetricWeights(
-    "asymmetric-weights", cl::desc("Weights get zero points (default: "
-                                   "symmetric)"),
-    cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<bool> asymmetricWeights("asymmetric-weights",
+                                cl::desc("Weights get zero points (default: "
+                                         "symmetric)"),
+                                cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<std::string> activations(
     "activations",
     cl::desc("A8 schemes: static (calibrated per tensor, default) or "
@@ -75,10 +78,12 @@ cl::list<std::string> calib(
              "per sample (an ids .npy is cut into windows) or "
              "NAME=FILE[,NAME=FILE...]"),
     cl::value_desc("SAMPLE"), cl::sub(compileCmd), cl::cat(quantCategory));
-cl::opt<std::string> stats(
-    "stats", cl::desc("Calibrated ranges from `quantc calibrate` instead "
-                      "of --calib"),
-    cl::value_desc("stats.json"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string>
+    stats("stats",
+          cl::desc("Calibrated ranges from `quantc calibrate` instead "
+                   "of --calib"),
+          cl::value_desc("stats.json"), cl::sub(compileCmd),
+          cl::cat(quantCategory));
 cl::opt<std::string> observer(
     "observer",
     cl::desc("Calibration observer: minmax (default), percentile, mse, kl"),

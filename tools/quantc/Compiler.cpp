@@ -3,7 +3,7 @@
 #include "tools/quantc/Compiler.h"
 
 #include "dialects/qc/IR/QcOps.h"
-#include "passes/PackedWeightLayout.h"
+#include "passes/PackedWeights.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -169,8 +169,8 @@ LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
                                                     llvm::sys::fs::OF_Text);
     if (ec)
       return fail(("cannot write " + headerPath + ": " + ec.message()).str());
-    header->os() << qc::formatCHeader(
-        *signature, llvm::sys::path::stem(outputPath));
+    header->os() << qc::formatCHeader(*signature,
+                                      llvm::sys::path::stem(outputPath));
   }
   if (failed(qc::cpu::emitSharedLibrary(module, *signature, outputPath,
                                         options.emit)))

@@ -1,4 +1,5 @@
-//===- Compiler.h - load, lower and emit: the driver's shared steps -*- C++ -*-===//
+//===- Compiler.h - load, lower and emit: the driver's shared steps -*- C++
+//-*-===//
 
 #ifndef QUANTC_TOOLS_QUANTC_COMPILER_H
 #define QUANTC_TOOLS_QUANTC_COMPILER_H
@@ -7,8 +8,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "llvm/ADT/SmallString.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallString.h"
 
 #include <string>
 
@@ -39,9 +40,9 @@ struct TemporaryFile {
 struct CompileOptions {
   mlir::qc::cpu::EmitOptions emit;
   bool instrumentObservers = false; // calibration build
-  bool writeHeader = true;     // MODEL.h beside MODEL.so
-  bool printPipeline = false;  // print the pass pipeline to stderr
-  bool verifyEach = true;      // verify the IR after every pass
+  bool writeHeader = true;          // MODEL.h beside MODEL.so
+  bool printPipeline = false;       // print the pass pipeline to stderr
+  bool verifyEach = true;           // verify the IR after every pass
 };
 
 /// Lowers `module` with the CPU pipeline and writes `outputPath` (and its

@@ -44,9 +44,10 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.so"),
 cl::opt<std::string> idsPath("perplexity",
                              cl::desc("Token ids: a 1-D int64 .npy"),
                              cl::value_desc("IDS.npy"), cl::sub(evalCmd));
-cl::list<std::string> inputFiles(
-    "inputs", cl::desc("Inputs of one run, NAME=FILE (.npy/.pb), repeated"),
-    cl::value_desc("NAME=FILE"), cl::sub(evalCmd));
+cl::list<std::string>
+    inputFiles("inputs",
+               cl::desc("Inputs of one run, NAME=FILE (.npy/.pb), repeated"),
+               cl::value_desc("NAME=FILE"), cl::sub(evalCmd));
 cl::opt<std::string> referencePath(
     "reference",
     cl::desc("Compare against this model: an artifact, or ONNX/MLIR "
@@ -139,10 +140,9 @@ int quantc::runEval(mlir::MLIRContext &context) {
     if (threads > 0 && !reference->setThreads(threads, error))
       return fail(error);
     if (reference->outputs().size() != model->outputs().size())
-      return fail("the reference has " +
-                  std::to_string(reference->outputs().size()) +
-                  " outputs, the model " +
-                  std::to_string(model->outputs().size()));
+      return fail(
+          "the reference has " + std::to_string(reference->outputs().size()) +
+          " outputs, the model " + std::to_string(model->outputs().size()));
   }
   std::vector<OutputComparison> comparisons;
   for (const auto &o : model->outputs())
@@ -194,8 +194,7 @@ int quantc::runEval(mlir::MLIRContext &context) {
         return fail(modelPath + ": " + error);
       if (reference) {
         if (!reference->run(in, refOut, error) ||
-            !addNll(refOut[0], tokens, refNll, error) ||
-            !compare(out, refOut))
+            !addNll(refOut[0], tokens, refNll, error) || !compare(out, refOut))
           return fail(referencePath + ": " + error);
       }
       scored += window - 1;
@@ -213,8 +212,9 @@ int quantc::runEval(mlir::MLIRContext &context) {
       auto it = std::find_if(declared.begin(), declared.end(),
                              [&](const auto &i) { return i.name == name; });
       if (file.empty() || it == declared.end())
-        return fail("--inputs " + arg + ": expected NAME=FILE with NAME an "
-                                        "input of the model");
+        return fail("--inputs " + arg +
+                    ": expected NAME=FILE with NAME an "
+                    "input of the model");
       size_t i = it - declared.begin();
       if (!readTensorFile(file.str(), in[i], error))
         return fail(file.str() + ": " + error);
@@ -229,9 +229,9 @@ int quantc::runEval(mlir::MLIRContext &context) {
         (!reference->run(in, refOut, error) || !compare(out, refOut)))
       return fail(referencePath + ": " + error);
   }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
 
   // The human report, then one JSON line.
   llvm::json::Object json{{"model", modelPath.getValue()}};
@@ -260,15 +260,14 @@ int quantc::runEval(mlir::MLIRContext &context) {
         "in %lld bytes\n",
         static_cast<long long>(weights.quantized_params),
         static_cast<long long>(weights.quantized_bytes),
-        static_cast<double>(weights.quantized_bytes) /
-            weights.quantized_params,
+        static_cast<double>(weights.quantized_bytes) / weights.quantized_params,
         static_cast<long long>(weights.float_params),
         static_cast<long long>(weights.float_bytes));
-  json["weights"] = llvm::json::Object{
-      {"quantized_params", weights.quantized_params},
-      {"quantized_bytes", weights.quantized_bytes},
-      {"float_params", weights.float_params},
-      {"float_bytes", weights.float_bytes}};
+  json["weights"] =
+      llvm::json::Object{{"quantized_params", weights.quantized_params},
+                         {"quantized_bytes", weights.quantized_bytes},
+                         {"float_params", weights.float_params},
+                         {"float_bytes", weights.float_bytes}};
   if (reference) {
     json["reference"] = referencePath.getValue();
     llvm::outs() << llvm::format("%-20s %9s %10s %12s %8s\n", "output",
@@ -278,11 +277,11 @@ int quantc::runEval(mlir::MLIRContext &context) {
       llvm::outs() << llvm::format("%-20s %9.2f %10.6f %12.4g %7.2f%%\n",
                                    c.name().c_str(), c.sqnrDb(), c.cosine(),
                                    c.maxAbsError(), 100.0 * c.top1Agreement());
-      outputs[c.name()] = llvm::json::Object{
-          {"sqnr_db", number(c.sqnrDb())},
-          {"cosine", number(c.cosine())},
-          {"max_abs_error", number(c.maxAbsError())},
-          {"top1_agreement", c.top1Agreement()}};
+      outputs[c.name()] =
+          llvm::json::Object{{"sqnr_db", number(c.sqnrDb())},
+                             {"cosine", number(c.cosine())},
+                             {"max_abs_error", number(c.maxAbsError())},
+                             {"top1_agreement", c.top1Agreement()}};
     }
     json["outputs"] = std::move(outputs);
   }

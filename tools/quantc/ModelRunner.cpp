@@ -25,8 +25,9 @@ std::unique_ptr<LoadedModel> LoadedModel::load(const std::string &path,
       quantc_tensor_info info;
       if (!check(infoFn(m->model_, i, &info), error))
         return false;
-      list.push_back({info.name, info.dtype,
-                      std::vector<int64_t>(info.shape, info.shape + info.rank)});
+      list.push_back(
+          {info.name, info.dtype,
+           std::vector<int64_t>(info.shape, info.shape + info.rank)});
     }
     return true;
   };
@@ -62,13 +63,13 @@ bool LoadedModel::setObserver(quantc_observer_fn fn, void *user,
   return check(quantc_model_set_observer(model_, fn, user), error);
 }
 
-bool LoadedModel::run(std::vector<HostTensor> &in,
-                      std::vector<HostTensor> &out, std::string &error) {
+bool LoadedModel::run(std::vector<HostTensor> &in, std::vector<HostTensor> &out,
+                      std::string &error) {
   std::vector<quantc_tensor> inViews;
   for (HostTensor &t : in) {
     if (t.shape.size() > QUANTC_MAX_RANK)
-      return error = "an input has rank above " +
-                     std::to_string(QUANTC_MAX_RANK),
+      return error =
+                 "an input has rank above " + std::to_string(QUANTC_MAX_RANK),
              false;
     inViews.push_back(t.view());
   }

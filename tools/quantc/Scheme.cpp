@@ -85,13 +85,13 @@ bool quantc::applyScheme(ModuleOp module, const SchemeOptions &options,
         return false;
     }
     if (!runPasses(
-        module,
-        [&](OpPassManager &pm) {
-          qc::ApplyStatsOptions o;
-          o.statsFile = stats;
-          pm.addPass(qc::createApplyStats(o));
-        },
-        error))
+            module,
+            [&](OpPassManager &pm) {
+              qc::ApplyStatsOptions o;
+              o.statsFile = stats;
+              pm.addPass(qc::createApplyStats(o));
+            },
+            error))
       return false;
   }
   return runPasses(

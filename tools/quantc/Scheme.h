@@ -15,11 +15,11 @@ namespace quantc {
 
 struct SchemeOptions {
   std::string scheme = "fp32";
-  int64_t groupSize = 0;           // 0 per channel, -1 per tensor
+  int64_t groupSize = 0; // 0 per channel, -1 per tensor
   bool symmetricWeights = true;
   std::string activations = "static"; // static | dynamic (A8 schemes)
-  std::string statsFile;           // calibrated ranges, else calibrate
-  CalibrationOptions calibration;  // samples and observer
+  std::string statsFile;              // calibrated ranges, else calibrate
+  CalibrationOptions calibration;     // samples and observer
 };
 
 /// Parses "wBaA"; false for anything else (fp32 is handled by the caller).

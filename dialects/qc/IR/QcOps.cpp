@@ -60,8 +60,8 @@ static LogicalResult verifyBatchedMatmulShapes(Operation *op,
            << k1 << " columns, rhs has " << k2 << " rows";
   int64_t rank = std::max(lhs.getRank(), rhs.getRank());
   if (result.getRank() != rank)
-    return op->emitOpError("result must have rank ") << rank << ", got "
-                                                     << result.getRank();
+    return op->emitOpError("result must have rank ")
+           << rank << ", got " << result.getRank();
   // Batch dimensions, aligned from the right.
   for (int64_t i = 0; i < rank - 2; ++i) {
     int64_t li = lhs.getRank() - 3 - i, ri = rhs.getRank() - 3 - i;
@@ -70,16 +70,18 @@ static LogicalResult verifyBatchedMatmulShapes(Operation *op,
     if (l != 1 && r != 1 && !sizesAgree(l, r))
       return op->emitOpError("batch dimensions ")
              << shapeString(lhs.getShape().drop_back(2)) << " and "
-             << shapeString(rhs.getShape().drop_back(2))
-             << " do not broadcast";
-    int64_t expected = l == 1 ? r : (r == 1 ? l : (ShapedType::isDynamic(l) ? r : l));
+             << shapeString(rhs.getShape().drop_back(2)) << " do not broadcast";
+    int64_t expected =
+        l == 1 ? r : (r == 1 ? l : (ShapedType::isDynamic(l) ? r : l));
     if (!sizesAgree(result.getDimSize(rank - 3 - i), expected))
       return op->emitOpError("result shape ")
              << shapeString(result.getShape())
              << " does not match the broadcast batch dimensions";
   }
-  if (!sizesAgree(result.getDimSize(rank - 2), lhs.getDimSize(lhs.getRank() - 2)) ||
-      !sizesAgree(result.getDimSize(rank - 1), rhs.getDimSize(rhs.getRank() - 1)))
+  if (!sizesAgree(result.getDimSize(rank - 2),
+                  lhs.getDimSize(lhs.getRank() - 2)) ||
+      !sizesAgree(result.getDimSize(rank - 1),
+                  rhs.getDimSize(rhs.getRank() - 1)))
     return op->emitOpError("result shape ")
            << shapeString(result.getShape()) << " does not end in [m, n] = ["
            << lhs.getDimSize(lhs.getRank() - 2) << ", "
@@ -134,9 +136,9 @@ LogicalResult GemmOp::verify() {
            << ka << " columns, op(b) has " << kb << " rows";
   if (!sizesAgree(result.getDimSize(0), m) ||
       !sizesAgree(result.getDimSize(1), n))
-    return emitOpError("result shape ") << shapeString(result.getShape())
-                                        << " is not [m, n] = [" << m << ", "
-                                        << n << "]";
+    return emitOpError("result shape ")
+           << shapeString(result.getShape()) << " is not [m, n] = [" << m
+           << ", " << n << "]";
   if (Value c = getC()) {
     auto cType = cast<RankedTensorType>(c.getType());
     if (cType.getRank() > 2)
@@ -145,9 +147,9 @@ LogicalResult GemmOp::verify() {
     for (int64_t i = 0; i < cType.getRank(); ++i) {
       int64_t d = cType.getDimSize(cType.getRank() - 1 - i);
       if (d != 1 && !sizesAgree(d, mn[1 - i]))
-        return emitOpError("c of shape ") << shapeString(cType.getShape())
-                                          << " does not broadcast to "
-                                          << shapeString(mn);
+        return emitOpError("c of shape ")
+               << shapeString(cType.getShape()) << " does not broadcast to "
+               << shapeString(mn);
     }
   }
   return success();
@@ -194,13 +196,11 @@ void GemmOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // Convolutions
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyConvGeometry(Operation *op, RankedTensorType input,
-                                        RankedTensorType weight, Value bias,
-                                        RankedTensorType result,
-                                        ArrayRef<int64_t> strides,
-                                        ArrayRef<int64_t> pads,
-                                        ArrayRef<int64_t> dilations,
-                                        int64_t group) {
+static LogicalResult
+verifyConvGeometry(Operation *op, RankedTensorType input,
+                   RankedTensorType weight, Value bias, RankedTensorType result,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                   ArrayRef<int64_t> dilations, int64_t group) {
   if (input.getRank() < 3 || weight.getRank() != input.getRank())
     return op->emitOpError("input and weight must have the same rank >= 3, "
                            "got ranks ")
@@ -225,12 +225,11 @@ static LogicalResult verifyConvGeometry(Operation *op, RankedTensorType input,
   int64_t m = weight.getDimSize(0);
   if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cw) &&
       c != cw * group)
-    return op->emitOpError("input has ")
-           << c << " channels but weight expects " << cw << " x group "
-           << group;
+    return op->emitOpError("input has ") << c << " channels but weight expects "
+                                         << cw << " x group " << group;
   if (!ShapedType::isDynamic(m) && m % group != 0)
-    return op->emitOpError("group ") << group << " does not divide the " << m
-                                     << " output channels";
+    return op->emitOpError("group ")
+           << group << " does not divide the " << m << " output channels";
   if (bias) {
     auto b = cast<RankedTensorType>(bias.getType());
     if (b.getRank() != 1 || !sizesAgree(b.getDimSize(0), m))
@@ -238,8 +237,8 @@ static LogicalResult verifyConvGeometry(Operation *op, RankedTensorType input,
   }
   if (!sizesAgree(result.getDimSize(0), input.getDimSize(0)) ||
       !sizesAgree(result.getDimSize(1), m))
-    return op->emitOpError("result shape ") << shapeString(result.getShape())
-                                            << " must start with [N, M]";
+    return op->emitOpError("result shape ")
+           << shapeString(result.getShape()) << " must start with [N, M]";
   for (int64_t i = 0; i < spatial; ++i) {
     int64_t d = input.getDimSize(2 + i), k = weight.getDimSize(2 + i);
     if (ShapedType::isDynamic(d) || ShapedType::isDynamic(k))
@@ -250,16 +249,15 @@ static LogicalResult verifyConvGeometry(Operation *op, RankedTensorType input,
     int64_t out = span / strides[i] + 1;
     if (!sizesAgree(result.getDimSize(2 + i), out))
       return op->emitOpError("result spatial dimension ")
-             << i << " is " << result.getDimSize(2 + i) << ", expected "
-             << out;
+             << i << " is " << result.getDimSize(2 + i) << ", expected " << out;
   }
   return success();
 }
 
 LogicalResult ConvOp::verify() {
-  if (failed(verifySameElementType(
-          *this, getResult().getType().getElementType(),
-          {getInput(), getWeight(), getBias()})))
+  if (failed(verifySameElementType(*this,
+                                   getResult().getType().getElementType(),
+                                   {getInput(), getWeight(), getBias()})))
     return failure();
   return verifyConvGeometry(*this, getInput().getType(), getWeight().getType(),
                             getBias(), getResult().getType(), getStrides(),
@@ -274,8 +272,8 @@ static LogicalResult verifyNorm(Operation *op, RankedTensorType input,
                                 int64_t axis, ValueRange params) {
   int64_t rank = input.getRank();
   if (axis < -rank || axis >= rank)
-    return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                    << rank;
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
   if (axis < 0)
     axis += rank;
   ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
@@ -335,9 +333,8 @@ LogicalResult DynamicQuantizeOp::verify() {
            << shapeString(input.getShape());
   if (static_cast<int64_t>(q.getElementType().getIntOrFloatBitWidth()) <
       static_cast<int64_t>(getBits()))
-    return emitOpError("storage type ") << q.getElementType()
-                                        << " cannot hold " << getBits()
-                                        << "-bit values";
+    return emitOpError("storage type ") << q.getElementType() << " cannot hold "
+                                        << getBits() << "-bit values";
   if (scale.getElementType() != input.getElementType())
     return emitOpError("scale must have element type ")
            << input.getElementType();
@@ -426,8 +423,7 @@ LogicalResult QuantizedMatmulOp::verify() {
     return emitOpError("result must be float or per-tensor quantized, got ")
            << resultElt;
   if (rhs.getRank() != 2)
-    return emitOpError("weight must be 2-D [K, N], got rank ")
-           << rhs.getRank();
+    return emitOpError("weight must be 2-D [K, N], got rank ") << rhs.getRank();
   if (failed(verifyQuantizedWeight(*this, rhs, expressed, /*axis=*/1,
                                    /*allowSubChannel=*/true)))
     return failure();
@@ -440,8 +436,8 @@ LogicalResult QuantizedMatmulOp::verify() {
                        "with run-time scales, got ")
            << lhsElt;
   if (isa<FloatType>(lhsElt) && lhsElt != expressed)
-    return emitOpError("lhs element type ") << lhsElt << " differs from "
-                                            << expressed;
+    return emitOpError("lhs element type ")
+           << lhsElt << " differs from " << expressed;
   if (plainInt != static_cast<bool>(getLhsScale()))
     return emitOpError(plainInt ? "integer lhs needs its run-time scales "
                                   "('scaled by')"
@@ -457,17 +453,17 @@ LogicalResult QuantizedMatmulOp::verify() {
                 !ShapedType::isDynamic(k) && k % block == 0 && lhsK < k &&
                 k - lhsK < block;
   if (!padded && !sizesAgree(lhsK, k))
-    return emitOpError("lhs has ") << lhsK << " columns but the weight has "
-                                   << k << " rows";
+    return emitOpError("lhs has ")
+           << lhsK << " columns but the weight has " << k << " rows";
   SmallVector<int64_t> expected(lhs.getShape());
   expected.back() = n;
   if (result.getRank() != lhs.getRank() ||
       llvm::any_of(llvm::seq<int64_t>(0, lhs.getRank()), [&](int64_t i) {
         return !sizesAgree(result.getDimSize(i), expected[i]);
       }))
-    return emitOpError("result shape ") << shapeString(result.getShape())
-                                        << " does not match "
-                                        << shapeString(expected);
+    return emitOpError("result shape ")
+           << shapeString(result.getShape()) << " does not match "
+           << shapeString(expected);
   if (static_cast<bool>(getLrcA()) != static_cast<bool>(getLrcB()))
     return emitOpError("low-rank correction needs both factors");
   if (Value a = getLrcA()) {
@@ -479,9 +475,8 @@ LogicalResult QuantizedMatmulOp::verify() {
         !sizesAgree(bt.getDimSize(1), n))
       return emitOpError("low-rank factors must be [K, r] and [r, N] with "
                          "K = ")
-             << k << " and N = " << n << ", got "
-             << shapeString(at.getShape()) << " and "
-             << shapeString(bt.getShape());
+             << k << " and N = " << n << ", got " << shapeString(at.getShape())
+             << " and " << shapeString(bt.getShape());
     if (at.getElementType() != expressed || bt.getElementType() != expressed)
       return emitOpError("low-rank factors must have element type ")
              << expressed;
@@ -500,8 +495,8 @@ LogicalResult QuantizedConvOp::verify() {
   if (auto q = dyn_cast<quant::UniformQuantizedType>(inElt))
     inElt = q.getExpressedType();
   if (inElt != resultElt)
-    return emitOpError("input must be ") << resultElt
-                                         << " or quantized from it";
+    return emitOpError("input must be ")
+           << resultElt << " or quantized from it";
   if (failed(verifyQuantizedWeight(*this, getWeight().getType(), resultElt,
                                    /*axis=*/0, /*allowSubChannel=*/false)))
     return failure();

@@ -38,12 +38,7 @@ Value qc::quantizeTensor(OpBuilder &b, Location loc, Value x, Value scale,
   MLIRContext *ctx = b.getContext();
   unsigned rank = type.getRank();
   auto resultType = RankedTensorType::get(type.getShape(), storage);
-  SmallVector<Value> dynamic;
-  for (unsigned d = 0; d < rank; ++d)
-    if (type.isDynamicDim(d))
-      dynamic.push_back(tensor::DimOp::create(b, loc, x, d));
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), storage, dynamic);
+  Value init = emptyShapedLike(b, loc, x, storage);
   SmallVector<Value> inputs = {x};
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   SmallVector<AffineMap> maps = {id};

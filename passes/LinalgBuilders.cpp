@@ -15,6 +15,16 @@ OpFoldResult qc::sizeOf(OpBuilder &b, Location loc, Value v, int64_t d) {
   return tensor::DimOp::create(b, loc, v, d).getResult();
 }
 
+Value qc::emptyShapedLike(OpBuilder &b, Location loc, Value v,
+                          Type elementType) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(tensor::DimOp::create(b, loc, v, d));
+  return tensor::EmptyOp::create(b, loc, type.getShape(), elementType, dynamic);
+}
+
 Value qc::zeroFilled(OpBuilder &b, Location loc, Value empty) {
   Type elem = cast<RankedTensorType>(empty.getType()).getElementType();
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));

@@ -17,6 +17,10 @@ namespace mlir::qc {
 /// The size of dimension `d` of `v`, static or read with tensor.dim.
 OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t d);
 
+/// `tensor.empty` with `v`'s shape (dynamic sizes read from `v`) and
+/// `elementType`.
+Value emptyShapedLike(OpBuilder &b, Location loc, Value v, Type elementType);
+
 /// `empty` filled with zeros of its element type.
 Value zeroFilled(OpBuilder &b, Location loc, Value empty);
 

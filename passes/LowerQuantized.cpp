@@ -569,12 +569,7 @@ LogicalResult lowerDequantizeCast(IRRewriter &b, quant::DequantizeCastOp op) {
   auto resultType = cast<RankedTensorType>(op.getType());
   Type f = resultType.getElementType();
   unsigned rank = resultType.getRank();
-  SmallVector<Value> dynamic;
-  for (unsigned d = 0; d < rank; ++d)
-    if (resultType.isDynamicDim(d))
-      dynamic.push_back(tensor::DimOp::create(b, loc, codes, d));
-  Value init =
-      tensor::EmptyOp::create(b, loc, resultType.getShape(), f, dynamic);
+  Value init = emptyShapedLike(b, loc, codes, f);
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
   Value result = linalg::GenericOp::create(
                      b, loc, resultType, ValueRange{codes}, ValueRange{init},

@@ -31,3 +31,14 @@ if os.path.exists(os.path.normpath(os.path.join(config.quantc_src_root, "..", "s
     config.available_features.add("stories260k")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+# SPIR-V serialization and validation (spirv-tools, mlir-translate).
+import shutil
+_translate = os.path.join(config.llvm_tools_dir, "mlir-translate") if hasattr(config, "llvm_tools_dir") else None
+if not (_translate and os.path.exists(_translate)):
+    _translate = shutil.which("mlir-translate-22") or shutil.which("mlir-translate")
+_spirv_val = shutil.which("spirv-val")
+if _translate and _spirv_val:
+    config.available_features.add("spirv-tools")
+    config.substitutions.append(("%spirv_val_all", "/usr/bin/python3 %s %s %s" % (
+        os.path.join(config.test_source_root, "backends", "vulkan", "Inputs", "spirv_val.py"),
+        _translate, _spirv_val)))

@@ -5,6 +5,7 @@
 #include "dialects/qc/IR/QcDialect.h"
 #include "passes/Passes.h"
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/vulkan/VulkanPipeline.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,4 +23,5 @@ void mlir::qc::registerAllPasses() {
   mlir::registerAllPasses();
   registerQcPasses();
   cpu::registerCpuPipeline();
+  vulkan::registerVulkanPipeline();
 }

@@ -1,0 +1,22 @@
+//===- Passes.h - Vulkan backend passes -------------------------*- C++ -*-===//
+
+#ifndef QUANTC_BACKENDS_VULKAN_PASSES_H
+#define QUANTC_BACKENDS_VULKAN_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::qc::vulkan {
+
+#define GEN_PASS_DECL
+#include "backends/vulkan/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "backends/vulkan/Passes.h.inc"
+
+} // namespace mlir::qc::vulkan
+
+#endif // QUANTC_BACKENDS_VULKAN_PASSES_H

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -36,6 +37,30 @@ SmallVector<utils::IteratorType> qc::iterators(unsigned parallel,
   SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
   it.append(reduction, utils::IteratorType::reduction);
   return it;
+}
+
+FailureOr<linalg::GenericOp> qc::reorderLoops(RewriterBase &rewriter,
+                                              linalg::LinalgOp op,
+                                              ArrayRef<unsigned> order,
+                                              bool *notGeneralizable) {
+  if (notGeneralizable)
+    *notGeneralizable = false;
+  rewriter.setInsertionPoint(op);
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic) {
+    FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
+    if (failed(g)) {
+      if (notGeneralizable)
+        *notGeneralizable = true;
+      return failure();
+    }
+    generic = *g;
+  }
+  FailureOr<linalg::GenericOp> result =
+      linalg::interchangeGenericOp(rewriter, generic, order);
+  if (failed(result))
+    generic.emitOpError("cannot interchange its loops");
+  return result;
 }
 
 /// [[0, ..., rank-2], [rank-1]].

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::qc {
 
@@ -35,6 +36,15 @@ Value collapseToRows(OpBuilder &b, Location loc, Value v);
 /// the result takes `like`'s leading sizes and N.
 Value expandRows(OpBuilder &b, Location loc, Value rows2d, Value like,
                  RankedTensorType resultType);
+
+/// Generalizes `op` if it is a named op and interchanges its loops to
+/// `order` (loop `order[i]` becomes loop i). A named op without a region
+/// builder is left as it is: failure with `*notGeneralizable` set (when
+/// given); a failed interchange is reported as an error on the op.
+FailureOr<linalg::GenericOp> reorderLoops(RewriterBase &rewriter,
+                                          linalg::LinalgOp op,
+                                          ArrayRef<unsigned> order,
+                                          bool *notGeneralizable = nullptr);
 
 /// Convolution attributes (ONNX Conv): pads are [begin..., end...].
 struct ConvGeometry {

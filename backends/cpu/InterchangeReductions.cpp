@@ -2,6 +2,8 @@
 
 #include "backends/cpu/Passes.h"
 
+#include "passes/LinalgBuilders.h"
+
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 
 namespace mlir::qc::cpu {
@@ -61,19 +63,12 @@ struct InterchangeReductions
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
-      rewriter.setInsertionPoint(op);
       SmallVector<unsigned> order = innermostParallelOrder(op);
-      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (!generic) {
-        FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
-        if (failed(g))
-          continue; // no region builder: leave the named op as it is
-        generic = *g;
-      }
-      if (failed(linalg::interchangeGenericOp(rewriter, generic, order))) {
-        generic.emitOpError("cannot interchange its loops");
+      bool notGeneralizable;
+      // A named op without a region builder stays as it is.
+      if (failed(qc::reorderLoops(rewriter, op, order, &notGeneralizable)) &&
+          !notGeneralizable)
         return signalPassFailure();
-      }
     }
   }
 };

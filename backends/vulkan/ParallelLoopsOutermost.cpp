@@ -2,6 +2,8 @@
 
 #include "backends/vulkan/Passes.h"
 
+#include "passes/LinalgBuilders.h"
+
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 
 namespace mlir::qc::vulkan {
@@ -41,20 +43,11 @@ struct ParallelLoopsOutermost
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
-      rewriter.setInsertionPoint(op);
       SmallVector<unsigned> order = parallelFirst(op);
-      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (!generic) {
-        FailureOr<linalg::GenericOp> g =
-            linalg::generalizeNamedOp(rewriter, op);
-        if (failed(g)) {
+      bool notGeneralizable;
+      if (failed(qc::reorderLoops(rewriter, op, order, &notGeneralizable))) {
+        if (notGeneralizable)
           op.emitOpError("cannot be generalized to reorder its loops");
-          return signalPassFailure();
-        }
-        generic = *g;
-      }
-      if (failed(linalg::interchangeGenericOp(rewriter, generic, order))) {
-        generic.emitOpError("cannot interchange its loops");
         return signalPassFailure();
       }
     }

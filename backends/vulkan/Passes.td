@@ -44,4 +44,16 @@ def ParallelLoopsOutermost : Pass<"qc-vulkan-parallel-loops-outermost",
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
+  let summary = "Every loop of a host function became a GPU kernel";
+  let description = [{
+    After `gpu-kernel-outlining`, host functions should only allocate
+    buffers and launch kernels. A loop left there (`scf.parallel` that
+    `convert-parallel-loops-to-gpu` could not map, e.g. a nest whose tiled
+    bounds it cannot derive, or the `scf.for` of a full reduction) would
+    have nowhere to run in a Vulkan artifact: it is an error at the loop's
+    location instead of a silent hole in the program.
+  }];
+}
+
 #endif // QUANTC_BACKENDS_VULKAN_PASSES_TD

@@ -55,6 +55,7 @@ void mlir::qc::vulkan::buildVulkanPipeline(
                   "convert-parallel-loops-to-gpu),"
                   "canonicalize,gpu-launch-sink-index-computations,"
                   "gpu-kernel-outlining,lower-affine,canonicalize,cse");
+  pm.nest<func::FuncOp>().addPass(vulkan::createCheckOutlined());
 
   // SPIR-V for Vulkan 1.1 (SPIR-V 1.3).
   std::string caps = "Shader,Int16,Int64,Float16,StorageBuffer16BitAccess";

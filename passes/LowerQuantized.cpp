@@ -496,16 +496,14 @@ LogicalResult lowerQuantizedConv(IRRewriter &b, QuantizedConvOp op) {
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   if (!isa<FloatType>(inputType.getElementType()))
     return op.emitOpError("lowering supports float activations only");
-  auto cast_ = op.getWeight().getDefiningOp<quant::StorageCastOp>();
-  DenseElementsAttr codesAttr;
-  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codesAttr)))
-    return op.emitOpError("weight must be a quant.scast of an integer "
-                          "constant to be lowered");
+  FailureOr<DenseElementsAttr> codesAttr = weightCodes(op, op.getWeight());
+  if (failed(codesAttr))
+    return failure();
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto qtype = cast<quant::QuantizedType>(weightType.getElementType());
   int64_t m = weightType.getDimSize(0);
   std::vector<int8_t> codes =
-      readCodes(codesAttr, qtype.getStorageTypeIntegralWidth());
+      readCodes(*codesAttr, qtype.getStorageTypeIntegralWidth());
   std::vector<double> scales;
   std::vector<int32_t> zeros;
   readParams(qtype, /*groups=*/1, m, scales, zeros);
@@ -519,23 +517,10 @@ LogicalResult lowerQuantizedConv(IRRewriter &b, QuantizedConvOp op) {
       DenseElementsAttr::get(
           RankedTensorType::get(weightType.getShape(), b.getI8Type()),
           ArrayRef<int8_t>(codes)));
-  SmallVector<APFloat> scaleValues;
-  for (double v : scales) {
-    APFloat x(v);
-    bool lost;
-    x.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    scaleValues.push_back(x);
-  }
-  SmallVector<Value> perChannel = {arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({m}, f), scaleValues))};
+  SmallVector<Value> perChannel = {scaleConstant(b, loc, scales, {m}, f)};
   bool hasZero = anyZeroPoint(qtype);
   if (hasZero)
-    perChannel.push_back(arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({m}, b.getI8Type()),
-                               ArrayRef<int8_t>(std::vector<int8_t>(
-                                   zeros.begin(), zeros.end())))));
+    perChannel.push_back(zeroPointConstant(b, loc, zeros, {m}));
   ConvGeometry geometry{op.getStrides(), op.getPads(), op.getDilations(),
                         static_cast<int64_t>(op.getGroup())};
   Value result = buildConvolution(

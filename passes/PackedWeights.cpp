@@ -69,13 +69,43 @@ void readParams(Type elementType, int64_t groups, int64_t n,
   }
 }
 
+FailureOr<DenseElementsAttr> weightCodes(Operation *op, Value weight) {
+  auto cast_ = weight.getDefiningOp<quant::StorageCastOp>();
+  DenseElementsAttr codes;
+  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codes)))
+    return op->emitOpError("weight must be a quant.scast of an integer "
+                           "constant to be lowered");
+  return codes;
+}
+
+Value scaleConstant(OpBuilder &b, Location loc, ArrayRef<double> scales,
+                    ArrayRef<int64_t> shape, FloatType type) {
+  SmallVector<APFloat> values;
+  for (double s : scales) {
+    APFloat v(s);
+    bool lost;
+    v.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(v);
+  }
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, type), values));
+}
+
+Value zeroPointConstant(OpBuilder &b, Location loc, ArrayRef<int32_t> zeros,
+                        ArrayRef<int64_t> shape) {
+  std::vector<int8_t> bytes(zeros.begin(), zeros.end());
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
+                             ArrayRef<int8_t>(bytes)));
+}
+
 FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
   Location loc = op.getLoc();
-  auto cast_ = op.getRhs().getDefiningOp<quant::StorageCastOp>();
-  DenseElementsAttr codesAttr;
-  if (!cast_ || !matchPattern(cast_.getInput(), m_Constant(&codesAttr)))
-    return op.emitOpError("weight must be a quant.scast of an integer "
-                          "constant to be lowered");
+  FailureOr<DenseElementsAttr> codesAttr = weightCodes(op, op.getRhs());
+  if (failed(codesAttr))
+    return failure();
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
   auto qtype = cast<quant::QuantizedType>(rhsType.getElementType());
   PackedWeight w;
@@ -83,7 +113,7 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
   int64_t rows = rhsType.getDimSize(0);
   w.k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
 
-  std::vector<int8_t> codes = readCodes(codesAttr, w.bits);
+  std::vector<int8_t> codes = readCodes(*codesAttr, w.bits);
   std::vector<double> scales;
   std::vector<int32_t> zeros;
   readParams(qtype, w.groups, w.n, scales, zeros);
@@ -121,25 +151,10 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
 
   FloatType scaleType =
       w.halfScales ? cast<FloatType>(b.getF16Type()) : b.getF32Type();
-  SmallVector<APFloat> scaleValues;
-  for (double s : scales) {
-    APFloat v(s);
-    bool lost;
-    v.convert(scaleType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-              &lost);
-    scaleValues.push_back(v);
-  }
-  auto paramType = [&](Type elt) {
-    return RankedTensorType::get({w.groups, w.n}, elt);
-  };
-  w.scales = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(paramType(scaleType), scaleValues));
+  SmallVector<int64_t> paramShape = {w.groups, w.n};
+  w.scales = scaleConstant(b, loc, scales, paramShape, scaleType);
   if (w.zeroPoints)
-    w.zeroPointValues = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            paramType(b.getI8Type()),
-            ArrayRef<int8_t>(std::vector<int8_t>(zeros.begin(), zeros.end()))));
+    w.zeroPointValues = zeroPointConstant(b, loc, zeros, paramShape);
   return w;
 }
 

@@ -63,6 +63,18 @@ std::vector<int8_t> readCodes(DenseElementsAttr attr, unsigned bits);
 void readParams(Type elementType, int64_t groups, int64_t n,
                 std::vector<double> &scales, std::vector<int32_t> &zeros);
 
+/// The integer constant behind a quantized weight (`quant.scast` of an
+/// `arith.constant`); reports an error on `op` when there is none.
+FailureOr<DenseElementsAttr> weightCodes(Operation *op, Value weight);
+
+/// Scales as a constant of `shape` in `type` (rounded to nearest even).
+Value scaleConstant(OpBuilder &b, Location loc, ArrayRef<double> scales,
+                    ArrayRef<int64_t> shape, FloatType type);
+
+/// Zero points as an i8 constant of `shape`.
+Value zeroPointConstant(OpBuilder &b, Location loc, ArrayRef<int32_t> zeros,
+                        ArrayRef<int64_t> shape);
+
 /// Repacks the `quant.scast` of a constant that `op` multiplies by;
 /// reports an error on `op` when the weight is no such constant.
 FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op);

@@ -42,7 +42,7 @@ std::optional<std::vector<float>> readFloats(Attribute attr) {
 
 /// The !quant.uniform element type describing `q`'s scales.
 Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
-                   MLIRContext *ctx) {
+                   int32_t channelAxis, MLIRContext *ctx) {
   auto storage = IntegerType::get(ctx, bits);
   auto f32 = Float32Type::get(ctx);
   alg::QuantRange range = alg::QuantRange::signedBits(bits);
@@ -58,9 +58,9 @@ Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
     return quant::UniformQuantizedType::get(
         flags, storage, f32, scales[0], zeroPoints[0], range.qmin, range.qmax);
   case alg::Granularity::PerChannel:
-    return quant::UniformQuantizedPerAxisType::get(
-        flags, storage, f32, scales, zeroPoints, /*quantizedDimension=*/1,
-        range.qmin, range.qmax);
+    return quant::UniformQuantizedPerAxisType::get(flags, storage, f32, scales,
+                                                   zeroPoints, channelAxis,
+                                                   range.qmin, range.qmax);
   case alg::Granularity::PerGroup: {
     SmallVector<int64_t> shape = {q.numGroups(), q.cols};
     SmallVector<float> groupScales(scales.begin(), scales.end());
@@ -157,8 +157,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
         ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
                        codes.size()));
     Value storage = arith::ConstantOp::create(b, loc, storageType, attr);
-    auto weightType =
-        RankedTensorType::get({rows, n}, quantizedType(q, bits, ctx));
+    auto weightType = RankedTensorType::get(
+        {rows, n}, quantizedType(q, bits, /*channelAxis=*/1, ctx));
     return quant::StorageCastOp::create(b, loc, weightType, storage)
         .getResult();
   }
@@ -253,14 +253,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     for (int64_t c = 0; c < m; ++c)
       for (int64_t r = 0; r < rest; ++r)
         codes[c * rest + r] = q.values[r * m + c];
-    Type elementType = quantizedType(q, bits, &getContext());
-    if (auto perAxis =
-            dyn_cast<quant::UniformQuantizedPerAxisType>(elementType))
-      elementType = quant::UniformQuantizedPerAxisType::get(
-          perAxis.getFlags(), perAxis.getStorageType(),
-          perAxis.getExpressedType(), perAxis.getScales(),
-          perAxis.getZeroPoints(), /*quantizedDimension=*/0,
-          perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+    Type elementType = quantizedType(q, bits, /*channelAxis=*/0, &getContext());
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto storageType = RankedTensorType::get(

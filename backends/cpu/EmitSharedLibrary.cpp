@@ -39,7 +39,8 @@ namespace {
 /// The symbols the runtime looks up; everything else is hidden.
 constexpr StringLiteral kExported[] = {
     "quantc_signature", "quantc_invoke",         "quantc_allocator",
-    "quantc_observer",  "quantc_observer_names", "quantc_weights"};
+    "quantc_observer",  "quantc_observer_names", "quantc_weights",
+    "quantc_kernels",   "quantc_gpu"};
 
 /// `quantc_weights`: {quantized params, quantized bytes, float params,
 /// float bytes} from the module's `qc.weights` (all 0 when absent).
@@ -111,6 +112,45 @@ void addObserverTable(llvm::Module &module, ArrayRef<std::string> names) {
   b.CreateBr(done);
   b.SetInsertPoint(done);
   b.CreateRetVoid();
+}
+
+/// A Vulkan artifact's host code (backends/vulkan/LowerLaunches.cpp) calls
+/// `quantc_gpu_dispatch(id, x, y, z, n, records)` and `quantc_gpu_sync()`.
+/// They are defined here to call through `quantc_gpu` = {context, dispatch,
+/// sync}, which the runtime fills in at load time, with the context first.
+void addGpuTable(llvm::Module &module) {
+  llvm::Function *dispatch = module.getFunction("quantc_gpu_dispatch");
+  if (!dispatch || !dispatch->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *tableType = llvm::StructType::get(ctx, {ptr, ptr, ptr});
+  auto *table = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/false,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantAggregateZero::get(tableType), "quantc_gpu");
+  auto forward = [&](llvm::Function *f, unsigned slot) {
+    if (!f || !f->isDeclaration())
+      return;
+    f->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+    llvm::Value *context =
+        b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, 0));
+    llvm::Value *target =
+        b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, slot));
+    SmallVector<llvm::Value *> args{context};
+    SmallVector<llvm::Type *> types{ptr};
+    for (llvm::Argument &a : f->args()) {
+      args.push_back(&a);
+      types.push_back(a.getType());
+    }
+    b.CreateCall(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), types, false),
+        target, args);
+    b.CreateRetVoid();
+  };
+  forward(dispatch, 1);
+  forward(module.getFunction("quantc_gpu_sync"), 2);
 }
 
 /// Adds `quantc_signature` (the text), `quantc_allocator` and
@@ -191,6 +231,7 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
   defineForwarder("_mlir_memref_to_llvm_free", 1);
 
   addObserverTable(module, observers);
+  addGpuTable(module);
 
   // Only the entry points stay visible.
   for (llvm::GlobalValue &g : module.global_values())

@@ -44,6 +44,98 @@ def ParallelLoopsOutermost : Pass<"qc-vulkan-parallel-loops-outermost",
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def TileParallelLoops : Pass<"qc-vulkan-tile-parallel-loops",
+                             "func::FuncOp"> {
+  let summary = "Tile parallel loops into workgroups whose shape follows "
+                "the loops' extents";
+  let description = [{
+    Splits every outermost `scf.parallel` into workgroups (outer loop) and
+    threads (inner loop) for `gpu-map-parallel-loops{innermost-first}` and
+    `convert-parallel-loops-to-gpu`. The three innermost dimensions share
+    `threads` threads, the innermost (contiguous) one taking up to
+    `innermost` of them; a dimension's tile never exceeds its static extent,
+    so a 16 x 8 nest becomes one 16 x 8 workgroup instead of a ragged
+    16 x 16 tile. Upstream `scf-parallel-loop-tiling` tiles the leading
+    dimensions instead, and leaves a ragged bound as
+    `affine.min(16 * 1, n - i)`, from which the GPU mapping cannot derive a
+    workgroup size; here the bound computations are folded so that the
+    constant sits in the `affine.min` map.
+
+    A sequential loop nest at the top level of the function (the `scf.for`
+    of a full reduction) is wrapped in a one-iteration `scf.parallel` so
+    that it becomes a one-thread kernel rather than host code.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) { ... }
+    // becomes
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c16, %c8) {
+      scf.parallel (%ii, %jj) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) { ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per workgroup shared by the three innermost dimensions">,
+    Option<"innermost", "innermost", "int64_t", /*default=*/"64",
+           "Most threads along the innermost dimension of a multi-dimensional "
+           "loop">,
+  ];
+  let dependentDialects = ["affine::AffineDialect", "arith::ArithDialect",
+                           "scf::SCFDialect"];
+}
+
+def SinkIndexComputations : Pass<"qc-vulkan-sink-index-computations",
+                                 "func::FuncOp"> {
+  let summary = "Sink constants and index arithmetic into gpu.launch, but "
+                "not memref.dim";
+  let description = [{
+    Like upstream `gpu-launch-sink-index-computations` (and through the same
+    `sinkOperationsIntoLaunchOp`), moves constants and pure index arithmetic
+    used by a `gpu.launch` body into it, so that they do not become kernel
+    arguments (each scalar argument costs a storage buffer binding in
+    SPIR-V). Unlike upstream, `memref.dim` stays outside: SPIR-V has no way
+    to read the size of a run-time array, so a dynamic size must reach the
+    kernel as an argument.
+  }];
+}
+
+def LowerLaunches : Pass<"qc-vulkan-lower-launches", "ModuleOp"> {
+  let summary = "Serialize the SPIR-V kernels into the artifact and turn "
+                "gpu.launch_func into runtime calls";
+  let description = [{
+    The host half of the Vulkan lowering. Every `spirv.module` is serialized
+    (upstream `spirv::serialize`) into one public constant,
+    `quantc_kernels` (i8), which the runtime parses at load time:
+    `"QCVK"`, u32 version 1, u32 kernel count, then per kernel its entry
+    point name (u32 length, bytes padded to 4), u32 binding count, u32 bits
+    of the optional capabilities its module declares (Int8 1,
+    StorageBuffer8BitAccess 2, Int16 4, Float16 8, Int64 16,
+    StorageBuffer16BitAccess 32, Float64 64), u32 word count and the SPIR-V
+    words. Each `gpu.launch_func` becomes a call of
+    `quantc_gpu_dispatch(id, grid x, grid y, grid z, n, records)`, where
+    `records` addresses n `{value, bytes, kind}` i64 triples, one per kernel
+    argument and so per binding (descriptor set 0, binding i): kind 0 is a
+    buffer (the aligned base address and the bytes its sizes and strides
+    reach), kind 1 a scalar (its bits and size; index is i32 in the
+    kernels). The runtime batches dispatches; a call of `quantc_gpu_sync()`
+    precedes every later host op that may read or write memory (copies,
+    loads, calls, the return). Both functions are declared here and
+    forwarded to the runtime by the artifact emitter. The `gpu.module` and
+    `spirv.module` ops are removed.
+
+    ```mlir
+    gpu.launch_func @k::@k blocks in (%c4, %c1, %c1) threads in (%c64, %c1, %c1)
+        args(%buf : memref<256xf32>)
+    // becomes
+    %r = memref.alloca() : memref<3xi64>
+    ... stores of the base address, 1024, 0 ...
+    call @quantc_gpu_dispatch(%c0_i64, %c4_i64, %c1_i64, %c1_i64, %c1_i64, %addr)
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "func::FuncDialect",
+                           "memref::MemRefDialect"];
+}
+
 def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
   let summary = "Every loop of a host function became a GPU kernel";
   let description = [{

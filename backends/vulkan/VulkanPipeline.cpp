@@ -17,6 +17,7 @@
 
 #include "backends/vulkan/VulkanPipeline.h"
 
+#include "backends/cpu/Passes.h"
 #include "backends/vulkan/Passes.h"
 #include "passes/Passes.h"
 
@@ -38,6 +39,7 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 void mlir::qc::vulkan::buildVulkanPipeline(
     OpPassManager &pm, const VulkanPipelineOptions &options) {
   // Tensors: the same linalg level as the CPU backend.
+  pm.addPass(cpu::createLowerObservers());
   OpPassManager &lower = pm.nest<func::FuncOp>();
   lower.addPass(createLowerToLinalg());
   lower.addPass(createLowerQuantized());
@@ -46,15 +48,18 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   lower.addPass(vulkan::createParallelLoopsOutermost());
   addUpstream(pm, "canonicalize,cse,"
                   "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map}");
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-deallocation-pipeline");
 
   // Workgroups and kernels.
-  addUpstream(pm, "func.func(convert-linalg-to-parallel-loops,"
-                  "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16},"
-                  "gpu-map-parallel-loops{mapping-policy=innermost-first},"
-                  "convert-parallel-loops-to-gpu),"
-                  "canonicalize,gpu-launch-sink-index-computations,"
-                  "gpu-kernel-outlining,lower-affine,canonicalize,cse");
+  OpPassManager &kernels = pm.nest<func::FuncOp>();
+  addUpstream(kernels, "convert-linalg-to-parallel-loops");
+  kernels.addPass(vulkan::createTileParallelLoops());
+  addUpstream(kernels, "gpu-map-parallel-loops{mapping-policy=innermost-first},"
+                       "convert-parallel-loops-to-gpu");
+  addUpstream(pm, "canonicalize");
+  pm.nest<func::FuncOp>().addPass(vulkan::createSinkIndexComputations());
+  addUpstream(pm, "gpu-kernel-outlining,lower-affine,canonicalize,cse");
   pm.nest<func::FuncOp>().addPass(vulkan::createCheckOutlined());
 
   // SPIR-V for Vulkan 1.1 (SPIR-V 1.3).
@@ -72,6 +77,21 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   addUpstream(pm, "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"
                   "spirv.module(spirv-lower-abi-attrs,spirv-update-vce),"
                   "canonicalize");
+  if (!options.lowerHost)
+    return;
+
+  // The host: kernels serialized into the artifact, launches into runtime
+  // calls, then the same memref-to-LLVM lowering as a CPU artifact (the C
+  // interface requested before the runtime's functions are declared).
+  addUpstream(pm, "func.func(llvm-request-c-wrappers)");
+  pm.addPass(vulkan::createLowerLaunches());
+  addUpstream(pm, "convert-bufferization-to-memref,canonicalize");
+  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
+  addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+                  "canonicalize,cse,convert-math-to-funcs,"
+                  "convert-math-to-llvm,convert-math-to-libm,"
+                  "finalize-memref-to-llvm{use-generic-functions},"
+                  "convert-to-llvm,reconcile-unrealized-casts");
 }
 
 void mlir::qc::vulkan::registerVulkanPipeline() {

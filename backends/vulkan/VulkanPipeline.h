@@ -15,12 +15,20 @@ struct VulkanPipelineOptions : PassPipelineOptions<VulkanPipelineOptions> {
       llvm::cl::desc("Target devices with Int8 and StorageBuffer8BitAccess "
                      "(else i8 buffers are emulated in i32)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> lowerHost{
+      *this, "lower-host",
+      llvm::cl::desc("Serialize the kernels into the module and lower the "
+                     "host side to the LLVM dialect (false: stop at "
+                     "gpu.launch_func and spirv.module ops)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds the Vulkan pipeline, anchored on `builtin.module`: qc ops to
 /// linalg (as for the CPU), bufferization, parallel loops tiled into
 /// 16 x 16 workgroups, outlined GPU kernels, and one `spirv.module` per
-/// kernel. The host side keeps `gpu.launch_func` ops.
+/// kernel; then (unless `lower-host=false`) the kernels serialized into the
+/// module's `quantc_kernels` constant and the host side lowered to the LLVM
+/// dialect, calling the runtime for each launch.
 void buildVulkanPipeline(OpPassManager &pm,
                          const VulkanPipelineOptions &options);
 

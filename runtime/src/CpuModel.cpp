@@ -15,9 +15,11 @@
 
 #include "runtime/src/Allocator.h"
 #include "runtime/src/Status.h"
+#include "runtime/src/VulkanProgram.h"
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -195,8 +197,62 @@ struct ObserverTable {
   void *context;
 };
 
+/// The read-only segments of a loaded artifact (its constant weights).
+struct ConstantRanges {
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
+
+  static bool contains(const void *address, void *self) {
+    auto a = reinterpret_cast<uintptr_t>(address);
+    for (auto [begin, end] : static_cast<ConstantRanges *>(self)->ranges)
+      if (a >= begin && a < end)
+        return true;
+    return false;
+  }
+
+  /// Collects the non-writable loaded segments of the object holding
+  /// `symbol`.
+  void collect(const void *symbol) {
+    Dl_info info;
+    if (!dladdr(symbol, &info))
+      return;
+    struct Query {
+      uintptr_t base;
+      ConstantRanges *self;
+    } query{reinterpret_cast<uintptr_t>(info.dli_fbase), this};
+    dl_iterate_phdr(
+        [](dl_phdr_info *object, size_t, void *data) {
+          auto *q = static_cast<Query *>(data);
+          for (int i = 0; i < object->dlpi_phnum; ++i) {
+            const ElfW(Phdr) &ph = object->dlpi_phdr[i];
+            if (ph.p_type != PT_LOAD ||
+                object->dlpi_addr + ph.p_vaddr - ph.p_offset != q->base)
+              continue; // not this object (its first segment maps offset 0)
+            if (!(ph.p_flags & PF_W))
+              q->self->ranges.push_back(
+                  {object->dlpi_addr + ph.p_vaddr,
+                   object->dlpi_addr + ph.p_vaddr + ph.p_memsz});
+          }
+          return 0;
+        },
+        &query);
+  }
+};
+
+/// `quantc_gpu` in a Vulkan artifact: what its host code calls.
+struct GpuTable {
+  void *context;
+  void (*dispatch)(void *, int64_t, int64_t, int64_t, int64_t, int64_t,
+                   int64_t);
+  void (*sync)(void *);
+};
+
 struct quantc_model {
   void *handle = nullptr;
+  // Vulkan artifacts: the kernels, and the allocator's free function for
+  // the outputs (device buffers).
+  std::unique_ptr<quantc::vulkan::Program> gpu;
+  ConstantRanges constants;
+  void (*freeBuffer)(void *) = quantc::deallocate;
   InvokeFn invoke = nullptr;
   SetThreadsFn setThreads = nullptr;
   std::vector<TensorInfo> inputs, outputs;
@@ -207,6 +263,7 @@ struct quantc_model {
   void *observerUser = nullptr;
 
   ~quantc_model() {
+    gpu.reset();
     if (handle)
       dlclose(handle);
   }
@@ -258,6 +315,27 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
                               "' is not a quantc model (no quantc_allocator)");
   table->alloc = quantc::allocate;
   table->free = quantc::deallocate;
+  // A Vulkan artifact: kernels on the device, buffers from device memory.
+  if (auto *kernels = static_cast<const unsigned char *>(
+          dlsym(m->handle, "quantc_kernels"))) {
+    auto *gpuTable = static_cast<GpuTable *>(dlsym(m->handle, "quantc_gpu"));
+    if (!gpuTable)
+      return quantc::makeStatus(std::string("'") + path +
+                                "' has kernels but no quantc_gpu table");
+    m->constants.collect(kernels);
+    std::string why;
+    m->gpu = quantc::vulkan::Program::create(
+        kernels, ConstantRanges::contains, &m->constants, why);
+    if (!m->gpu)
+      return quantc::makeStatus(std::string("cannot run '") + path +
+                                "' on Vulkan: " + why);
+    gpuTable->context = m->gpu.get();
+    gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
+    gpuTable->sync = quantc::vulkan::Program::syncThunk;
+    table->alloc = quantc::vulkan::allocate;
+    table->free = quantc::vulkan::deallocate;
+    m->freeBuffer = quantc::vulkan::deallocate;
+  }
   m->weights = static_cast<const int64_t *>(dlsym(m->handle, "quantc_weights"));
   m->observerTable =
       static_cast<ObserverTable *>(dlsym(m->handle, "quantc_observer"));
@@ -383,11 +461,15 @@ quantc_status *quantc_model_run(quantc_model *model,
   for (const TensorInfo &t : model->outputs)
     resultWords += 3 + 2 * t.shape.size();
   std::vector<int64_t> results(resultWords, 0);
+  if (model->gpu)
+    model->gpu->beginRun();
   model->invoke(inputPtrs.data(), results.data());
+  std::string error;
+  if (model->gpu)
+    error = model->gpu->endRun();
 
   // Copy every output out, then free the model's buffers once each (two
   // outputs may share one).
-  std::string error;
   std::set<void *> owned;
   std::vector<size_t> allocatedHere;
   const int64_t *desc = results.data();
@@ -431,7 +513,7 @@ quantc_status *quantc_model_run(quantc_model *model,
                   sizes, strides, rank, elem, dst);
   }
   for (void *p : owned)
-    quantc::deallocate(p);
+    model->freeBuffer(p);
   if (error.empty())
     return nullptr;
   // On failure the caller gets no buffers from this call.

@@ -219,7 +219,7 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
   compile.instrumentObservers = true;
   compile.writeHeader = false;
   compile.emit.optLevel = 2;
-  if (failed(compileForCpu(*copy, library.path, compile, error))) {
+  if (failed(compileModel(*copy, library.path, compile, error))) {
     error = "calibration build: " + error;
     return false;
   }

@@ -25,8 +25,15 @@ cl::opt<std::string>
                cl::desc("Output shared library (MODEL.so); MODEL.h is written "
                         "beside it"),
                cl::value_desc("MODEL.so"), cl::Required, cl::sub(compileCmd));
-cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"),
-                            cl::sub(compileCmd));
+cl::opt<std::string> target("target",
+                            cl::desc("Target: cpu (default) or vulkan "
+                                     "(SPIR-V kernels run through Vulkan)"),
+                            cl::init("cpu"), cl::sub(compileCmd));
+cl::opt<bool> vulkanInt8Storage(
+    "vulkan-int8-storage",
+    cl::desc("Vulkan: kernels use Int8 and 8-bit storage buffers (default "
+             "on; =false emulates i8 in i32 for devices without them)"),
+    cl::init(true), cl::sub(compileCmd));
 cl::opt<std::string>
     mcpu("mcpu",
          cl::desc("Target CPU (default: this machine's, with its "
@@ -103,9 +110,10 @@ cl::opt<unsigned> calibWindow("calib-window",
 bool quantc::isCompileCommand() { return static_cast<bool>(compileCmd); }
 
 int quantc::runCompile(MLIRContext &context) {
-  if (target != "cpu") {
+  Target targetKind;
+  if (!parseTarget(target, targetKind)) {
     llvm::errs() << "quantc: error: unknown target '" << target
-                 << "' (available: cpu)\n";
+                 << "' (available: cpu, vulkan)\n";
     return 1;
   }
   std::string inputPath = positional.front();
@@ -137,6 +145,8 @@ int quantc::runCompile(MLIRContext &context) {
     return 1;
   }
   CompileOptions options;
+  options.target = targetKind;
+  options.vulkanInt8Storage = vulkanInt8Storage;
   options.emit.cpu = mcpu;
   options.emit.features = mattr;
   options.emit.optLevel = optLevel;
@@ -144,7 +154,7 @@ int quantc::runCompile(MLIRContext &context) {
   options.writeHeader = !noHeader;
   options.printPipeline = printPipeline;
   options.verifyEach = verifyEach;
-  if (failed(compileForCpu(*module, outputPath, options, error))) {
+  if (failed(compileModel(*module, outputPath, options, error))) {
     llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
     return 1;
   }

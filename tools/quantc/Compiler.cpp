@@ -9,6 +9,7 @@
 
 #include "backends/common/ModelSignature.h"
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/vulkan/VulkanPipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -128,9 +129,19 @@ OwningOpRef<ModuleOp> quantc::loadModule(MLIRContext &context, StringRef path,
   return qc::onnx::importOnnxFile(&context, path.str(), error);
 }
 
-LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
-                                    const CompileOptions &options,
-                                    std::string &error) {
+bool quantc::parseTarget(StringRef name, Target &target) {
+  if (name == "cpu")
+    target = Target::Cpu;
+  else if (name == "vulkan")
+    target = Target::Vulkan;
+  else
+    return false;
+  return true;
+}
+
+LogicalResult quantc::compileModel(ModuleOp module, StringRef outputPath,
+                                   const CompileOptions &options,
+                                   std::string &error) {
   MLIRContext *ctx = module.getContext();
   FirstError diag(ctx);
   auto fail = [&](StringRef fallback) {
@@ -148,16 +159,26 @@ LogicalResult quantc::compileForCpu(ModuleOp module, StringRef outputPath,
   module->setAttr("qc.weights", weightInfo(module));
   PassManager pm(ctx, ModuleOp::getOperationName());
   pm.enableVerifier(options.verifyEach);
-  qc::cpu::CpuPipelineOptions pipeline;
-  pipeline.instrumentObservers = options.instrumentObservers;
-  qc::cpu::buildCpuPipeline(pm, pipeline);
+  bool vulkan = options.target == Target::Vulkan;
+  if (vulkan && options.instrumentObservers)
+    return fail("calibration builds run on the CPU target only");
+  if (vulkan) {
+    qc::vulkan::VulkanPipelineOptions pipeline;
+    pipeline.int8Storage = options.vulkanInt8Storage;
+    qc::vulkan::buildVulkanPipeline(pm, pipeline);
+  } else {
+    qc::cpu::CpuPipelineOptions pipeline;
+    pipeline.instrumentObservers = options.instrumentObservers;
+    qc::cpu::buildCpuPipeline(pm, pipeline);
+  }
   if (options.printPipeline) {
     llvm::errs() << "quant-opt --pass-pipeline='";
     pm.printAsTextualPipeline(llvm::errs());
     llvm::errs() << "'\n";
   }
   if (failed(pm.run(module)))
-    return fail("the CPU pipeline failed");
+    return fail(vulkan ? "the Vulkan pipeline failed"
+                       : "the CPU pipeline failed");
 
   // The header first, to a temporary; both files appear only together.
   std::unique_ptr<llvm::ToolOutputFile> header;

@@ -37,7 +37,18 @@ struct TemporaryFile {
   ~TemporaryFile();
 };
 
+/// Where a compiled model runs: the CPU, or a Vulkan device (kernels as
+/// SPIR-V, host code for this CPU); both give a MODEL.so the runtime loads.
+enum class Target { Cpu, Vulkan };
+
+/// Parses "cpu" / "vulkan"; false for anything else.
+bool parseTarget(llvm::StringRef name, Target &target);
+
 struct CompileOptions {
+  Target target = Target::Cpu;
+  /// Vulkan: kernels use Int8 and 8-bit storage (else i8 is emulated in
+  /// i32, for devices without them).
+  bool vulkanInt8Storage = true;
   mlir::qc::cpu::EmitOptions emit;
   bool instrumentObservers = false; // calibration build
   bool writeHeader = true;          // MODEL.h beside MODEL.so
@@ -45,13 +56,13 @@ struct CompileOptions {
   bool verifyEach = true;           // verify the IR after every pass
 };
 
-/// Lowers `module` with the CPU pipeline and writes `outputPath` (and its
-/// header). On failure returns failure with a one-line `error` naming the
-/// ONNX node or MLIR location; no output files are left behind.
-mlir::LogicalResult compileForCpu(mlir::ModuleOp module,
-                                  llvm::StringRef outputPath,
-                                  const CompileOptions &options,
-                                  std::string &error);
+/// Lowers `module` with the target's pipeline and writes `outputPath` (and
+/// its header). On failure returns failure with a one-line `error` naming
+/// the ONNX node or MLIR location; no output files are left behind.
+mlir::LogicalResult compileModel(mlir::ModuleOp module,
+                                 llvm::StringRef outputPath,
+                                 const CompileOptions &options,
+                                 std::string &error);
 
 } // namespace quantc
 

@@ -53,7 +53,7 @@ cl::list<std::string> dirs(cl::Positional,
                            cl::desc("[DIR...] (default: the four Debian "
                                     "libonnx-testdata suites)"),
                            cl::sub(conformanceCmd));
-cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"),
+cl::opt<std::string> target("target", cl::desc("Target: cpu (default) or vulkan"), cl::init("cpu"),
                             cl::sub(conformanceCmd));
 cl::opt<unsigned> jobs("jobs", cl::desc("Tests run at once (default: cores)"),
                        cl::init(0), cl::sub(conformanceCmd));
@@ -197,6 +197,8 @@ std::string compare(const HostTensor &got, const HostTensor &want) {
       .str();
 }
 
+Target targetKind = Target::Cpu;
+
 /// Runs one test in this (child) process; returns "STAGE\tMESSAGE" or "".
 std::string runTest(const TestCase &t, const std::string &workDir) {
   mlir::DialectRegistry registry;
@@ -209,8 +211,9 @@ std::string runTest(const TestCase &t, const std::string &workDir) {
     return "import\t" + error;
   std::string so = workDir + "/model.so";
   CompileOptions options;
+  options.target = targetKind;
   options.writeHeader = false;
-  if (mlir::failed(compileForCpu(*module, so, options, error)))
+  if (mlir::failed(compileModel(*module, so, options, error)))
     return "compile\t" + error;
   auto model = LoadedModel::load(so, error);
   if (!model)
@@ -323,9 +326,9 @@ bool quantc::isConformanceCommand() {
 }
 
 int quantc::runConformance() {
-  if (target != "cpu") {
+  if (!parseTarget(target, targetKind)) {
     llvm::errs() << "quantc: error: unknown target '" << target
-                 << "' (available: cpu)\n";
+                 << "' (available: cpu, vulkan)\n";
     return 1;
   }
   std::vector<TestCase> tests;

@@ -130,7 +130,7 @@ int quantc::runEval(mlir::MLIRContext &context) {
       CompileOptions options;
       options.writeHeader = false;
       options.emit.optLevel = 2;
-      if (failed(compileForCpu(*module, compiled.path, options, error)))
+      if (failed(compileModel(*module, compiled.path, options, error)))
         return fail(path + ": " + error);
       path = std::string(compiled.path);
     }

@@ -1,7 +1,7 @@
-// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline | FileCheck %s
-// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false" | FileCheck %s --check-prefix=NOI8
-// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline | %spirv_val_all | FileCheck %s --check-prefix=VALID
-// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID-NOI8
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="lower-host=false" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false lower-host=false" | FileCheck %s --check-prefix=NOI8
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID-NOI8
 // REQUIRES: spirv-tools
 
 // A float matmul and an elementwise exp: the fill, the product and the exp
@@ -55,5 +55,22 @@ func.func @quantized(%x: tensor<32x32xf32>) -> (tensor<32x16xf32>, tensor<32x16x
 // with and without 8-bit storage.
 // VALID: @__spv__matmul_exp_kernel: valid
 // VALID: @__spv__quantized_kernel: valid
-// VALID: 12 modules valid
-// VALID-NOI8: 12 modules valid
+// VALID: 13 modules valid
+// VALID-NOI8: 13 modules valid
+
+// -----
+
+// A 16 x 8 nest is one workgroup of 8 x 16 threads (x along the contiguous
+// dimension); upstream's fixed 16 x 16 tile used to leave it on the host.
+// CHECK-LABEL: func.func @ragged(
+// CHECK:         gpu.launch_func @{{.*}}::@ragged_kernel blocks in (%c1, %c1, %c1) threads in (%c8, %c16, %c1)
+// CHECK:       spirv.ExecutionMode @ragged_kernel "LocalSize", 8, 16, 1
+func.func @ragged(%x: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %e = tensor.empty() : tensor<16x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<16x8xf32>) outs(%e : tensor<16x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %z = math.exp %a : f32
+    linalg.yield %z : f32
+  } -> tensor<16x8xf32>
+  return %y : tensor<16x8xf32>
+}

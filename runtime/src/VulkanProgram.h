@@ -1,0 +1,103 @@
+//===- VulkanProgram.h - a Vulkan artifact's kernels and dispatches -*- C++ -*-===//
+//
+// A Vulkan artifact is a CPU shared library whose host code calls
+//   quantc_gpu_dispatch(id, x, y, z, n, records)   and   quantc_gpu_sync()
+// through the artifact's `quantc_gpu` table (backends/vulkan/LowerLaunches.cpp
+// documents the records; `quantc_kernels` holds the SPIR-V). A Program
+// parses the kernel table, creates compute pipelines on first use (one
+// VkPipelineCache per program), records dispatches into one command buffer
+// with a compute-to-compute barrier after each, and submits and waits on a
+// fence at every sync. Kernel arguments that do not live in device buffers
+// (the caller's inputs, the artifact's constant weights) are copied into
+// device buffers: constants once per program, inputs once per run.
+//
+// Generated code cannot receive errors, so the first failure is kept and
+// later dispatches are skipped; the run then returns it as its status.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_RUNTIME_SRC_VULKANPROGRAM_H
+#define QUANTC_RUNTIME_SRC_VULKANPROGRAM_H
+
+#include "runtime/src/VulkanDevice.h"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace quantc::vulkan {
+
+class Program {
+public:
+  /// Parses `table` (the artifact's `quantc_kernels`); `isConstant` tells
+  /// whether an address lies in the artifact's read-only data. Null with
+  /// `error` set on failure.
+  static std::unique_ptr<Program>
+  create(const unsigned char *table, bool (*isConstant)(const void *, void *),
+         void *isConstantContext, std::string &error);
+  ~Program();
+
+  /// Called by generated code (through the artifact's `quantc_gpu`).
+  static void dispatchThunk(void *self, int64_t id, int64_t x, int64_t y,
+                            int64_t z, int64_t n, int64_t records);
+  static void syncThunk(void *self);
+
+  /// Before a run: forgets the copies of the previous run's inputs.
+  void beginRun();
+  /// After a run: waits for the device; returns "" or the first error since
+  /// beginRun().
+  std::string endRun();
+
+  size_t numKernels() const { return kernels.size(); }
+
+private:
+  struct Kernel {
+    std::string entry;
+    uint32_t bindings = 0;
+    uint32_t capabilities = 0;
+    std::vector<uint32_t> words;
+    VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+    VkPipelineLayout layout = VK_NULL_HANDLE;
+    VkPipeline pipeline = VK_NULL_HANDLE;
+  };
+  struct Copy {
+    void *device = nullptr; // from allocate()
+    size_t bytes = 0;
+  };
+
+  Program() = default;
+  void dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
+                const int64_t *records);
+  void sync();
+  bool prepare(Kernel &k);
+  bool begin();
+  void fail(const std::string &message);
+  /// The device copy of `bytes` at foreign `address`.
+  void *copyOf(const void *address, size_t bytes);
+
+  Device *d = nullptr;
+  std::vector<Kernel> kernels;
+  bool (*isConstant)(const void *, void *) = nullptr;
+  void *isConstantContext = nullptr;
+  std::string error;
+
+  VkPipelineCache cache = VK_NULL_HANDLE;
+  VkCommandPool commandPool = VK_NULL_HANDLE;
+  VkCommandBuffer commands = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  uint32_t poolSets = 0, poolDescriptors = 0; // used since the last sync
+  bool recording = false;
+
+  // Scalar arguments: slots in one mapped buffer, reused after each sync.
+  char *scalars = nullptr;
+  size_t scalarUsed = 0;
+
+  std::unordered_map<const void *, Copy> constants; // for the program
+  std::unordered_map<const void *, Copy> inputs;    // for one run
+};
+
+} // namespace quantc::vulkan
+
+#endif // QUANTC_RUNTIME_SRC_VULKANPROGRAM_H

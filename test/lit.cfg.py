@@ -42,3 +42,11 @@ if _translate and _spirv_val:
     config.substitutions.append(("%spirv_val_all", "/usr/bin/python3 %s %s %s" % (
         os.path.join(config.test_source_root, "backends", "vulkan", "Inputs", "spirv_val.py"),
         _translate, _spirv_val)))
+# Tests that run Vulkan kernels need a device the runtime can open (Mesa's
+# lavapipe on developer and CI machines).
+import subprocess
+_quantc = os.path.join(config.quantc_tools_dir, "quantc")
+if os.path.exists(_quantc) and subprocess.run(
+        [_quantc, "devices", "--target", "vulkan"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("vulkan")

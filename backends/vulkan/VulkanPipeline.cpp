@@ -52,7 +52,10 @@ void mlir::qc::vulkan::buildVulkanPipeline(
                   "buffer-deallocation-pipeline");
 
   // Workgroups and kernels.
+  // Strided copies (padding, slices) become linalg.copy and so kernels;
+  // contiguous ones stay host memcpy.
   OpPassManager &kernels = pm.nest<func::FuncOp>();
+  kernels.addPass(cpu::createLowerStridedCopies());
   addUpstream(kernels, "convert-linalg-to-parallel-loops");
   kernels.addPass(vulkan::createTileParallelLoops());
   addUpstream(kernels, "gpu-map-parallel-loops{mapping-policy=innermost-first},"
@@ -86,7 +89,6 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   addUpstream(pm, "func.func(llvm-request-c-wrappers)");
   pm.addPass(vulkan::createLowerLaunches());
   addUpstream(pm, "convert-bufferization-to-memref,canonicalize");
-  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
   addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
                   "canonicalize,cse,convert-math-to-funcs,"
                   "convert-math-to-llvm,convert-math-to-libm,"

@@ -122,6 +122,17 @@ typedef struct quantc_weight_info {
 quantc_status *quantc_model_weight_info(const quantc_model *model,
                                         quantc_weight_info *info);
 
+/* ---- targets ----------------------------------------------------------- */
+
+/* "cpu" or "vulkan": where the model's kernels run. */
+const char *quantc_model_target(const quantc_model *model);
+
+/* The Vulkan device that models compiled with --target vulkan run on, as
+   "'NAME' (TYPE)", opening it if needed (QUANTC_VULKAN_DEVICE picks one by
+   index or by part of its name). The string lives as long as the process.
+   A status says why there is none (no loader, no device, ...). */
+quantc_status *quantc_vulkan_device(const char **description);
+
 /* ---- calibration ------------------------------------------------------ */
 
 /* Models compiled for calibration (`quantc calibrate` builds them) report

@@ -552,6 +552,23 @@ static void observeTrampoline(void *context, int64_t id, int64_t rank,
 
 extern "C" {
 
+const char *quantc_model_target(const quantc_model *model) {
+  return model && model->gpu ? "vulkan" : "cpu";
+}
+
+quantc_status *quantc_vulkan_device(const char **description) {
+  if (!description)
+    return quantc::makeStatus("quantc_vulkan_device: description is NULL");
+  *description = nullptr;
+  std::string error;
+  quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
+  if (!d)
+    return quantc::makeStatus(error);
+  static const std::string text = d->description();
+  *description = text.c_str();
+  return nullptr;
+}
+
 quantc_status *quantc_model_weight_info(const quantc_model *model,
                                         quantc_weight_info *info) {
   if (!model || !info)

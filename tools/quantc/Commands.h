@@ -21,6 +21,8 @@ bool isRunCommand();
 int runRun();
 bool isConformanceCommand();
 int runConformance();
+bool isDevicesCommand();
+int runDevices();
 bool isEvalCommand();
 int runEval(mlir::MLIRContext &context);
 

@@ -39,6 +39,11 @@ namespace {
 cl::SubCommand evalCmd("eval", "Measure a compiled model: perplexity, and "
                                "accuracy against a reference");
 
+cl::opt<std::string> expectTarget(
+    "target",
+    cl::desc("Fail unless MODEL.so was compiled for this target (cpu or "
+             "vulkan); the artifact itself says where it runs"),
+    cl::sub(evalCmd));
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.so"),
                                cl::Required, cl::sub(evalCmd));
 cl::opt<std::string> idsPath("perplexity",
@@ -112,6 +117,8 @@ int quantc::runEval(mlir::MLIRContext &context) {
   auto model = LoadedModel::load(modelPath, error);
   if (!model)
     return fail(error);
+  if (!model->checkTarget(expectTarget, error))
+    return fail(modelPath + ": " + error);
   if (threads > 0 && !model->setThreads(threads, error))
     return fail(error);
 

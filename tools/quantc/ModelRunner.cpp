@@ -51,6 +51,17 @@ quantc_weight_info LoadedModel::weightInfo() const {
   return info;
 }
 
+std::string LoadedModel::target() const { return quantc_model_target(model_); }
+
+bool LoadedModel::checkTarget(const std::string &expected,
+                              std::string &error) const {
+  if (expected.empty() || expected == target())
+    return true;
+  error = "the model was compiled for --target " + target() + ", not " +
+          expected;
+  return false;
+}
+
 std::vector<std::string> LoadedModel::observerNames() const {
   std::vector<std::string> names;
   for (size_t i = 0, e = quantc_model_num_observers(model_); i < e; ++i)

@@ -29,6 +29,10 @@ public:
   /// receives them during run().
   std::vector<std::string> observerNames() const;
   quantc_weight_info weightInfo() const;
+  /// "cpu" or "vulkan".
+  std::string target() const;
+  /// Fails unless the artifact was compiled for `expected` ("" accepts any).
+  bool checkTarget(const std::string &expected, std::string &error) const;
   bool setObserver(quantc_observer_fn fn, void *user, std::string &error);
   /// Runs on `in` (converted to the declared dtype is the caller's job);
   /// fills `out` with one tensor per output, named as declared.

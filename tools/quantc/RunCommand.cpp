@@ -19,6 +19,11 @@ using namespace quantc;
 namespace {
 cl::SubCommand runCmd("run", "Run a compiled model on tensor files");
 
+cl::opt<std::string> expectTarget(
+    "target",
+    cl::desc("Fail unless MODEL.so was compiled for this target (cpu or "
+             "vulkan); the artifact itself says where it runs"),
+    cl::sub(runCmd));
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.so"),
                                cl::Required, cl::sub(runCmd));
 cl::list<std::string> inputs(
@@ -59,8 +64,9 @@ int quantc::runRun() {
     llvm::errs() << "quantc: error: " << error << "\n";
     return 1;
   }
-  if (threads > 0 && !model->setThreads(threads, error)) {
-    llvm::errs() << "quantc: error: " << error << "\n";
+  if (!model->checkTarget(expectTarget, error) ||
+      (threads > 0 && !model->setThreads(threads, error))) {
+    llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
     return 1;
   }
 

@@ -2,10 +2,11 @@
 //
 // One binary, one subcommand per job:
 //   quantc import MODEL.onnx -o OUT.mlir|OUT.mlirbc|- [--summary]
-//   quantc compile MODEL.onnx|MODEL.mlir --target cpu -o MODEL.so
+//   quantc compile MODEL.onnx|MODEL.mlir --target cpu|vulkan -o MODEL.so
 //   quantc run MODEL.so --input NAME=FILE ... [--output-dir DIR]
 //   quantc conformance [DIR...] [--jobs N] [--json OUT]
 //   quantc eval MODEL.so --perplexity IDS.npy [--window 256]
+//   quantc devices [--target vulkan]
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,11 +30,12 @@ int main(int argc, char **argv) {
           "  quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json\n"
           "                                         record activation ranges\n"
           "  quantc compile MODEL.onnx -o MODEL.so [--scheme w4a16 ...]\n"
-          "                                         compile for the CPU\n"
+          "                                         compile (--target cpu|vulkan)\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "  quantc conformance [DIR...]            run ONNX backend tests\n"
           "  quantc eval MODEL.so --perplexity IDS [--reference REF]\n"
           "                                         perplexity, accuracy vs. REF\n"
+          "  quantc devices                         the CPU and Vulkan device\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return 1;
@@ -57,6 +59,8 @@ int main(int argc, char **argv) {
     return quantc::runRun();
   if (quantc::isConformanceCommand())
     return quantc::runConformance();
+  if (quantc::isDevicesCommand())
+    return quantc::runDevices();
   if (quantc::isEvalCommand())
     return quantc::runEval(context);
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";

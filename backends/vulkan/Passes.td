@@ -136,6 +136,27 @@ def LowerLaunches : Pass<"qc-vulkan-lower-launches", "ModuleOp"> {
                            "memref::MemRefDialect"];
 }
 
+def LinearizeAccesses : Pass<"qc-vulkan-linearize-accesses",
+                             "func::FuncOp"> {
+  let summary = "Address dynamically shaped N-d buffers as 1-d inside "
+                "parallel loops";
+  let description = [{
+    SPIR-V conversion linearizes an N-d `memref.load`/`memref.store` index
+    with the memref's strides, which must be static; a row-major buffer
+    with a dynamic size beyond the first dimension (`memref<1x?x64xf32>`)
+    or a slice with a dynamic offset fails to legalize. For every access
+    inside a loop to a buffer whose strides or offset are not all static,
+    this pass takes the buffer's `memref.extract_strided_metadata` where it
+    is defined, views the base as 1-d there (`memref.reinterpret_cast` to
+    `memref<?xT>` reaching one past the last addressed element; host code),
+    and rewrites the access to the linear index
+    `offset + i0 * s0 + i1 * s1 + ...`. Offset and strides then reach the
+    kernel as scalar arguments. (Upstream `flatten-memref` produces invalid
+    dynamic allocations in MLIR 22.)
+  }];
+  let dependentDialects = ["arith::ArithDialect", "memref::MemRefDialect"];
+}
+
 def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
   let summary = "Every loop of a host function became a GPU kernel";
   let description = [{

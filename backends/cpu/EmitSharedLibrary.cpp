@@ -38,9 +38,10 @@ namespace {
 
 /// The symbols the runtime looks up; everything else is hidden.
 constexpr StringLiteral kExported[] = {
-    "quantc_signature", "quantc_invoke",         "quantc_allocator",
-    "quantc_observer",  "quantc_observer_names", "quantc_weights",
-    "quantc_kernels",   "quantc_gpu"};
+    "quantc_signature",      "quantc_invoke",
+    "quantc_allocator",      "quantc_observer",
+    "quantc_observer_names", "quantc_weights",
+    "quantc_kernels",        "quantc_gpu"};
 
 /// `quantc_weights`: {quantized params, quantized bytes, float params,
 /// float bytes} from the module's `qc.weights` (all 0 when absent).

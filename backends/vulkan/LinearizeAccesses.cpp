@@ -42,8 +42,8 @@ bool needsLinearizing(MemRefType type) {
 }
 
 struct Flat {
-  Value buffer;              // memref<?xT> from the base address
-  Value offset;              // index
+  Value buffer;               // memref<?xT> from the base address
+  Value offset;               // index
   SmallVector<Value> strides; // index, one per dimension
 };
 
@@ -62,8 +62,7 @@ struct LinearizeAccesses
       if (Operation *def = memref.getDefiningOp())
         b.setInsertionPointAfter(def);
       else
-        b.setInsertionPointToStart(
-            cast<BlockArgument>(memref).getOwner());
+        b.setInsertionPointToStart(cast<BlockArgument>(memref).getOwner());
       Location loc = memref.getLoc();
       auto type = cast<MemRefType>(memref.getType());
       auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
@@ -77,14 +76,13 @@ struct LinearizeAccesses
         extent = arith::AddIOp::create(
             b, loc, extent,
             arith::MulIOp::create(
-                b, loc,
-                arith::SubIOp::create(b, loc, meta.getSizes()[d], one),
+                b, loc, arith::SubIOp::create(b, loc, meta.getSizes()[d], one),
                 flat.strides[d]));
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
       extent = arith::MaxSIOp::create(b, loc, extent, zero);
-      auto flatType = MemRefType::get({ShapedType::kDynamic},
-                                      type.getElementType(), AffineMap(),
-                                      type.getMemorySpace());
+      auto flatType =
+          MemRefType::get({ShapedType::kDynamic}, type.getElementType(),
+                          AffineMap(), type.getMemorySpace());
       flat.buffer = memref::ReinterpretCastOp::create(
           b, loc, flatType, meta.getBaseBuffer(), b.getIndexAttr(0),
           ArrayRef<OpFoldResult>{extent},

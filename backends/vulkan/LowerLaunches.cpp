@@ -213,9 +213,9 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
     Type i64 = b.getI64Type();
-    auto dispatch = func::FuncOp::create(
-        b, module.getLoc(), kDispatch,
-        b.getFunctionType(SmallVector<Type>(6, i64), {}));
+    auto dispatch =
+        func::FuncOp::create(b, module.getLoc(), kDispatch,
+                             b.getFunctionType(SmallVector<Type>(6, i64), {}));
     dispatch.setPrivate();
     auto sync = func::FuncOp::create(b, module.getLoc(), kSync,
                                      b.getFunctionType({}, {}));
@@ -308,12 +308,11 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
     };
     for (auto [i, arg] : llvm::enumerate(operands)) {
       if (auto type = dyn_cast<MemRefType>(arg.getType())) {
-        Value ptr =
-            memref::ExtractAlignedPointerAsIndexOp::create(b, loc, arg);
+        Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, arg);
         store(arith::IndexCastUIOp::create(b, loc, i64, ptr), 3 * i);
-        store(arith::IndexCastUIOp::create(b, loc, i64,
-                                           extentBytes(b, loc, arg)),
-              3 * i + 1);
+        store(
+            arith::IndexCastUIOp::create(b, loc, i64, extentBytes(b, loc, arg)),
+            3 * i + 1);
         store(constant(0), 3 * i + 2);
         continue;
       }
@@ -332,11 +331,11 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
     auto grid = [&](Value v) -> Value {
       return arith::IndexCastUIOp::create(b, loc, i64, v);
     };
-    func::CallOp::create(
-        b, loc, dispatch,
-        ValueRange{constant(id), grid(launch.getGridSizeX()),
-                   grid(launch.getGridSizeY()), grid(launch.getGridSizeZ()),
-                   constant(n), address});
+    func::CallOp::create(b, loc, dispatch,
+                         ValueRange{constant(id), grid(launch.getGridSizeX()),
+                                    grid(launch.getGridSizeY()),
+                                    grid(launch.getGridSizeZ()), constant(n),
+                                    address});
     launch.erase();
     return success();
   }

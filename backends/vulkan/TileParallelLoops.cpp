@@ -76,7 +76,8 @@ struct TileParallelLoops
       OpBuilder b(op);
       Value zero = arith::ConstantIndexOp::create(b, op->getLoc(), 0);
       Value one = arith::ConstantIndexOp::create(b, op->getLoc(), 1);
-      auto wrapper = scf::ParallelOp::create(b, op->getLoc(), ValueRange{zero}, ValueRange{one}, ValueRange{one});
+      auto wrapper = scf::ParallelOp::create(b, op->getLoc(), ValueRange{zero},
+                                             ValueRange{one}, ValueRange{one});
       op->moveBefore(wrapper.getBody()->getTerminator());
     }
 

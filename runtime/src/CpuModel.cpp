@@ -324,8 +324,8 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
                                 "' has kernels but no quantc_gpu table");
     m->constants.collect(kernels);
     std::string why;
-    m->gpu = quantc::vulkan::Program::create(
-        kernels, ConstantRanges::contains, &m->constants, why);
+    m->gpu = quantc::vulkan::Program::create(kernels, ConstantRanges::contains,
+                                             &m->constants, why);
     if (!m->gpu)
       return quantc::makeStatus(std::string("cannot run '") + path +
                                 "' on Vulkan: " + why);

@@ -32,7 +32,7 @@ struct State {
   void *loader = nullptr;
   VkInstance instance = VK_NULL_HANDLE;
   Device device;
-  std::map<uintptr_t, Block> live;                 // by mapped address
+  std::map<uintptr_t, Block> live;                     // by mapped address
   std::unordered_map<size_t, std::vector<Block>> free; // by size
   size_t cachedBytes = 0;
 };
@@ -81,9 +81,9 @@ std::string open(State &s) {
     instanceInfo.enabledLayerCount = 1;
     instanceInfo.ppEnabledLayerNames = &layer;
   }
-  VkResult r = createInstance ? createInstance(&instanceInfo, nullptr,
-                                               &s.instance)
-                              : VK_ERROR_INITIALIZATION_FAILED;
+  VkResult r = createInstance
+                   ? createInstance(&instanceInfo, nullptr, &s.instance)
+                   : VK_ERROR_INITIALIZATION_FAILED;
   if (r != VK_SUCCESS)
     return "cannot create a Vulkan 1.2 instance: " + resultString(r);
 
@@ -337,8 +337,7 @@ void quantc::vulkan::deallocate(void *p) {
 }
 
 bool quantc::vulkan::findBuffer(const void *address, VkBuffer &buffer,
-                                VkDeviceSize &offset,
-                                VkDeviceSize &available) {
+                                VkDeviceSize &offset, VkDeviceSize &available) {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   auto a = reinterpret_cast<uintptr_t>(address);

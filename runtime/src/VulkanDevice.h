@@ -1,4 +1,5 @@
-//===- VulkanDevice.h - the process's Vulkan device and its buffers -*- C++ -*-===//
+//===- VulkanDevice.h - the process's Vulkan device and its buffers -*- C++
+//-*-===//
 //
 // One Vulkan device per process, opened on first use: the loader is
 // dlopen'ed (no link-time dependency, so a machine without Vulkan gets a

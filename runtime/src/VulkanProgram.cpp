@@ -19,10 +19,9 @@ uint32_t readWord(const unsigned char *p) {
 }
 
 std::string capabilityNames(uint32_t bits) {
-  static const char *names[] = {"Int8",    "StorageBuffer8BitAccess",
-                                "Int16",   "Float16",
-                                "Int64",   "StorageBuffer16BitAccess",
-                                "Float64"};
+  static const char *names[] = {
+      "Int8",  "StorageBuffer8BitAccess",  "Int16",  "Float16",
+      "Int64", "StorageBuffer16BitAccess", "Float64"};
   std::string s;
   for (unsigned i = 0; i < 7; ++i)
     if (bits & (1u << i))
@@ -86,11 +85,10 @@ Program::create(const unsigned char *table,
   descriptorInfo.maxSets = kPoolSets;
   descriptorInfo.poolSizeCount = 1;
   descriptorInfo.pPoolSizes = &size;
-  VkResult r = d.fn.vkCreatePipelineCache(d.device, &cacheInfo, nullptr,
-                                          &p->cache);
+  VkResult r =
+      d.fn.vkCreatePipelineCache(d.device, &cacheInfo, nullptr, &p->cache);
   if (r == VK_SUCCESS)
-    r = d.fn.vkCreateCommandPool(d.device, &poolInfo, nullptr,
-                                 &p->commandPool);
+    r = d.fn.vkCreateCommandPool(d.device, &poolInfo, nullptr, &p->commandPool);
   if (r == VK_SUCCESS) {
     VkCommandBufferAllocateInfo info{
         VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -238,9 +236,8 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
     return fail("dispatch of unknown kernel " + std::to_string(id));
   Kernel &k = kernels[id];
   if (static_cast<uint64_t>(n) != k.bindings)
-    return fail("kernel '" + k.entry + "' takes " +
-                std::to_string(k.bindings) + " arguments, got " +
-                std::to_string(n));
+    return fail("kernel '" + k.entry + "' takes " + std::to_string(k.bindings) +
+                " arguments, got " + std::to_string(n));
   if (x <= 0 || y <= 0 || z <= 0)
     return; // an empty grid: nothing to run
   const uint32_t *limit = d->properties.limits.maxComputeWorkGroupCount;
@@ -300,8 +297,8 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
       VkBuffer buffer;
       VkDeviceSize offset, available;
       if (!findBuffer(address, buffer, offset, available)) {
-        void *copy = copyOf(address, static_cast<size_t>(std::max<int64_t>(
-                                         bytes, 16)));
+        void *copy =
+            copyOf(address, static_cast<size_t>(std::max<int64_t>(bytes, 16)));
         if (!copy)
           return;
         findBuffer(copy, buffer, offset, available);
@@ -332,13 +329,13 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   // after a sync (the fence).
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  barrier.dstAccessMask =
-      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
-      VK_ACCESS_HOST_READ_BIT | VK_ACCESS_HOST_WRITE_BIT;
-  f.vkCmdPipelineBarrier(
-      commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-      &barrier, 0, nullptr, 0, nullptr);
+  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
+                          VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT |
+                          VK_ACCESS_HOST_WRITE_BIT;
+  f.vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                             VK_PIPELINE_STAGE_HOST_BIT,
+                         0, 1, &barrier, 0, nullptr, 0, nullptr);
 }
 
 void Program::sync() {
@@ -356,8 +353,8 @@ void Program::sync() {
   if (r == VK_SUCCESS)
     r = f.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
   if (r != VK_SUCCESS)
-    fail("running kernels on " + d->description() + " failed: " +
-         resultString(r));
+    fail("running kernels on " + d->description() +
+         " failed: " + resultString(r));
   f.vkResetFences(d->device, 1, &fence);
   f.vkResetCommandBuffer(commands, 0);
   f.vkResetDescriptorPool(d->device, pool, 0);

@@ -1,4 +1,5 @@
-//===- VulkanProgram.h - a Vulkan artifact's kernels and dispatches -*- C++ -*-===//
+//===- VulkanProgram.h - a Vulkan artifact's kernels and dispatches -*- C++
+//-*-===//
 //
 // A Vulkan artifact is a CPU shared library whose host code calls
 //   quantc_gpu_dispatch(id, x, y, z, n, records)   and   quantc_gpu_sync()

@@ -20,12 +20,12 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/Threading.h"
 #include "llvm/Support/Regex.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <onnx/onnx_pb.h>
@@ -34,8 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <set>
@@ -53,8 +53,9 @@ cl::list<std::string> dirs(cl::Positional,
                            cl::desc("[DIR...] (default: the four Debian "
                                     "libonnx-testdata suites)"),
                            cl::sub(conformanceCmd));
-cl::opt<std::string> target("target", cl::desc("Target: cpu (default) or vulkan"), cl::init("cpu"),
-                            cl::sub(conformanceCmd));
+cl::opt<std::string> target("target",
+                            cl::desc("Target: cpu (default) or vulkan"),
+                            cl::init("cpu"), cl::sub(conformanceCmd));
 cl::opt<unsigned> jobs("jobs", cl::desc("Tests run at once (default: cores)"),
                        cl::init(0), cl::sub(conformanceCmd));
 cl::opt<std::string> jsonPath("json",
@@ -92,11 +93,10 @@ bool exists(const llvm::Twine &p) { return llvm::sys::fs::exists(p); }
 /// A test folder, or every test folder directly inside `dir`, sorted.
 void collect(StringRef dir, std::vector<TestCase> &tests) {
   if (exists(dir + "/model.onnx")) {
-    tests.push_back({llvm::sys::path::filename(dir).str(),
-                     llvm::sys::path::filename(
-                         llvm::sys::path::parent_path(dir))
-                         .str(),
-                     dir.str()});
+    tests.push_back(
+        {llvm::sys::path::filename(dir).str(),
+         llvm::sys::path::filename(llvm::sys::path::parent_path(dir)).str(),
+         dir.str()});
     return;
   }
   std::vector<std::string> children;
@@ -159,10 +159,9 @@ std::string compare(const HostTensor &got, const HostTensor &want) {
     os << "]";
     return s;
   }
-  bool isFloat = got.dtype == QUANTC_DTYPE_FLOAT ||
-                 got.dtype == QUANTC_DTYPE_DOUBLE ||
-                 got.dtype == QUANTC_DTYPE_FLOAT16 ||
-                 got.dtype == QUANTC_DTYPE_BFLOAT16;
+  bool isFloat =
+      got.dtype == QUANTC_DTYPE_FLOAT || got.dtype == QUANTC_DTYPE_DOUBLE ||
+      got.dtype == QUANTC_DTYPE_FLOAT16 || got.dtype == QUANTC_DTYPE_BFLOAT16;
   int64_t n = want.numElements(), bad = 0, first = -1;
   double worst = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -192,8 +191,9 @@ std::string compare(const HostTensor &got, const HostTensor &want) {
                        "expected {4}{5}",
                        bad, n, first, elementAsDouble(got, first),
                        elementAsDouble(want, first),
-                       isFloat ? llvm::formatv("; max abs error {0}", worst).str()
-                               : std::string())
+                       isFloat
+                           ? llvm::formatv("; max abs error {0}", worst).str()
+                           : std::string())
       .str();
 }
 
@@ -259,8 +259,8 @@ std::string runTest(const TestCase &t, const std::string &workDir) {
     for (size_t i = 0; i < got.size(); ++i) {
       std::string diff = compare(got[i], want[i]);
       if (!diff.empty())
-        return "compare\t" + setName + ": output " + std::to_string(i) +
-               " '" + got[i].name + "': " + diff;
+        return "compare\t" + setName + ": output " + std::to_string(i) + " '" +
+               got[i].name + "': " + diff;
     }
   }
   return "";
@@ -424,8 +424,7 @@ int quantc::runConformance() {
       ++byStage[r.stage];
     }
   }
-  llvm::outs() << llvm::format("%-28s %7s %7s\n", "op type", "passed",
-                               "tests");
+  llvm::outs() << llvm::format("%-28s %7s %7s\n", "op type", "passed", "tests");
   for (auto &[op, row] : byOp)
     llvm::outs() << llvm::format("%-28s %7d %7d\n", op.c_str(), row.first,
                                  row.second);
@@ -444,13 +443,12 @@ int quantc::runConformance() {
   if (!jsonPath.empty()) {
     llvm::json::Array list;
     for (const Result &r : results)
-      list.push_back(llvm::json::Object{
-          {"name", r.test.name},
-          {"suite", r.test.suite},
-          {"op", r.op},
-          {"passed", r.passed},
-          {"stage", r.stage},
-          {"message", r.message}});
+      list.push_back(llvm::json::Object{{"name", r.test.name},
+                                        {"suite", r.test.suite},
+                                        {"op", r.op},
+                                        {"passed", r.passed},
+                                        {"stage", r.stage},
+                                        {"message", r.message}});
     std::error_code ec;
     llvm::raw_fd_ostream os(jsonPath, ec);
     if (ec) {
@@ -458,11 +456,12 @@ int quantc::runConformance() {
                    << ec.message() << "\n";
       return 1;
     }
-    os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
-                                     {"target", target.getValue()},
-                                     {"passed", int64_t(passed)},
-                                     {"failed", int64_t(results.size() - passed)},
-                                     {"tests", std::move(list)}}))
+    os << llvm::formatv("{0:2}",
+                        llvm::json::Value(llvm::json::Object{
+                            {"target", target.getValue()},
+                            {"passed", int64_t(passed)},
+                            {"failed", int64_t(results.size() - passed)},
+                            {"tests", std::move(list)}}))
        << "\n";
   }
   llvm::outs() << passed << " passed, " << results.size() - passed

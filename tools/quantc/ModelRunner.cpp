@@ -57,8 +57,8 @@ bool LoadedModel::checkTarget(const std::string &expected,
                               std::string &error) const {
   if (expected.empty() || expected == target())
     return true;
-  error = "the model was compiled for --target " + target() + ", not " +
-          expected;
+  error =
+      "the model was compiled for --target " + target() + ", not " + expected;
   return false;
 }
 

@@ -132,8 +132,7 @@ int quantc::runRun() {
                    << ec.message() << "\n";
       return 1;
     }
-  llvm::outs() << modelPath << ": ran in " << llvm::format("%.3f", ms)
-               << " ms";
+  llvm::outs() << modelPath << ": ran in " << llvm::format("%.3f", ms) << " ms";
   if (times.size() > 1)
     llvm::outs() << llvm::format(" (median of %zu runs; min %.3f, max %.3f)",
                                  times.size(), times.front(), times.back());

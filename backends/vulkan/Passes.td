@@ -157,6 +157,41 @@ def LinearizeAccesses : Pass<"qc-vulkan-linearize-accesses",
   let dependentDialects = ["arith::ArithDialect", "memref::MemRefDialect"];
 }
 
+def HoistAccumulators : Pass<"qc-vulkan-hoist-accumulators",
+                             "func::FuncOp"> {
+  let summary = "Keep reduction accumulators in registers instead of the "
+                "output buffer";
+  let description = [{
+    `convert-linalg-to-parallel-loops` lowers every reduction as a load and
+    a store of the output element per step of the reduction loop: on a GPU,
+    a global-memory round trip per multiply-add (../shared/PIPELINES.md
+    measured the register form 5x faster on lavapipe). When the body of an
+    `scf.for` loads one element of a buffer and later stores to the same
+    element, at indices defined outside the loop, and nothing else in the
+    loop reads or writes that buffer's allocation (views are traced to it),
+    the load moves before the loop, the value is carried as an iter_arg and
+    the store moves after the loop. Loops are visited innermost first, so
+    the accumulator also leaves enclosing reduction loops (a convolution's
+    window). Loops with calls or other side effects are left alone.
+
+    ```mlir
+    scf.for %k = %c0 to %n step %c1 {
+      %c = memref.load %C[%i, %j] : memref<64x64xf32>
+      ... %s = arith.addf %c, %p : f32
+      memref.store %s, %C[%i, %j] : memref<64x64xf32>
+    }
+    // becomes
+    %c0v = memref.load %C[%i, %j] : memref<64x64xf32>
+    %r = scf.for %k = %c0 to %n step %c1 iter_args(%c = %c0v) -> (f32) {
+      ... %s = arith.addf %c, %p : f32
+      scf.yield %s : f32
+    }
+    memref.store %r, %C[%i, %j] : memref<64x64xf32>
+    ```
+  }];
+  let dependentDialects = ["memref::MemRefDialect", "scf::SCFDialect"];
+}
+
 def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
   let summary = "Every loop of a host function became a GPU kernel";
   let description = [{

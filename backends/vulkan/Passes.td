@@ -192,6 +192,42 @@ def HoistAccumulators : Pass<"qc-vulkan-hoist-accumulators",
   let dependentDialects = ["memref::MemRefDialect", "scf::SCFDialect"];
 }
 
+def BlockRegisters : Pass<"qc-vulkan-block-registers", "func::FuncOp"> {
+  let summary = "Give each thread a block of a reduction's outputs "
+                "(unroll-and-jam)";
+  let description = [{
+    Runs after `qc-vulkan-hoist-accumulators`. For an `scf.parallel` whose
+    body is pure ops and loads, one `scf.for` carrying accumulators, then
+    pure ops and stores (a contraction, a convolution, a quantized product),
+    the two innermost parallel dimensions step by a factor (`factor`, else
+    half of it, where it divides the dimension's static extent) and the body
+    is cloned once per element of the block, the clones' reduction loops
+    jammed into one loop that carries every accumulator. CSE then shares the
+    loads the clones have in common: a 4 x 4 block of a matmul loads 8
+    values per 16 multiply-adds instead of 32. Dimensions with dynamic or
+    non-divisible extents keep factor 1.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c1, %c1) {
+      %c = memref.load %C[%i, %j]
+      %r = scf.for %k ... iter_args(%acc = %c) -> (f32) { ... }
+      memref.store %r, %C[%i, %j]
+    }
+    // becomes, with factor 4:
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c4, %c4) {
+      16 loads of C[%i + u, %j + v]
+      %r:16 = scf.for %k ... iter_args(16 accumulators) -> (f32, ...) { ... }
+      16 stores
+    }
+    ```
+  }];
+  let options = [
+    Option<"factor", "factor", "int64_t", /*default=*/"4",
+           "Largest block size along each of the two innermost dimensions">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect"];
+}
+
 def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
   let summary = "Every loop of a host function became a GPU kernel";
   let description = [{

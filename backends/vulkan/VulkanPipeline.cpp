@@ -58,6 +58,7 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   kernels.addPass(cpu::createLowerStridedCopies());
   addUpstream(kernels, "convert-linalg-to-parallel-loops");
   kernels.addPass(vulkan::createHoistAccumulators());
+  kernels.addPass(vulkan::createBlockRegisters());
   kernels.addPass(vulkan::createLinearizeAccesses());
   kernels.addPass(vulkan::createTileParallelLoops());
   addUpstream(kernels, "gpu-map-parallel-loops{mapping-policy=innermost-first},"

@@ -5,11 +5,12 @@
 // REQUIRES: spirv-tools
 
 // A float matmul and an elementwise exp: the fill, the product and the exp
-// become three kernels in 16 x 16 workgroups (4 along the 64 rows); the host
-// keeps the launches with their grids.
+// become three kernels; the fill and the exp in 16 x 16 workgroups (4 along
+// the 64 rows), the product in one workgroup of 4 x 16 threads, each with a
+// 4 x 4 block of outputs; the host keeps the launches with their grids.
 // CHECK-LABEL: func.func @matmul_exp(
 // CHECK:         gpu.launch_func @[[FILL:[a-z_0-9]+]]::@matmul_exp_kernel blocks in (%c1, %c4, %c1) threads in (%c16, %c16, %c1)
-// CHECK:         gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c4, %c1) threads in (%c16, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
+// CHECK:         gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
 // CHECK:         gpu.launch_func
 // CHECK:       spirv.module @__spv__[[FILL]] Logical GLSL450
 // CHECK:         spirv.ExecutionMode @matmul_exp_kernel "LocalSize", 16, 16, 1

@@ -117,8 +117,13 @@ struct HoistAccumulators
     // Innermost loops first (post-order), so that an accumulator hoisted
     // out of k can then leave an enclosing reduction loop too.
     SmallVector<scf::ForOp> loops;
-    getOperation().walk<WalkOrder::PostOrder>(
-        [&](scf::ForOp loop) { loops.push_back(loop); });
+    // Only loops that will run inside kernels: a sequential nest at the top
+    // level is wrapped into a one-thread kernel later, as a whole, and must
+    // keep its accesses inside.
+    getOperation().walk<WalkOrder::PostOrder>([&](scf::ForOp loop) {
+      if (loop->getParentOfType<scf::ParallelOp>())
+        loops.push_back(loop);
+    });
     for (scf::ForOp loop : loops)
       while (scf::ForOp next = hoistOne(loop, rewriter))
         loop = next;

@@ -172,7 +172,9 @@ def HoistAccumulators : Pass<"qc-vulkan-hoist-accumulators",
     the load moves before the loop, the value is carried as an iter_arg and
     the store moves after the loop. Loops are visited innermost first, so
     the accumulator also leaves enclosing reduction loops (a convolution's
-    window). Loops with calls or other side effects are left alone.
+    window). Only loops inside an `scf.parallel` are considered (a top-level
+    sequential nest becomes a one-thread kernel as a whole); loops with calls
+    or other side effects are left alone.
 
     ```mlir
     scf.for %k = %c0 to %n step %c1 {

@@ -69,7 +69,10 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   pm.nest<func::FuncOp>().addPass(vulkan::createCheckOutlined());
 
   // SPIR-V for Vulkan 1.1 (SPIR-V 1.3).
-  std::string caps = "Shader,Int16,Int64,Float16,StorageBuffer16BitAccess";
+  // Optional capabilities end up in a kernel only when it uses them (spirv-
+  // update-vce); the runtime checks them against the device at load time.
+  std::string caps =
+      "Shader,Int16,Int64,Float16,Float64,StorageBuffer16BitAccess";
   std::string exts =
       "SPV_KHR_storage_buffer_storage_class,SPV_KHR_16bit_storage";
   if (options.int8Storage) {
@@ -92,6 +95,10 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   addUpstream(pm, "func.func(llvm-request-c-wrappers)");
   pm.addPass(vulkan::createLowerLaunches());
   addUpstream(pm, "convert-bufferization-to-memref,canonicalize");
+  // A strided copy that appears only now (after the kernels were formed)
+  // runs as host loops rather than through a libmlir_c_runner_utils call.
+  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
+  addUpstream(pm, "func.func(convert-linalg-to-loops)");
   addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
                   "canonicalize,cse,convert-math-to-funcs,"
                   "convert-math-to-llvm,convert-math-to-libm,"

@@ -63,9 +63,9 @@ func.func @window(%x: memref<8x4xf32>, %out: memref<6xf32>) {
 
 // -----
 
-// Left alone: the output is also read at another element (a prefix sum),
-// the index changes with the loop, or a view of the same allocation is
-// read in the loop.
+// Left alone, inside a kernel's parallel loop: the output is also read at
+// another element (a prefix sum), and a view of the same allocation is read
+// in the loop.
 // CHECK-LABEL: func.func @not_accumulators(
 // CHECK-NOT:     iter_args
 func.func @not_accumulators(%a: memref<16xf32>, %c: memref<16xf32>) {
@@ -73,19 +73,45 @@ func.func @not_accumulators(%a: memref<16xf32>, %c: memref<16xf32>) {
   %c1 = arith.constant 1 : index
   %c15 = arith.constant 15 : index
   %c16 = arith.constant 16 : index
-  scf.for %k = %c1 to %c16 step %c1 {
-    %p = arith.subi %k, %c1 : index
-    %prev = memref.load %c[%p] : memref<16xf32>
-    %x = memref.load %a[%k] : memref<16xf32>
-    %s = arith.addf %prev, %x : f32
-    memref.store %s, %c[%k] : memref<16xf32>
+  scf.parallel (%t) = (%c0) to (%c1) step (%c1) {
+    scf.for %k = %c1 to %c16 step %c1 {
+      %p = arith.subi %k, %c1 : index
+      %prev = memref.load %c[%p] : memref<16xf32>
+      %x = memref.load %a[%k] : memref<16xf32>
+      %s = arith.addf %prev, %x : f32
+      memref.store %s, %c[%k] : memref<16xf32>
+    }
   }
   %v = memref.subview %c[1] [15] [1] : memref<16xf32> to memref<15xf32, strided<[1], offset: 1>>
-  scf.for %k = %c0 to %c15 step %c1 {
-    %acc = memref.load %c[%c0] : memref<16xf32>
-    %y = memref.load %v[%k] : memref<15xf32, strided<[1], offset: 1>>
-    %s = arith.addf %acc, %y : f32
-    memref.store %s, %c[%c0] : memref<16xf32>
+  scf.parallel (%t) = (%c0) to (%c1) step (%c1) {
+    scf.for %k = %c0 to %c15 step %c1 {
+      %acc = memref.load %c[%c0] : memref<16xf32>
+      %y = memref.load %v[%k] : memref<15xf32, strided<[1], offset: 1>>
+      %s = arith.addf %acc, %y : f32
+      memref.store %s, %c[%c0] : memref<16xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// A top-level sequential loop (a full reduction) becomes a one-thread
+// kernel as a whole later: its accumulator stays in memory here.
+// CHECK-LABEL: func.func @top_level(
+// CHECK:         scf.for
+// CHECK-NOT:       iter_args
+// CHECK:           memref.load %arg1[%c0]
+// CHECK:           memref.store
+func.func @top_level(%a: memref<16xf32>, %c: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  scf.for %k = %c0 to %c16 step %c1 {
+    %acc = memref.load %c[%c0] : memref<1xf32>
+    %x = memref.load %a[%k] : memref<16xf32>
+    %s = arith.addf %acc, %x : f32
+    memref.store %s, %c[%c0] : memref<1xf32>
   }
   return
 }

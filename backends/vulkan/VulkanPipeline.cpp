@@ -60,6 +60,9 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   kernels.addPass(vulkan::createHoistAccumulators());
   kernels.addPass(vulkan::createBlockRegisters());
   kernels.addPass(vulkan::createLinearizeAccesses());
+  // The CPU's polynomials for f32 exp/erf/tanh/log: SPIR-V has no erf, and
+  // the same arithmetic on both targets keeps their results together.
+  kernels.addPass(cpu::createApproximateMath());
   kernels.addPass(vulkan::createTileParallelLoops());
   addUpstream(kernels, "gpu-map-parallel-loops{mapping-policy=innermost-first},"
                        "convert-parallel-loops-to-gpu");

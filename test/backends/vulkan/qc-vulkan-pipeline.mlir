@@ -4,10 +4,12 @@
 // RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID-NOI8
 // REQUIRES: spirv-tools
 
-// A float matmul and an elementwise exp: the fill, the product and the exp
-// become three kernels; the fill and the exp in 16 x 16 workgroups (4 along
-// the 64 rows), the product in one workgroup of 4 x 16 threads, each with a
-// 4 x 4 block of outputs; the host keeps the launches with their grids.
+// A float matmul and an elementwise sqrt(exp): the fill, the product and
+// the elementwise op become three kernels; the fill and the elementwise op
+// in 16 x 16 workgroups (4 along the 64 rows), the product in one workgroup
+// of 4 x 16 threads, each with a 4 x 4 block of outputs; exp becomes the
+// CPU's polynomial (no GL.Exp), sqrt the GLSL instruction; the host keeps
+// the launches with their grids.
 // CHECK-LABEL: func.func @matmul_exp(
 // CHECK:         gpu.launch_func @[[FILL:[a-z_0-9]+]]::@matmul_exp_kernel blocks in (%c1, %c4, %c1) threads in (%c16, %c16, %c1)
 // CHECK:         gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
@@ -16,14 +18,16 @@
 // CHECK:         spirv.ExecutionMode @matmul_exp_kernel "LocalSize", 16, 16, 1
 // CHECK:       spirv.module
 // CHECK:       spirv.module
-// CHECK:         spirv.GL.Exp
+// CHECK-NOT:     spirv.GL.Exp
+// CHECK:         spirv.GL.Sqrt
 func.func @matmul_exp(%a: tensor<64x32xf32>, %b: tensor<32x16xf32>) -> tensor<64x16xf32> {
   %y = qc.matmul %a, %b : (tensor<64x32xf32>, tensor<32x16xf32>) -> tensor<64x16xf32>
   %e = tensor.empty() : tensor<64x16xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<64x16xf32>) outs(%e : tensor<64x16xf32>) {
   ^bb0(%x: f32, %o: f32):
     %z = math.exp %x : f32
-    linalg.yield %z : f32
+    %s = math.sqrt %z : f32
+    linalg.yield %s : f32
   } -> tensor<64x16xf32>
   return %r : tensor<64x16xf32>
 }

@@ -25,7 +25,7 @@ struct EmitOptions {
 
 /// Translates `module` (LLVM dialect, entry `main` with a C interface) to
 /// LLVM IR, adds the runtime's entry points (`quantc_signature`,
-/// `quantc_invoke`, see runtime/src/CpuModel.cpp), optimizes, emits an
+/// `quantc_invoke`, see runtime/src/Model.cpp), optimizes, emits an
 /// object in-process and links it with ld.lld into `outputPath`. The output
 /// appears only when everything succeeded. Errors go to the module's
 /// diagnostic handler.

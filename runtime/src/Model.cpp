@@ -1,4 +1,4 @@
-//===- CpuModel.cpp - load and run CPU artifacts --------------------------===//
+//===- Model.cpp - load and run quantc artifacts (CPU and Vulkan) ---------===//
 //
 // A CPU artifact is a shared library exporting two symbols (written by
 // backends/cpu/EmitSharedLibrary.cpp):
@@ -10,6 +10,10 @@
 // Generated code allocates through `quantc_allocator` ({alloc, free}), which
 // the runtime points at its caching allocator; outputs are fresh buffers
 // from it that the runtime copies out and frees.
+//
+// A Vulkan artifact is the same, plus `quantc_kernels` and `quantc_gpu`:
+// its buffers then come from device memory (VulkanDevice.h) and its host
+// code dispatches kernels through a VulkanProgram.
 //
 //===----------------------------------------------------------------------===//
 

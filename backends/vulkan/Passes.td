@@ -230,6 +230,28 @@ def BlockRegisters : Pass<"qc-vulkan-block-registers", "func::FuncOp"> {
   let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect"];
 }
 
+def TileMatmuls : Pass<"qc-vulkan-tile-matmuls", "func::FuncOp"> {
+  let summary = "Write f32 matmuls as tiled kernels with workgroup memory "
+                "and register accumulators";
+  let description = [{
+    Rewrites every f32 `linalg.matmul` on buffers (default indexing maps)
+    into a `gpu.launch` in the classic tiled form: 16 x 16 threads per
+    workgroup own a 64 x 64 tile of C; for each 16-wide slice of K they copy
+    the 64 x 16 slice of A and the 16 x 64 slice of B into workgroup memory
+    (`memref.alloc` in memory space 3, a Workgroup variable after SPIR-V
+    conversion) between `gpu.barrier`s, and each thread accumulates its
+    4 x 4 block of C in registers from there (8 workgroup-memory loads per
+    16 multiply-adds, global memory touched once per slice). C is read once
+    before and written once after. Every global load and store is guarded,
+    so ragged and dynamic sizes are handled (out-of-range elements read as
+    0). Other matmul-like ops (batched, quantized, convolutions) keep the
+    parallel-loop path with `qc-vulkan-hoist-accumulators` and
+    `qc-vulkan-block-registers`.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect"];
+}
+
 def CheckOutlined : Pass<"qc-vulkan-check-outlined", "func::FuncOp"> {
   let summary = "Every loop of a host function became a GPU kernel";
   let description = [{

@@ -55,6 +55,8 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   // Strided copies (padding, slices) become linalg.copy and so kernels;
   // contiguous ones stay host memcpy.
   OpPassManager &kernels = pm.nest<func::FuncOp>();
+  if (options.workgroupMemory)
+    kernels.addPass(vulkan::createTileMatmuls());
   kernels.addPass(cpu::createLowerStridedCopies());
   addUpstream(kernels, "convert-linalg-to-parallel-loops");
   kernels.addPass(vulkan::createHoistAccumulators());

@@ -15,6 +15,12 @@ struct VulkanPipelineOptions : PassPipelineOptions<VulkanPipelineOptions> {
       llvm::cl::desc("Target devices with Int8 and StorageBuffer8BitAccess "
                      "(else i8 buffers are emulated in i32)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> workgroupMemory{
+      *this, "workgroup-memory",
+      llvm::cl::desc("f32 matmuls as tiled kernels staging K-slices in "
+                     "workgroup memory (qc-vulkan-tile-matmuls); false: "
+                     "register blocks only"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> lowerHost{
       *this, "lower-host",
       llvm::cl::desc("Serialize the kernels into the module and lower the "

@@ -34,6 +34,12 @@ cl::opt<bool> vulkanInt8Storage(
     cl::desc("Vulkan: kernels use Int8 and 8-bit storage buffers (default "
              "on; =false emulates i8 in i32 for devices without them)"),
     cl::init(true), cl::sub(compileCmd));
+cl::opt<bool> vulkanWorkgroupMemory(
+    "vulkan-workgroup-memory",
+    cl::desc("Vulkan: f32 matmuls stage K-slices of A and B in workgroup "
+             "memory (default on; =false keeps register blocks only, "
+             "faster on lavapipe)"),
+    cl::init(true), cl::sub(compileCmd));
 cl::opt<std::string>
     mcpu("mcpu",
          cl::desc("Target CPU (default: this machine's, with its "
@@ -147,6 +153,7 @@ int quantc::runCompile(MLIRContext &context) {
   CompileOptions options;
   options.target = targetKind;
   options.vulkanInt8Storage = vulkanInt8Storage;
+  options.vulkanWorkgroupMemory = vulkanWorkgroupMemory;
   options.emit.cpu = mcpu;
   options.emit.features = mattr;
   options.emit.optLevel = optLevel;

@@ -165,6 +165,7 @@ LogicalResult quantc::compileModel(ModuleOp module, StringRef outputPath,
   if (vulkan) {
     qc::vulkan::VulkanPipelineOptions pipeline;
     pipeline.int8Storage = options.vulkanInt8Storage;
+    pipeline.workgroupMemory = options.vulkanWorkgroupMemory;
     qc::vulkan::buildVulkanPipeline(pm, pipeline);
   } else {
     qc::cpu::CpuPipelineOptions pipeline;

@@ -49,6 +49,8 @@ struct CompileOptions {
   /// Vulkan: kernels use Int8 and 8-bit storage (else i8 is emulated in
   /// i32, for devices without them).
   bool vulkanInt8Storage = true;
+  /// Vulkan: f32 matmuls stage K-slices in workgroup memory.
+  bool vulkanWorkgroupMemory = true;
   mlir::qc::cpu::EmitOptions emit;
   bool instrumentObservers = false; // calibration build
   bool writeHeader = true;          // MODEL.h beside MODEL.so

@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
           "  quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json\n"
           "                                         record activation ranges\n"
           "  quantc compile MODEL.onnx -o MODEL.so [--scheme w4a16 ...]\n"
-          "                                         compile (--target cpu|vulkan)\n"
+          "                                         compile, --target cpu|vulkan\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "  quantc conformance [DIR...]            run ONNX backend tests\n"
           "  quantc eval MODEL.so --perplexity IDS [--reference REF]\n"

@@ -2,24 +2,35 @@
 // RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false lower-host=false" | FileCheck %s --check-prefix=NOI8
 // RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID
 // RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="int8-storage=false lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID-NOI8
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="workgroup-memory=false lower-host=false" | FileCheck %s --check-prefix=NOWG
+// RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="workgroup-memory=false lower-host=false" | %spirv_val_all | FileCheck %s --check-prefix=VALID
 // REQUIRES: spirv-tools
 
 // A float matmul and an elementwise sqrt(exp): the fill, the product and
 // the elementwise op become three kernels; the fill and the elementwise op
 // in 16 x 16 workgroups (4 along the 64 rows), the product in one workgroup
-// of 4 x 16 threads, each with a 4 x 4 block of outputs; exp becomes the
+// of 16 x 16 threads staging A and B in workgroup memory between barriers
+// (qc-vulkan-tile-matmuls); without it (NOWG) the product's threads own
+// 4 x 4 register blocks (4 x 16 threads); exp becomes the
 // CPU's polynomial (no GL.Exp), sqrt the GLSL instruction; the host keeps
 // the launches with their grids.
 // CHECK-LABEL: func.func @matmul_exp(
 // CHECK:         gpu.launch_func @[[FILL:[a-z_0-9]+]]::@matmul_exp_kernel blocks in (%c1, %c4, %c1) threads in (%c16, %c16, %c1)
-// CHECK:         gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
+// CHECK:         gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c1, %c1) threads in (%c16, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
 // CHECK:         gpu.launch_func
 // CHECK:       spirv.module @__spv__[[FILL]] Logical GLSL450
 // CHECK:         spirv.ExecutionMode @matmul_exp_kernel "LocalSize", 16, 16, 1
 // CHECK:       spirv.module
+// CHECK-DAG:     spirv.GlobalVariable @__workgroup_mem__1 : !spirv.ptr<!spirv.struct<(!spirv.array<1024 x f32>)>, Workgroup>
+// CHECK-DAG:     spirv.GlobalVariable @__workgroup_mem__2 : !spirv.ptr<!spirv.struct<(!spirv.array<1024 x f32>)>, Workgroup>
+// CHECK:         spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
+// CHECK:         spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
 // CHECK:       spirv.module
 // CHECK-NOT:     spirv.GL.Exp
 // CHECK:         spirv.GL.Sqrt
+// NOWG-LABEL:  func.func @matmul_exp(
+// NOWG:          gpu.launch_func @{{.*}}::@matmul_exp_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c16, %c1) args(%alloc : memref<64x16xf32>, %arg0 : memref<64x32xf32>, %arg1 : memref<32x16xf32>)
+// NOWG-NOT:      Workgroup>
 func.func @matmul_exp(%a: tensor<64x32xf32>, %b: tensor<32x16xf32>) -> tensor<64x16xf32> {
   %y = qc.matmul %a, %b : (tensor<64x32xf32>, tensor<32x16xf32>) -> tensor<64x16xf32>
   %e = tensor.empty() : tensor<64x16xf32>

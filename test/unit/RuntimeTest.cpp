@@ -18,6 +18,7 @@
 namespace {
 
 const char *kAddModel = QUANTC_TEST_ADD_MODEL;
+const char *kAddVulkanModel = QUANTC_TEST_ADD_VULKAN_MODEL;
 
 /// The message of `s` (freed), or "" for success.
 std::string message(quantc_status *s) {
@@ -209,6 +210,46 @@ TEST(Runtime, RejectsFilesThatAreNotModels) {
   EXPECT_NE(cut.find("cannot load"), std::string::npos) << cut;
   EXPECT_EQ(m, nullptr);
   std::remove(truncated.c_str());
+}
+
+TEST_F(AddModel, RunsOnTheCpu) {
+  EXPECT_STREQ(quantc_model_target(model), "cpu");
+}
+
+TEST(Runtime, RunsVulkanArtifacts) {
+  const char *device = nullptr;
+  if (quantc_status *s = quantc_vulkan_device(&device)) {
+    // No device: loading the Vulkan artifact says why, and nothing else.
+    std::string why = quantc_status_message(s);
+    quantc_status_free(s);
+    quantc_model *m = reinterpret_cast<quantc_model *>(1);
+    std::string load = message(quantc_model_load(kAddVulkanModel, &m));
+    EXPECT_NE(load.find(why), std::string::npos) << load;
+    EXPECT_EQ(m, nullptr);
+    GTEST_SKIP() << "no Vulkan device: " << why;
+  }
+  ASSERT_NE(device, nullptr);
+  quantc_model *m = nullptr;
+  ASSERT_EQ(message(quantc_model_load(kAddVulkanModel, &m)), "");
+  EXPECT_STREQ(quantc_model_target(m), "vulkan");
+  // Twice: the second run reuses buffers and pipelines and must not see the
+  // first run's inputs (they are copied to the device once per run).
+  for (float scale : {1.0f, 3.0f}) {
+    std::vector<float> x{1, 2, 3, 4, 5, 6}, y{10, 20, 30, 40, 50, 60};
+    for (float &v : x)
+      v *= scale;
+    quantc_tensor in[2] = {tensor(x, {2, 3}), tensor(y, {2, 3})};
+    quantc_tensor out{};
+    ASSERT_EQ(message(quantc_model_run(m, in, 2, &out, 1)), "");
+    ASSERT_EQ(out.rank, 2u);
+    const float *z = static_cast<const float *>(out.data);
+    for (size_t i = 0; i < 6; ++i)
+      EXPECT_EQ(z[i], x[i] + y[i]) << "element " << i << " scale " << scale;
+    quantc_buffer_free(out.data);
+  }
+  quantc_model_free(m);
+  EXPECT_EQ(message(quantc_vulkan_device(nullptr)),
+            "quantc_vulkan_device: description is NULL");
 }
 
 TEST(Runtime, NamesDtypes) {

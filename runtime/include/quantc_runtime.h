@@ -133,6 +133,12 @@ const char *quantc_model_target(const quantc_model *model);
    A status says why there is none (no loader, no device, ...). */
 quantc_status *quantc_vulkan_device(const char **description);
 
+/* Optional SPIR-V capabilities of that device, as bits: Int8 1,
+   StorageBuffer8BitAccess 2, Int16 4, Float16 8, Int64 16,
+   StorageBuffer16BitAccess 32, Float64 64 (what `quantc compile --target
+   vulkan` tailors kernels to when it runs where they will run). */
+quantc_status *quantc_vulkan_device_capabilities(uint32_t *bits);
+
 /* ---- calibration ------------------------------------------------------ */
 
 /* Models compiled for calibration (`quantc calibrate` builds them) report

@@ -573,6 +573,19 @@ quantc_status *quantc_vulkan_device(const char **description) {
   return nullptr;
 }
 
+quantc_status *quantc_vulkan_device_capabilities(uint32_t *bits) {
+  if (!bits)
+    return quantc::makeStatus(
+        "quantc_vulkan_device_capabilities: bits is NULL");
+  *bits = 0;
+  std::string error;
+  quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
+  if (!d)
+    return quantc::makeStatus(error);
+  *bits = d->capabilities;
+  return nullptr;
+}
+
 quantc_status *quantc_model_weight_info(const quantc_model *model,
                                         quantc_weight_info *info) {
   if (!model || !info)

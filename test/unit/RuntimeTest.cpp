@@ -250,6 +250,11 @@ TEST(Runtime, RunsVulkanArtifacts) {
   quantc_model_free(m);
   EXPECT_EQ(message(quantc_vulkan_device(nullptr)),
             "quantc_vulkan_device: description is NULL");
+  uint32_t bits = 0;
+  EXPECT_EQ(message(quantc_vulkan_device_capabilities(&bits)), "");
+  EXPECT_EQ(bits & ~127u, 0u) << bits; // only the documented bits
+  EXPECT_EQ(message(quantc_vulkan_device_capabilities(nullptr)),
+            "quantc_vulkan_device_capabilities: bits is NULL");
 }
 
 TEST(Runtime, NamesDtypes) {

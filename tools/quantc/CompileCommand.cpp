@@ -1,6 +1,8 @@
 //===- CompileCommand.cpp - `quantc compile` ------------------------------===//
 
 #include "tools/quantc/Commands.h"
+
+#include "runtime/include/quantc_runtime.h"
 #include "tools/quantc/Compiler.h"
 #include "tools/quantc/Scheme.h"
 
@@ -29,11 +31,12 @@ cl::opt<std::string> target("target",
                             cl::desc("Target: cpu (default) or vulkan "
                                      "(SPIR-V kernels run through Vulkan)"),
                             cl::init("cpu"), cl::sub(compileCmd));
-cl::opt<bool> vulkanInt8Storage(
+cl::opt<std::string> vulkanInt8Storage(
     "vulkan-int8-storage",
-    cl::desc("Vulkan: kernels use Int8 and 8-bit storage buffers (default "
-             "on; =false emulates i8 in i32 for devices without them)"),
-    cl::init(true), cl::sub(compileCmd));
+    cl::desc("Vulkan: kernels use Int8 and 8-bit storage buffers: auto "
+             "(default: when this machine's Vulkan device has them, or when "
+             "there is none), true, or false (i8 emulated in i32)"),
+    cl::init("auto"), cl::sub(compileCmd));
 cl::opt<bool> vulkanWorkgroupMemory(
     "vulkan-workgroup-memory",
     cl::desc("Vulkan: f32 matmuls stage K-slices of A and B in workgroup "
@@ -152,7 +155,20 @@ int quantc::runCompile(MLIRContext &context) {
   }
   CompileOptions options;
   options.target = targetKind;
-  options.vulkanInt8Storage = vulkanInt8Storage;
+  if (vulkanInt8Storage == "auto") {
+    // Kernels for the device at hand; without one, the common case.
+    uint32_t bits = 0;
+    quantc_status *status = quantc_vulkan_device_capabilities(&bits);
+    options.vulkanInt8Storage = status || (bits & 3) == 3;
+    quantc_status_free(status);
+  } else if (vulkanInt8Storage == "true" || vulkanInt8Storage == "false") {
+    options.vulkanInt8Storage = vulkanInt8Storage == "true";
+  } else {
+    llvm::errs() << "quantc: error: --vulkan-int8-storage must be auto, true "
+                    "or false, not '"
+                 << vulkanInt8Storage << "'\n";
+    return 1;
+  }
   options.vulkanWorkgroupMemory = vulkanWorkgroupMemory;
   options.emit.cpu = mcpu;
   options.emit.features = mattr;

@@ -16,6 +16,10 @@ def SetEntryPointAbi : Pass<"qc-vulkan-set-entry-point-abi",
     one upstream pass that sets the ABI is a test pass applying one size to
     every kernel. This pass copies `known_block_size` of every kernel into
     `spirv.entry_point_abi`. A kernel without `known_block_size` is an error.
+    It also copies the module's SPIR-V target (from `spirv-attach-target`)
+    into the `spirv.target_env` attribute, where the math-to-SPIR-V patterns
+    look for it (without it they assume the default environment and leave
+    f64 and f16 math unconverted).
 
     ```mlir
     gpu.func @k(...) kernel attributes {known_block_size = array<i32: 16, 16, 1>}

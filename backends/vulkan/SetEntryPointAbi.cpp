@@ -18,6 +18,14 @@ struct SetEntryPointAbi
   using Base::Base;
 
   void runOnOperation() override {
+    // The math-to-SPIR-V patterns look the target environment up as the
+    // `spirv.target_env` attribute, not in the module's targets: without
+    // it they assume the default environment and leave f64/f16 math alone.
+    gpu::GPUModuleOp module = getOperation();
+    if (ArrayAttr targets = module.getTargetsAttr())
+      for (Attribute t : targets)
+        if (auto env = dyn_cast<spirv::TargetEnvAttr>(t))
+          module->setAttr(spirv::getTargetEnvAttrName(), env);
     StringRef abiName = spirv::getEntryPointABIAttrName();
     WalkResult result = getOperation().walk([&](gpu::GPUFuncOp func) {
       if (!func.isKernel())

@@ -16,6 +16,18 @@ gpu.module @kernels {
 
 // -----
 
+// The module's SPIR-V target also becomes its spirv.target_env attribute,
+// where the math-to-SPIR-V patterns look for it.
+// CHECK-LABEL: gpu.module @targeted
+// CHECK-SAME:    attributes {spirv.target_env = #spirv.target_env<#spirv.vce<v1.3, [Shader, Float64], []>, api=Vulkan, #spirv.resource_limits<>>}
+gpu.module @targeted [#spirv.target_env<#spirv.vce<v1.3, [Shader, Float64], []>, api=Vulkan, #spirv.resource_limits<>>] {
+  gpu.func @k(%a: memref<4xf64>) kernel attributes {known_block_size = array<i32: 4, 1, 1>} {
+    gpu.return
+  }
+}
+
+// -----
+
 gpu.module @unsized {
   // expected-error @below {{kernel has no known_block_size to take its workgroup size from}}
   gpu.func @k(%a: memref<4xf32>) kernel {

@@ -43,6 +43,39 @@ constexpr StringLiteral kExported[] = {
     "quantc_observer_names", "quantc_weights",
     "quantc_kernels",        "quantc_gpu"};
 
+/// Gives the declared function `f` (if any) a body that calls the function
+/// pointer in slot `slot` of `table` with f's arguments, preceded by the
+/// pointer in slot 0 when `withContext`, and returns its result: how
+/// generated code reaches what the runtime stores in the artifact's tables.
+void defineForwarder(llvm::Function *f, llvm::StructType *tableType,
+                     llvm::GlobalVariable *table, unsigned slot,
+                     bool withContext) {
+  if (!f || !f->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = f->getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  f->setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+  SmallVector<llvm::Value *> args;
+  SmallVector<llvm::Type *> types;
+  if (withContext) {
+    args.push_back(b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, 0)));
+    types.push_back(ptr);
+  }
+  for (llvm::Argument &a : f->args()) {
+    args.push_back(&a);
+    types.push_back(a.getType());
+  }
+  llvm::Value *target =
+      b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, slot));
+  llvm::Value *result = b.CreateCall(
+      llvm::FunctionType::get(f->getReturnType(), types, false), target, args);
+  if (f->getReturnType()->isVoidTy())
+    b.CreateRetVoid();
+  else
+    b.CreateRet(result);
+}
+
 /// `quantc_weights`: {quantized params, quantized bytes, float params,
 /// float bytes} from the module's `qc.weights` (all 0 when absent).
 void addWeightInfo(llvm::Module &module, DictionaryAttr info) {
@@ -130,28 +163,9 @@ void addGpuTable(llvm::Module &module) {
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantAggregateZero::get(tableType), "quantc_gpu");
-  auto forward = [&](llvm::Function *f, unsigned slot) {
-    if (!f || !f->isDeclaration())
-      return;
-    f->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *context =
-        b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, 0));
-    llvm::Value *target =
-        b.CreateLoad(ptr, b.CreateStructGEP(tableType, table, slot));
-    SmallVector<llvm::Value *> args{context};
-    SmallVector<llvm::Type *> types{ptr};
-    for (llvm::Argument &a : f->args()) {
-      args.push_back(&a);
-      types.push_back(a.getType());
-    }
-    b.CreateCall(
-        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), types, false),
-        target, args);
-    b.CreateRetVoid();
-  };
-  forward(dispatch, 1);
-  forward(module.getFunction("quantc_gpu_sync"), 2);
+  defineForwarder(dispatch, tableType, table, 1, /*withContext=*/true);
+  defineForwarder(module.getFunction("quantc_gpu_sync"), tableType, table, 2,
+                  /*withContext=*/true);
 }
 
 /// Adds `quantc_signature` (the text), `quantc_allocator` and
@@ -213,23 +227,10 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                                 {llvm::cast<llvm::Constant>(mallocFn),
                                  llvm::cast<llvm::Constant>(freeFn)}),
       "quantc_allocator");
-  auto defineForwarder = [&](StringRef name, unsigned slot) {
-    llvm::Function *f = module.getFunction(name);
-    if (!f || !f->isDeclaration())
-      return;
-    f->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *target =
-        fb.CreateLoad(ptr, fb.CreateStructGEP(allocatorType, allocator, slot));
-    llvm::Value *result =
-        fb.CreateCall(f->getFunctionType(), target, {f->getArg(0)});
-    if (f->getReturnType()->isVoidTy())
-      fb.CreateRetVoid();
-    else
-      fb.CreateRet(result);
-  };
-  defineForwarder("_mlir_memref_to_llvm_alloc", 0);
-  defineForwarder("_mlir_memref_to_llvm_free", 1);
+  defineForwarder(module.getFunction("_mlir_memref_to_llvm_alloc"),
+                  allocatorType, allocator, 0, /*withContext=*/false);
+  defineForwarder(module.getFunction("_mlir_memref_to_llvm_free"),
+                  allocatorType, allocator, 1, /*withContext=*/false);
 
   addObserverTable(module, observers);
   addGpuTable(module);

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/vulkan/BufferExtent.h"
 #include "backends/vulkan/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -70,16 +71,7 @@ struct LinearizeAccesses
       flat.offset = meta.getOffset();
       flat.strides.assign(meta.getStrides().begin(), meta.getStrides().end());
       // The view reaches one past the last element addressed.
-      Value one = arith::ConstantIndexOp::create(b, loc, 1);
-      Value extent = arith::AddIOp::create(b, loc, flat.offset, one);
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        extent = arith::AddIOp::create(
-            b, loc, extent,
-            arith::MulIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, meta.getSizes()[d], one),
-                flat.strides[d]));
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      extent = arith::MaxSIOp::create(b, loc, extent, zero);
+      Value extent = qc::vulkan::reachedElements(b, loc, meta);
       auto flatType =
           MemRefType::get({ShapedType::kDynamic}, type.getElementType(),
                           AffineMap(), type.getMemorySpace());

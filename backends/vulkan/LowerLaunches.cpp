@@ -25,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/vulkan/BufferExtent.h"
 #include "backends/vulkan/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -122,27 +123,12 @@ Value scalarBits(OpBuilder &b, Location loc, Value value) {
   return value;
 }
 
-/// The number of bytes from a memref's aligned base to one past the last
-/// element its sizes and strides reach (0 when it has no elements).
+/// The bytes from a memref's aligned base to one past the last element its
+/// sizes and strides reach (0 when it has no elements).
 Value extentBytes(OpBuilder &b, Location loc, Value memref) {
   auto type = cast<MemRefType>(memref.getType());
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value last = meta.getOffset();
-  Value empty = arith::ConstantIntOp::create(b, loc, 0, 1);
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    Value size = meta.getSizes()[d];
-    Value stride = meta.getStrides()[d];
-    Value span = arith::MulIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, size, one), stride);
-    last = arith::AddIOp::create(b, loc, last, span);
-    Value isEmpty =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size, zero);
-    empty = arith::OrIOp::create(b, loc, empty, isEmpty);
-  }
-  Value count = arith::AddIOp::create(b, loc, last, one);
-  count = arith::SelectOp::create(b, loc, empty, zero, count);
+  Value count = qc::vulkan::reachedElements(b, loc, meta);
   unsigned bits = type.getElementType().isIntOrFloat()
                       ? type.getElementType().getIntOrFloatBitWidth()
                       : 64;

@@ -107,7 +107,9 @@ Program::create(const unsigned char *table,
     return nullptr;
   }
   p->scalars = static_cast<char *>(allocate(kScalarBytes));
-  if (!p->scalars) {
+  VkDeviceSize unused;
+  if (!p->scalars ||
+      !findBuffer(p->scalars, p->scalarBuffer, p->scalarBase, unused)) {
     error = "out of device memory on " + d.description();
     return nullptr;
   }
@@ -279,9 +281,6 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
 
   std::vector<VkDescriptorBufferInfo> infos(n);
   std::vector<VkWriteDescriptorSet> writes(n);
-  VkBuffer scalarBuffer;
-  VkDeviceSize scalarBase, unused;
-  findBuffer(scalars, scalarBuffer, scalarBase, unused);
   for (int64_t i = 0; i < n; ++i) {
     int64_t value = records[3 * i], bytes = records[3 * i + 1];
     int64_t kind = records[3 * i + 2];

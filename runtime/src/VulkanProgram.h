@@ -93,6 +93,8 @@ private:
 
   // Scalar arguments: slots in one mapped buffer, reused after each sync.
   char *scalars = nullptr;
+  VkBuffer scalarBuffer = VK_NULL_HANDLE; // the buffer behind `scalars`
+  VkDeviceSize scalarBase = 0;            // and its offset in it
   size_t scalarUsed = 0;
 
   std::unordered_map<const void *, Copy> constants; // for the program

@@ -69,7 +69,12 @@ struct Functions {
   X(vkDestroyFence)                                                            \
   X(vkResetFences)                                                             \
   X(vkWaitForFences)                                                           \
-  X(vkQueueSubmit)
+  X(vkQueueSubmit)                                                             \
+  X(vkCreateQueryPool)                                                         \
+  X(vkDestroyQueryPool)                                                        \
+  X(vkCmdResetQueryPool)                                                       \
+  X(vkCmdWriteTimestamp)                                                       \
+  X(vkGetQueryPoolResults)
 #define QUANTC_VK_DECLARE(name) PFN_##name name = nullptr;
   QUANTC_VK_DEVICE_FUNCTIONS(QUANTC_VK_DECLARE)
 #undef QUANTC_VK_DECLARE
@@ -92,7 +97,9 @@ struct Device {
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t queueFamily = 0;
+  uint32_t timestampBits = 0; // of the queue family; 0: no timestamps
   uint32_t memoryType = 0;
+  std::string memoryKind; // "host-visible, cached, device-local"
   VkPhysicalDeviceProperties properties{};
   uint32_t capabilities = 0; // Capability bits the device has enabled
   Functions fn;

@@ -3,6 +3,7 @@
 #include "runtime/src/VulkanProgram.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 using namespace quantc::vulkan;
@@ -106,6 +107,7 @@ Program::create(const unsigned char *table,
     error = "cannot set up " + d.description() + ": " + resultString(r);
     return nullptr;
   }
+  p->profile = Profile::create(d, p->kernels.size());
   p->scalars = static_cast<char *>(allocate(kScalarBytes));
   VkDeviceSize unused;
   if (!p->scalars ||
@@ -121,6 +123,13 @@ Program::~Program() {
     return;
   if (recording)
     sync();
+  if (profile) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < kernels.size(); ++i)
+      names.push_back(kernels[i].entry);
+    profile->print(names);
+    profile.reset();
+  }
   Functions &f = d->fn;
   for (Kernel &k : kernels) {
     if (k.pipeline)
@@ -260,7 +269,7 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
     if (records[3 * i + 2] == 1)
       scalarNeed += align;
   if (poolSets + 1 > kPoolSets || poolDescriptors + n > kPoolDescriptors ||
-      scalarUsed + scalarNeed > kScalarBytes)
+      scalarUsed + scalarNeed > kScalarBytes || (profile && profile->full()))
     sync();
   if (!error.empty() || !begin())
     return;
@@ -322,8 +331,12 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   f.vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
   f.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout,
                             0, 1, &set, 0, nullptr);
+  if (profile)
+    profile->beginDispatch(commands, static_cast<uint32_t>(id), x, y, z);
   f.vkCmdDispatch(commands, static_cast<uint32_t>(x), static_cast<uint32_t>(y),
                   static_cast<uint32_t>(z));
+  if (profile)
+    profile->endDispatch(commands);
   // The next dispatch may read what this one wrote; the host reads only
   // after a sync (the fence).
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -349,11 +362,16 @@ void Program::sync() {
     submit.pCommandBuffers = &commands;
     r = f.vkQueueSubmit(d->queue, 1, &submit, fence);
   }
+  auto waitStart = std::chrono::steady_clock::now();
   if (r == VK_SUCCESS)
     r = f.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
   if (r != VK_SUCCESS)
     fail("running kernels on " + d->description() +
          " failed: " + resultString(r));
+  else if (profile)
+    profile->collect(std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - waitStart)
+                         .count());
   f.vkResetFences(d->device, 1, &fence);
   f.vkResetCommandBuffer(commands, 0);
   f.vkResetDescriptorPool(d->device, pool, 0);
@@ -370,6 +388,8 @@ void Program::dispatchThunk(void *self, int64_t id, int64_t x, int64_t y,
 void Program::syncThunk(void *self) { static_cast<Program *>(self)->sync(); }
 
 void Program::beginRun() {
+  if (profile)
+    profile->beginRun();
   error.clear();
   for (auto &[address, copy] : inputs)
     deallocate(copy.device);
@@ -378,5 +398,7 @@ void Program::beginRun() {
 
 std::string Program::endRun() {
   sync();
+  if (profile)
+    profile->endRun();
   return error;
 }

@@ -21,6 +21,7 @@
 #define QUANTC_RUNTIME_SRC_VULKANPROGRAM_H
 
 #include "runtime/src/VulkanDevice.h"
+#include "runtime/src/VulkanProfile.h"
 
 #include <memory>
 #include <string>
@@ -99,6 +100,8 @@ private:
 
   std::unordered_map<const void *, Copy> constants; // for the program
   std::unordered_map<const void *, Copy> inputs;    // for one run
+
+  std::unique_ptr<Profile> profile; // with QUANTC_VULKAN_PROFILE
 };
 
 } // namespace quantc::vulkan

@@ -5,17 +5,19 @@
 //
 // - every `spirv.module` is serialized (upstream `spirv::serialize`) into
 //   one constant, `quantc_kernels`, that the runtime reads at load time:
-//     "QCVK" u32 version=1  u32 count
+//     "QCVK" u32 version=2  u32 count
 //     count x { u32 entry-name bytes, name padded to 4 bytes,
-//               u32 bindings, u32 capability bits, u32 SPIR-V words,
-//               the words }
+//               u32 bindings, u32 capability bits,
+//               u32 push constants, the binding of each (member order;
+//               qc-vulkan-push-constants), u32 SPIR-V words, the words }
 //   (all u32 little endian). The kernel at position i has id i.
 // - every `gpu.launch_func` becomes
 //     call @quantc_gpu_dispatch(id, grid x, grid y, grid z, n, records)
 //   where `records` is the address of n x {value, bytes, kind} i64 triples
 //   on the stack, one per kernel argument = binding: kind 0 is a buffer
 //   (value = the aligned base address, bytes = the extent its strides
-//   reach), kind 1 a scalar (value = its bits, bytes = its SPIR-V size).
+//   reach), kind 1 a scalar (value = its bits, bytes = its SPIR-V size);
+//   a scalar binding listed as a push constant is pushed, not bound.
 // - the runtime records dispatches and runs them in batches; before host
 //   code that reads or writes memory (a copy, a load, a call, the return)
 //   the pass puts `call @quantc_gpu_sync()`, which waits for them.
@@ -233,6 +235,12 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
         appendName(entries, entry);
         appendWord(entries, launch.getNumKernelOperands());
         appendWord(entries, capabilityBits(spirvModule));
+        auto pushed =
+            spirvModule->getAttrOfType<ArrayAttr>("qc.push_constants");
+        appendWord(entries, pushed ? pushed.size() : 0);
+        if (pushed)
+          for (auto binding : pushed.getAsRange<IntegerAttr>())
+            appendWord(entries, binding.getInt());
         appendWord(entries, words.size());
         for (uint32_t w : words)
           appendWord(entries, w);
@@ -243,7 +251,7 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
     }
     for (char c : StringRef("QCVK"))
       table.push_back(c);
-    appendWord(table, 1);
+    appendWord(table, 2);
     appendWord(table, count);
     table.insert(table.end(), entries.begin(), entries.end());
 

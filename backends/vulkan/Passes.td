@@ -110,18 +110,20 @@ def LowerLaunches : Pass<"qc-vulkan-lower-launches", "ModuleOp"> {
     The host half of the Vulkan lowering. Every `spirv.module` is serialized
     (upstream `spirv::serialize`) into one public constant,
     `quantc_kernels` (i8), which the runtime parses at load time:
-    `"QCVK"`, u32 version 1, u32 kernel count, then per kernel its entry
+    `"QCVK"`, u32 version 2, u32 kernel count, then per kernel its entry
     point name (u32 length, bytes padded to 4), u32 binding count, u32 bits
     of the optional capabilities its module declares (Int8 1,
     StorageBuffer8BitAccess 2, Int16 4, Float16 8, Int64 16,
-    StorageBuffer16BitAccess 32, Float64 64), u32 word count and the SPIR-V
-    words. Each `gpu.launch_func` becomes a call of
+    StorageBuffer16BitAccess 32, Float64 64), u32 push-constant count and
+    the binding each member replaces (`qc.push_constants`, from
+    `qc-vulkan-push-constants`), u32 word count and the SPIR-V words. Each `gpu.launch_func` becomes a call of
     `quantc_gpu_dispatch(id, grid x, grid y, grid z, n, records)`, where
     `records` addresses n `{value, bytes, kind}` i64 triples, one per kernel
     argument and so per binding (descriptor set 0, binding i): kind 0 is a
     buffer (the aligned base address and the bytes its sizes and strides
     reach), kind 1 a scalar (its bits and size; index is i32 in the
-    kernels). The runtime batches dispatches; a call of `quantc_gpu_sync()`
+    kernels; the runtime pushes it when the table lists its binding as a
+    push constant). The runtime batches dispatches; a call of `quantc_gpu_sync()`
     precedes every later host op that may read or write memory (copies,
     loads, calls, the return). Both functions are declared here and
     forwarded to the runtime by the artifact emitter. The `gpu.module` and
@@ -138,6 +140,35 @@ def LowerLaunches : Pass<"qc-vulkan-lower-launches", "ModuleOp"> {
   }];
   let dependentDialects = ["arith::ArithDialect", "func::FuncDialect",
                            "memref::MemRefDialect"];
+}
+
+def PushConstants : Pass<"qc-vulkan-push-constants", "spirv::ModuleOp"> {
+  let summary = "Pass scalar kernel arguments as push constants instead of "
+                "one storage buffer each";
+  let description = [{
+    `convert-gpu-to-spirv` gives every scalar kernel argument (a dynamic
+    size, stride or offset) its own storage buffer, `struct<(i32 [0])>` at
+    descriptor set 0, binding i, and upstream lowers at most one
+    push-constant block per entry point. This pass packs the 32-bit scalars
+    into that one block: argument i becomes member j of
+    `@__push_constants` (PushConstant storage, offset 4 j), its storage
+    buffer is removed, and the module's `qc.push_constants` attribute lists
+    the moved bindings in member order, which `qc-vulkan-lower-launches`
+    puts in the kernel table and the runtime feeds with
+    `vkCmdPushConstants`. At most 32 scalars (128 bytes, the size every
+    Vulkan device allows) move; others, and scalars of other widths or
+    used other than by a load, stay storage buffers.
+
+    ```mlir
+    spirv.GlobalVariable @arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(i32 [0])>, StorageBuffer>
+    %a = spirv.mlir.addressof @arg_0 : ...
+    %p = spirv.AccessChain %a[%c0] : ... -> !spirv.ptr<i32, StorageBuffer>
+    // becomes
+    spirv.GlobalVariable @__push_constants : !spirv.ptr<!spirv.struct<(i32 [0])>, PushConstant>
+    %a = spirv.mlir.addressof @__push_constants : ...
+    %p = spirv.AccessChain %a[%c0] : ... -> !spirv.ptr<i32, PushConstant>
+    ```
+  }];
 }
 
 def LinearizeAccesses : Pass<"qc-vulkan-linearize-accesses",

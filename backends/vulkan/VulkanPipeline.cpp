@@ -89,8 +89,9 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   pm.nest<gpu::GPUModuleOp>().addPass(vulkan::createSetEntryPointAbi());
   // convert-gpu-to-spirv converts arith but not math.
   addUpstream(pm, "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"
-                  "spirv.module(spirv-lower-abi-attrs,spirv-update-vce),"
-                  "canonicalize");
+                  "spirv.module(spirv-lower-abi-attrs)");
+  pm.nest<spirv::ModuleOp>().addPass(vulkan::createPushConstants());
+  addUpstream(pm, "spirv.module(spirv-update-vce),canonicalize");
   if (!options.lowerHost)
     return;
 

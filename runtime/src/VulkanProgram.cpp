@@ -39,8 +39,9 @@ Program::create(const unsigned char *table,
   std::unique_ptr<Program> p(new Program());
   p->isConstant = isConstant;
   p->isConstantContext = isConstantContext;
-  if (std::memcmp(table, "QCVK", 4) != 0 || readWord(table + 4) != 1) {
-    error = "unsupported kernel table (expected QCVK version 1)";
+  if (std::memcmp(table, "QCVK", 4) != 0 || readWord(table + 4) != 2) {
+    error = "unsupported kernel table (expected QCVK version 2; recompile "
+            "the model with this quantc)";
     return nullptr;
   }
   uint32_t count = readWord(table + 8);
@@ -52,8 +53,19 @@ Program::create(const unsigned char *table,
     at += 4 + (nameBytes + 3) / 4 * 4;
     k.bindings = readWord(at);
     k.capabilities = readWord(at + 4);
-    uint32_t words = readWord(at + 8);
+    k.pushCount = readWord(at + 8);
     at += 12;
+    k.pushMember.assign(k.bindings, -1);
+    for (uint32_t j = 0; j < k.pushCount; ++j, at += 4) {
+      uint32_t binding = readWord(at);
+      if (binding >= k.bindings || k.pushCount > 32) {
+        error = "kernel '" + k.entry + "' has a malformed push-constant list";
+        return nullptr;
+      }
+      k.pushMember[binding] = static_cast<int32_t>(j);
+    }
+    uint32_t words = readWord(at);
+    at += 4;
     k.words.resize(words);
     for (uint32_t w = 0; w < words; ++w)
       k.words[w] = readWord(at + 4 * w);
@@ -162,14 +174,17 @@ bool Program::prepare(Kernel &k) {
   if (k.pipeline)
     return true;
   Functions &f = d->fn;
-  std::vector<VkDescriptorSetLayoutBinding> bindings(k.bindings);
+  std::vector<VkDescriptorSetLayoutBinding> bindings;
   for (uint32_t i = 0; i < k.bindings; ++i)
-    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-                   VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    if (k.pushMember[i] < 0)
+      bindings.push_back({i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                          VK_SHADER_STAGE_COMPUTE_BIT, nullptr});
   VkDescriptorSetLayoutCreateInfo setInfo{
       VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-  setInfo.bindingCount = k.bindings;
+  setInfo.bindingCount = static_cast<uint32_t>(bindings.size());
   setInfo.pBindings = bindings.data();
+  VkPushConstantRange pushRange{VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                                4 * k.pushCount};
   VkResult r =
       f.vkCreateDescriptorSetLayout(d->device, &setInfo, nullptr, &k.setLayout);
   if (r == VK_SUCCESS) {
@@ -177,6 +192,8 @@ bool Program::prepare(Kernel &k) {
         VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
     layoutInfo.setLayoutCount = 1;
     layoutInfo.pSetLayouts = &k.setLayout;
+    layoutInfo.pushConstantRangeCount = k.pushCount ? 1 : 0;
+    layoutInfo.pPushConstantRanges = &pushRange;
     r = f.vkCreatePipelineLayout(d->device, &layoutInfo, nullptr, &k.layout);
   }
   VkShaderModule module = VK_NULL_HANDLE;
@@ -266,7 +283,7 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
       16, d->properties.limits.minStorageBufferOffsetAlignment);
   size_t scalarNeed = 0;
   for (int64_t i = 0; i < n; ++i)
-    if (records[3 * i + 2] == 1)
+    if (records[3 * i + 2] == 1 && k.pushMember[i] < 0)
       scalarNeed += align;
   if (poolSets + 1 > kPoolSets || poolDescriptors + n > kPoolDescriptors ||
       scalarUsed + scalarNeed > kScalarBytes || (profile && profile->full()))
@@ -289,10 +306,18 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   poolDescriptors += n;
 
   std::vector<VkDescriptorBufferInfo> infos(n);
-  std::vector<VkWriteDescriptorSet> writes(n);
+  std::vector<VkWriteDescriptorSet> writes;
+  uint32_t pushed[32];
   for (int64_t i = 0; i < n; ++i) {
     int64_t value = records[3 * i], bytes = records[3 * i + 1];
     int64_t kind = records[3 * i + 2];
+    if (int32_t member = k.pushMember[i]; member >= 0) {
+      if (kind != 1 || bytes != 4)
+        return fail("kernel '" + k.entry + "' argument " + std::to_string(i) +
+                    " is a push constant but not a 4-byte scalar");
+      pushed[member] = static_cast<uint32_t>(value);
+      continue;
+    }
     VkDescriptorBufferInfo &info = infos[i];
     if (kind == 1) {
       std::memcpy(scalars + scalarUsed, &value,
@@ -319,18 +344,22 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
                     " is not aligned for " + d->description());
       info = {buffer, offset, VK_WHOLE_SIZE};
     }
-    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    writes[i].dstSet = set;
-    writes[i].dstBinding = static_cast<uint32_t>(i);
-    writes[i].descriptorCount = 1;
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[i].pBufferInfo = &infos[i];
+    VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    write.dstSet = set;
+    write.dstBinding = static_cast<uint32_t>(i);
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    write.pBufferInfo = &infos[i];
+    writes.push_back(write);
   }
-  f.vkUpdateDescriptorSets(d->device, static_cast<uint32_t>(n), writes.data(),
-                           0, nullptr);
+  f.vkUpdateDescriptorSets(d->device, static_cast<uint32_t>(writes.size()),
+                           writes.data(), 0, nullptr);
   f.vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
   f.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout,
                             0, 1, &set, 0, nullptr);
+  if (k.pushCount)
+    f.vkCmdPushConstants(commands, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                         4 * k.pushCount, pushed);
   if (profile)
     profile->beginDispatch(commands, static_cast<uint32_t>(id), x, y, z);
   f.vkCmdDispatch(commands, static_cast<uint32_t>(x), static_cast<uint32_t>(y),

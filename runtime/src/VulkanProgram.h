@@ -7,7 +7,8 @@
 // documents the records; `quantc_kernels` holds the SPIR-V). A Program
 // parses the kernel table, creates compute pipelines on first use (one
 // VkPipelineCache per program), records dispatches into one command buffer
-// with a compute-to-compute barrier after each, and submits and waits on a
+// with a compute-to-compute barrier after each (scalar arguments as push
+// constants where the kernel table says so), and submits and waits on a
 // fence at every sync. Kernel arguments that do not live in device buffers
 // (the caller's inputs, the artifact's constant weights) are copied into
 // device buffers: constants once per program, inputs once per run.
@@ -58,6 +59,9 @@ private:
     std::string entry;
     uint32_t bindings = 0;
     uint32_t capabilities = 0;
+    /// Per binding: its push-constant member, or -1 for a storage buffer.
+    std::vector<int32_t> pushMember;
+    uint32_t pushCount = 0;
     std::vector<uint32_t> words;
     VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
     VkPipelineLayout layout = VK_NULL_HANDLE;
@@ -92,7 +96,8 @@ private:
   uint32_t poolSets = 0, poolDescriptors = 0; // used since the last sync
   bool recording = false;
 
-  // Scalar arguments: slots in one mapped buffer, reused after each sync.
+  // Scalar arguments that are not push constants (beyond 32, or not 32-bit):
+  // slots in one mapped buffer, reused after each sync.
   char *scalars = nullptr;
   VkBuffer scalarBuffer = VK_NULL_HANDLE; // the buffer behind `scalars`
   VkDeviceSize scalarBase = 0;            // and its offset in it

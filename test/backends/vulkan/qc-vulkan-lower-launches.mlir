@@ -2,13 +2,14 @@
 // RUN: quant-opt %S/Inputs/launch-without-spirv.mlir --verify-diagnostics --qc-vulkan-lower-launches
 
 // An elementwise chain over a dynamic batch (one fused kernel): its SPIR-V
-// goes into @quantc_kernels ("QCVK", version 1, 1 kernel, then the entry
-// point "main_kernel" of 11 bytes), the launch into a dispatch of kernel 0
+// goes into @quantc_kernels ("QCVK", version 2, 1 kernel, then the entry
+// point "main_kernel" of 11 bytes, 3 bindings, no optional capabilities,
+// 1 push constant: binding 0, the size), the launch into a dispatch of kernel 0
 // with one {value, bytes, kind} record per binding (the dynamic size as a
 // scalar: kind 1, 4 bytes; each buffer's aligned address, the bytes its
 // sizes and strides reach, kind 0); the host waits before the return reads
 // the result.
-// CHECK:       memref.global "public" constant @quantc_kernels : memref<{{[0-9]+}}xi8> = dense<"0x5143564B01000000010000000B0000006D61696E5F6B65726E656C00
+// CHECK:       memref.global "public" constant @quantc_kernels : memref<{{[0-9]+}}xi8> = dense<"0x5143564B02000000010000000B0000006D61696E5F6B65726E656C0003000000000000000100000000000000
 // CHECK-LABEL: func.func @main(
 // CHECK-SAME:      %[[X:.*]]: memref<?x16xf32>
 // CHECK:         %[[N:.*]] = memref.dim %[[X]], %c0

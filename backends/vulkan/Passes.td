@@ -266,20 +266,24 @@ def BlockRegisters : Pass<"qc-vulkan-block-registers", "func::FuncOp"> {
 }
 
 def TileMatmuls : Pass<"qc-vulkan-tile-matmuls", "func::FuncOp"> {
-  let summary = "Write f32 matmuls as tiled kernels with workgroup memory "
-                "and register accumulators";
+  let summary = "Write matmuls as tiled kernels with workgroup memory and "
+                "register accumulators";
   let description = [{
-    Rewrites every f32 `linalg.matmul` on buffers (default indexing maps)
-    into a `gpu.launch` in the classic tiled form: 16 x 16 threads per
-    workgroup own a 64 x 64 tile of C; for each 16-wide slice of K they copy
-    the 64 x 16 slice of A and the 16 x 64 slice of B into workgroup memory
-    (`memref.alloc` in memory space 3, a Workgroup variable after SPIR-V
-    conversion) between `gpu.barrier`s, and each thread accumulates its
-    4 x 4 block of C in registers from there (8 workgroup-memory loads per
-    16 multiply-adds, global memory touched once per slice). C is read once
+    Rewrites every `linalg.matmul` on 2-d buffers (default indexing maps)
+    that is f32 x f32 -> f32, or integers of up to 32 bits accumulated in
+    i32 (W8A8's i8 x i8 -> i32), into a `gpu.launch` in the classic tiled
+    form: 16 x 16 threads per workgroup own a 64 x 64 tile of C; for each
+    16-wide slice of K they copy the 64 x 16 slice of A and the 16 x 64
+    slice of B into workgroup memory (`memref.alloc` in memory space 3, a
+    Workgroup variable after SPIR-V conversion; integers widened to i32 as
+    the matmul's cast says, so no 8-bit workgroup storage is needed)
+    between `gpu.barrier`s, and each thread accumulates its 4 x 4 block of
+    C in registers from there (8 workgroup-memory loads per 16
+    multiply-adds, global memory touched once per slice). C is read once
     before and written once after. Every global load and store is guarded,
     so ragged and dynamic sizes are handled (out-of-range elements read as
-    0). Other matmul-like ops (batched, quantized, convolutions) keep the
+    0). Other matmul-like ops (batched and 4-d attention products, the
+    W4A16 product with its in-kernel unpacking, convolutions) keep the
     parallel-loop path with `qc-vulkan-hoist-accumulators` and
     `qc-vulkan-block-registers`.
   }];

@@ -17,9 +17,9 @@ struct VulkanPipelineOptions : PassPipelineOptions<VulkanPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<bool> workgroupMemory{
       *this, "workgroup-memory",
-      llvm::cl::desc("f32 matmuls as tiled kernels staging K-slices in "
-                     "workgroup memory (qc-vulkan-tile-matmuls); false: "
-                     "register blocks only"),
+      llvm::cl::desc("f32 and integer (W8A8) matmuls as tiled kernels "
+                     "staging K-slices in workgroup memory "
+                     "(qc-vulkan-tile-matmuls); false: register blocks only"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> lowerHost{
       *this, "lower-host",

@@ -39,9 +39,9 @@ cl::opt<std::string> vulkanInt8Storage(
     cl::init("auto"), cl::sub(compileCmd));
 cl::opt<bool> vulkanWorkgroupMemory(
     "vulkan-workgroup-memory",
-    cl::desc("Vulkan: f32 matmuls stage K-slices of A and B in workgroup "
-             "memory (default on; =false keeps register blocks only, "
-             "faster on lavapipe)"),
+    cl::desc("Vulkan: f32 and W8A8 matmuls stage K-slices of A and B in "
+             "workgroup memory (default on; =false keeps register blocks "
+             "only: faster on lavapipe, slower on an H100)"),
     cl::init(true), cl::sub(compileCmd));
 cl::opt<std::string>
     mcpu("mcpu",

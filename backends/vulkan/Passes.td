@@ -67,7 +67,12 @@ def TileParallelLoops : Pass<"qc-vulkan-tile-parallel-loops",
 
     A sequential loop nest at the top level of the function (the `scf.for`
     of a full reduction) is wrapped in a one-iteration `scf.parallel` so
-    that it becomes a one-thread kernel rather than host code.
+    that it becomes a one-thread kernel rather than host code. A nest of
+    more than three dimensions first has all but its two innermost
+    dimensions collapsed into one (upstream `collapseParallelLoops`, the
+    bounds folded): a grid has three dimensions, and the GPU mapping runs
+    the others sequentially inside each thread (a (1, 4, 1, 8, S) copy was
+    4 one-thread workgroups).
 
     ```mlir
     scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) { ... }

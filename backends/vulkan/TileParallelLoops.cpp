@@ -10,7 +10,9 @@
 // most `threads` per workgroup), tiles with upstream `tileParallelLoop`, and
 // folds exactly the bound computations it created. A sequential loop nest
 // outside any parallel loop (a full reduction) is wrapped in a one-iteration
-// `scf.parallel` so that it, too, becomes a (one-thread) kernel.
+// `scf.parallel` so that it, too, becomes a (one-thread) kernel. Nests of
+// more than three dimensions first have their outer dimensions collapsed
+// into one, so that every dimension reaches the grid.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qc::vulkan {
@@ -81,11 +84,52 @@ struct TileParallelLoops
       op->moveBefore(wrapper.getBody()->getTerminator());
     }
 
+    // A GPU grid has three dimensions and `gpu-map-parallel-loops` runs the
+    // dimensions beyond them sequentially inside each thread: a copy over
+    // (1, 4, 1, 8, S) became 4 one-thread workgroups looping over 8 x S.
+    // Nests of rank > 3 keep their two innermost dimensions and have the
+    // others collapsed into one (upstream `collapseParallelLoops`).
+    SmallVector<scf::ParallelOp> deep;
+    func.walk([&](scf::ParallelOp loop) {
+      if (!loop->getParentOfType<scf::ParallelOp>() && loop.getNumLoops() > 3 &&
+          loop.getInitVals().empty())
+        deep.push_back(loop);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp loop : deep) {
+      unsigned rank = loop.getNumLoops();
+      std::vector<unsigned> outer;
+      for (unsigned d = 0; d + 2 < rank; ++d)
+        outer.push_back(d);
+      rewriter.setInsertionPoint(loop);
+      collapseParallelLoops(rewriter, loop, {outer, {rank - 2}, {rank - 1}});
+    }
+
     SmallVector<scf::ParallelOp> outermost;
     func.walk([&](scf::ParallelOp loop) {
       if (!loop->getParentOfType<scf::ParallelOp>())
         outermost.push_back(loop);
     });
+    // The collapsed bounds are arithmetic on constants where the extents
+    // were static: fold it, so that the tile sizes below see them.
+    if (!deep.empty()) {
+      SmallVector<Operation *> arithmetic;
+      SmallVector<Value> pending;
+      for (scf::ParallelOp loop : outermost)
+        llvm::append_range(pending, loop.getUpperBound());
+      while (!pending.empty()) {
+        Operation *def = pending.pop_back_val().getDefiningOp();
+        if (!def || !isa<arith::ArithDialect>(def->getDialect()) ||
+            llvm::is_contained(arithmetic, def))
+          continue;
+        arithmetic.push_back(def);
+        llvm::append_range(pending, def->getOperands());
+      }
+      GreedyRewriteConfig folding;
+      folding.enableFolding();
+      (void)applyOpPatternsGreedily(arithmetic,
+                                    RewritePatternSet(&getContext()), folding);
+    }
     SmallVector<Operation *> bounds;
     for (scf::ParallelOp loop : outermost) {
       if (!loop.getInitVals().empty()) {

@@ -43,6 +43,30 @@ func.func @batched(%a: memref<3x?x128xf32>) {
 
 // -----
 
+// A (1, 4, 1, 8, S) copy (stories260k's head transpose): a grid has three
+// dimensions, and the GPU mapping ran the others sequentially in each
+// thread (4 one-thread workgroups). The three outer dimensions collapse
+// into one of extent 4 (folded), leaving (4, 8, S): 64 threads along S,
+// 4 along the 8 rows, 1 along the collapsed dimension.
+// CHECK-LABEL: func.func @deep(
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %[[K:.*]]) = ({{.*}}) to (%{{c4[_0-9]*}}, %{{c8[_0-9]*}}, %[[S:arg1]]) step (%{{c1[_0-9]*}}, %[[C4:c4_[0-9]+]], %{{c64[_0-9]*}})
+// CHECK:           %[[B:.*]] = affine.min #{{.*}}(%[[K]])[%[[S]]]
+// CHECK:           scf.parallel {{.*}} to (%{{c1[_0-9]*}}, %[[C4]], %[[B]]) step
+// CHECK-NOT:       scf.parallel
+func.func @deep(%a: memref<1x4x1x8x?xf32>, %s: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %z = arith.constant 0.0 : f32
+  scf.parallel (%i, %j, %k, %l, %m) = (%c0, %c0, %c0, %c0, %c0) to (%c1, %c4, %c1, %c8, %s) step (%c1, %c1, %c1, %c1, %c1) {
+    memref.store %z, %a[%i, %j, %k, %l, %m] : memref<1x4x1x8x?xf32>
+  }
+  return
+}
+
+// -----
+
 // A 1-D loop takes all 256 threads.
 // CHECK:       #[[FLAT:.*]] = affine_map<(d0) -> (-d0 + 1000, 256)>
 // CHECK-LABEL: func.func @flat(

@@ -149,22 +149,25 @@ void addObserverTable(llvm::Module &module, ArrayRef<std::string> names) {
 }
 
 /// A Vulkan artifact's host code (backends/vulkan/LowerLaunches.cpp) calls
-/// `quantc_gpu_dispatch(id, x, y, z, n, records)` and `quantc_gpu_sync()`.
-/// They are defined here to call through `quantc_gpu` = {context, dispatch,
-/// sync}, which the runtime fills in at load time, with the context first.
+/// `quantc_gpu_dispatch(id, x, y, z, n, records)`, `quantc_gpu_sync()` and
+/// `quantc_gpu_copy(source, target, bytes)`. They are defined here to call
+/// through `quantc_gpu` = {context, dispatch, sync, copy}, which the runtime
+/// fills in at load time, with the context first.
 void addGpuTable(llvm::Module &module) {
   llvm::Function *dispatch = module.getFunction("quantc_gpu_dispatch");
   if (!dispatch || !dispatch->isDeclaration())
     return;
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *tableType = llvm::StructType::get(ctx, {ptr, ptr, ptr});
+  auto *tableType = llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr});
   auto *table = new llvm::GlobalVariable(
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantAggregateZero::get(tableType), "quantc_gpu");
   defineForwarder(dispatch, tableType, table, 1, /*withContext=*/true);
   defineForwarder(module.getFunction("quantc_gpu_sync"), tableType, table, 2,
+                  /*withContext=*/true);
+  defineForwarder(module.getFunction("quantc_gpu_copy"), tableType, table, 3,
                   /*withContext=*/true);
 }
 

@@ -18,11 +18,16 @@
 //   (value = the aligned base address, bytes = the extent its strides
 //   reach), kind 1 a scalar (value = its bits, bytes = its SPIR-V size);
 //   a scalar binding listed as a push constant is pushed, not bound.
-// - the runtime records dispatches and runs them in batches; before host
-//   code that reads or writes memory (a copy, a load, a call, the return)
-//   the pass puts `call @quantc_gpu_sync()`, which waits for them.
+// - a `memref.copy` between row-major buffers becomes
+//     call @quantc_gpu_copy(source address, target address, bytes)
+//   which the runtime queues as a device copy when both are device buffers
+//   (else it waits and copies on the host);
+// - the runtime records dispatches and copies and runs them in batches;
+//   before host code that reads or writes memory (a copy, a load, a call,
+//   the return) the pass puts `call @quantc_gpu_sync()`, which waits for
+//   them.
 //
-// Both functions are declared here and defined by the artifact emitter,
+// The functions are declared here and defined by the artifact emitter,
 // which forwards them to the runtime (`quantc_gpu` in the artifact).
 //
 //===----------------------------------------------------------------------===//
@@ -47,6 +52,7 @@ namespace {
 
 constexpr StringLiteral kDispatch = "quantc_gpu_dispatch";
 constexpr StringLiteral kSync = "quantc_gpu_sync";
+constexpr StringLiteral kCopy = "quantc_gpu_copy";
 
 void appendWord(std::vector<int8_t> &out, uint32_t w) {
   for (int i = 0; i < 4; ++i)
@@ -141,7 +147,8 @@ Value extentBytes(OpBuilder &b, Location loc, Value memref) {
 /// Whether host code `op` may read or write memory the GPU also uses.
 bool touchesMemory(Operation *op) {
   if (auto call = dyn_cast<func::CallOp>(op))
-    return call.getCallee() != kDispatch && call.getCallee() != kSync;
+    return call.getCallee() != kDispatch && call.getCallee() != kSync &&
+           call.getCallee() != kCopy;
   if (isa<func::ReturnOp>(op))
     return true;
   // The dispatch records live on the stack, which the GPU never sees.
@@ -166,10 +173,12 @@ bool touchesMemory(Operation *op) {
          effects.hasEffect<MemoryEffects::Write>();
 }
 
+/// Whether `op` queues device work (a dispatch or a device copy).
 bool containsDispatch(Operation *op) {
   WalkResult r = op->walk([](func::CallOp call) {
-    return call.getCallee() == kDispatch ? WalkResult::interrupt()
-                                         : WalkResult::advance();
+    return call.getCallee() == kDispatch || call.getCallee() == kCopy
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
   });
   return r.wasInterrupted();
 }
@@ -192,6 +201,41 @@ void insertSyncs(Block &block, func::FuncOp sync) {
   }
 }
 
+/// `memref.copy` between row-major buffers (identity layouts, whole-byte
+/// elements) becomes `quantc_gpu_copy(source, target, bytes)`: a copy in
+/// the device's queue where both are device buffers, with no sync before
+/// it; other copies stay host copies.
+void lowerCopy(memref::CopyOp copy, func::FuncOp copyFn) {
+  auto source = cast<MemRefType>(copy.getSource().getType());
+  auto target = cast<MemRefType>(copy.getTarget().getType());
+  Type element = source.getElementType();
+  if (!source.getLayout().isIdentity() || !target.getLayout().isIdentity() ||
+      !element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8)
+    return;
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Type i64 = b.getI64Type();
+  auto address = [&](Value memref) -> Value {
+    Value index =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    return arith::IndexCastUIOp::create(b, loc, i64, index);
+  };
+  int64_t staticBytes = element.getIntOrFloatBitWidth() / 8;
+  for (int64_t size : source.getShape())
+    if (!ShapedType::isDynamic(size))
+      staticBytes *= size;
+  Value bytes = arith::ConstantIndexOp::create(b, loc, staticBytes);
+  for (int64_t d = 0; d < source.getRank(); ++d)
+    if (source.isDynamicDim(d))
+      bytes = arith::MulIOp::create(
+          b, loc, bytes, memref::DimOp::create(b, loc, copy.getSource(), d));
+  func::CallOp::create(
+      b, loc, copyFn,
+      ValueRange{address(copy.getSource()), address(copy.getTarget()),
+                 arith::IndexCastUIOp::create(b, loc, i64, bytes)});
+  copy.erase();
+}
+
 struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
   using Base::Base;
 
@@ -208,6 +252,10 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
     auto sync = func::FuncOp::create(b, module.getLoc(), kSync,
                                      b.getFunctionType({}, {}));
     sync.setPrivate();
+    auto copyFn =
+        func::FuncOp::create(b, module.getLoc(), kCopy,
+                             b.getFunctionType(SmallVector<Type>(3, i64), {}));
+    copyFn.setPrivate();
 
     // Kernels, in launch order; one id per (module, entry point).
     std::vector<int8_t> table;
@@ -272,10 +320,16 @@ struct LowerLaunches : qc::vulkan::impl::LowerLaunchesBase<LowerLaunches> {
                              b.getStringAttr("public"), tableType, data,
                              /*constant=*/true, b.getI64IntegerAttr(4));
 
-    for (auto func : module.getOps<func::FuncOp>())
-      if (!func.isExternal())
-        for (Block &block : func.getBody())
-          insertSyncs(block, sync);
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      SmallVector<memref::CopyOp> copies;
+      func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+      for (memref::CopyOp copy : copies)
+        lowerCopy(copy, copyFn);
+      for (Block &block : func.getBody())
+        insertSyncs(block, sync);
+    }
   }
 
   LogicalResult lowerLaunch(gpu::LaunchFuncOp launch, int64_t id,

@@ -130,8 +130,12 @@ def LowerLaunches : Pass<"qc-vulkan-lower-launches", "ModuleOp"> {
     kernels; the runtime pushes it when the table lists its binding as a
     push constant). The runtime batches dispatches; a call of `quantc_gpu_sync()`
     precedes every later host op that may read or write memory (copies,
-    loads, calls, the return). Both functions are declared here and
-    forwarded to the runtime by the artifact emitter. The `gpu.module` and
+    loads, calls, the return). A `memref.copy` between row-major buffers
+    (identity layouts, whole-byte elements) becomes
+    `quantc_gpu_copy(source, target, bytes)`, queued like a dispatch: a
+    device copy where both are device buffers, a host copy after a sync
+    otherwise. The functions are declared here and forwarded to the
+    runtime by the artifact emitter. The `gpu.module` and
     `spirv.module` ops are removed.
 
     ```mlir

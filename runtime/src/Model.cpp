@@ -248,6 +248,7 @@ struct GpuTable {
   void (*dispatch)(void *, int64_t, int64_t, int64_t, int64_t, int64_t,
                    int64_t);
   void (*sync)(void *);
+  void (*copy)(void *, int64_t, int64_t, int64_t);
 };
 
 struct quantc_model {
@@ -336,6 +337,7 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
     gpuTable->context = m->gpu.get();
     gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
     gpuTable->sync = quantc::vulkan::Program::syncThunk;
+    gpuTable->copy = quantc::vulkan::Program::copyThunk;
     table->alloc = quantc::vulkan::allocate;
     table->free = quantc::vulkan::deallocate;
     m->freeBuffer = quantc::vulkan::deallocate;

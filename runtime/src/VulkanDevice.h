@@ -64,6 +64,7 @@ struct Functions {
   X(vkCmdBindPipeline)                                                         \
   X(vkCmdBindDescriptorSets)                                                   \
   X(vkCmdDispatch)                                                             \
+  X(vkCmdCopyBuffer)                                                           \
   X(vkCmdPushConstants)                                                        \
   X(vkCmdPipelineBarrier)                                                      \
   X(vkCreateFence)                                                             \

@@ -366,17 +366,45 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
                   static_cast<uint32_t>(z));
   if (profile)
     profile->endDispatch(commands);
-  // The next dispatch may read what this one wrote; the host reads only
-  // after a sync (the fence).
+  barrierAfter(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+               VK_ACCESS_SHADER_WRITE_BIT);
+}
+
+void Program::barrierAfter(VkPipelineStageFlags stage, VkAccessFlags access) {
+  // The next dispatch or copy may read or overwrite what this command
+  // wrote; the host reads only after a sync (the fence).
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
-                          VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT |
-                          VK_ACCESS_HOST_WRITE_BIT;
-  f.vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-                             VK_PIPELINE_STAGE_HOST_BIT,
-                         0, 1, &barrier, 0, nullptr, 0, nullptr);
+  barrier.srcAccessMask = access;
+  barrier.dstAccessMask =
+      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+      VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+      VK_ACCESS_HOST_READ_BIT | VK_ACCESS_HOST_WRITE_BIT;
+  d->fn.vkCmdPipelineBarrier(commands, stage,
+                             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                                 VK_PIPELINE_STAGE_TRANSFER_BIT |
+                                 VK_PIPELINE_STAGE_HOST_BIT,
+                             0, 1, &barrier, 0, nullptr, 0, nullptr);
+}
+
+void Program::copy(const void *source, void *target, size_t bytes) {
+  if (!error.empty() || bytes == 0)
+    return;
+  VkBuffer from, to;
+  VkDeviceSize fromOffset, toOffset, fromLeft, toLeft;
+  if (!findBuffer(source, from, fromOffset, fromLeft) ||
+      !findBuffer(target, to, toOffset, toLeft) || fromLeft < bytes ||
+      toLeft < bytes) {
+    // Constants and caller inputs live in host memory: copy on the host
+    // once the queued work that may write `target` is done.
+    sync();
+    std::memcpy(target, source, bytes);
+    return;
+  }
+  if (!begin())
+    return;
+  VkBufferCopy region{fromOffset, toOffset, bytes};
+  d->fn.vkCmdCopyBuffer(commands, from, to, 1, &region);
+  barrierAfter(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
 }
 
 void Program::sync() {
@@ -415,6 +443,13 @@ void Program::dispatchThunk(void *self, int64_t id, int64_t x, int64_t y,
 }
 
 void Program::syncThunk(void *self) { static_cast<Program *>(self)->sync(); }
+
+void Program::copyThunk(void *self, int64_t source, int64_t target,
+                        int64_t bytes) {
+  static_cast<Program *>(self)->copy(reinterpret_cast<const void *>(source),
+                                     reinterpret_cast<void *>(target),
+                                     static_cast<size_t>(bytes));
+}
 
 void Program::beginRun() {
   if (profile)

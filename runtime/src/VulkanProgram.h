@@ -2,7 +2,8 @@
 //-*-===//
 //
 // A Vulkan artifact is a CPU shared library whose host code calls
-//   quantc_gpu_dispatch(id, x, y, z, n, records)   and   quantc_gpu_sync()
+//   quantc_gpu_dispatch(id, x, y, z, n, records), quantc_gpu_sync() and
+//   quantc_gpu_copy(source, target, bytes)
 // through the artifact's `quantc_gpu` table (backends/vulkan/LowerLaunches.cpp
 // documents the records; `quantc_kernels` holds the SPIR-V). A Program
 // parses the kernel table, creates compute pipelines on first use (one
@@ -45,6 +46,8 @@ public:
   static void dispatchThunk(void *self, int64_t id, int64_t x, int64_t y,
                             int64_t z, int64_t n, int64_t records);
   static void syncThunk(void *self);
+  static void copyThunk(void *self, int64_t source, int64_t target,
+                        int64_t bytes);
 
   /// Before a run: forgets the copies of the previous run's inputs.
   void beginRun();
@@ -76,6 +79,12 @@ private:
   void dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
                 const int64_t *records);
   void sync();
+  /// `bytes` from `source` to `target`: queued on the device when both are
+  /// device buffers, else copied by the host after a sync.
+  void copy(const void *source, void *target, size_t bytes);
+  /// Makes what the last command wrote visible to later kernels, copies
+  /// and the host.
+  void barrierAfter(VkPipelineStageFlags stage, VkAccessFlags access);
   bool prepare(Kernel &k);
   bool begin();
   void fail(const std::string &message);

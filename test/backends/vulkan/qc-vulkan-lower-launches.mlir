@@ -1,5 +1,6 @@
 // RUN: quant-opt %s --split-input-file --qc-vulkan-pipeline="lower-host=false" --qc-vulkan-lower-launches | FileCheck %s
 // RUN: quant-opt %S/Inputs/launch-without-spirv.mlir --verify-diagnostics --qc-vulkan-lower-launches
+// RUN: quant-opt %S/Inputs/host-copies.mlir --qc-vulkan-lower-launches | FileCheck %S/Inputs/host-copies.mlir
 
 // An elementwise chain over a dynamic batch (one fused kernel): its SPIR-V
 // goes into @quantc_kernels ("QCVK", version 2, 1 kernel, then the entry

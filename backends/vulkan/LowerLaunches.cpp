@@ -220,15 +220,8 @@ void lowerCopy(memref::CopyOp copy, func::FuncOp copyFn) {
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
     return arith::IndexCastUIOp::create(b, loc, i64, index);
   };
-  int64_t staticBytes = element.getIntOrFloatBitWidth() / 8;
-  for (int64_t size : source.getShape())
-    if (!ShapedType::isDynamic(size))
-      staticBytes *= size;
-  Value bytes = arith::ConstantIndexOp::create(b, loc, staticBytes);
-  for (int64_t d = 0; d < source.getRank(); ++d)
-    if (source.isDynamicDim(d))
-      bytes = arith::MulIOp::create(
-          b, loc, bytes, memref::DimOp::create(b, loc, copy.getSource(), d));
+  // An identity layout has offset 0: the extent is the whole buffer.
+  Value bytes = extentBytes(b, loc, copy.getSource());
   func::CallOp::create(
       b, loc, copyFn,
       ValueRange{address(copy.getSource()), address(copy.getTarget()),

@@ -58,13 +58,14 @@ void Profile::endDispatch(VkCommandBuffer commands) {
                             pool, used++);
 }
 
-void Profile::collect(double wait) {
+void Profile::collect(bool ran, double wait) {
   ++syncs;
   waitMs += wait;
   if (used == 0)
     return;
   std::vector<uint64_t> ticks(used);
-  if (d->fn.vkGetQueryPoolResults(
+  if (ran &&
+      d->fn.vkGetQueryPoolResults(
           d->device, pool, 0, used, ticks.size() * sizeof(uint64_t),
           ticks.data(), sizeof(uint64_t),
           VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {

@@ -1,5 +1,4 @@
-//===- VulkanProfile.h - kernel times of a Vulkan artifact -------*- C++
-//-*-===//
+//===- VulkanProfile.h - kernel times of a Vulkan artifact ------*- C++ -*-===//
 //
 // With QUANTC_VULKAN_PROFILE=1 in the environment, a Program brackets every
 // dispatch with device timestamps and, when it is destroyed, prints to stderr
@@ -36,8 +35,9 @@ public:
   void beginDispatch(VkCommandBuffer commands, uint32_t id, int64_t x,
                      int64_t y, int64_t z);
   void endDispatch(VkCommandBuffer commands);
-  /// After a batch's fence, which the host waited `waitMs` for.
-  void collect(double waitMs);
+  /// After a batch's fence, which the host waited `waitMs` for; `ran` is
+  /// false when the batch failed (its queries are dropped).
+  void collect(bool ran, double waitMs);
   void beginRun();
   void endRun();
   /// The report; `names[i]` names kernel i.

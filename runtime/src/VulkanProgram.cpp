@@ -13,6 +13,7 @@ namespace {
 constexpr size_t kScalarBytes = 64 * 1024;
 constexpr uint32_t kPoolSets = 1024;
 constexpr uint32_t kPoolDescriptors = 16 * 1024;
+constexpr uint32_t kMaxPushConstants = 32; // 128 bytes, every device's limit
 
 uint32_t readWord(const unsigned char *p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
@@ -56,13 +57,16 @@ Program::create(const unsigned char *table,
     k.pushCount = readWord(at + 8);
     at += 12;
     k.pushMember.assign(k.bindings, -1);
-    for (uint32_t j = 0; j < k.pushCount; ++j, at += 4) {
+    bool malformed = k.pushCount > kMaxPushConstants;
+    for (uint32_t j = 0; j < k.pushCount && !malformed; ++j, at += 4) {
       uint32_t binding = readWord(at);
-      if (binding >= k.bindings || k.pushCount > 32) {
-        error = "kernel '" + k.entry + "' has a malformed push-constant list";
-        return nullptr;
-      }
-      k.pushMember[binding] = static_cast<int32_t>(j);
+      malformed = binding >= k.bindings || k.pushMember[binding] >= 0;
+      if (!malformed)
+        k.pushMember[binding] = static_cast<int32_t>(j);
+    }
+    if (malformed) {
+      error = "kernel '" + k.entry + "' has a malformed push-constant list";
+      return nullptr;
     }
     uint32_t words = readWord(at);
     at += 4;
@@ -305,9 +309,12 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   ++poolSets;
   poolDescriptors += n;
 
-  std::vector<VkDescriptorBufferInfo> infos(n);
-  std::vector<VkWriteDescriptorSet> writes;
-  uint32_t pushed[32];
+  // Reused across dispatches: no allocation per dispatch.
+  std::vector<VkDescriptorBufferInfo> &infos = scratchInfos;
+  std::vector<VkWriteDescriptorSet> &writes = scratchWrites;
+  infos.resize(n);
+  writes.clear();
+  uint32_t pushed[kMaxPushConstants];
   for (int64_t i = 0; i < n; ++i) {
     int64_t value = records[3 * i], bytes = records[3 * i + 1];
     int64_t kind = records[3 * i + 2];
@@ -425,8 +432,9 @@ void Program::sync() {
   if (r != VK_SUCCESS)
     fail("running kernels on " + d->description() +
          " failed: " + resultString(r));
-  else if (profile)
-    profile->collect(std::chrono::duration<double, std::milli>(
+  if (profile)
+    profile->collect(r == VK_SUCCESS,
+                     std::chrono::duration<double, std::milli>(
                          std::chrono::steady_clock::now() - waitStart)
                          .count());
   f.vkResetFences(d->device, 1, &fence);

@@ -1,5 +1,4 @@
-//===- VulkanProgram.h - a Vulkan artifact's kernels and dispatches -*- C++
-//-*-===//
+//===- VulkanProgram.h - kernels and dispatches of an artifact --*- C++ -*-===//
 //
 // A Vulkan artifact is a CPU shared library whose host code calls
 //   quantc_gpu_dispatch(id, x, y, z, n, records), quantc_gpu_sync() and
@@ -116,6 +115,10 @@ private:
   std::unordered_map<const void *, Copy> inputs;    // for one run
 
   std::unique_ptr<Profile> profile; // with QUANTC_VULKAN_PROFILE
+
+  // A dispatch's descriptor writes, kept to reuse their storage.
+  std::vector<VkDescriptorBufferInfo> scratchInfos;
+  std::vector<VkWriteDescriptorSet> scratchWrites;
 };
 
 } // namespace quantc::vulkan

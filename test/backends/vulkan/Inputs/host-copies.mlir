@@ -5,8 +5,10 @@
 // sub-byte elements stay host copies.
 // CHECK-LABEL: func.func @copies(
 // CHECK-SAME:      %[[A:.*]]: memref<?x16xf32>, %[[B:.*]]: memref<?x16xf32>,
-// CHECK:         %[[N:.*]] = memref.dim %[[A]], %c0
-// CHECK:         %[[BYTES:.*]] = arith.muli %c64, %[[N]]
+// The bytes are the source's extent (rows x 16 x 4; 0 when empty).
+// CHECK:         memref.extract_strided_metadata %[[A]]
+// CHECK:         %[[ELEMS:.*]] = arith.select
+// CHECK:         %[[BYTES:.*]] = arith.muli %[[ELEMS]], %c4
 // CHECK:         %[[PA:.*]] = memref.extract_aligned_pointer_as_index %[[A]]
 // CHECK:         %[[PAI:.*]] = arith.index_castui %[[PA]]
 // CHECK:         %[[PB:.*]] = memref.extract_aligned_pointer_as_index %[[B]]

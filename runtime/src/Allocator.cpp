@@ -2,6 +2,7 @@
 
 #include "runtime/src/Allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -34,7 +35,9 @@ Cache &cache() {
 
 } // namespace
 
-void *quantc::allocate(size_t bytes) {
+void *quantc::allocate(size_t bytes) noexcept {
+  if (bytes > SIZE_MAX - kHeader)
+    return nullptr;
   Cache &c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -53,19 +56,22 @@ void *quantc::allocate(size_t bytes) {
   return static_cast<char *>(block) + kHeader;
 }
 
-void quantc::deallocate(void *p) {
+void quantc::deallocate(void *p) noexcept {
   if (!p)
     return;
   void *block = static_cast<char *>(p) - kHeader;
   size_t bytes = *static_cast<size_t *>(block);
   Cache &c = cache();
-  {
+  // Generated code calls this: no exception may leave it. A block the cache
+  // has no room to record goes back to malloc.
+  try {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.bytes + bytes <= kCacheLimit) {
       c.free[bytes].push_back(block);
       c.bytes += bytes;
       return;
     }
+  } catch (...) {
   }
   std::free(block);
 }

@@ -11,9 +11,10 @@ namespace quantc {
 /// `quantc_allocator` table). Freed blocks are kept by exact size and
 /// handed out again: a model allocates the same sizes on every run, and
 /// glibc would otherwise return each large block to the kernel and take the
-/// page faults again (half of a small model's run time, measured).
-void *allocate(size_t bytes);
-void deallocate(void *p);
+/// page faults again (half of a small model's run time, measured). Null when
+/// memory runs out; thread-safe.
+void *allocate(size_t bytes) noexcept;
+void deallocate(void *p) noexcept;
 
 } // namespace quantc
 

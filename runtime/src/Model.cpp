@@ -15,6 +15,13 @@
 // its buffers then come from device memory (VulkanDevice.h) and its host
 // code dispatches kernels through a VulkanProgram.
 //
+// Threads: these tables are globals of the loaded file, which dlopen shares
+// between models loaded from the same path. The allocator table never
+// changes after the first load; `quantc_gpu` is pointed at the running
+// model's Program under the process-wide Vulkan lock, which serializes
+// Vulkan runs; observers find their model through a thread-local set for
+// the duration of a run, so CPU runs of one model may overlap.
+//
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Allocator.h"
@@ -25,15 +32,16 @@
 #include <elf.h>
 #include <link.h>
 
-#include <cerrno>
-#include <cstdio>
-
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <set>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -48,6 +56,7 @@ struct TensorInfo {
 
 using InvokeFn = void (*)(void **, void *);
 using SetThreadsFn = void (*)(int);
+using GetThreadsFn = int (*)();
 
 quantc_dtype dtypeFromName(const std::string &name) {
   for (int v = 1; v <= 16; ++v) {
@@ -201,6 +210,12 @@ struct ObserverTable {
   void *context;
 };
 
+/// `quantc_allocator`: what generated code allocates its buffers through.
+struct AllocatorTable {
+  void *(*alloc)(size_t);
+  void (*free)(void *);
+};
+
 /// The read-only segments of a loaded artifact (its constant weights).
 struct ConstantRanges {
   std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
@@ -253,13 +268,17 @@ struct GpuTable {
 
 struct quantc_model {
   void *handle = nullptr;
-  // Vulkan artifacts: the kernels, and the allocator's free function for
-  // the outputs (device buffers).
+  // Vulkan artifacts: the kernels, the artifact's table that reaches them,
+  // and the allocator's free function for the outputs (device buffers).
   std::unique_ptr<quantc::vulkan::Program> gpu;
+  GpuTable *gpuTable = nullptr;
   ConstantRanges constants;
   void (*freeBuffer)(void *) = quantc::deallocate;
   InvokeFn invoke = nullptr;
+  // OpenMP's, when the model links it; `threads` is 0 until set.
   SetThreadsFn setThreads = nullptr;
+  GetThreadsFn getThreads = nullptr;
+  std::atomic<int> threads{0};
   std::vector<TensorInfo> inputs, outputs;
   ObserverTable *observerTable = nullptr;
   const int64_t *weights = nullptr; // quantc_weights, 4 entries
@@ -268,21 +287,35 @@ struct quantc_model {
   void *observerUser = nullptr;
 
   ~quantc_model() {
+    if (observerTable && observerTable->context == this)
+      observerTable->context = nullptr;
     gpu.reset();
     if (handle)
       dlclose(handle);
   }
 };
 
-extern "C" {
+namespace {
 
-quantc_status *quantc_model_load(const char *path, quantc_model **model) {
-  if (!model)
-    return quantc::makeStatus("quantc_model_load: model is NULL");
-  *model = nullptr;
-  if (!path)
-    return quantc::makeStatus("quantc_model_load: path is NULL");
-  auto m = std::make_unique<quantc_model>();
+using quantc::Error;
+
+/// Serializes Vulkan runs: the device has one queue, and an artifact's
+/// `quantc_gpu` table is shared by every model loaded from its file.
+std::mutex &vulkanMutex() {
+  static auto *m = new std::mutex(); // never destroyed, like the device
+  return *m;
+}
+
+/// The model whose run is in progress on this thread: where observers go.
+thread_local quantc_model *runningModel = nullptr;
+
+Error invalidArgument(std::string message) {
+  return {QUANTC_INVALID_ARGUMENT, std::move(message)};
+}
+
+/// dlopens `path` into `m` after checking its ELF headers, and finds the
+/// entry points every artifact has.
+Error openArtifact(const char *path, quantc_model &m) {
   dlerror();
   // dlopen searches the library path for names without a slash; a model
   // path always means a file.
@@ -291,69 +324,318 @@ quantc_status *quantc_model_load(const char *path, quantc_model **model) {
     file = "./" + file;
   std::string elfProblem = checkElf(file);
   if (!elfProblem.empty())
-    return quantc::makeStatus(std::string("cannot load '") + path +
-                              "': " + elfProblem);
-  m->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!m->handle) {
+    return {QUANTC_IO_ERROR,
+            std::string("cannot load '") + path + "': " + elfProblem};
+  m.handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!m.handle) {
     const char *why = dlerror();
-    return quantc::makeStatus(std::string("cannot load '") + path +
-                              "': " + (why ? why : "unknown error"));
+    return {QUANTC_IO_ERROR, std::string("cannot load '") + path +
+                                 "': " + (why ? why : "unknown error")};
   }
   auto *signature =
-      static_cast<const char *>(dlsym(m->handle, "quantc_signature"));
-  m->invoke = reinterpret_cast<InvokeFn>(dlsym(m->handle, "quantc_invoke"));
-  if (!signature || !m->invoke)
-    return quantc::makeStatus(std::string("'") + path +
-                              "' is not a quantc model (no quantc_signature "
-                              "or quantc_invoke symbol)");
-  std::string error = parseSignature(signature, m->inputs, m->outputs);
+      static_cast<const char *>(dlsym(m.handle, "quantc_signature"));
+  m.invoke = reinterpret_cast<InvokeFn>(dlsym(m.handle, "quantc_invoke"));
+  if (!signature || !m.invoke)
+    return {QUANTC_IO_ERROR, std::string("'") + path +
+                                 "' is not a quantc model (no "
+                                 "quantc_signature or quantc_invoke symbol)"};
+  std::string error = parseSignature(signature, m.inputs, m.outputs);
   if (!error.empty())
-    return quantc::makeStatus(std::string("'") + path + "': " + error);
-  struct AllocatorTable {
-    void *(*alloc)(size_t);
-    void (*free)(void *);
-  };
-  auto *table =
-      static_cast<AllocatorTable *>(dlsym(m->handle, "quantc_allocator"));
-  if (!table)
-    return quantc::makeStatus(std::string("'") + path +
-                              "' is not a quantc model (no quantc_allocator)");
-  table->alloc = quantc::allocate;
-  table->free = quantc::deallocate;
-  // A Vulkan artifact: kernels on the device, buffers from device memory.
+    return {QUANTC_IO_ERROR, std::string("'") + path + "': " + error};
+  return {};
+}
+
+/// Stores `alloc`/`free` in the artifact's allocator table. Other models of
+/// the same file may be running: the table is written only while it still
+/// holds the artifact's malloc/free defaults, which happens once.
+void setAllocator(AllocatorTable &table, void *(*alloc)(size_t),
+                  void (*free)(void *)) {
+  if (table.alloc != alloc)
+    table.alloc = alloc;
+  if (table.free != free)
+    table.free = free;
+}
+
+/// A Vulkan artifact: kernels on the device, buffers from device memory.
+Error bindVulkan(const char *path, const unsigned char *kernels,
+                 AllocatorTable &allocator, quantc_model &m) {
+  m.gpuTable = static_cast<GpuTable *>(dlsym(m.handle, "quantc_gpu"));
+  if (!m.gpuTable)
+    return {QUANTC_IO_ERROR,
+            std::string("'") + path + "' has kernels but no quantc_gpu table"};
+  m.constants.collect(kernels);
+  Error error;
+  m.gpu = quantc::vulkan::Program::create(kernels, ConstantRanges::contains,
+                                          &m.constants, error);
+  if (!m.gpu)
+    return {error.code, std::string("cannot run '") + path +
+                            "' on Vulkan: " + error.message};
+  std::lock_guard<std::mutex> lock(vulkanMutex());
+  m.gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
+  m.gpuTable->sync = quantc::vulkan::Program::syncThunk;
+  m.gpuTable->copy = quantc::vulkan::Program::copyThunk;
+  setAllocator(allocator, quantc::vulkan::allocate, quantc::vulkan::deallocate);
+  m.freeBuffer = quantc::vulkan::deallocate;
+  return {};
+}
+
+/// Points the artifact's tables at the runtime and reads its optional
+/// symbols.
+Error bindTables(const char *path, quantc_model &m) {
+  auto *allocator =
+      static_cast<AllocatorTable *>(dlsym(m.handle, "quantc_allocator"));
+  if (!allocator)
+    return {QUANTC_IO_ERROR, std::string("'") + path +
+                                 "' is not a quantc model (no "
+                                 "quantc_allocator)"};
   if (auto *kernels = static_cast<const unsigned char *>(
-          dlsym(m->handle, "quantc_kernels"))) {
-    auto *gpuTable = static_cast<GpuTable *>(dlsym(m->handle, "quantc_gpu"));
-    if (!gpuTable)
-      return quantc::makeStatus(std::string("'") + path +
-                                "' has kernels but no quantc_gpu table");
-    m->constants.collect(kernels);
-    std::string why;
-    m->gpu = quantc::vulkan::Program::create(kernels, ConstantRanges::contains,
-                                             &m->constants, why);
-    if (!m->gpu)
-      return quantc::makeStatus(std::string("cannot run '") + path +
-                                "' on Vulkan: " + why);
-    gpuTable->context = m->gpu.get();
-    gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
-    gpuTable->sync = quantc::vulkan::Program::syncThunk;
-    gpuTable->copy = quantc::vulkan::Program::copyThunk;
-    table->alloc = quantc::vulkan::allocate;
-    table->free = quantc::vulkan::deallocate;
-    m->freeBuffer = quantc::vulkan::deallocate;
+          dlsym(m.handle, "quantc_kernels"))) {
+    if (Error error = bindVulkan(path, kernels, *allocator, m))
+      return error;
+  } else {
+    setAllocator(*allocator, quantc::allocate, quantc::deallocate);
   }
-  m->weights = static_cast<const int64_t *>(dlsym(m->handle, "quantc_weights"));
-  m->observerTable =
-      static_cast<ObserverTable *>(dlsym(m->handle, "quantc_observer"));
+  m.weights = static_cast<const int64_t *>(dlsym(m.handle, "quantc_weights"));
+  m.observerTable =
+      static_cast<ObserverTable *>(dlsym(m.handle, "quantc_observer"));
   if (auto *names =
-          static_cast<const char *>(dlsym(m->handle, "quantc_observer_names")))
+          static_cast<const char *>(dlsym(m.handle, "quantc_observer_names")))
     for (const char *n = names; *n; n += std::strlen(n) + 1)
-      m->observers.emplace_back(n);
+      m.observers.emplace_back(n);
   // Models with parallel loops link the OpenMP runtime.
-  m->setThreads =
-      reinterpret_cast<SetThreadsFn>(dlsym(m->handle, "omp_set_num_threads"));
-  *model = m.release();
-  return nullptr;
+  m.setThreads =
+      reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "omp_set_num_threads"));
+  m.getThreads =
+      reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_get_max_threads"));
+  return {};
+}
+
+/// The inputs of one run as the generated code reads them: a memref
+/// descriptor per input and a pointer to each.
+struct PackedInputs {
+  std::vector<std::vector<int64_t>> descriptors;
+  std::vector<void *> pointers;
+};
+
+/// Checks input `i` against the model's signature; its byte size in `bytes`.
+Error checkInput(const quantc_model &model, size_t i, const quantc_tensor &x,
+                 size_t &bytes) {
+  const TensorInfo &t = model.inputs[i];
+  std::string what = "input " + std::to_string(i) + " '" + t.name + "'";
+  if (x.dtype != t.dtype)
+    return {QUANTC_DTYPE_MISMATCH,
+            what + " has dtype " + quantc_dtype_name(x.dtype) + ", expected " +
+                quantc_dtype_name(t.dtype)};
+  if (x.rank != t.shape.size())
+    return {QUANTC_SHAPE_MISMATCH, what + " has rank " +
+                                       std::to_string(x.rank) + ", expected " +
+                                       std::to_string(t.shape.size())};
+  for (size_t d = 0; d < x.rank; ++d)
+    if (x.shape[d] < 0 || (t.shape[d] >= 0 && x.shape[d] != t.shape[d]))
+      return {QUANTC_SHAPE_MISMATCH,
+              what + " has shape " + shapeString(x.shape, x.rank) +
+                  ", expected " + shapeString(t.shape.data(), t.shape.size())};
+  bytes = byteCount(elementCount(x.shape, x.rank), quantc_dtype_size(t.dtype));
+  if (bytes == SIZE_MAX)
+    return invalidArgument(what + " has shape " + shapeString(x.shape, x.rank) +
+                           ", too large to address");
+  if (bytes && !x.data)
+    return invalidArgument(what + " has no data");
+  if (x.capacity_bytes < bytes)
+    return invalidArgument(what + " holds " + std::to_string(x.capacity_bytes) +
+                           " bytes, its shape needs " + std::to_string(bytes));
+  return {};
+}
+
+Error packInputs(const quantc_model &model, const quantc_tensor *inputs,
+                 PackedInputs &packed) {
+  size_t n = model.inputs.size();
+  packed.descriptors.resize(n);
+  packed.pointers.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const quantc_tensor &x = inputs[i];
+    size_t bytes = 0;
+    if (Error error = checkInput(model, i, x, bytes))
+      return error;
+    std::vector<int64_t> &desc = packed.descriptors[i];
+    desc.resize(3 + 2 * x.rank);
+    void *data = x.data;
+    std::memcpy(&desc[0], &data, sizeof(void *));
+    std::memcpy(&desc[1], &data, sizeof(void *));
+    desc[2] = 0;
+    int64_t stride = 1;
+    for (size_t d = x.rank; d-- > 0;) {
+      desc[3 + d] = x.shape[d];
+      desc[3 + x.rank + d] = stride;
+      stride *= x.shape[d];
+    }
+    packed.pointers[i] = desc.data();
+  }
+  return {};
+}
+
+/// Applies the model's thread count to the calling thread for one run and
+/// restores the thread's own setting afterwards (OpenMP's nthreads is per
+/// calling thread, so concurrent runs of different models do not interfere).
+class ThreadCountScope {
+public:
+  explicit ThreadCountScope(const quantc_model &model) {
+    int threads = model.threads.load(std::memory_order_relaxed);
+    if (threads < 1 || !model.setThreads || !model.getThreads)
+      return;
+    previous = model.getThreads();
+    if (previous == threads)
+      return;
+    model.setThreads(threads);
+    restore = model.setThreads;
+  }
+  ~ThreadCountScope() {
+    if (restore)
+      restore(previous);
+  }
+  ThreadCountScope(const ThreadCountScope &) = delete;
+  ThreadCountScope &operator=(const ThreadCountScope &) = delete;
+
+private:
+  SetThreadsFn restore = nullptr;
+  int previous = 0;
+};
+
+/// Marks `model` as running on this thread (for its observers).
+class RunningScope {
+public:
+  explicit RunningScope(quantc_model &model) : outer(runningModel) {
+    runningModel = &model;
+  }
+  ~RunningScope() { runningModel = outer; }
+  RunningScope(const RunningScope &) = delete;
+  RunningScope &operator=(const RunningScope &) = delete;
+
+private:
+  quantc_model *outer;
+};
+
+/// Calls the generated code; `results` receives the output descriptors.
+Error invoke(quantc_model &model, void **inputs, int64_t *results) {
+  ThreadCountScope threads(model);
+  RunningScope running(model);
+  if (!model.gpu) {
+    model.invoke(inputs, results);
+    return {};
+  }
+  std::lock_guard<std::mutex> lock(vulkanMutex());
+  model.gpuTable->context = model.gpu.get();
+  model.gpu->beginRun();
+  model.invoke(inputs, results);
+  return model.gpu->endRun();
+}
+
+/// The model's output buffers of one run, each freed once when it ends (two
+/// outputs may share one). Reserved before the run: nothing allocates after.
+class OwnedBuffers {
+public:
+  explicit OwnedBuffers(const quantc_model &model) : model(model) {
+    buffers.reserve(model.outputs.size());
+  }
+  ~OwnedBuffers() {
+    std::sort(buffers.begin(), buffers.end());
+    auto end = std::unique(buffers.begin(), buffers.end());
+    for (auto it = buffers.begin(); it != end; ++it)
+      model.freeBuffer(*it);
+  }
+  OwnedBuffers(const OwnedBuffers &) = delete;
+  OwnedBuffers &operator=(const OwnedBuffers &) = delete;
+  void add(void *p) { buffers.push_back(p); }
+
+private:
+  const quantc_model &model;
+  std::vector<void *> buffers;
+};
+
+/// Buffers allocated for the caller during one run, released again unless
+/// the run succeeds: on failure the caller gets no buffers from the call.
+class CallerBuffers {
+public:
+  CallerBuffers(quantc_tensor *outputs, size_t count) : outputs(outputs) {
+    indices.reserve(count);
+  }
+  ~CallerBuffers() {
+    if (kept)
+      return;
+    for (size_t i : indices) {
+      std::free(outputs[i].data);
+      outputs[i].data = nullptr;
+      outputs[i].capacity_bytes = 0;
+    }
+  }
+  CallerBuffers(const CallerBuffers &) = delete;
+  CallerBuffers &operator=(const CallerBuffers &) = delete;
+  void add(size_t i) { indices.push_back(i); }
+  void keep() { kept = true; }
+
+private:
+  quantc_tensor *outputs;
+  std::vector<size_t> indices;
+  bool kept = false;
+};
+
+/// Copies output `i` (its descriptor at `desc`) into the caller's tensor.
+Error copyOutput(const quantc_model &model, size_t i, const int64_t *desc,
+                 quantc_tensor &y, CallerBuffers &allocated) {
+  const TensorInfo &t = model.outputs[i];
+  size_t rank = t.shape.size();
+  void *aligned;
+  std::memcpy(&aligned, &desc[1], sizeof(void *));
+  int64_t offset = desc[2];
+  const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
+  size_t elem = quantc_dtype_size(t.dtype);
+  size_t bytes = byteCount(elementCount(sizes, rank), elem);
+  if (y.data && y.capacity_bytes < bytes)
+    return invalidArgument("output " + std::to_string(i) + " '" + t.name +
+                           "' needs " + std::to_string(bytes) +
+                           " bytes, the buffer holds " +
+                           std::to_string(y.capacity_bytes));
+  if (!y.data) {
+    y.data = std::malloc(bytes ? bytes : 1);
+    if (!y.data)
+      return {QUANTC_OUT_OF_MEMORY,
+              "out of memory for output '" + t.name + "'"};
+    y.capacity_bytes = bytes;
+    allocated.add(i);
+  }
+  y.dtype = t.dtype;
+  y.rank = rank;
+  std::memcpy(y.shape, sizes, rank * sizeof(int64_t));
+  char *dst = static_cast<char *>(y.data);
+  if (bytes)
+    copyStrided(static_cast<const char *>(aligned) +
+                    offset * static_cast<int64_t>(elem),
+                sizes, strides, rank, elem, dst);
+  return {};
+}
+
+} // namespace
+
+extern "C" {
+
+quantc_status *quantc_model_load(const char *path, quantc_model **model) {
+  if (model)
+    *model = nullptr;
+  return quantc::guard([&]() -> quantc_status * {
+    if (!model)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                "quantc_model_load: model is NULL");
+    if (!path)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                "quantc_model_load: path is NULL");
+    auto m = std::make_unique<quantc_model>();
+    if (Error error = openArtifact(path, *m))
+      return quantc::makeStatus(error);
+    if (Error error = bindTables(path, *m))
+      return quantc::makeStatus(error);
+    *model = m.release();
+    return nullptr;
+  });
 }
 
 void quantc_model_free(quantc_model *model) { delete model; }
@@ -368,18 +650,22 @@ size_t quantc_model_num_outputs(const quantc_model *model) {
 
 static quantc_status *tensorInfo(const quantc_model *model, size_t index,
                                  quantc_tensor_info *info, bool input) {
-  const char *fn =
-      input ? "quantc_model_input_info" : "quantc_model_output_info";
-  if (!model || !info)
-    return quantc::makeStatus(std::string(fn) + ": model or info is NULL");
-  const auto &list = input ? model->inputs : model->outputs;
-  if (index >= list.size())
-    return quantc::makeStatus(std::string(fn) + ": index " +
-                              std::to_string(index) + " out of range (" +
-                              std::to_string(list.size()) + ")");
-  const TensorInfo &t = list[index];
-  *info = {t.name.c_str(), t.dtype, t.shape.size(), t.shape.data()};
-  return nullptr;
+  return quantc::guard([&]() -> quantc_status * {
+    const char *fn =
+        input ? "quantc_model_input_info" : "quantc_model_output_info";
+    if (!model || !info)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                std::string(fn) + ": model or info is NULL");
+    const auto &list = input ? model->inputs : model->outputs;
+    if (index >= list.size())
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                std::string(fn) + ": index " +
+                                    std::to_string(index) + " out of range (" +
+                                    std::to_string(list.size()) + ")");
+    const TensorInfo &t = list[index];
+    *info = {t.name.c_str(), t.dtype, t.shape.size(), t.shape.data()};
+    return nullptr;
+  });
 }
 
 quantc_status *quantc_model_input_info(const quantc_model *model, size_t index,
@@ -394,141 +680,59 @@ quantc_status *quantc_model_output_info(const quantc_model *model, size_t index,
 
 quantc_status *quantc_model_set_threads(quantc_model *model, int threads) {
   if (!model)
-    return quantc::makeStatus("quantc_model_set_threads: model is NULL");
+    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                              "quantc_model_set_threads: model is NULL");
   if (threads < 1)
-    return quantc::makeStatus("quantc_model_set_threads: threads must be >= 1");
-  if (model->setThreads)
-    model->setThreads(threads);
+    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                              "quantc_model_set_threads: threads must be >= 1");
+  model->threads.store(threads, std::memory_order_relaxed);
   return nullptr;
 }
 
 quantc_status *quantc_model_run(quantc_model *model,
                                 const quantc_tensor *inputs, size_t num_inputs,
                                 quantc_tensor *outputs, size_t num_outputs) {
-  if (!model)
-    return quantc::makeStatus("quantc_model_run: model is NULL");
-  if (num_inputs != model->inputs.size() ||
-      num_outputs != model->outputs.size())
-    return quantc::makeStatus(
-        "quantc_model_run: the model takes " +
-        std::to_string(model->inputs.size()) + " inputs and " +
-        std::to_string(model->outputs.size()) + " outputs, got " +
-        std::to_string(num_inputs) + " and " + std::to_string(num_outputs));
-  if ((num_inputs && !inputs) || !outputs)
-    return quantc::makeStatus("quantc_model_run: inputs or outputs is NULL");
-
-  // Input descriptors, packed as the generated code reads them.
-  std::vector<std::vector<int64_t>> descriptors(num_inputs);
-  std::vector<void *> inputPtrs(num_inputs);
-  for (size_t i = 0; i < num_inputs; ++i) {
-    const TensorInfo &t = model->inputs[i];
-    const quantc_tensor &x = inputs[i];
-    std::string what = "input " + std::to_string(i) + " '" + t.name + "'";
-    if (x.dtype != t.dtype)
-      return quantc::makeStatus(what + " has dtype " +
-                                quantc_dtype_name(x.dtype) + ", expected " +
-                                quantc_dtype_name(t.dtype));
-    if (x.rank != t.shape.size())
-      return quantc::makeStatus(what + " has rank " + std::to_string(x.rank) +
-                                ", expected " + std::to_string(t.shape.size()));
-    for (size_t d = 0; d < x.rank; ++d)
-      if (x.shape[d] < 0 || (t.shape[d] >= 0 && x.shape[d] != t.shape[d]))
-        return quantc::makeStatus(what + " has shape " +
-                                  shapeString(x.shape, x.rank) + ", expected " +
-                                  shapeString(t.shape.data(), t.shape.size()));
-    size_t bytes =
-        byteCount(elementCount(x.shape, x.rank), quantc_dtype_size(t.dtype));
-    if (bytes == SIZE_MAX)
-      return quantc::makeStatus(what + " has shape " +
-                                shapeString(x.shape, x.rank) +
-                                ", too large to address");
-    if (bytes && !x.data)
-      return quantc::makeStatus(what + " has no data");
-    if (x.capacity_bytes < bytes)
+  return quantc::guard([&]() -> quantc_status * {
+    if (!model)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                "quantc_model_run: model is NULL");
+    if (num_inputs != model->inputs.size() ||
+        num_outputs != model->outputs.size())
       return quantc::makeStatus(
-          what + " holds " + std::to_string(x.capacity_bytes) +
-          " bytes, its shape needs " + std::to_string(bytes));
-    std::vector<int64_t> &desc = descriptors[i];
-    desc.resize(3 + 2 * x.rank);
-    void *data = x.data;
-    std::memcpy(&desc[0], &data, sizeof(void *));
-    std::memcpy(&desc[1], &data, sizeof(void *));
-    desc[2] = 0;
-    int64_t stride = 1;
-    for (size_t d = x.rank; d-- > 0;) {
-      desc[3 + d] = x.shape[d];
-      desc[3 + x.rank + d] = stride;
-      stride *= x.shape[d];
-    }
-    inputPtrs[i] = desc.data();
-  }
+          QUANTC_INVALID_ARGUMENT,
+          "quantc_model_run: the model takes " +
+              std::to_string(model->inputs.size()) + " inputs and " +
+              std::to_string(model->outputs.size()) + " outputs, got " +
+              std::to_string(num_inputs) + " and " +
+              std::to_string(num_outputs));
+    if ((num_inputs && !inputs) || !outputs)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                "quantc_model_run: inputs or outputs is NULL");
+    PackedInputs packed;
+    if (Error error = packInputs(*model, inputs, packed))
+      return quantc::makeStatus(error);
+    size_t resultWords = 0;
+    for (const TensorInfo &t : model->outputs)
+      resultWords += 3 + 2 * t.shape.size();
+    std::vector<int64_t> results(resultWords, 0);
+    OwnedBuffers owned(*model);
+    CallerBuffers allocated(outputs, num_outputs);
 
-  size_t resultWords = 0;
-  for (const TensorInfo &t : model->outputs)
-    resultWords += 3 + 2 * t.shape.size();
-  std::vector<int64_t> results(resultWords, 0);
-  if (model->gpu)
-    model->gpu->beginRun();
-  model->invoke(inputPtrs.data(), results.data());
-  std::string error;
-  if (model->gpu)
-    error = model->gpu->endRun();
-
-  // Copy every output out, then free the model's buffers once each (two
-  // outputs may share one).
-  std::set<void *> owned;
-  std::vector<size_t> allocatedHere;
-  const int64_t *desc = results.data();
-  for (size_t i = 0; i < num_outputs; ++i) {
-    const TensorInfo &t = model->outputs[i];
-    size_t rank = t.shape.size();
-    void *allocated, *aligned;
-    std::memcpy(&allocated, &desc[0], sizeof(void *));
-    std::memcpy(&aligned, &desc[1], sizeof(void *));
-    int64_t offset = desc[2];
-    const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
-    desc += 3 + 2 * rank;
-    owned.insert(allocated);
-    if (!error.empty())
-      continue;
-    quantc_tensor &y = outputs[i];
-    size_t elem = quantc_dtype_size(t.dtype);
-    size_t bytes = byteCount(elementCount(sizes, rank), elem);
-    if (y.data && y.capacity_bytes < bytes) {
-      error = "output " + std::to_string(i) + " '" + t.name + "' needs " +
-              std::to_string(bytes) + " bytes, the buffer holds " +
-              std::to_string(y.capacity_bytes);
-      continue;
+    Error error = invoke(*model, packed.pointers.data(), results.data());
+    const int64_t *desc = results.data();
+    for (size_t i = 0; i < num_outputs; ++i) {
+      void *buffer;
+      std::memcpy(&buffer, &desc[0], sizeof(void *));
+      owned.add(buffer);
+      if (!error)
+        error = copyOutput(*model, i, desc, outputs[i], allocated);
+      desc += 3 + 2 * model->outputs[i].shape.size();
     }
-    if (!y.data) {
-      y.data = std::malloc(bytes ? bytes : 1);
-      if (!y.data) {
-        error = "out of memory for output '" + t.name + "'";
-        continue;
-      }
-      y.capacity_bytes = bytes;
-      allocatedHere.push_back(i);
-    }
-    y.dtype = t.dtype;
-    y.rank = rank;
-    std::memcpy(y.shape, sizes, rank * sizeof(int64_t));
-    char *dst = static_cast<char *>(y.data);
-    if (bytes)
-      copyStrided(static_cast<const char *>(aligned) +
-                      offset * static_cast<int64_t>(elem),
-                  sizes, strides, rank, elem, dst);
-  }
-  for (void *p : owned)
-    model->freeBuffer(p);
-  if (error.empty())
+    if (error)
+      return quantc::makeStatus(error);
+    allocated.keep();
     return nullptr;
-  // On failure the caller gets no buffers from this call.
-  for (size_t i : allocatedHere) {
-    std::free(outputs[i].data);
-    outputs[i].data = nullptr;
-    outputs[i].capacity_bytes = 0;
-  }
-  return quantc::makeStatus(error);
+  });
 }
 
 void quantc_buffer_free(void *data) { std::free(data); }
@@ -538,11 +742,15 @@ void quantc_buffer_free(void *data) { std::free(data); }
 // ---- calibration ----------------------------------------------------------
 
 /// Decodes the ranked memref descriptor behind an unranked argument:
-/// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}. The model is
+/// the one running on this thread (the artifact's table is shared by every
+/// model loaded from its file); `context` is the last one that set an
+/// observer, for calls from threads the model started.
 static void observeTrampoline(void *context, int64_t id, int64_t rank,
                               void *descriptor) {
-  auto *model = static_cast<quantc_model *>(context);
-  if (!model->observerFn || id < 0 ||
+  quantc_model *model =
+      runningModel ? runningModel : static_cast<quantc_model *>(context);
+  if (!model || !model->observerFn || id < 0 ||
       static_cast<size_t>(id) >= model->observers.size())
     return;
   auto *fields = static_cast<char *>(descriptor);
@@ -563,35 +771,42 @@ const char *quantc_model_target(const quantc_model *model) {
 }
 
 quantc_status *quantc_vulkan_device(const char **description) {
-  if (!description)
-    return quantc::makeStatus("quantc_vulkan_device: description is NULL");
-  *description = nullptr;
-  std::string error;
-  quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
-  if (!d)
-    return quantc::makeStatus(error);
-  static const std::string text = d->description();
-  *description = text.c_str();
-  return nullptr;
+  return quantc::guard([&]() -> quantc_status * {
+    if (!description)
+      return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                                "quantc_vulkan_device: description is NULL");
+    *description = nullptr;
+    std::string error;
+    quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
+    if (!d)
+      return quantc::makeStatus(QUANTC_DEVICE_ERROR, error);
+    static const std::string text = d->description();
+    *description = text.c_str();
+    return nullptr;
+  });
 }
 
 quantc_status *quantc_vulkan_device_capabilities(uint32_t *bits) {
-  if (!bits)
-    return quantc::makeStatus(
-        "quantc_vulkan_device_capabilities: bits is NULL");
-  *bits = 0;
-  std::string error;
-  quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
-  if (!d)
-    return quantc::makeStatus(error);
-  *bits = d->capabilities;
-  return nullptr;
+  return quantc::guard([&]() -> quantc_status * {
+    if (!bits)
+      return quantc::makeStatus(
+          QUANTC_INVALID_ARGUMENT,
+          "quantc_vulkan_device_capabilities: bits is NULL");
+    *bits = 0;
+    std::string error;
+    quantc::vulkan::Device *d = quantc::vulkan::getDevice(error);
+    if (!d)
+      return quantc::makeStatus(QUANTC_DEVICE_ERROR, error);
+    *bits = d->capabilities;
+    return nullptr;
+  });
 }
 
 quantc_status *quantc_model_weight_info(const quantc_model *model,
                                         quantc_weight_info *info) {
   if (!model || !info)
-    return quantc::makeStatus("quantc_model_weight_info: model or info is "
+    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                              "quantc_model_weight_info: model or info is "
                               "NULL");
   *info = {};
   if (model->weights)
@@ -614,15 +829,19 @@ const char *quantc_model_observer_name(const quantc_model *model,
 quantc_status *quantc_model_set_observer(quantc_model *model,
                                          quantc_observer_fn fn, void *user) {
   if (!model)
-    return quantc::makeStatus("quantc_model_set_observer: model is NULL");
+    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                              "quantc_model_set_observer: model is NULL");
   if (!model->observerTable || model->observers.empty())
-    return quantc::makeStatus("quantc_model_set_observer: the model was not "
+    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
+                              "quantc_model_set_observer: the model was not "
                               "compiled for calibration (it has no "
                               "observers)");
   model->observerFn = fn;
   model->observerUser = user;
+  // The table stays pointed at the trampoline: other models of the same
+  // file may still observe (it skips models without an observer).
   model->observerTable->context = model;
-  model->observerTable->fn = fn ? observeTrampoline : nullptr;
+  model->observerTable->fn = observeTrampoline;
   return nullptr;
 }
 

@@ -2,23 +2,53 @@
 
 #include "runtime/src/Status.h"
 
-#include <new>
+#include <cstdlib>
+#include <cstring>
 
+// A status and its message live in one malloc'ed block; the out-of-memory
+// status is a constant that needs no allocation.
 struct quantc_status {
-  std::string message;
+  quantc_status_code code;
+  const char *message;
 };
 
-quantc_status *quantc::makeStatus(std::string message) {
-  return new (std::nothrow) quantc_status{std::move(message)};
+namespace {
+quantc_status kOutOfMemory = {QUANTC_OUT_OF_MEMORY, "out of memory"};
+} // namespace
+
+quantc_status *quantc::outOfMemory() noexcept { return &kOutOfMemory; }
+
+quantc_status *quantc::makeStatus(quantc_status_code code,
+                                  const std::string &message) noexcept {
+  if (code == QUANTC_OUT_OF_MEMORY && message.empty())
+    return outOfMemory();
+  void *block = std::malloc(sizeof(quantc_status) + message.size() + 1);
+  if (!block)
+    return outOfMemory();
+  auto *status = static_cast<quantc_status *>(block);
+  char *text = static_cast<char *>(block) + sizeof(quantc_status);
+  std::memcpy(text, message.c_str(), message.size() + 1);
+  status->code = code == QUANTC_OK ? QUANTC_INTERNAL : code;
+  status->message = text;
+  return status;
 }
 
 extern "C" {
 
-const char *quantc_status_message(const quantc_status *status) {
-  return status ? status->message.c_str() : "ok";
+int quantc_runtime_version(void) { return QUANTC_RUNTIME_VERSION; }
+
+quantc_status_code quantc_status_get_code(const quantc_status *status) {
+  return status ? status->code : QUANTC_OK;
 }
 
-void quantc_status_free(quantc_status *status) { delete status; }
+const char *quantc_status_message(const quantc_status *status) {
+  return status ? status->message : "ok";
+}
+
+void quantc_status_free(quantc_status *status) {
+  if (status != &kOutOfMemory)
+    std::free(status);
+}
 
 size_t quantc_dtype_size(quantc_dtype dtype) {
   switch (dtype) {

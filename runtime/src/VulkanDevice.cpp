@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -57,9 +58,24 @@ const char *typeName(VkPhysicalDeviceType type) {
   }
 }
 
-/// Opens the loader, an instance and the selected device; returns "" or
-/// what went wrong.
-std::string open(State &s) {
+/// Instance-level functions the device set-up calls.
+struct InstanceFunctions {
+#define QUANTC_VK_INSTANCE_FUNCTIONS(X)                                        \
+  X(vkEnumeratePhysicalDevices)                                                \
+  X(vkGetPhysicalDeviceProperties)                                             \
+  X(vkGetPhysicalDeviceFeatures2)                                              \
+  X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
+  X(vkGetPhysicalDeviceMemoryProperties)                                       \
+  X(vkCreateDevice)                                                            \
+  X(vkGetDeviceProcAddr)
+#define QUANTC_VK_DECLARE(name) PFN_##name name = nullptr;
+  QUANTC_VK_INSTANCE_FUNCTIONS(QUANTC_VK_DECLARE)
+#undef QUANTC_VK_DECLARE
+};
+
+/// Opens the loader and a Vulkan 1.2 instance, and loads the instance
+/// functions; returns "" or what went wrong.
+std::string createInstance(State &s, InstanceFunctions &vk) {
   s.loader = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!s.loader)
     return "no Vulkan loader (libvulkan.so.1; install libvulkan1 and a "
@@ -86,33 +102,29 @@ std::string open(State &s) {
                    : VK_ERROR_INITIALIZATION_FAILED;
   if (r != VK_SUCCESS)
     return "cannot create a Vulkan 1.2 instance: " + resultString(r);
-
-#define QUANTC_VK_INSTANCE(name)                                               \
-  auto name =                                                                  \
-      reinterpret_cast<PFN_##name>(getInstanceProc(s.instance, #name));        \
-  if (!name)                                                                   \
+#define QUANTC_VK_LOAD(name)                                                   \
+  vk.name = reinterpret_cast<PFN_##name>(getInstanceProc(s.instance, #name));  \
+  if (!vk.name)                                                                \
     return "the Vulkan loader lacks " #name;
-  QUANTC_VK_INSTANCE(vkEnumeratePhysicalDevices)
-  QUANTC_VK_INSTANCE(vkGetPhysicalDeviceProperties)
-  QUANTC_VK_INSTANCE(vkGetPhysicalDeviceFeatures2)
-  QUANTC_VK_INSTANCE(vkGetPhysicalDeviceQueueFamilyProperties)
-  QUANTC_VK_INSTANCE(vkGetPhysicalDeviceMemoryProperties)
-  QUANTC_VK_INSTANCE(vkCreateDevice)
-  QUANTC_VK_INSTANCE(vkGetDeviceProcAddr)
-#undef QUANTC_VK_INSTANCE
+  QUANTC_VK_INSTANCE_FUNCTIONS(QUANTC_VK_LOAD)
+#undef QUANTC_VK_LOAD
+  return "";
+}
 
+/// Picks the physical device: QUANTC_VULKAN_DEVICE (an index or part of a
+/// name), else the first discrete GPU, else the first device.
+std::string choosePhysicalDevice(State &s, const InstanceFunctions &vk) {
   uint32_t count = 0;
-  vkEnumeratePhysicalDevices(s.instance, &count, nullptr);
+  vk.vkEnumeratePhysicalDevices(s.instance, &count, nullptr);
   std::vector<VkPhysicalDevice> physical(count);
   if (count)
-    vkEnumeratePhysicalDevices(s.instance, &count, physical.data());
+    vk.vkEnumeratePhysicalDevices(s.instance, &count, physical.data());
   if (physical.empty())
     return "no Vulkan device (the loader found no driver)";
   std::vector<VkPhysicalDeviceProperties> props(count);
   for (uint32_t i = 0; i < count; ++i)
-    vkGetPhysicalDeviceProperties(physical[i], &props[i]);
+    vk.vkGetPhysicalDeviceProperties(physical[i], &props[i]);
 
-  // QUANTC_VULKAN_DEVICE: an index or part of a name.
   int chosen = -1;
   if (const char *want = std::getenv("QUANTC_VULKAN_DEVICE"); want && *want) {
     char *end = nullptr;
@@ -141,34 +153,37 @@ std::string open(State &s) {
     if (chosen < 0)
       chosen = 0;
   }
-  Device &d = s.device;
-  d.physical = physical[chosen];
-  d.properties = props[chosen];
+  s.device.physical = physical[chosen];
+  s.device.properties = props[chosen];
+  return "";
+}
 
+/// Picks the first queue family with compute.
+std::string chooseQueueFamily(Device &d, const InstanceFunctions &vk) {
   uint32_t families = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &families, nullptr);
+  vk.vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &families, nullptr);
   std::vector<VkQueueFamilyProperties> familyProps(families);
-  vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &families,
-                                           familyProps.data());
-  bool found = false;
-  for (uint32_t i = 0; i < families && !found; ++i)
+  vk.vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &families,
+                                              familyProps.data());
+  for (uint32_t i = 0; i < families; ++i)
     if (familyProps[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       d.queueFamily = i;
       d.timestampBits = familyProps[i].timestampValidBits;
-      found = true;
+      return "";
     }
-  if (!found)
-    return d.description() + " has no compute queue";
+  return d.description() + " has no compute queue";
+}
 
-  // Every buffer is host-visible and coherent: an artifact's host code reads
-  // and writes buffers directly. Host-cached where there is such: on a
-  // discrete GPU the device-local host-visible memory (the PCI BAR) is
-  // write-combined and the host reads it uncached, which made a stories260k
-  // window on an H100 spend 190 ms on the host against 5 ms of kernels.
-  // Among equals, device-local (unified memory). QUANTC_VULKAN_MEMORY=
-  // device-local ranks device-local above cached.
+/// Every buffer is host-visible and coherent: an artifact's host code reads
+/// and writes buffers directly. Host-cached where there is such: on a
+/// discrete GPU the device-local host-visible memory (the PCI BAR) is
+/// write-combined and the host reads it uncached, which made a stories260k
+/// window on an H100 spend 190 ms on the host against 5 ms of kernels.
+/// Among equals, device-local (unified memory). QUANTC_VULKAN_MEMORY=
+/// device-local ranks device-local above cached.
+std::string chooseMemoryType(Device &d, const InstanceFunctions &vk) {
   VkPhysicalDeviceMemoryProperties memory;
-  vkGetPhysicalDeviceMemoryProperties(d.physical, &memory);
+  vk.vkGetPhysicalDeviceMemoryProperties(d.physical, &memory);
   const char *policy = std::getenv("QUANTC_VULKAN_MEMORY");
   bool preferDeviceLocal = policy && std::string(policy) == "device-local";
   if (policy && *policy && !preferDeviceLocal &&
@@ -198,8 +213,12 @@ std::string open(State &s) {
       (flags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT ? ", cached" : "") +
       (flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT ? ", device-local" : "");
   d.memoryType = static_cast<uint32_t>(best);
+  return "";
+}
 
-  // Every optional feature a kernel may use, where the device has it.
+/// Creates the logical device with every optional feature a kernel may use
+/// that the device has, and loads the device functions.
+std::string createLogicalDevice(Device &d, const InstanceFunctions &vk) {
   VkPhysicalDeviceVulkan12Features has12{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceVulkan11Features has11{
@@ -207,7 +226,7 @@ std::string open(State &s) {
   has11.pNext = &has12;
   VkPhysicalDeviceFeatures2 has{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   has.pNext = &has11;
-  vkGetPhysicalDeviceFeatures2(d.physical, &has);
+  vk.vkGetPhysicalDeviceFeatures2(d.physical, &has);
   VkPhysicalDeviceVulkan12Features use12{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceVulkan11Features use11{
@@ -240,18 +259,34 @@ std::string open(State &s) {
   deviceInfo.pNext = &use;
   deviceInfo.queueCreateInfoCount = 1;
   deviceInfo.pQueueCreateInfos = &queueInfo;
-  r = vkCreateDevice(d.physical, &deviceInfo, nullptr, &d.device);
+  VkResult r = vk.vkCreateDevice(d.physical, &deviceInfo, nullptr, &d.device);
   if (r != VK_SUCCESS)
     return "cannot open " + d.description() + ": " + resultString(r);
 #define QUANTC_VK_LOAD(name)                                                   \
   d.fn.name =                                                                  \
-      reinterpret_cast<PFN_##name>(vkGetDeviceProcAddr(d.device, #name));      \
+      reinterpret_cast<PFN_##name>(vk.vkGetDeviceProcAddr(d.device, #name));   \
   if (!d.fn.name)                                                              \
     return d.description() + " lacks " #name;
   QUANTC_VK_DEVICE_FUNCTIONS(QUANTC_VK_LOAD)
 #undef QUANTC_VK_LOAD
   d.fn.vkGetDeviceQueue(d.device, d.queueFamily, 0, &d.queue);
   return "";
+}
+
+/// Opens the loader, an instance and the selected device; returns "" or
+/// what went wrong.
+std::string open(State &s) {
+  InstanceFunctions vk;
+  std::string error = createInstance(s, vk);
+  if (error.empty())
+    error = choosePhysicalDevice(s, vk);
+  if (error.empty())
+    error = chooseQueueFamily(s.device, vk);
+  if (error.empty())
+    error = chooseMemoryType(s.device, vk);
+  if (error.empty())
+    error = createLogicalDevice(s.device, vk);
+  return error;
 }
 
 /// A new mapped buffer, or a Block with a null buffer.
@@ -304,13 +339,20 @@ Device *quantc::vulkan::getDevice(std::string &error) {
   std::lock_guard<std::mutex> lock(s.mutex);
   if (!s.opened) {
     s.opened = true;
-    s.error = open(s);
+    try {
+      s.error = open(s);
+    } catch (const std::bad_alloc &) {
+      s.error = "out of memory while opening the Vulkan device";
+    }
   }
   error = s.error;
   return s.error.empty() ? &s.device : nullptr;
 }
 
-void *quantc::vulkan::allocate(size_t bytes) {
+// allocate and deallocate are called by generated code: no exception may
+// leave them (std::bad_alloc from the maps becomes a failed allocation or a
+// block given back to the device).
+void *quantc::vulkan::allocate(size_t bytes) noexcept {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   if (!s.opened || !s.error.empty())
@@ -337,11 +379,16 @@ void *quantc::vulkan::allocate(size_t bytes) {
     if (!b.buffer)
       return nullptr;
   }
-  s.live[reinterpret_cast<uintptr_t>(b.mapped)] = b;
+  try {
+    s.live[reinterpret_cast<uintptr_t>(b.mapped)] = b;
+  } catch (...) {
+    destroy(s.device, b);
+    return nullptr;
+  }
   return b.mapped;
 }
 
-void quantc::vulkan::deallocate(void *p) {
+void quantc::vulkan::deallocate(void *p) noexcept {
   if (!p)
     return;
   State &s = state();
@@ -351,12 +398,15 @@ void quantc::vulkan::deallocate(void *p) {
     return;
   Block b = it->second;
   s.live.erase(it);
-  if (s.cachedBytes + b.bytes <= kCacheLimit) {
-    s.free[b.bytes].push_back(b);
-    s.cachedBytes += b.bytes;
-  } else {
-    destroy(s.device, b);
+  try {
+    if (s.cachedBytes + b.bytes <= kCacheLimit) {
+      s.free[b.bytes].push_back(b);
+      s.cachedBytes += b.bytes;
+      return;
+    }
+  } catch (...) {
   }
+  destroy(s.device, b);
 }
 
 bool quantc::vulkan::findBuffer(const void *address, VkBuffer &buffer,

@@ -19,6 +19,8 @@
 #ifndef QUANTC_RUNTIME_SRC_VULKANDEVICE_H
 #define QUANTC_RUNTIME_SRC_VULKANDEVICE_H
 
+#include "quantc_runtime.h"
+
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
@@ -83,16 +85,20 @@ struct Functions {
 };
 
 /// Capability bits a kernel records in the artifact's kernel table
-/// (backends/vulkan/LowerLaunches.cpp writes the same values).
+/// (backends/vulkan/LowerLaunches.cpp writes the same values), named in the
+/// C API as QUANTC_VULKAN_CAP_*.
 enum Capability : uint32_t {
-  kInt8 = 1,
-  kStorage8 = 2,
-  kInt16 = 4,
-  kFloat16 = 8,
-  kInt64 = 16,
-  kStorage16 = 32,
-  kFloat64 = 64,
+  kInt8 = QUANTC_VULKAN_CAP_INT8,
+  kStorage8 = QUANTC_VULKAN_CAP_STORAGE_BUFFER_8BIT_ACCESS,
+  kInt16 = QUANTC_VULKAN_CAP_INT16,
+  kFloat16 = QUANTC_VULKAN_CAP_FLOAT16,
+  kInt64 = QUANTC_VULKAN_CAP_INT64,
+  kStorage16 = QUANTC_VULKAN_CAP_STORAGE_BUFFER_16BIT_ACCESS,
+  kFloat64 = QUANTC_VULKAN_CAP_FLOAT64,
 };
+static_assert(kInt8 == 1 && kStorage8 == 2 && kInt16 == 4 && kFloat16 == 8 &&
+                  kInt64 == 16 && kStorage16 == 32 && kFloat64 == 64,
+              "the kernel table's capability bits are fixed");
 
 struct Device {
   VkPhysicalDevice physical = VK_NULL_HANDLE;
@@ -117,8 +123,8 @@ Device *getDevice(std::string &error);
 
 /// A mapped buffer of at least `bytes` bytes; null when the device has no
 /// memory left. Buffers are cached by size for reuse.
-void *allocate(size_t bytes);
-void deallocate(void *p);
+void *allocate(size_t bytes) noexcept;
+void deallocate(void *p) noexcept;
 
 /// The device buffer holding `address`: its buffer, the offset of `address`
 /// in it and the bytes from there to its end. False for memory not from

@@ -31,18 +31,27 @@ std::string capabilityNames(uint32_t bits) {
   return s;
 }
 
+/// The status code of a failed Vulkan call.
+quantc_status_code statusCode(VkResult result) {
+  return result == VK_ERROR_OUT_OF_HOST_MEMORY ||
+                 result == VK_ERROR_OUT_OF_DEVICE_MEMORY
+             ? QUANTC_OUT_OF_MEMORY
+             : QUANTC_DEVICE_ERROR;
+}
+
 } // namespace
 
 std::unique_ptr<Program>
 Program::create(const unsigned char *table,
                 bool (*isConstant)(const void *, void *),
-                void *isConstantContext, std::string &error) {
+                void *isConstantContext, Error &error) {
   std::unique_ptr<Program> p(new Program());
   p->isConstant = isConstant;
   p->isConstantContext = isConstantContext;
   if (std::memcmp(table, "QCVK", 4) != 0 || readWord(table + 4) != 2) {
-    error = "unsupported kernel table (expected QCVK version 2; recompile "
-            "the model with this quantc)";
+    error = {QUANTC_IO_ERROR,
+             "unsupported kernel table (expected QCVK version 2; recompile "
+             "the model with this quantc)"};
     return nullptr;
   }
   uint32_t count = readWord(table + 8);
@@ -65,7 +74,8 @@ Program::create(const unsigned char *table,
         k.pushMember[binding] = static_cast<int32_t>(j);
     }
     if (malformed) {
-      error = "kernel '" + k.entry + "' has a malformed push-constant list";
+      error = {QUANTC_IO_ERROR,
+               "kernel '" + k.entry + "' has a malformed push-constant list"};
       return nullptr;
     }
     uint32_t words = readWord(at);
@@ -77,16 +87,19 @@ Program::create(const unsigned char *table,
     p->kernels.push_back(std::move(k));
   }
 
-  p->d = getDevice(error);
-  if (!p->d)
+  p->d = getDevice(error.message);
+  if (!p->d) {
+    error.code = QUANTC_DEVICE_ERROR;
     return nullptr;
+  }
   Device &d = *p->d;
   for (const Kernel &k : p->kernels)
     if (uint32_t missing = k.capabilities & ~d.capabilities) {
-      error = "kernel '" + k.entry + "' needs " + capabilityNames(missing) +
-              ", which " + d.description() +
-              " lacks (compile with --vulkan-int8-storage=false for devices "
-              "without 8-bit storage)";
+      error = {QUANTC_DEVICE_ERROR,
+               "kernel '" + k.entry + "' needs " + capabilityNames(missing) +
+                   ", which " + d.description() +
+                   " lacks (compile with --vulkan-int8-storage=false for "
+                   "devices without 8-bit storage)"};
       return nullptr;
     }
   VkPipelineCacheCreateInfo cacheInfo{
@@ -120,7 +133,8 @@ Program::create(const unsigned char *table,
     r = d.fn.vkCreateDescriptorPool(d.device, &descriptorInfo, nullptr,
                                     &p->pool);
   if (r != VK_SUCCESS) {
-    error = "cannot set up " + d.description() + ": " + resultString(r);
+    error = {statusCode(r),
+             "cannot set up " + d.description() + ": " + resultString(r)};
     return nullptr;
   }
   p->profile = Profile::create(d, p->kernels.size());
@@ -128,7 +142,8 @@ Program::create(const unsigned char *table,
   VkDeviceSize unused;
   if (!p->scalars ||
       !findBuffer(p->scalars, p->scalarBuffer, p->scalarBase, unused)) {
-    error = "out of device memory on " + d.description();
+    error = {QUANTC_OUT_OF_MEMORY,
+             "out of device memory on " + d.description()};
     return nullptr;
   }
   return p;
@@ -169,9 +184,13 @@ Program::~Program() {
     f.vkDestroyPipelineCache(d->device, cache, nullptr);
 }
 
-void Program::fail(const std::string &message) {
-  if (error.empty())
-    error = message;
+void Program::fail(quantc_status_code code, const std::string &message) {
+  if (!error)
+    error = {code, message};
+}
+
+void Program::fail(VkResult result, const std::string &message) {
+  fail(statusCode(result), message + ": " + resultString(result));
 }
 
 bool Program::prepare(Kernel &k) {
@@ -221,8 +240,8 @@ bool Program::prepare(Kernel &k) {
     f.vkDestroyShaderModule(d->device, module, nullptr);
   }
   if (r != VK_SUCCESS) {
-    fail("cannot create the pipeline of kernel '" + k.entry + "' on " +
-         d->description() + ": " + resultString(r));
+    fail(r, "cannot create the pipeline of kernel '" + k.entry + "' on " +
+                d->description());
     return false;
   }
   return true;
@@ -235,8 +254,7 @@ bool Program::begin() {
   info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   VkResult r = d->fn.vkBeginCommandBuffer(commands, &info);
   if (r != VK_SUCCESS) {
-    fail("cannot record commands on " + d->description() + ": " +
-         resultString(r));
+    fail(r, "cannot record commands on " + d->description());
     return false;
   }
   recording = true;
@@ -252,7 +270,7 @@ void *Program::copyOf(const void *address, size_t bytes) {
     copy.device = allocate(bytes);
     copy.bytes = copy.device ? bytes : 0;
     if (!copy.device) {
-      fail("out of device memory on " + d->description());
+      fail(QUANTC_OUT_OF_MEMORY, "out of device memory on " + d->description());
       return nullptr;
     }
     std::memcpy(copy.device, address, bytes);
@@ -262,22 +280,25 @@ void *Program::copyOf(const void *address, size_t bytes) {
 
 void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
                        const int64_t *records) {
-  if (!error.empty())
+  if (error)
     return;
   if (id < 0 || static_cast<size_t>(id) >= kernels.size())
-    return fail("dispatch of unknown kernel " + std::to_string(id));
+    return fail(QUANTC_INTERNAL,
+                "dispatch of unknown kernel " + std::to_string(id));
   Kernel &k = kernels[id];
   if (static_cast<uint64_t>(n) != k.bindings)
-    return fail("kernel '" + k.entry + "' takes " + std::to_string(k.bindings) +
-                " arguments, got " + std::to_string(n));
+    return fail(QUANTC_INTERNAL, "kernel '" + k.entry + "' takes " +
+                                     std::to_string(k.bindings) +
+                                     " arguments, got " + std::to_string(n));
   if (x <= 0 || y <= 0 || z <= 0)
     return; // an empty grid: nothing to run
   const uint32_t *limit = d->properties.limits.maxComputeWorkGroupCount;
   if (x > limit[0] || y > limit[1] || z > limit[2])
-    return fail("kernel '" + k.entry + "' needs a grid of " +
-                std::to_string(x) + " x " + std::to_string(y) + " x " +
-                std::to_string(z) + " workgroups, more than " +
-                d->description() + " allows");
+    return fail(QUANTC_DEVICE_ERROR,
+                "kernel '" + k.entry + "' needs a grid of " +
+                    std::to_string(x) + " x " + std::to_string(y) + " x " +
+                    std::to_string(z) + " workgroups, more than " +
+                    d->description() + " allows");
   if (!prepare(k))
     return;
 
@@ -292,7 +313,7 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   if (poolSets + 1 > kPoolSets || poolDescriptors + n > kPoolDescriptors ||
       scalarUsed + scalarNeed > kScalarBytes || (profile && profile->full()))
     sync();
-  if (!error.empty() || !begin())
+  if (error || !begin())
     return;
 
   Functions &f = d->fn;
@@ -304,8 +325,7 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
   VkDescriptorSet set;
   VkResult r = f.vkAllocateDescriptorSets(d->device, &setInfo, &set);
   if (r != VK_SUCCESS)
-    return fail("cannot allocate descriptors on " + d->description() + ": " +
-                resultString(r));
+    return fail(r, "cannot allocate descriptors on " + d->description());
   ++poolSets;
   poolDescriptors += n;
 
@@ -320,8 +340,10 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
     int64_t kind = records[3 * i + 2];
     if (int32_t member = k.pushMember[i]; member >= 0) {
       if (kind != 1 || bytes != 4)
-        return fail("kernel '" + k.entry + "' argument " + std::to_string(i) +
-                    " is a push constant but not a 4-byte scalar");
+        return fail(QUANTC_INTERNAL, "kernel '" + k.entry + "' argument " +
+                                         std::to_string(i) +
+                                         " is a push constant but not a "
+                                         "4-byte scalar");
       pushed[member] = static_cast<uint32_t>(value);
       continue;
     }
@@ -343,12 +365,14 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
           return;
         findBuffer(copy, buffer, offset, available);
       } else if (static_cast<VkDeviceSize>(bytes) > available) {
-        return fail("kernel '" + k.entry + "' argument " + std::to_string(i) +
-                    " reaches past the end of its buffer");
+        return fail(QUANTC_INTERNAL, "kernel '" + k.entry + "' argument " +
+                                         std::to_string(i) +
+                                         " reaches past the end of its buffer");
       }
       if (offset % d->properties.limits.minStorageBufferOffsetAlignment)
-        return fail("kernel '" + k.entry + "' argument " + std::to_string(i) +
-                    " is not aligned for " + d->description());
+        return fail(QUANTC_DEVICE_ERROR,
+                    "kernel '" + k.entry + "' argument " + std::to_string(i) +
+                        " is not aligned for " + d->description());
       info = {buffer, offset, VK_WHOLE_SIZE};
     }
     VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
@@ -394,7 +418,7 @@ void Program::barrierAfter(VkPipelineStageFlags stage, VkAccessFlags access) {
 }
 
 void Program::copy(const void *source, void *target, size_t bytes) {
-  if (!error.empty() || bytes == 0)
+  if (error || bytes == 0)
     return;
   VkBuffer from, to;
   VkDeviceSize fromOffset, toOffset, fromLeft, toLeft;
@@ -430,8 +454,7 @@ void Program::sync() {
   if (r == VK_SUCCESS)
     r = f.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
   if (r != VK_SUCCESS)
-    fail("running kernels on " + d->description() +
-         " failed: " + resultString(r));
+    fail(r, "running kernels on " + d->description() + " failed");
   if (profile)
     profile->collect(r == VK_SUCCESS,
                      std::chrono::duration<double, std::milli>(
@@ -444,31 +467,56 @@ void Program::sync() {
   scalarUsed = 0;
 }
 
+// The thunks are called by generated code: no exception may reach it. The
+// only one the runtime throws is std::bad_alloc (building a message or a
+// copy's table entry); it becomes the run's error, without allocating.
 void Program::dispatchThunk(void *self, int64_t id, int64_t x, int64_t y,
                             int64_t z, int64_t n, int64_t records) {
-  static_cast<Program *>(self)->dispatch(
-      id, x, y, z, n, reinterpret_cast<const int64_t *>(records));
+  auto *p = static_cast<Program *>(self);
+  try {
+    p->dispatch(id, x, y, z, n, reinterpret_cast<const int64_t *>(records));
+  } catch (...) {
+    p->failOutOfMemory();
+  }
 }
 
-void Program::syncThunk(void *self) { static_cast<Program *>(self)->sync(); }
+void Program::syncThunk(void *self) {
+  auto *p = static_cast<Program *>(self);
+  try {
+    p->sync();
+  } catch (...) {
+    p->failOutOfMemory();
+  }
+}
 
 void Program::copyThunk(void *self, int64_t source, int64_t target,
                         int64_t bytes) {
-  static_cast<Program *>(self)->copy(reinterpret_cast<const void *>(source),
-                                     reinterpret_cast<void *>(target),
-                                     static_cast<size_t>(bytes));
+  auto *p = static_cast<Program *>(self);
+  try {
+    p->copy(reinterpret_cast<const void *>(source),
+            reinterpret_cast<void *>(target), static_cast<size_t>(bytes));
+  } catch (...) {
+    p->failOutOfMemory();
+  }
+}
+
+void Program::failOutOfMemory() noexcept {
+  if (error)
+    return;
+  error.code = QUANTC_OUT_OF_MEMORY;
+  error.message.clear(); // keeps its storage: no allocation
 }
 
 void Program::beginRun() {
   if (profile)
     profile->beginRun();
-  error.clear();
+  error = {};
   for (auto &[address, copy] : inputs)
     deallocate(copy.device);
   inputs.clear();
 }
 
-std::string Program::endRun() {
+quantc::Error Program::endRun() {
   sync();
   if (profile)
     profile->endRun();

@@ -16,11 +16,14 @@
 // Generated code cannot receive errors, so the first failure is kept and
 // later dispatches are skipped; the run then returns it as its status.
 //
+// A Program is not thread-safe: Model.cpp runs one Vulkan model at a time.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef QUANTC_RUNTIME_SRC_VULKANPROGRAM_H
 #define QUANTC_RUNTIME_SRC_VULKANPROGRAM_H
 
+#include "runtime/src/Status.h"
 #include "runtime/src/VulkanDevice.h"
 #include "runtime/src/VulkanProfile.h"
 
@@ -38,7 +41,7 @@ public:
   /// `error` set on failure.
   static std::unique_ptr<Program>
   create(const unsigned char *table, bool (*isConstant)(const void *, void *),
-         void *isConstantContext, std::string &error);
+         void *isConstantContext, Error &error);
   ~Program();
 
   /// Called by generated code (through the artifact's `quantc_gpu`).
@@ -50,9 +53,10 @@ public:
 
   /// Before a run: forgets the copies of the previous run's inputs.
   void beginRun();
-  /// After a run: waits for the device; returns "" or the first error since
-  /// beginRun().
-  std::string endRun();
+  /// After a run: waits for the device; returns the first error since
+  /// beginRun() (none: code QUANTC_OK; out of host memory: an empty
+  /// message).
+  Error endRun();
 
   size_t numKernels() const { return kernels.size(); }
 
@@ -86,7 +90,11 @@ private:
   void barrierAfter(VkPipelineStageFlags stage, VkAccessFlags access);
   bool prepare(Kernel &k);
   bool begin();
-  void fail(const std::string &message);
+  void fail(quantc_status_code code, const std::string &message);
+  /// A failed Vulkan call: out of memory or a device error.
+  void fail(VkResult result, const std::string &message);
+  /// Records running out of host memory (an empty message: see endRun).
+  void failOutOfMemory() noexcept;
   /// The device copy of `bytes` at foreign `address`.
   void *copyOf(const void *address, size_t bytes);
 
@@ -94,7 +102,7 @@ private:
   std::vector<Kernel> kernels;
   bool (*isConstant)(const void *, void *) = nullptr;
   void *isConstantContext = nullptr;
-  std::string error;
+  Error error;
 
   VkPipelineCache cache = VK_NULL_HANDLE;
   VkCommandPool commandPool = VK_NULL_HANDLE;

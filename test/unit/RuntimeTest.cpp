@@ -9,10 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -25,6 +29,13 @@ std::string message(quantc_status *s) {
   std::string m = s ? quantc_status_message(s) : "";
   quantc_status_free(s);
   return m;
+}
+
+/// The code of `s` (freed).
+quantc_status_code code(quantc_status *s) {
+  quantc_status_code c = quantc_status_get_code(s);
+  quantc_status_free(s);
+  return c;
 }
 
 quantc_tensor tensor(std::vector<float> &data, std::vector<int64_t> shape) {
@@ -106,12 +117,18 @@ TEST_F(AddModel, RejectsMismatchedInputs) {
   in[1].dtype = QUANTC_DTYPE_INT32;
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' has dtype int32, expected float");
+  EXPECT_EQ(code(quantc_model_run(model, in, 2, &out, 1)),
+            QUANTC_DTYPE_MISMATCH);
   in[1] = tensor(x, {6});
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' has rank 1, expected 2");
+  EXPECT_EQ(code(quantc_model_run(model, in, 2, &out, 1)),
+            QUANTC_SHAPE_MISMATCH);
   in[1] = tensor(x, {3, 2});
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' has shape [3, 2], expected [?, 3]");
+  EXPECT_EQ(code(quantc_model_run(model, in, 2, &out, 1)),
+            QUANTC_SHAPE_MISMATCH);
   in[1] = tensor(x, {-2, 3});
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' has shape [?, 3], expected [?, 3]");
@@ -122,6 +139,8 @@ TEST_F(AddModel, RejectsMismatchedInputs) {
   in[1] = tensor(x, {4, 3}); // 48 bytes needed, 24 given
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "input 1 'y' holds 24 bytes, its shape needs 48");
+  EXPECT_EQ(code(quantc_model_run(model, in, 2, &out, 1)),
+            QUANTC_INVALID_ARGUMENT);
   in[1] = tensor(x, {2, 3});
   in[1].data = nullptr;
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
@@ -138,12 +157,90 @@ TEST_F(AddModel, RejectsTooSmallOutputBuffers) {
   EXPECT_EQ(message(quantc_model_run(model, in, 2, &out, 1)),
             "output 0 'sum' needs 24 bytes, the buffer holds 8");
   EXPECT_EQ(z, (std::vector<float>{7, 7})); // untouched
+  EXPECT_EQ(code(quantc_model_run(model, in, 2, &out, 1)),
+            QUANTC_INVALID_ARGUMENT);
 }
 
 TEST_F(AddModel, SetsThreads) {
   EXPECT_EQ(message(quantc_model_set_threads(model, 1)), "");
   EXPECT_EQ(message(quantc_model_set_threads(model, 0)),
             "quantc_model_set_threads: threads must be >= 1");
+  EXPECT_EQ(code(quantc_model_set_threads(model, -3)), QUANTC_INVALID_ARGUMENT);
+}
+
+/// x + y for the add model, as rows x 3 floats whose values depend on
+/// `seed`; checks the sum exactly (float adds of small integers are exact).
+::testing::AssertionResult runAdd(quantc_model *m, int seed, int64_t rows) {
+  std::vector<float> x(rows * 3), y(rows * 3);
+  for (int64_t i = 0; i < rows * 3; ++i) {
+    x[i] = static_cast<float>(seed * 1000 + i);
+    y[i] = static_cast<float>(-7 * i + seed);
+  }
+  quantc_tensor in[2] = {tensor(x, {rows, 3}), tensor(y, {rows, 3})};
+  quantc_tensor out{};
+  if (quantc_status *s = quantc_model_run(m, in, 2, &out, 1))
+    return ::testing::AssertionFailure() << message(s);
+  const float *z = static_cast<const float *>(out.data);
+  for (int64_t i = 0; i < rows * 3; ++i)
+    if (out.shape[0] != rows || z[i] != x[i] + y[i]) {
+      quantc_buffer_free(out.data);
+      return ::testing::AssertionFailure()
+             << "seed " << seed << " element " << i << ": " << z[i];
+    }
+  quantc_buffer_free(out.data);
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(AddModel, RunsFromSeveralThreadsAtOnce) {
+  constexpr int kThreads = 4, kRuns = 50;
+  std::atomic<int> failures{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      while (!go.load())
+        std::this_thread::yield();
+      for (int r = 0; r < kRuns; ++r)
+        // Distinct inputs and sizes per thread and run: buffers from the
+        // shared allocator cache must not cross over.
+        if (!runAdd(model, t * kRuns + r, 1 + (t + r) % 7))
+          ++failures;
+    });
+  go = true;
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(Runtime, ThreadCountsArePerModel) {
+  quantc_model *one = nullptr, *two = nullptr;
+  ASSERT_EQ(message(quantc_model_load(kAddModel, &one)), "");
+  ASSERT_EQ(message(quantc_model_load(kAddModel, &two)), "");
+  ASSERT_EQ(message(quantc_model_set_threads(one, 1)), "");
+  ASSERT_EQ(message(quantc_model_set_threads(two, 3)), "");
+  // A run applies its model's count only for its own duration: the calling
+  // thread's OpenMP setting (when OpenMP is loaded at all) is unchanged.
+  using GetFn = int (*)();
+  GetFn ompGet = nullptr;
+  void *omp = dlopen("libomp.so.5", RTLD_LAZY | RTLD_NOLOAD);
+  if (!omp)
+    omp = dlopen("libomp.so", RTLD_LAZY | RTLD_NOLOAD);
+  if (omp)
+    ompGet = reinterpret_cast<GetFn>(dlsym(omp, "omp_get_max_threads"));
+  int before = ompGet ? ompGet() : 0;
+  std::thread other([&] {
+    for (int r = 0; r < 20; ++r)
+      EXPECT_TRUE(runAdd(two, r, 64));
+  });
+  for (int r = 0; r < 20; ++r)
+    EXPECT_TRUE(runAdd(one, r, 64));
+  other.join();
+  if (ompGet)
+    EXPECT_EQ(ompGet(), before);
+  if (omp)
+    dlclose(omp);
+  quantc_model_free(one);
+  quantc_model_free(two);
 }
 
 TEST_F(AddModel, ReportsWeightsAndHasNoObservers) {
@@ -172,6 +269,8 @@ TEST_F(AddModel, ReportsWeightsAndHasNoObservers) {
 
 TEST(Runtime, RejectsNullPointers) {
   quantc_model *m = reinterpret_cast<quantc_model *>(1);
+  EXPECT_EQ(code(quantc_model_load(nullptr, &m)), QUANTC_INVALID_ARGUMENT);
+  m = reinterpret_cast<quantc_model *>(1);
   EXPECT_EQ(message(quantc_model_load(nullptr, &m)),
             "quantc_model_load: path is NULL");
   EXPECT_EQ(m, nullptr);
@@ -186,6 +285,26 @@ TEST(Runtime, RejectsNullPointers) {
   quantc_model_free(nullptr); // a no-op, like free(NULL)
   quantc_status_free(nullptr);
   EXPECT_STREQ(quantc_status_message(nullptr), "ok");
+  EXPECT_EQ(quantc_status_get_code(nullptr), QUANTC_OK);
+}
+
+TEST(Runtime, HeaderAndLibraryAgreeOnTheVersion) {
+  EXPECT_EQ(quantc_runtime_version(), QUANTC_RUNTIME_VERSION);
+  EXPECT_EQ(QUANTC_RUNTIME_VERSION, QUANTC_RUNTIME_VERSION_MAJOR * 10000 +
+                                        QUANTC_RUNTIME_VERSION_MINOR * 100 +
+                                        QUANTC_RUNTIME_VERSION_PATCH);
+}
+
+TEST(Runtime, NamesVulkanCapabilities) {
+  // The values are fixed: compiled kernel tables record them.
+  static_assert(
+      QUANTC_VULKAN_CAP_INT8 == 1 &&
+          QUANTC_VULKAN_CAP_STORAGE_BUFFER_8BIT_ACCESS == 2 &&
+          QUANTC_VULKAN_CAP_INT16 == 4 && QUANTC_VULKAN_CAP_FLOAT16 == 8 &&
+          QUANTC_VULKAN_CAP_INT64 == 16 &&
+          QUANTC_VULKAN_CAP_STORAGE_BUFFER_16BIT_ACCESS == 32 &&
+          QUANTC_VULKAN_CAP_FLOAT64 == 64 && QUANTC_VULKAN_CAP_ALL == 127,
+      "capability bits");
 }
 
 TEST(Runtime, RejectsFilesThatAreNotModels) {
@@ -193,6 +312,9 @@ TEST(Runtime, RejectsFilesThatAreNotModels) {
   std::string missing = message(quantc_model_load("/nonexistent/m.so", &m));
   EXPECT_NE(missing.find("cannot load '/nonexistent/m.so'"), std::string::npos)
       << missing;
+  EXPECT_EQ(code(quantc_model_load("/nonexistent/m.so", &m)), QUANTC_IO_ERROR);
+  EXPECT_EQ(code(quantc_model_load("/lib/x86_64-linux-gnu/libm.so.6", &m)),
+            QUANTC_IO_ERROR);
 
   std::string foreign =
       message(quantc_model_load("/lib/x86_64-linux-gnu/libm.so.6", &m));
@@ -221,6 +343,7 @@ TEST(Runtime, RunsVulkanArtifacts) {
   if (quantc_status *s = quantc_vulkan_device(&device)) {
     // No device: loading the Vulkan artifact says why, and nothing else.
     std::string why = quantc_status_message(s);
+    EXPECT_EQ(quantc_status_get_code(s), QUANTC_DEVICE_ERROR);
     quantc_status_free(s);
     quantc_model *m = reinterpret_cast<quantc_model *>(1);
     std::string load = message(quantc_model_load(kAddVulkanModel, &m));
@@ -247,12 +370,21 @@ TEST(Runtime, RunsVulkanArtifacts) {
       EXPECT_EQ(z[i], x[i] + y[i]) << "element " << i << " scale " << scale;
     quantc_buffer_free(out.data);
   }
+  // Vulkan runs are serialized, so several threads may share the model.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 5; ++r)
+        EXPECT_TRUE(runAdd(m, 10 * t + r, 1 + t));
+    });
+  for (std::thread &t : threads)
+    t.join();
   quantc_model_free(m);
   EXPECT_EQ(message(quantc_vulkan_device(nullptr)),
             "quantc_vulkan_device: description is NULL");
   uint32_t bits = 0;
   EXPECT_EQ(message(quantc_vulkan_device_capabilities(&bits)), "");
-  EXPECT_EQ(bits & ~127u, 0u) << bits; // only the documented bits
+  EXPECT_EQ(bits & ~QUANTC_VULKAN_CAP_ALL, 0u) << bits; // documented bits
   EXPECT_EQ(message(quantc_vulkan_device_capabilities(nullptr)),
             "quantc_vulkan_device_capabilities: bits is NULL");
 }

@@ -425,6 +425,11 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
 }
 
 LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
+  // The LoRC correction (lrc_a x lrc_b added to the weight) is not lowered
+  // yet; dropping it silently would compute a different product.
+  if (op.getLrcA())
+    return op.emitOpError("with a low-rank correction (low_rank operands) "
+                          "has no lowering yet");
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
   auto f = dyn_cast<FloatType>(resultType.getElementType());

@@ -3,6 +3,8 @@
 #ifndef QUANTC_PASSES_PASSES_H
 #define QUANTC_PASSES_PASSES_H
 
+#include "dialects/qc/IR/QcAttrs.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

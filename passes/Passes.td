@@ -88,8 +88,13 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
-           "static (calibrated per-tensor) or dynamic (per token)">,
+    Option<"mode", "mode", "ActivationMode", /*default=*/"ActivationMode::Static",
+           "static (calibrated per-tensor) or dynamic (per token)",
+           [{::llvm::cl::values(
+             clEnumValN(ActivationMode::Static, "static",
+                        "calibrated per-tensor ranges"),
+             clEnumValN(ActivationMode::Dynamic, "dynamic",
+                        "one scale per token at run time"))}]>,
     Option<"bits", "bits", "unsigned", /*default=*/"8",
            "Bits per activation (2 to 8)">,
     Option<"symmetric", "symmetric", "bool", /*default=*/"false",

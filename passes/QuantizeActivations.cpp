@@ -23,12 +23,6 @@ struct QuantizeActivations
   using Base::Base;
 
   void runOnOperation() override {
-    if (mode != "static" && mode != "dynamic") {
-      emitError(getOperation().getLoc())
-          << "qc-quantize-activations: mode must be static or dynamic, got '"
-          << mode << "'";
-      return signalPassFailure();
-    }
     if (bits < 2 || bits > 8) {
       emitError(getOperation().getLoc())
           << "qc-quantize-activations: bits must be in [2, 8], got "
@@ -42,7 +36,7 @@ struct QuantizeActivations
         matmuls.push_back(op);
     });
     for (QuantizedMatmulOp op : matmuls)
-      if (failed(mode == "static" ? quantizeStatic(op) : quantizeDynamic(op)))
+      if (failed(mode == ActivationMode::Static ? quantizeStatic(op) : quantizeDynamic(op)))
         return signalPassFailure();
   }
 

@@ -4,6 +4,8 @@
 
 #include "dialects/qc/IR/QcDialect.h"
 #include "passes/Passes.h"
+#include "passes/QuantizePipeline.h"
+#include "backends/common/Passes.h"
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/vulkan/VulkanPipeline.h"
 
@@ -22,6 +24,8 @@ void mlir::qc::registerAllDialects(DialectRegistry &registry) {
 void mlir::qc::registerAllPasses() {
   mlir::registerAllPasses();
   registerQcPasses();
+  registerQuantizePipeline();
+  registerQcCommonPasses();
   cpu::registerCpuPipeline();
   vulkan::registerVulkanPipeline();
 }

@@ -1,87 +1,99 @@
 //===- CpuPipeline.cpp - imported IR to the LLVM dialect ------------------===//
 //
-// The recipe follows ../shared/PIPELINES.md (verified on MLIR 22): decompose
-// aggregated ops before anything else, fuse elementwise producers on tensors,
-// bufferize across function boundaries with identity layouts, let the
-// ownership-based deallocation make every returned buffer a fresh allocation
-// the caller owns (the runtime frees it), expand strided metadata before
-// lowering affine, and only then convert to LLVM. math ops without an LLVM
-// intrinsic (erf, tanh, ...) become libm calls.
+// The recipe follows ../shared/PIPELINES.md (verified on MLIR 22): the shared
+// linalg front (backends/common/LinalgFront.h), reduction loop order and
+// register tiles on tensors, bufferization across function boundaries with
+// identity layouts, ownership-based deallocation that makes every returned
+// buffer a fresh allocation the caller owns (the runtime frees it), strided
+// metadata expanded before affine is lowered, and only then LLVM. math ops
+// without an LLVM intrinsic (erf, tanh, ...) become libm calls.
 //
 //===----------------------------------------------------------------------===//
 
 #include "backends/cpu/CpuPipeline.h"
 
+#include "backends/common/LinalgFront.h"
+#include "backends/common/Passes.h"
 #include "backends/cpu/Passes.h"
-#include "passes/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/ErrorHandling.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::qc;
-
-/// Appends upstream passes given in textual form. The text is fixed, so a
-/// parse failure is a bug in this file.
-static void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("qc-cpu-pipeline: bad upstream pipeline text");
-}
 
 void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
                                      const CpuPipelineOptions &options) {
   // Tensors: qc (float and quantized) to linalg, softmax decomposed,
   // elementwise chains fused.
-  cpu::LowerObserversOptions observers;
-  observers.instrument = options.instrumentObservers;
-  pm.addPass(cpu::createLowerObservers(observers));
-  OpPassManager &lower = pm.nest<func::FuncOp>();
-  lower.addPass(createLowerToLinalg());
-  lower.addPass(createLowerQuantized());
-  lower.addPass(createDecomposeAggregatedOps());
-  lower.addPass(cpu::createCheckLowered());
-  addUpstream(pm, "canonicalize,cse");
+  LinalgFrontOptions front;
+  front.instrumentObservers = options.instrumentObservers;
+  buildLinalgFront(pm, front);
 
   // Loop order and register tiles for reductions, still on tensors.
   OpPassManager &tile = pm.nest<func::FuncOp>();
-  tile.addPass(createFuseElementwise());
   tile.addPass(cpu::createInterchangeReductions());
   tile.addPass(cpu::createReassociateReductions());
   tile.addPass(cpu::createVectorizeContractions());
-  addUpstream(pm, "canonicalize,loop-invariant-subset-hoisting,canonicalize,"
-                  "cse");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLoopInvariantSubsetHoistingPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   // Buffers: results come back as fresh allocations owned by the caller.
-  addUpstream(pm,
-              "one-shot-bufferize{bufferize-function-boundaries "
-              "function-boundary-type-conversion=identity-layout-map},"
-              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-              "canonicalize");
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
 
   // Loops; the outermost parallel ones run on OpenMP threads. The C
   // interface goes on the entry only, before any helper functions (libm
   // declarations, math-to-funcs bodies) exist.
   OpPassManager &loops = pm.nest<func::FuncOp>();
-  addUpstream(loops, "llvm-request-c-wrappers");
-  loops.addPass(cpu::createLowerStridedCopies());
-  addUpstream(loops, "scf-forall-to-parallel,convert-linalg-to-parallel-loops");
+  loops.addPass(LLVM::createLLVMRequestCWrappersPass());
+  loops.addPass(createLowerStridedCopies());
+  loops.addPass(createForallToParallelLoopPass());
+  loops.addPass(createConvertLinalgToParallelLoopsPass());
   loops.addPass(cpu::createSerializeInnerParallel());
-  loops.addPass(cpu::createApproximateMath());
+  loops.addPass(createApproximateMath());
   // convert-scf-to-openmp wraps each body in memref.alloca_scope, which
   // convert-scf-to-cf cannot handle once it holds several blocks;
   // canonicalize inlines the scopes (they hold no allocas) in between.
-  addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-openmp,"
-                  "canonicalize,convert-scf-to-cf,canonicalize,cse");
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   // LLVM. Integer powers get function bodies; math ops without an LLVM
   // intrinsic become libm calls.
-  addUpstream(pm, "convert-vector-to-scf{full-unroll},"
-                  "convert-math-to-funcs,convert-math-to-llvm,"
-                  "convert-math-to-libm,convert-vector-to-llvm,"
-                  "finalize-memref-to-llvm{use-generic-functions},"
-                  "convert-openmp-to-llvm,"
-                  "convert-to-llvm,reconcile-unrealized-casts");
+  VectorTransferToSCFOptions vectorToSCF;
+  vectorToSCF.enableFullUnroll();
+  pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
+  pm.addPass(createConvertMathToFuncs());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::qc::cpu::registerCpuPipeline() {

@@ -5,34 +5,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ApproximateMath : Pass<"qc-cpu-approximate-math", "func::FuncOp"> {
-  let summary = "Replace f32 transcendental math ops by polynomials";
-  let description = [{
-    LLVM lowers `math.exp`, `math.erf`, `math.tanh`, `math.log`, ... to libm
-    calls, one scalar call per element, and glibc's `expf` takes a slow
-    error-reporting path (errno) for every underflow: softmax over a causal
-    mask filled with -3.4e38 underflows for half its elements, which cost a
-    quarter of stories260k's run time. Upstream's polynomial approximations
-    (the patterns behind the test-only `test-math-polynomial-approximation`)
-    turn them into plain arithmetic that saturates instead and that LLVM can
-    vectorize. f32 only; other types keep libm. Accuracy is a few ulp; the
-    conformance suite (rtol 1e-3) and stories260k (logits within 1e-4 of
-    ONNX Runtime) check it.
-  }];
-  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
-                           "vector::VectorDialect", "x86vector::X86VectorDialect"];
-}
-
-def CheckLowered : Pass<"qc-cpu-check-lowered", "func::FuncOp"> {
-  let summary = "Reject qc ops that the CPU backend cannot lower";
-  let description = [{
-    Runs after `qc-lower-to-linalg`: any qc op still present (observers,
-    quantized ops whose lowering is not in the pipeline) is reported at its
-    location with its name, instead of surfacing later as a bufferization
-    or legalization failure.
-  }];
-}
-
 def InterchangeReductions : Pass<"qc-cpu-interchange-reductions",
                                  "func::FuncOp"> {
   let summary = "Move reduction loops outside the innermost parallel loop";
@@ -96,28 +68,6 @@ def VectorizeContractions : Pass<"qc-cpu-vectorize-contractions",
                            "tensor::TensorDialect", "vector::VectorDialect"];
 }
 
-def LowerObservers : Pass<"qc-cpu-lower-observers", "ModuleOp"> {
-  let summary = "Drop qc.observe, or turn it into a calibration callback";
-  let description = [{
-    Without `instrument`, every `qc.observe` forwards its operand: the
-    artifact computes exactly what the float graph does.
-
-    With `instrument` (the calibration build), observer `i` (in walk order)
-    becomes a call to `quantc_observe(i, tensor<*xf32>)`, an external
-    function that reads its argument (`bufferization.access = "read"`, so
-    bufferization does not copy the tensor), and the module gets
-    `qc.observers`, the observers' names by index. The shared-library
-    emitter defines `quantc_observe` to call through a function pointer the
-    runtime installs (`quantc_model_set_observer`). Observed tensors must be
-    f32.
-  }];
-  let options = [
-    Option<"instrument", "instrument", "bool", /*default=*/"false",
-           "Report every observed tensor through quantc_observe">,
-  ];
-  let dependentDialects = ["func::FuncDialect", "tensor::TensorDialect"];
-}
-
 def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
                                  "func::FuncOp"> {
   let summary = "Let float reductions be reassociated and contracted";
@@ -129,18 +79,6 @@ def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
     rounding only; ONNX does not fix a summation order either.
   }];
   let dependentDialects = ["arith::ArithDialect"];
-}
-
-def LowerStridedCopies : Pass<"qc-cpu-lower-strided-copies", "func::FuncOp"> {
-  let summary = "Turn memref.copy of strided views into linalg.copy";
-  let description = [{
-    `finalize-memref-to-llvm` lowers a `memref.copy` between identity-layout
-    buffers to `memcpy`, but any other copy to a call of `memrefCopy` from
-    MLIR's C runner utilities, a library artifacts must not depend on. This
-    pass rewrites exactly those copies into `linalg.copy`, which the loop
-    lowering turns into plain code; contiguous copies stay `memref.copy`.
-  }];
-  let dependentDialects = ["linalg::LinalgDialect"];
 }
 
 #endif // QUANTC_BACKENDS_CPU_PASSES_TD

@@ -68,7 +68,7 @@ void appendName(std::vector<int8_t> &out, StringRef name) {
 }
 
 /// The optional device features a kernel's module declares, as the bits
-/// the runtime checks (runtime/src/VulkanDevice.h, `Capability`).
+/// the runtime checks (QUANTC_VULKAN_CAP_* in quantc_runtime.h).
 uint32_t capabilityBits(spirv::ModuleOp module) {
   uint32_t bits = 0;
   std::optional<spirv::VerCapExtAttr> triple = module.getVceTriple();

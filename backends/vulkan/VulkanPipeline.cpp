@@ -1,55 +1,55 @@
 //===- VulkanPipeline.cpp - imported IR to SPIR-V kernels -----------------===//
 //
 // The recipe of ../shared/PIPELINES.md ("linalg -> SPIR-V -> Vulkan"),
-// verified on MLIR 22 and lavapipe: parallel loops tiled 16 x 16 and mapped
-// innermost-first (x along the contiguous dimension), index computations
-// sunk into the kernels (else loop bounds become extra buffers), kernels
-// outlined, a Vulkan target environment attached, the workgroup size copied
-// into each kernel's entry point ABI, then gpu to spirv with the ABI lowered
-// and the version/capability/extension triple updated (spirv-val needs the
-// entry points; serialization needs the triple).
-//
-// Matmul-like kernels get the generic parallel-loop lowering here, which
-// keeps the accumulator in the output buffer; the tiled register-accumulator
-// form is the next step of issue 5.
+// verified on MLIR 22 and lavapipe: the shared linalg front, matmuls tiled
+// through workgroup memory, other parallel loops tiled to follow their
+// extents and mapped innermost-first (x along the contiguous dimension),
+// reduction accumulators in registers, index computations sunk into the
+// kernels (else loop bounds become extra buffers), kernels outlined, a
+// Vulkan target environment attached, the workgroup size copied into each
+// kernel's entry point ABI, then gpu to spirv with the ABI lowered, scalar
+// arguments packed into push constants and the version/capability/extension
+// triple updated (spirv-val needs the entry points; serialization needs the
+// triple). The host side is lowered like a CPU artifact's.
 //
 //===----------------------------------------------------------------------===//
 
 #include "backends/vulkan/VulkanPipeline.h"
 
-#include "backends/cpu/Passes.h"
+#include "backends/common/LinalgFront.h"
+#include "backends/common/Passes.h"
 #include "backends/vulkan/Passes.h"
-#include "passes/Passes.h"
 
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/ErrorHandling.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
-/// Appends upstream passes given in textual form (the inner list only:
-/// "builtin.module(...)" on a module pass manager would nest a second module
-/// and do nothing). The text is fixed, so a parse failure is a bug here.
-static void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("qc-vulkan-pipeline: bad upstream pipeline text");
-}
-
 void mlir::qc::vulkan::buildVulkanPipeline(
     OpPassManager &pm, const VulkanPipelineOptions &options) {
-  // Tensors: the same linalg level as the CPU backend.
-  pm.addPass(cpu::createLowerObservers());
-  OpPassManager &lower = pm.nest<func::FuncOp>();
-  lower.addPass(createLowerToLinalg());
-  lower.addPass(createLowerQuantized());
-  lower.addPass(createDecomposeAggregatedOps());
-  lower.addPass(createFuseElementwise());
-  lower.addPass(vulkan::createParallelLoopsOutermost());
-  addUpstream(pm, "canonicalize,cse,"
-                  "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map},"
-                  "buffer-deallocation-pipeline");
+  // Tensors: the same linalg level as the CPU backend, then the parallel
+  // dimensions of reductions outermost (they become the workgroup grid).
+  buildLinalgFront(pm, LinalgFrontOptions());
+  pm.nest<func::FuncOp>().addPass(vulkan::createParallelLoopsOutermost());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
 
   // Workgroups and kernels.
   // Strided copies (padding, slices) become linalg.copy and so kernels;
@@ -57,59 +57,78 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   OpPassManager &kernels = pm.nest<func::FuncOp>();
   if (options.workgroupMemory)
     kernels.addPass(vulkan::createTileMatmuls());
-  kernels.addPass(cpu::createLowerStridedCopies());
-  addUpstream(kernels, "convert-linalg-to-parallel-loops");
+  kernels.addPass(createLowerStridedCopies());
+  kernels.addPass(createConvertLinalgToParallelLoopsPass());
   kernels.addPass(vulkan::createHoistAccumulators());
   kernels.addPass(vulkan::createBlockRegisters());
   kernels.addPass(vulkan::createLinearizeAccesses());
   // The CPU's polynomials for f32 exp/erf/tanh/log: SPIR-V has no erf, and
   // the same arithmetic on both targets keeps their results together.
-  kernels.addPass(cpu::createApproximateMath());
+  kernels.addPass(createApproximateMath());
   kernels.addPass(vulkan::createTileParallelLoops());
-  addUpstream(kernels, "gpu-map-parallel-loops{mapping-policy=innermost-first},"
-                       "convert-parallel-loops-to-gpu");
-  addUpstream(pm, "canonicalize");
+  GpuMapParallelLoopsPassOptions mapping;
+  mapping.mappingPolicyStr = "innermost-first";
+  kernels.addPass(createGpuMapParallelLoopsPass(mapping));
+  kernels.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
   pm.nest<func::FuncOp>().addPass(vulkan::createSinkIndexComputations());
-  addUpstream(pm, "gpu-kernel-outlining,lower-affine,canonicalize,cse");
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   pm.nest<func::FuncOp>().addPass(vulkan::createCheckOutlined());
 
   // SPIR-V for Vulkan 1.1 (SPIR-V 1.3).
   // Optional capabilities end up in a kernel only when it uses them (spirv-
   // update-vce); the runtime checks them against the device at load time.
-  std::string caps =
-      "Shader,Int16,Int64,Float16,Float64,StorageBuffer16BitAccess";
-  std::string exts =
-      "SPV_KHR_storage_buffer_storage_class,SPV_KHR_16bit_storage";
+  GpuSPIRVAttachTargetOptions target;
+  target.spirvVersion = "v1.3";
+  target.clientApi = "Vulkan";
+  target.deviceId = 0; // the textual option's default (it has no init)
+  target.spirvCapabilities = {"Shader",  "Int16",   "Int64",
+                              "Float16", "Float64", "StorageBuffer16BitAccess"};
+  target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class",
+                            "SPV_KHR_16bit_storage"};
   if (options.int8Storage) {
-    caps += ",Int8,StorageBuffer8BitAccess";
-    exts += ",SPV_KHR_8bit_storage";
+    target.spirvCapabilities.append({"Int8", "StorageBuffer8BitAccess"});
+    target.spirvExtensions.push_back("SPV_KHR_8bit_storage");
   }
-  addUpstream(pm, "spirv-attach-target{ver=v1.3 client_api=Vulkan caps=" +
-                      caps + " exts=" + exts + "}");
+  pm.addPass(createGpuSPIRVAttachTarget(target));
   pm.nest<gpu::GPUModuleOp>().addPass(vulkan::createSetEntryPointAbi());
   // convert-gpu-to-spirv converts arith but not math.
-  addUpstream(pm, "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"
-                  "spirv.module(spirv-lower-abi-attrs)");
+  pm.nest<gpu::GPUModuleOp>().addPass(createConvertMathToSPIRVPass());
+  pm.addPass(createConvertGPUToSPIRVPass());
+  pm.nest<spirv::ModuleOp>().addPass(spirv::createSPIRVLowerABIAttributesPass());
   pm.nest<spirv::ModuleOp>().addPass(vulkan::createPushConstants());
-  addUpstream(pm, "spirv.module(spirv-update-vce),canonicalize");
+  pm.nest<spirv::ModuleOp>().addPass(spirv::createSPIRVUpdateVCEPass());
+  pm.addPass(createCanonicalizerPass());
   if (!options.lowerHost)
     return;
 
   // The host: kernels serialized into the artifact, launches into runtime
   // calls, then the same memref-to-LLVM lowering as a CPU artifact (the C
   // interface requested before the runtime's functions are declared).
-  addUpstream(pm, "func.func(llvm-request-c-wrappers)");
+  pm.nest<func::FuncOp>().addPass(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(vulkan::createLowerLaunches());
-  addUpstream(pm, "convert-bufferization-to-memref,canonicalize");
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
   // A strided copy that appears only now (after the kernels were formed)
   // runs as host loops rather than through a libmlir_c_runner_utils call.
-  pm.nest<func::FuncOp>().addPass(cpu::createLowerStridedCopies());
-  addUpstream(pm, "func.func(convert-linalg-to-loops)");
-  addUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-                  "canonicalize,cse,convert-math-to-funcs,"
-                  "convert-math-to-llvm,convert-math-to-libm,"
-                  "finalize-memref-to-llvm{use-generic-functions},"
-                  "convert-to-llvm,reconcile-unrealized-casts");
+  pm.nest<func::FuncOp>().addPass(createLowerStridedCopies());
+  pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createConvertMathToFuncs());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::qc::vulkan::registerVulkanPipeline() {

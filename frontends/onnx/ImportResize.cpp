@@ -28,6 +28,160 @@ struct Tap {
   Value weight; // f32
 };
 
+/// The attributes of a Resize node.
+struct ResizeAttrs {
+  std::string mode, ctm, nearestMode;
+  float cubicA, extrapolation;
+  bool excludeOutside;
+};
+
+FailureOr<ResizeAttrs> parseResizeAttrs(NodeImporter &n) {
+  ResizeAttrs r;
+  r.mode = n.attrString("mode", "nearest");
+  r.ctm = n.attrString("coordinate_transformation_mode",
+                       n.opset < 11 ? "asymmetric" : "half_pixel");
+  r.nearestMode = n.attrString("nearest_mode", "round_prefer_floor");
+  r.cubicA = n.attrFloat("cubic_coeff_a", -0.75f);
+  r.excludeOutside = n.attrInt("exclude_outside", 0);
+  r.extrapolation = n.attrFloat("extrapolation_value", 0.0f);
+  if (n.attrInt("antialias", 0) || n.hasAttr("axes") ||
+      n.hasAttr("keep_aspect_ratio_policy"))
+    return n.fail("antialias, axes and keep_aspect_ratio_policy are not supported");
+  if (r.mode != "nearest" && r.mode != "linear" && r.mode != "cubic")
+    return n.fail("unknown mode '" + r.mode + "'");
+  const std::string &ctm = r.ctm;
+  if (ctm != "half_pixel" && ctm != "asymmetric" && ctm != "align_corners" &&
+      ctm != "pytorch_half_pixel" && ctm != "tf_crop_and_resize" &&
+      ctm != "tf_half_pixel_for_nn")
+    return n.fail("coordinate_transformation_mode '" + ctm + "' is not supported");
+  return r;
+}
+
+/// Where output coordinate `x` of one dimension reads the input, as
+/// coordinate_transformation_mode says; tf_crop_and_resize also ORs into
+/// `outside` whether it falls outside the input.
+Value sourceCoordinate(OpBuilder &nb, Location l, const ResizeAttrs &r, Value x,
+                       Value scale, Value inLen, Value outLen, Value roiStart,
+                       Value roiEnd, Value &outside) {
+  Type f32 = nb.getF32Type();
+  auto c = [&](double v) { return scalarConstant(nb, l, f32, v); };
+  const std::string &ctm = r.ctm;
+  // ONNX's reference uses scale * in_len (not the floored size) as
+  // the output length in the transformations.
+  Value outWidth = arith::MulFOp::create(nb, l, scale, inLen);
+  Value xo;
+  Value one = c(1), half = c(0.5);
+  if (ctm == "asymmetric") {
+    xo = arith::DivFOp::create(nb, l, x, scale);
+  } else if (ctm == "align_corners") {
+    Value num = arith::MulFOp::create(nb, l, x, arith::SubFOp::create(nb, l, inLen, one));
+    Value den = arith::SubFOp::create(nb, l, outWidth, one);
+    Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, outWidth, one);
+    xo = arith::SelectOp::create(nb, l, single, c(0), arith::DivFOp::create(nb, l, num, den));
+  } else if (ctm == "tf_half_pixel_for_nn") {
+    xo = arith::DivFOp::create(nb, l, arith::AddFOp::create(nb, l, x, half), scale);
+  } else if (ctm == "tf_crop_and_resize") {
+    Value span = arith::MulFOp::create(nb, l, arith::SubFOp::create(nb, l, roiEnd, roiStart),
+                                       arith::SubFOp::create(nb, l, inLen, one));
+    Value multi = arith::DivFOp::create(nb, l, arith::MulFOp::create(nb, l, x, span),
+                                        arith::SubFOp::create(nb, l, outWidth, one));
+    Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, outWidth, one);
+    xo = arith::SelectOp::create(nb, l, single, arith::MulFOp::create(nb, l, span, half), multi);
+    xo = arith::AddFOp::create(nb, l, xo, arith::MulFOp::create(nb, l, roiStart,
+                                                                 arith::SubFOp::create(nb, l, inLen, one)));
+    Value lo = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, xo, c(0));
+    Value hi = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, xo,
+                                     arith::SubFOp::create(nb, l, inLen, one));
+    outside = arith::OrIOp::create(nb, l, outside, arith::OrIOp::create(nb, l, lo, hi));
+  } else {
+    Value hp = arith::SubFOp::create(
+        nb, l, arith::DivFOp::create(nb, l, arith::AddFOp::create(nb, l, x, half), scale), half);
+    if (ctm == "pytorch_half_pixel") {
+      Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE, outLen, one);
+      hp = arith::SelectOp::create(nb, l, single, c(-0.5), hp);
+    }
+    xo = hp;
+  }
+  return xo;
+}
+
+/// The input indices (clamped) and weights one output coordinate reads along
+/// a dimension of `inLen` (an index value) elements, from its source
+/// coordinate `xo`.
+SmallVector<Tap> tapsAt(OpBuilder &nb, Location l, const ResizeAttrs &r,
+                        Value xo, Value inLen) {
+  Type f32 = nb.getF32Type();
+  auto c = [&](double v) { return scalarConstant(nb, l, f32, v); };
+  Value one = c(1), half = c(0.5);
+  const std::string &mode = r.mode, &nearestMode = r.nearestMode;
+  float cubicA = r.cubicA;
+  SmallVector<Tap> taps;
+  Value fl = math::FloorOp::create(nb, l, xo);
+  Value ratio = arith::SubFOp::create(nb, l, xo, fl);
+  Value base = arith::FPToSIOp::create(nb, l, nb.getI64Type(), fl);
+  Value last = arith::SubIOp::create(nb, l, inLen,
+                                     arith::ConstantIndexOp::create(nb, l, 1));
+  auto at = [&](int64_t off) {
+    Value i = arith::AddIOp::create(nb, l, base, scalarConstant(nb, l, nb.getI64Type(), off));
+    return convertScalar(nb, l, i, nb.getIndexType(), false, false);
+  };
+  auto clamp = [&](Value i) {
+    Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+    return arith::MinSIOp::create(nb, l, arith::MaxSIOp::create(nb, l, i, zero), last).getResult();
+  };
+  if (mode == "nearest") {
+    Value isInt = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, ratio, c(0));
+    Value up;
+    if (nearestMode == "round_prefer_ceil")
+      up = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGE, ratio, half);
+    else if (nearestMode == "floor")
+      up = scalarConstant(nb, l, nb.getI1Type(), 0);
+    else if (nearestMode == "ceil")
+      up = scalarConstant(nb, l, nb.getI1Type(), 1);
+    else
+      up = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, ratio, half);
+    up = arith::AndIOp::create(nb, l, up, arith::XOrIOp::create(nb, l, isInt, scalarConstant(nb, l, nb.getI1Type(), 1)));
+    Value i = arith::SelectOp::create(nb, l, up, at(1), at(0));
+    taps.push_back({clamp(i), c(1)});
+  } else if (mode == "linear") {
+    taps.push_back({clamp(at(0)), arith::SubFOp::create(nb, l, one, ratio)});
+    taps.push_back({clamp(at(1)), ratio});
+  } else {
+    Value A = c(cubicA);
+    auto poly = [&](Value s, bool outer) -> Value {
+      // outer: ((A*s - 5A)*s + 8A)*s - 4A ; inner: ((A+2)*s - (A+3))*s*s + 1
+      if (outer) {
+        Value p = arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, A, s), c(5 * cubicA));
+        p = arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), c(8 * cubicA));
+        return arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), c(4 * cubicA));
+      }
+      Value p = arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, c(cubicA + 2), s), c(cubicA + 3));
+      p = arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), s);
+      return arith::AddFOp::create(nb, l, p, one);
+    };
+    Value inv = arith::SubFOp::create(nb, l, one, ratio);
+    SmallVector<Value> w = {poly(arith::AddFOp::create(nb, l, ratio, one), true),
+                            poly(ratio, false), poly(inv, false),
+                            poly(arith::AddFOp::create(nb, l, inv, one), true)};
+    SmallVector<Value> raw = {at(-1), at(0), at(1), at(2)};
+    if (r.excludeOutside) {
+      Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+      Value sum = c(0);
+      for (int j = 0; j < 4; ++j) {
+        Value in0 = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, raw[j], zero);
+        Value in1 = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, raw[j], last);
+        w[j] = arith::SelectOp::create(nb, l, arith::AndIOp::create(nb, l, in0, in1), w[j], c(0));
+        sum = arith::AddFOp::create(nb, l, sum, w[j]);
+      }
+      for (int j = 0; j < 4; ++j)
+        w[j] = arith::DivFOp::create(nb, l, w[j], sum);
+    }
+    for (int j = 0; j < 4; ++j)
+      taps.push_back({clamp(raw[j]), w[j]});
+  }
+  return taps;
+}
+
 LogicalResult importResize(NodeImporter &n) {
   if (failed(n.require(0, "X")))
     return failure();
@@ -35,22 +189,11 @@ LogicalResult importResize(NodeImporter &n) {
   if (!isa<FloatType>(t))
     return n.fail("X must be a float tensor");
   int64_t rank = n.rank(0);
-  std::string mode = n.attrString("mode", "nearest");
-  std::string ctm = n.attrString("coordinate_transformation_mode",
-                                 n.opset < 11 ? "asymmetric" : "half_pixel");
-  std::string nearestMode = n.attrString("nearest_mode", "round_prefer_floor");
-  float cubicA = n.attrFloat("cubic_coeff_a", -0.75f);
-  bool excludeOutside = n.attrInt("exclude_outside", 0);
-  float extrapolation = n.attrFloat("extrapolation_value", 0.0f);
-  if (n.attrInt("antialias", 0) || n.hasAttr("axes") ||
-      n.hasAttr("keep_aspect_ratio_policy"))
-    return n.fail("antialias, axes and keep_aspect_ratio_policy are not supported");
-  if (mode != "nearest" && mode != "linear" && mode != "cubic")
-    return n.fail("unknown mode '" + mode + "'");
-  if (ctm != "half_pixel" && ctm != "asymmetric" && ctm != "align_corners" &&
-      ctm != "pytorch_half_pixel" && ctm != "tf_crop_and_resize" &&
-      ctm != "tf_half_pixel_for_nn")
-    return n.fail("coordinate_transformation_mode '" + ctm + "' is not supported");
+  FailureOr<ResizeAttrs> attrs = parseResizeAttrs(n);
+  if (failed(attrs))
+    return failure();
+  const ResizeAttrs &r = *attrs;
+  const std::string &ctm = r.ctm;
   int roiIdx = n.opset < 11 ? -1 : 1;
   int scalesIdx = n.opset < 11 ? 1 : 2;
   int sizesIdx = n.opset < 11 ? -1 : 3;
@@ -139,108 +282,11 @@ LogicalResult importResize(NodeImporter &n) {
             continue;
           }
           Value x = convertScalar(nb, l, oi, f32, false, false);
-          Value inLen = sizeScalar(nb, l, in[d], f32);
-          Value outLen = sizeScalar(nb, l, out[d], f32);
-          Value scale = scales[d];
-          // ONNX's reference uses scale * in_len (not the floored size) as
-          // the output length in the transformations.
-          Value outWidth = arith::MulFOp::create(nb, l, scale, inLen);
-          Value xo;
-          Value one = c(1), half = c(0.5);
-          if (ctm == "asymmetric") {
-            xo = arith::DivFOp::create(nb, l, x, scale);
-          } else if (ctm == "align_corners") {
-            Value num = arith::MulFOp::create(nb, l, x, arith::SubFOp::create(nb, l, inLen, one));
-            Value den = arith::SubFOp::create(nb, l, outWidth, one);
-            Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, outWidth, one);
-            xo = arith::SelectOp::create(nb, l, single, c(0), arith::DivFOp::create(nb, l, num, den));
-          } else if (ctm == "tf_half_pixel_for_nn") {
-            xo = arith::DivFOp::create(nb, l, arith::AddFOp::create(nb, l, x, half), scale);
-          } else if (ctm == "tf_crop_and_resize") {
-            Value span = arith::MulFOp::create(nb, l, arith::SubFOp::create(nb, l, roiEnd[d], roiStart[d]),
-                                               arith::SubFOp::create(nb, l, inLen, one));
-            Value multi = arith::DivFOp::create(nb, l, arith::MulFOp::create(nb, l, x, span),
-                                                arith::SubFOp::create(nb, l, outWidth, one));
-            Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, outWidth, one);
-            xo = arith::SelectOp::create(nb, l, single, arith::MulFOp::create(nb, l, span, half), multi);
-            xo = arith::AddFOp::create(nb, l, xo, arith::MulFOp::create(nb, l, roiStart[d],
-                                                                         arith::SubFOp::create(nb, l, inLen, one)));
-            Value lo = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, xo, c(0));
-            Value hi = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, xo,
-                                             arith::SubFOp::create(nb, l, inLen, one));
-            outside = arith::OrIOp::create(nb, l, outside, arith::OrIOp::create(nb, l, lo, hi));
-          } else {
-            Value hp = arith::SubFOp::create(
-                nb, l, arith::DivFOp::create(nb, l, arith::AddFOp::create(nb, l, x, half), scale), half);
-            if (ctm == "pytorch_half_pixel") {
-              Value single = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE, outLen, one);
-              hp = arith::SelectOp::create(nb, l, single, c(-0.5), hp);
-            }
-            xo = hp;
-          }
-          Value fl = math::FloorOp::create(nb, l, xo);
-          Value ratio = arith::SubFOp::create(nb, l, xo, fl);
-          Value base = arith::FPToSIOp::create(nb, l, nb.getI64Type(), fl);
-          Value last = arith::SubIOp::create(nb, l, indexValue(nb, l, in[d]),
-                                             arith::ConstantIndexOp::create(nb, l, 1));
-          auto at = [&](int64_t off) {
-            Value i = arith::AddIOp::create(nb, l, base, scalarConstant(nb, l, nb.getI64Type(), off));
-            return convertScalar(nb, l, i, nb.getIndexType(), false, false);
-          };
-          auto clamp = [&](Value i) {
-            Value zero = arith::ConstantIndexOp::create(nb, l, 0);
-            return arith::MinSIOp::create(nb, l, arith::MaxSIOp::create(nb, l, i, zero), last).getResult();
-          };
-          if (mode == "nearest") {
-            Value isInt = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, ratio, c(0));
-            Value up;
-            if (nearestMode == "round_prefer_ceil")
-              up = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGE, ratio, half);
-            else if (nearestMode == "floor")
-              up = scalarConstant(nb, l, nb.getI1Type(), 0);
-            else if (nearestMode == "ceil")
-              up = scalarConstant(nb, l, nb.getI1Type(), 1);
-            else
-              up = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, ratio, half);
-            up = arith::AndIOp::create(nb, l, up, arith::XOrIOp::create(nb, l, isInt, scalarConstant(nb, l, nb.getI1Type(), 1)));
-            Value i = arith::SelectOp::create(nb, l, up, at(1), at(0));
-            taps[d].push_back({clamp(i), c(1)});
-          } else if (mode == "linear") {
-            taps[d].push_back({clamp(at(0)), arith::SubFOp::create(nb, l, one, ratio)});
-            taps[d].push_back({clamp(at(1)), ratio});
-          } else {
-            Value A = c(cubicA);
-            auto poly = [&](Value s, bool outer) -> Value {
-              // outer: ((A*s - 5A)*s + 8A)*s - 4A ; inner: ((A+2)*s - (A+3))*s*s + 1
-              if (outer) {
-                Value p = arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, A, s), c(5 * cubicA));
-                p = arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), c(8 * cubicA));
-                return arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), c(4 * cubicA));
-              }
-              Value p = arith::SubFOp::create(nb, l, arith::MulFOp::create(nb, l, c(cubicA + 2), s), c(cubicA + 3));
-              p = arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, p, s), s);
-              return arith::AddFOp::create(nb, l, p, one);
-            };
-            Value inv = arith::SubFOp::create(nb, l, one, ratio);
-            SmallVector<Value> w = {poly(arith::AddFOp::create(nb, l, ratio, one), true),
-                                    poly(ratio, false), poly(inv, false),
-                                    poly(arith::AddFOp::create(nb, l, inv, one), true)};
-            SmallVector<Value> raw = {at(-1), at(0), at(1), at(2)};
-            if (excludeOutside) {
-              Value zero = arith::ConstantIndexOp::create(nb, l, 0);
-              Value sum = c(0);
-              for (int j = 0; j < 4; ++j) {
-                Value in0 = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, raw[j], zero);
-                Value in1 = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, raw[j], last);
-                w[j] = arith::SelectOp::create(nb, l, arith::AndIOp::create(nb, l, in0, in1), w[j], c(0));
-                sum = arith::AddFOp::create(nb, l, sum, w[j]);
-              }
-              for (int j = 0; j < 4; ++j)
-                w[j] = arith::DivFOp::create(nb, l, w[j], sum);
-            }
-            for (int j = 0; j < 4; ++j)
-              taps[d].push_back({clamp(raw[j]), w[j]});
-          }
+          Value xo = sourceCoordinate(nb, l, r, x, scales[d],
+                                      sizeScalar(nb, l, in[d], f32),
+                                      sizeScalar(nb, l, out[d], f32),
+                                      roiStart[d], roiEnd[d], outside);
+          taps[d] = tapsAt(nb, l, r, xo, indexValue(nb, l, in[d]));
         }
         // Sum over every combination of taps.
         Value acc = c(0);
@@ -261,7 +307,7 @@ LogicalResult importResize(NodeImporter &n) {
           if (d < 0)
             break;
         }
-        acc = arith::SelectOp::create(nb, l, outside, c(extrapolation), acc);
+        acc = arith::SelectOp::create(nb, l, outside, c(r.extrapolation), acc);
         linalg::YieldOp::create(nb, l, convertScalar(nb, l, acc, t, false, false));
       })
       .getResult(0);

@@ -1,7 +1,7 @@
 //===- Model.cpp - load and run quantc artifacts (CPU and Vulkan) ---------===//
 //
 // A CPU artifact is a shared library exporting two symbols (written by
-// backends/cpu/EmitSharedLibrary.cpp):
+// backends/common/EmitSharedLibrary.cpp):
 //   const char quantc_signature[];  the text of ModelSignature.h
 //   void quantc_invoke(void **inputs, void *results);
 // `inputs[i]` points to the memref descriptor of input i and `results` to the

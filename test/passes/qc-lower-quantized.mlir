@@ -224,3 +224,15 @@ func.func @stray_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5
   %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.5>>
   return %q : tensor<4x!quant.uniform<i8:f32, 0.5>>
 }
+
+// -----
+
+// A LoRC low-rank correction is not lowered yet: an error rather than a
+// product that silently leaves it out.
+func.func @low_rank(%x: tensor<?x4xf32>, %a: tensor<4x1xf32>, %b: tensor<1x2xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
+  // expected-error @below {{with a low-rank correction (low_rank operands) has no lowering yet}}
+  %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}

@@ -10,13 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/quantc/Calibration.h"
+#include "tools/driver/Calibration.h"
 #include "tools/quantc/Commands.h"
-#include "tools/quantc/Compiler.h"
+#include "tools/driver/Compiler.h"
 
-#include "passes/Passes.h"
-
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -40,9 +37,11 @@ cl::list<std::string>
 cl::opt<std::string> outputPath("o", cl::desc("Stats file to write"),
                                 cl::value_desc("stats.json"), cl::Required,
                                 cl::sub(calibrateCmd));
-cl::opt<std::string> observer("observer",
-                              cl::desc("minmax (default), percentile, mse, kl"),
-                              cl::init("minmax"), cl::sub(calibrateCmd));
+cl::opt<qc::ObserverKind> observer("observer",
+                                   cl::desc("How ranges are chosen"),
+                                   cl::init(qc::ObserverKind::MinMax),
+                                   quantc::observerValues(),
+                                   cl::sub(calibrateCmd));
 cl::opt<double> percentile("percentile",
                            cl::desc("Percentile observer: the kept percent "
                                     "of |x| (default 99.99)"),
@@ -84,20 +83,13 @@ int quantc::runCalibrate(MLIRContext &context) {
     return fail("no samples: give --data SAMPLE...");
   if (bits < 2 || bits > 8)
     return fail("--bits must lie in [2, 8]");
-  std::string error;
-  OwningOpRef<ModuleOp> module = loadModule(context, inputPath, error);
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      loadModule(context, inputPath);
   if (!module)
-    return fail(error);
-  {
-    FirstError diag(&context);
-    PassManager pm(&context, ModuleOp::getOperationName());
-    qc::InsertObserversOptions o;
-    o.activationProducts = allMatmuls;
-    pm.nest<func::FuncOp>().addPass(qc::createInsertObservers(o));
-    if (failed(pm.run(*module)))
-      return fail(diag.text.empty() ? "inserting observers failed" : diag.text);
-  }
-  if (!calibrate(*module, options, outputPath, error))
-    return fail(error);
+    return fail(llvm::toString(module.takeError()));
+  if (llvm::Error e = insertObservers(**module, allMatmuls))
+    return fail(llvm::toString(std::move(e)));
+  if (llvm::Error e = calibrate(**module, options, outputPath))
+    return fail(llvm::toString(std::move(e)));
   return 0;
 }

@@ -3,6 +3,10 @@
 #ifndef QUANTC_TOOLS_QUANTC_COMMANDS_H
 #define QUANTC_TOOLS_QUANTC_COMMANDS_H
 
+#include "dialects/qc/IR/QcAttrs.h"
+
+#include "llvm/Support/CommandLine.h"
+
 namespace mlir {
 class MLIRContext;
 } // namespace mlir
@@ -25,6 +29,20 @@ bool isDevicesCommand();
 int runDevices();
 bool isEvalCommand();
 int runEval(mlir::MLIRContext &context);
+
+/// The calibration observers, as `--observer` takes them (calibrate and
+/// compile).
+inline auto observerValues() {
+  using mlir::qc::ObserverKind;
+  return llvm::cl::values(
+      clEnumValN(ObserverKind::MinMax, "minmax", "the extrema (default)"),
+      clEnumValN(ObserverKind::Percentile, "percentile",
+                 "a symmetric clip at --percentile of |x|"),
+      clEnumValN(ObserverKind::Mse, "mse",
+                 "the clip that minimizes the int8 grid's squared error"),
+      clEnumValN(ObserverKind::Kl, "kl",
+                 "the clip that minimizes the KL divergence (TensorRT)"));
+}
 
 } // namespace quantc
 

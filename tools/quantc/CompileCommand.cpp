@@ -3,13 +3,15 @@
 #include "tools/quantc/Commands.h"
 
 #include "runtime/include/quantc_runtime.h"
-#include "tools/quantc/Compiler.h"
-#include "tools/quantc/Scheme.h"
+#include "tools/driver/Compiler.h"
+#include "tools/driver/Quantize.h"
+
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using namespace quantc;
 namespace cl = llvm::cl;
 
 namespace {
@@ -61,8 +63,14 @@ cl::opt<bool> emitLLVM("keep-llvm-ir",
                        cl::sub(compileCmd));
 cl::opt<bool> printPipeline(
     "print-pipeline",
-    cl::desc("Print the pass pipeline as a quant-opt command line"),
+    cl::desc("Print the whole pass pipeline, quantization included, as a "
+             "quant-opt command line (stderr)"),
     cl::sub(compileCmd));
+cl::opt<std::string> loweredMlir(
+    "emit-lowered-mlir",
+    cl::desc("Also write the module as code generation receives it (LLVM "
+             "dialect, what the --print-pipeline line produces)"),
+    cl::value_desc("FILE.mlir"), cl::sub(compileCmd));
 cl::opt<bool> verifyEach("verify-each",
                          cl::desc("Verify the IR after every pass (default "
                                   "on; --verify-each=false saves time)"),
@@ -83,11 +91,14 @@ cl::opt<bool> asymmetricWeights("asymmetric-weights",
                                 cl::desc("Weights get zero points (default: "
                                          "symmetric)"),
                                 cl::sub(compileCmd), cl::cat(quantCategory));
-cl::opt<std::string> activations(
-    "activations",
-    cl::desc("A8 schemes: static (calibrated per tensor, default) or "
-             "dynamic (per token at run time)"),
-    cl::init("static"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::ActivationMode> activations(
+    "activations", cl::desc("A8 schemes: how activations get their scales"),
+    cl::init(qc::ActivationMode::Static),
+    cl::values(clEnumValN(qc::ActivationMode::Static, "static",
+                          "calibrated per tensor (default)"),
+               clEnumValN(qc::ActivationMode::Dynamic, "dynamic",
+                          "per token at run time")),
+    cl::sub(compileCmd), cl::cat(quantCategory));
 cl::list<std::string> calib(
     "calib",
     cl::desc("Calibration samples for static activations (SAMPLE...): FILE "
@@ -100,10 +111,10 @@ cl::opt<std::string>
                    "of --calib"),
           cl::value_desc("stats.json"), cl::sub(compileCmd),
           cl::cat(quantCategory));
-cl::opt<std::string> observer(
-    "observer",
-    cl::desc("Calibration observer: minmax (default), percentile, mse, kl"),
-    cl::init("minmax"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::ObserverKind> observer(
+    "observer", cl::desc("Calibration observer"),
+    cl::init(qc::ObserverKind::MinMax), observerValues(), cl::sub(compileCmd),
+    cl::cat(quantCategory));
 cl::opt<double> percentile("percentile",
                            cl::desc("Percentile observer: the kept percent "
                                     "of |x| (default 99.99)"),
@@ -118,27 +129,16 @@ cl::opt<unsigned> calibWindow("calib-window",
 
 bool quantc::isCompileCommand() { return static_cast<bool>(compileCmd); }
 
-int quantc::runCompile(MLIRContext &context) {
-  Target targetKind;
-  if (!parseTarget(target, targetKind)) {
-    llvm::errs() << "quantc: error: unknown target '" << target
-                 << "' (available: cpu, vulkan)\n";
-    return 1;
-  }
-  std::string inputPath = positional.front();
-  if (positional.size() > 1 && calib.empty()) {
-    llvm::errs() << "quantc: error: unexpected argument '" << positional[1]
-                 << "' (one model per compile; samples go after --calib)\n";
-    return 1;
-  }
-  std::string error;
-  OwningOpRef<ModuleOp> module = loadModule(context, inputPath, error);
-  if (!module) {
-    llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
-    return 1;
-  }
-  SchemeOptions quant;
-  quant.scheme = scheme;
+/// The options of the command line, or what is wrong with them.
+static llvm::Expected<CompileOptions> compileOptions() {
+  CompileOptions options;
+  llvm::Expected<Target> targetKind = parseTarget(target);
+  if (!targetKind)
+    return targetKind.takeError();
+  options.target = *targetKind;
+  QuantizeOptions &quant = options.quantize;
+  if (llvm::Error e = parseScheme(scheme, quant))
+    return std::move(e);
   quant.groupSize = groupSize;
   quant.symmetricWeights = !asymmetricWeights;
   quant.activations = activations;
@@ -149,12 +149,6 @@ int quantc::runCompile(MLIRContext &context) {
   quant.calibration.samples.assign(calib.begin(), calib.end());
   quant.calibration.samples.insert(quant.calibration.samples.end(),
                                    positional.begin() + 1, positional.end());
-  if (!applyScheme(*module, quant, error)) {
-    llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
-    return 1;
-  }
-  CompileOptions options;
-  options.target = targetKind;
   if (vulkanInt8Storage == "auto") {
     // Kernels for the device at hand; without one, the common case.
     uint32_t bits = 0;
@@ -164,10 +158,8 @@ int quantc::runCompile(MLIRContext &context) {
   } else if (vulkanInt8Storage == "true" || vulkanInt8Storage == "false") {
     options.vulkanInt8Storage = vulkanInt8Storage == "true";
   } else {
-    llvm::errs() << "quantc: error: --vulkan-int8-storage must be auto, true "
-                    "or false, not '"
-                 << vulkanInt8Storage << "'\n";
-    return 1;
+    return makeError("--vulkan-int8-storage must be auto, true or false, not '" +
+                     vulkanInt8Storage + "'");
   }
   options.vulkanWorkgroupMemory = vulkanWorkgroupMemory;
   options.emit.cpu = mcpu;
@@ -177,9 +169,37 @@ int quantc::runCompile(MLIRContext &context) {
   options.writeHeader = !noHeader;
   options.printPipeline = printPipeline;
   options.verifyEach = verifyEach;
-  if (failed(compileModel(*module, outputPath, options, error))) {
-    llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
+  options.loweredMlirPath = loweredMlir;
+  return options;
+}
+
+int quantc::runCompile(MLIRContext &context) {
+  std::string inputPath = positional.front();
+  auto fail = [&](llvm::Error error, bool namePath) {
+    llvm::errs() << "quantc: error: " << (namePath ? inputPath + ": " : "")
+                 << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  };
+  if (positional.size() > 1 && calib.empty()) {
+    llvm::errs() << "quantc: error: unexpected argument '" << positional[1]
+                 << "' (one model per compile; samples go after --calib)\n";
     return 1;
   }
+  llvm::Expected<CompileOptions> options = compileOptions();
+  if (!options)
+    return fail(options.takeError(), false);
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      loadModule(context, inputPath);
+  if (!module)
+    return fail(module.takeError(), true);
+  TemporaryFile calibrated;
+  if (llvm::Error e =
+          prepareCalibration(**module, options->quantize, calibrated))
+    return fail(std::move(e), true);
+  if (options->printPipeline && !calibrated.path.empty())
+    llvm::errs() << "# stats-file: ranges calibrated in this run (deleted "
+                    "when it ends); `quantc calibrate` writes a lasting one\n";
+  if (llvm::Error e = compileModel(**module, outputPath, *options))
+    return fail(std::move(e), true);
   return 0;
 }

@@ -8,9 +8,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/quantc/Commands.h"
-#include "tools/quantc/Compiler.h"
-#include "tools/quantc/ModelRunner.h"
-#include "tools/quantc/TensorFiles.h"
+#include "tools/driver/Compiler.h"
+#include "tools/driver/ModelRunner.h"
+#include "tools/driver/TensorFiles.h"
 
 #include "frontends/onnx/OnnxModel.h"
 #include "tools/InitAll.h"
@@ -205,19 +205,19 @@ std::string runTest(const TestCase &t, const std::string &workDir) {
   mlir::qc::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.disableMultithreading();
-  std::string error;
-  auto module = loadModule(context, t.dir + "/model.onnx", error);
+  auto module = loadModule(context, t.dir + "/model.onnx");
   if (!module)
-    return "import\t" + error;
+    return "import\t" + llvm::toString(module.takeError());
   std::string so = workDir + "/model.so";
   CompileOptions options;
   options.target = targetKind;
   options.writeHeader = false;
-  if (mlir::failed(compileModel(*module, so, options, error)))
-    return "compile\t" + error;
-  auto model = LoadedModel::load(so, error);
-  if (!model)
-    return "load\t" + error;
+  if (llvm::Error e = compileModel(**module, so, options))
+    return "compile\t" + llvm::toString(std::move(e));
+  auto loaded = LoadedModel::load(so);
+  if (!loaded)
+    return "load\t" + llvm::toString(loaded.takeError());
+  LoadedModel *model = loaded->get();
 
   std::vector<std::string> sets;
   std::error_code ec;
@@ -232,16 +232,13 @@ std::string runTest(const TestCase &t, const std::string &workDir) {
   for (const std::string &set : sets) {
     std::string setName = llvm::sys::path::filename(set).str();
     std::vector<HostTensor> in, want, got;
-    for (const std::string &f : dataFiles(set, "input")) {
-      in.emplace_back();
-      if (!readTensorFile(f, in.back(), error))
-        return "data\t" + error;
-    }
-    for (const std::string &f : dataFiles(set, "output")) {
-      want.emplace_back();
-      if (!readTensorFile(f, want.back(), error))
-        return "data\t" + error;
-    }
+    for (auto [kind, list] : {std::pair{"input", &in}, {"output", &want}})
+      for (const std::string &f : dataFiles(set, kind)) {
+        llvm::Expected<HostTensor> tensor = readTensorFile(f);
+        if (!tensor)
+          return "data\t" + llvm::toString(tensor.takeError());
+        list->push_back(std::move(*tensor));
+      }
     // NumPy has no bfloat16: the suite stores such tensors as uint16 bits.
     for (size_t i = 0; i < in.size() && i < model->inputs().size(); ++i)
       if (in[i].dtype == QUANTC_DTYPE_UINT16 &&
@@ -251,8 +248,8 @@ std::string runTest(const TestCase &t, const std::string &workDir) {
       if (want[i].dtype == QUANTC_DTYPE_UINT16 &&
           model->outputs()[i].dtype == QUANTC_DTYPE_BFLOAT16)
         want[i].dtype = QUANTC_DTYPE_BFLOAT16;
-    if (!model->run(in, got, error))
-      return "run\t" + setName + ": " + error;
+    if (llvm::Error e = model->run(in, got))
+      return "run\t" + setName + ": " + llvm::toString(std::move(e));
     if (got.size() != want.size())
       return "compare\t" + setName + ": " + std::to_string(got.size()) +
              " outputs, expected " + std::to_string(want.size());
@@ -325,20 +322,16 @@ bool quantc::isConformanceCommand() {
   return static_cast<bool>(conformanceCmd);
 }
 
-int quantc::runConformance() {
-  if (!parseTarget(target, targetKind)) {
-    llvm::errs() << "quantc: error: unknown target '" << target
-                 << "' (available: cpu, vulkan)\n";
-    return 1;
-  }
-  std::vector<TestCase> tests;
+/// The tests the command line selects; false after printing why there are
+/// none.
+static bool selectTests(std::vector<TestCase> &tests) {
   if (dirs.empty()) {
     for (const char *suite : kDefaultSuites)
       collect(std::string(kDefaultRoot) + "/" + suite, tests);
     if (tests.empty()) {
       llvm::errs() << "quantc: error: no tests under " << kDefaultRoot
                    << " (apt-get install libonnx-testdata)\n";
-      return 1;
+      return false;
     }
   }
   for (const std::string &d : dirs) {
@@ -346,7 +339,7 @@ int quantc::runConformance() {
     collect(d, tests);
     if (tests.size() == before) {
       llvm::errs() << "quantc: error: no ONNX backend tests in " << d << "\n";
-      return 1;
+      return false;
     }
   }
   if (!filter.empty()) {
@@ -354,11 +347,15 @@ int quantc::runConformance() {
     std::string why;
     if (!re.isValid(why)) {
       llvm::errs() << "quantc: error: bad --filter: " << why << "\n";
-      return 1;
+      return false;
     }
     llvm::erase_if(tests, [&](const TestCase &t) { return !re.match(t.name); });
   }
+  return true;
+}
 
+/// Runs every test in a child process of its own, --jobs at a time.
+static std::vector<Result> runAll(const std::vector<TestCase> &tests) {
   int cores = llvm::get_physical_cores();
   unsigned parallel = jobs ? jobs : static_cast<unsigned>(std::max(1, cores));
   std::vector<Result> results(tests.size());
@@ -409,7 +406,12 @@ int quantc::runConformance() {
   if (tty)
     llvm::errs() << "\r" << std::string(80, ' ') << "\r";
 
-  // Table by op type.
+  return results;
+}
+
+/// The table by op type, failures by stage, and the JSON file; false after
+/// printing why the file could not be written.
+static bool report(std::vector<Result> &results) {
   size_t passed = 0;
   std::map<std::string, std::pair<int, int>> byOp;
   std::map<std::string, int> byStage;
@@ -454,7 +456,7 @@ int quantc::runConformance() {
     if (ec) {
       llvm::errs() << "quantc: error: cannot write " << jsonPath << ": "
                    << ec.message() << "\n";
-      return 1;
+      return false;
     }
     os << llvm::formatv("{0:2}",
                         llvm::json::Value(llvm::json::Object{
@@ -466,5 +468,20 @@ int quantc::runConformance() {
   }
   llvm::outs() << passed << " passed, " << results.size() - passed
                << " failed\n";
-  return 0;
+  return true;
+}
+
+int quantc::runConformance() {
+  llvm::Expected<Target> parsed = parseTarget(target);
+  if (!parsed) {
+    llvm::errs() << "quantc: error: " << llvm::toString(parsed.takeError())
+                 << "\n";
+    return 1;
+  }
+  targetKind = *parsed;
+  std::vector<TestCase> tests;
+  if (!selectTests(tests))
+    return 1;
+  std::vector<Result> results = runAll(tests);
+  return report(results) ? 0 : 1;
 }

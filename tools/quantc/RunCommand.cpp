@@ -1,8 +1,8 @@
 //===- RunCommand.cpp - `quantc run` --------------------------------------===//
 
 #include "tools/quantc/Commands.h"
-#include "tools/quantc/ModelRunner.h"
-#include "tools/quantc/TensorFiles.h"
+#include "tools/driver/ModelRunner.h"
+#include "tools/driver/TensorFiles.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -58,17 +58,24 @@ std::string fileNameFor(llvm::StringRef name, size_t index) {
 bool quantc::isRunCommand() { return static_cast<bool>(runCmd); }
 
 int quantc::runRun() {
-  std::string error;
-  auto model = LoadedModel::load(modelPath, error);
-  if (!model) {
-    llvm::errs() << "quantc: error: " << error << "\n";
+  llvm::Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::load(modelPath);
+  if (!loaded) {
+    llvm::errs() << "quantc: error: " << llvm::toString(loaded.takeError())
+                 << "\n";
     return 1;
   }
-  if (!model->checkTarget(expectTarget, error) ||
-      (threads > 0 && !model->setThreads(threads, error))) {
-    llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
+  LoadedModel *model = loaded->get();
+  auto fail = [&](llvm::Error error) {
+    llvm::errs() << "quantc: error: " << modelPath << ": "
+                 << llvm::toString(std::move(error)) << "\n";
     return 1;
-  }
+  };
+  if (llvm::Error e = model->checkTarget(expectTarget))
+    return fail(std::move(e));
+  if (threads > 0)
+    if (llvm::Error e = model->setThreads(threads))
+      return fail(std::move(e));
 
   // Inputs by name or position.
   size_t numInputs = model->inputs().size();
@@ -96,10 +103,13 @@ int quantc::runRun() {
                    << numInputs << " inputs\n";
       return 1;
     }
-    if (!readTensorFile(file.str(), in[index], error)) {
-      llvm::errs() << "quantc: error: " << error << "\n";
+    llvm::Expected<HostTensor> tensor = readTensorFile(file);
+    if (!tensor) {
+      llvm::errs() << "quantc: error: " << llvm::toString(tensor.takeError())
+                   << "\n";
       return 1;
     }
+    in[index] = std::move(*tensor);
     given[index] = true;
   }
   for (size_t i = 0; i < numInputs; ++i)
@@ -113,10 +123,8 @@ int quantc::runRun() {
   std::vector<double> times;
   for (unsigned i = 0; i < warmup + std::max(1u, repeat.getValue()); ++i) {
     auto start = std::chrono::steady_clock::now();
-    if (!model->run(in, out, error)) {
-      llvm::errs() << "quantc: error: " << modelPath << ": " << error << "\n";
-      return 1;
-    }
+    if (llvm::Error e = model->run(in, out))
+      return fail(std::move(e));
     if (i >= warmup)
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
@@ -157,8 +165,9 @@ int quantc::runRun() {
     if (!outputDir.empty()) {
       llvm::SmallString<128> path(outputDir.getValue());
       llvm::sys::path::append(path, fileNameFor(t.name, i));
-      if (!writeNpy(path.str().str(), t, error)) {
-        llvm::errs() << "\nquantc: error: " << error << "\n";
+      if (llvm::Error e = writeNpy(path, t)) {
+        llvm::errs() << "\nquantc: error: " << llvm::toString(std::move(e))
+                     << "\n";
         return 1;
       }
       llvm::outs() << "  -> " << path;

@@ -32,4 +32,13 @@ def Qc_GranularityAttr : EnumAttr<Qc_Dialect, Qc_Granularity, "granularity"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Qc_ActivationMode : I32EnumAttr<"ActivationMode",
+    "how a quantized matmul's float activations become integers", [
+      I32EnumAttrCase<"Static", 0, "static">,
+      I32EnumAttrCase<"Dynamic", 1, "dynamic">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+
 #endif // QUANTC_DIALECTS_QC_IR_QCENUMS_TD

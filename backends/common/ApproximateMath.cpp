@@ -1,20 +1,20 @@
 //===- ApproximateMath.cpp - f32 math ops as polynomials ------------------===//
 
-#include "backends/cpu/Passes.h"
+#include "backends/common/Passes.h"
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-namespace mlir::qc::cpu {
+namespace mlir::qc {
 #define GEN_PASS_DEF_APPROXIMATEMATH
-#include "backends/cpu/Passes.h.inc"
-} // namespace mlir::qc::cpu
+#include "backends/common/Passes.h.inc"
+} // namespace mlir::qc
 
 using namespace mlir;
 
 namespace {
 
-struct ApproximateMath : qc::cpu::impl::ApproximateMathBase<ApproximateMath> {
+struct ApproximateMath : qc::impl::ApproximateMathBase<ApproximateMath> {
   using Base::Base;
 
   void runOnOperation() override {

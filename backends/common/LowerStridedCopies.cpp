@@ -1,13 +1,13 @@
 //===- LowerStridedCopies.cpp - strided memref.copy to linalg.copy --------===//
 
-#include "backends/cpu/Passes.h"
+#include "backends/common/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
-namespace mlir::qc::cpu {
+namespace mlir::qc {
 #define GEN_PASS_DEF_LOWERSTRIDEDCOPIES
-#include "backends/cpu/Passes.h.inc"
-} // namespace mlir::qc::cpu
+#include "backends/common/Passes.h.inc"
+} // namespace mlir::qc
 
 using namespace mlir;
 
@@ -19,7 +19,7 @@ bool isContiguous(Value v) {
 }
 
 struct LowerStridedCopies
-    : qc::cpu::impl::LowerStridedCopiesBase<LowerStridedCopies> {
+    : qc::impl::LowerStridedCopiesBase<LowerStridedCopies> {
   using Base::Base;
 
   void runOnOperation() override {

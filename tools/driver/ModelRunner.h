@@ -1,9 +1,9 @@
 //===- ModelRunner.h - the driver's C++ face of the runtime -----*- C++ -*-===//
 
-#ifndef QUANTC_TOOLS_QUANTC_MODELRUNNER_H
-#define QUANTC_TOOLS_QUANTC_MODELRUNNER_H
+#ifndef QUANTC_TOOLS_DRIVER_MODELRUNNER_H
+#define QUANTC_TOOLS_DRIVER_MODELRUNNER_H
 
-#include "tools/quantc/TensorFiles.h"
+#include "tools/driver/TensorFiles.h"
 
 #include <memory>
 
@@ -18,13 +18,15 @@ public:
     std::vector<int64_t> shape;
   };
 
-  static std::unique_ptr<LoadedModel> load(const std::string &path,
-                                           std::string &error);
+  /// Loads an artifact through the runtime; the error is the runtime's
+  /// message.
+  static llvm::Expected<std::unique_ptr<LoadedModel>>
+  load(const std::string &path);
   ~LoadedModel();
 
   const std::vector<Info> &inputs() const { return inputs_; }
   const std::vector<Info> &outputs() const { return outputs_; }
-  bool setThreads(int threads, std::string &error);
+  llvm::Error setThreads(int threads);
   /// Calibration builds: the observed tensors' names, and the callback that
   /// receives them during run().
   std::vector<std::string> observerNames() const;
@@ -32,12 +34,11 @@ public:
   /// "cpu" or "vulkan".
   std::string target() const;
   /// Fails unless the artifact was compiled for `expected` ("" accepts any).
-  bool checkTarget(const std::string &expected, std::string &error) const;
-  bool setObserver(quantc_observer_fn fn, void *user, std::string &error);
+  llvm::Error checkTarget(const std::string &expected) const;
+  llvm::Error setObserver(quantc_observer_fn fn, void *user);
   /// Runs on `in` (converted to the declared dtype is the caller's job);
   /// fills `out` with one tensor per output, named as declared.
-  bool run(std::vector<HostTensor> &in, std::vector<HostTensor> &out,
-           std::string &error);
+  llvm::Error run(std::vector<HostTensor> &in, std::vector<HostTensor> &out);
 
 private:
   LoadedModel() = default;
@@ -47,4 +48,4 @@ private:
 
 } // namespace quantc
 
-#endif // QUANTC_TOOLS_QUANTC_MODELRUNNER_H
+#endif // QUANTC_TOOLS_DRIVER_MODELRUNNER_H

@@ -1,5 +1,5 @@
-// RUN: quant-opt %s --split-input-file --qc-cpu-lower-observers | FileCheck %s
-// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-lower-observers=instrument=true | FileCheck %s --check-prefix=INSTRUMENT
+// RUN: quant-opt %s --split-input-file --qc-lower-observers | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-lower-observers=instrument=true | FileCheck %s --check-prefix=INSTRUMENT
 
 // Without instrumentation an observer is the identity.
 // CHECK-LABEL: func.func @main(

@@ -1,7 +1,7 @@
 //===- EmitSharedLibrary.h - LLVM dialect to MODEL.so -----------*- C++ -*-===//
 
-#ifndef QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H
-#define QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H
+#ifndef QUANTC_BACKENDS_COMMON_EMITSHAREDLIBRARY_H
+#define QUANTC_BACKENDS_COMMON_EMITSHAREDLIBRARY_H
 
 #include "backends/common/ModelSignature.h"
 
@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace mlir::qc::cpu {
+namespace mlir::qc {
 
 struct EmitOptions {
   /// Target CPU; empty means the host's CPU with the host's feature list
@@ -34,6 +34,6 @@ LogicalResult emitSharedLibrary(ModuleOp module,
                                 llvm::StringRef outputPath,
                                 const EmitOptions &options);
 
-} // namespace mlir::qc::cpu
+} // namespace mlir::qc
 
-#endif // QUANTC_BACKENDS_CPU_EMITSHAREDLIBRARY_H
+#endif // QUANTC_BACKENDS_COMMON_EMITSHAREDLIBRARY_H

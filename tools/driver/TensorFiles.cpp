@@ -6,12 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/quantc/TensorFiles.h"
+#include "tools/driver/TensorFiles.h"
 
 #include "frontends/onnx/OnnxModel.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -165,15 +166,19 @@ bool readPb(const std::string &path, HostTensor &tensor, std::string &error) {
 
 } // namespace
 
-bool quantc::readTensorFile(const std::string &path, HostTensor &tensor,
-                            std::string &error) {
-  if (StringRef(path).ends_with(".pb"))
-    return readPb(path, tensor, error);
-  return readNpy(path, tensor, error);
+llvm::Expected<HostTensor> quantc::readTensorFile(StringRef path) {
+  HostTensor tensor;
+  std::string error;
+  bool ok = path.ends_with(".pb") ? readPb(path.str(), tensor, error)
+                                  : readNpy(path.str(), tensor, error);
+  if (!ok)
+    return llvm::createStringError(error);
+  return tensor;
 }
 
-bool quantc::writeNpy(const std::string &path, const HostTensor &tensor,
-                      std::string &error) {
+/// Writes `tensor` to `path`; returns false with `error` set.
+static bool writeNpyTo(const std::string &path, const HostTensor &tensor,
+                       std::string &error) {
   const char *descr = nullptr;
   for (const NpyType &t : kNpyTypes)
     if (t.dtype == tensor.dtype)
@@ -207,6 +212,15 @@ bool quantc::writeNpy(const std::string &path, const HostTensor &tensor,
   if (os.has_error())
     return error = "cannot write " + path, os.clear_error(), false;
   return true;
+}
+
+llvm::Error quantc::writeNpy(StringRef path, const HostTensor &tensor) {
+  std::string error;
+  if (!writeNpyTo(path.str(), tensor, error)) {
+    llvm::sys::fs::remove(path);
+    return llvm::createStringError(error);
+  }
+  return llvm::Error::success();
 }
 
 double quantc::elementAsDouble(const HostTensor &t, int64_t i) {

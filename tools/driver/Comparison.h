@@ -7,10 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QUANTC_TOOLS_QUANTC_COMPARISON_H
-#define QUANTC_TOOLS_QUANTC_COMPARISON_H
+#ifndef QUANTC_TOOLS_DRIVER_COMPARISON_H
+#define QUANTC_TOOLS_DRIVER_COMPARISON_H
 
-#include "tools/quantc/TensorFiles.h"
+#include "tools/driver/TensorFiles.h"
 
 #include <string>
 
@@ -22,8 +22,7 @@ public:
 
   /// Adds one run's output and its reference (same dtype and shape; float
   /// outputs are compared numerically, others for exact equality).
-  bool add(const HostTensor &value, const HostTensor &reference,
-           std::string &error);
+  llvm::Error add(const HostTensor &value, const HostTensor &reference);
 
   const std::string &name() const { return name_; }
   double sqnrDb() const; // +inf when identical
@@ -40,4 +39,4 @@ private:
 
 } // namespace quantc
 
-#endif // QUANTC_TOOLS_QUANTC_COMPARISON_H
+#endif // QUANTC_TOOLS_DRIVER_COMPARISON_H

@@ -1,18 +1,19 @@
 //===- Calibration.cpp - observer statistics from compiled runs -----------===//
 
-#include "tools/quantc/Calibration.h"
+#include "tools/driver/Calibration.h"
 
-#include "tools/quantc/Compiler.h"
-#include "tools/quantc/ModelRunner.h"
+#include "tools/driver/Compiler.h"
+#include "tools/driver/ModelRunner.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/Passes.h"
+#include "passes/StatsFile.h"
 #include "passes/algorithms/Observers.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -73,10 +74,13 @@ bool expandSamples(const quantc::LoadedModel &model,
                 " inputs: give each sample as NAME=FILE[,NAME=FILE...]";
         return false;
       }
-      if (!quantc::readTensorFile(sample, set[0], error)) {
-        error = sample + ": " + error;
+      llvm::Expected<quantc::HostTensor> tensor =
+          quantc::readTensorFile(sample);
+      if (!tensor) {
+        error = sample + ": " + llvm::toString(tensor.takeError());
         return false;
       }
+      set[0] = std::move(*tensor);
       const auto &in = inputs[0];
       // Token models: an ids file is cut into windows of [1, window].
       bool ids = in.dtype == QUANTC_DTYPE_INT64 &&
@@ -117,10 +121,13 @@ bool expandSamples(const quantc::LoadedModel &model,
         return false;
       }
       size_t i = it - inputs.begin();
-      if (!quantc::readTensorFile(file.str(), set[i], error)) {
-        error = file.str() + ": " + error;
+      llvm::Expected<quantc::HostTensor> tensor =
+          quantc::readTensorFile(file);
+      if (!tensor) {
+        error = file.str() + ": " + llvm::toString(tensor.takeError());
         return false;
       }
+      set[i] = std::move(*tensor);
       given[i] = true;
     }
     for (size_t i = 0; i < inputs.size(); ++i)
@@ -143,108 +150,94 @@ alg::Range chooseRange(const alg::AbsHistogram &h,
                        const quantc::CalibrationOptions &options) {
   alg::Range r = h.minMax();
   float clip;
-  if (options.observer == "minmax")
+  switch (options.observer) {
+  case mlir::qc::ObserverKind::MinMax:
     return r;
-  if (options.observer == "percentile")
+  case mlir::qc::ObserverKind::Percentile:
     clip = alg::percentileClip(h, options.percentile / 100.0);
-  else if (options.observer == "mse")
+    break;
+  case mlir::qc::ObserverKind::Mse:
     clip = alg::mseClip(h, options.bits);
-  else
+    break;
+  case mlir::qc::ObserverKind::Kl:
     clip = alg::klClip(h, options.bits);
+    break;
+  }
   return {std::max(r.min, -clip), std::min(r.max, clip)};
 }
 
 } // namespace
 
-/// The quantc-stats file qc-apply-stats reads; nothing is left behind on
-/// failure.
-static bool writeStats(llvm::StringRef path,
-                       ArrayRef<std::pair<std::string, alg::Range>> ranges,
-                       llvm::StringRef observer, size_t samples,
-                       std::string &error) {
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    error = "cannot write " + path.str() + ": " + ec.message();
-    return false;
-  }
-  llvm::json::OStream json(out.os(), 2);
-  json.object([&] {
-    json.attribute("format", "quantc-stats");
-    json.attribute("version", 1);
-    json.attribute("samples", static_cast<int64_t>(samples));
-    json.attributeObject("tensors", [&] {
-      for (const auto &[name, r] : ranges)
-        json.attributeObject(name, [&] {
-          json.attribute("min", static_cast<double>(r.min));
-          json.attribute("max", static_cast<double>(r.max));
-          json.attribute("observer", observer);
-        });
-    });
-  });
-  out.os() << "\n";
-  out.keep();
-  return true;
+/// The stats of `ranges` as the file holds them.
+static mlir::qc::CalibrationStats
+makeStats(ArrayRef<std::pair<std::string, alg::Range>> ranges,
+          mlir::qc::ObserverKind observer, size_t samples) {
+  mlir::qc::CalibrationStats stats;
+  stats.samples = static_cast<int64_t>(samples);
+  for (const auto &[name, r] : ranges)
+    stats.tensors[name] = {r.min, r.max, observer};
+  return stats;
 }
 
-bool quantc::isObserverKind(llvm::StringRef name) {
-  return name == "minmax" || name == "percentile" || name == "mse" ||
-         name == "kl";
+llvm::Error quantc::insertObservers(ModuleOp module, bool activationProducts) {
+  FirstError diag(module.getContext());
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  qc::InsertObserversOptions o;
+  o.activationProducts = activationProducts;
+  pm.nest<func::FuncOp>().addPass(qc::createInsertObservers(o));
+  if (failed(pm.run(module)))
+    return diag.takeError("inserting observers failed");
+  return llvm::Error::success();
 }
 
-bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
-                       llvm::StringRef statsPath, std::string &error) {
-  if (!isObserverKind(options.observer)) {
-    error = "unknown observer '" + options.observer +
-            "' (minmax, percentile, mse, kl)";
-    return false;
-  }
-  if (!(options.percentile > 0 && options.percentile <= 100)) {
-    error = "the percentile must lie in (0, 100]";
-    return false;
-  }
+llvm::Error quantc::calibrate(ModuleOp module,
+                              const CalibrationOptions &options,
+                              llvm::StringRef statsPath) {
+  if (!(options.percentile > 0 && options.percentile <= 100))
+    return makeError("the percentile must lie in (0, 100]");
   // Nothing to observe (no matmul or convolution reads an activation): an
   // empty stats file, without building or running anything.
   bool observed = false;
   module.walk([&](qc::ObserveOp) { observed = true; });
   if (!observed)
-    return writeStats(statsPath, {}, options.observer, 0, error);
+    return mlir::qc::writeStatsFile(statsPath,
+                                    makeStats({}, options.observer, 0));
 
   // The instrumented build.
   TemporaryFile library;
-  if (!library.create("quantc-calibration", "so", error))
-    return false;
+  if (llvm::Error e = library.create("quantc-calibration", "so"))
+    return e;
   OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
   CompileOptions compile;
   compile.instrumentObservers = true;
   compile.writeHeader = false;
   compile.emit.optLevel = 2;
-  if (failed(compileModel(*copy, library.path, compile, error))) {
-    error = "calibration build: " + error;
-    return false;
-  }
-  std::unique_ptr<LoadedModel> model =
-      LoadedModel::load(std::string(library.path), error);
-  if (!model)
-    return false;
-  std::vector<std::string> names = model->observerNames();
-  if (options.threads > 0 && !model->setThreads(options.threads, error))
-    return false;
+  if (llvm::Error e = compileModel(*copy, library.path, compile))
+    return prefixError("calibration build", std::move(e));
+  llvm::Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::load(std::string(library.path));
+  if (!loaded)
+    return loaded.takeError();
+  LoadedModel &model = **loaded;
+  std::vector<std::string> names = model.observerNames();
+  if (options.threads > 0)
+    if (llvm::Error e = model.setThreads(options.threads))
+      return e;
   Observed state;
   state.histograms.assign(names.size(), alg::AbsHistogram());
-  if (!model->setObserver(observe, &state, error))
-    return false;
+  if (llvm::Error e = model.setObserver(observe, &state))
+    return e;
 
   std::vector<std::vector<HostTensor>> runs;
-  if (!expandSamples(*model, options, runs, error))
-    return false;
+  std::string error;
+  if (!expandSamples(model, options, runs, error))
+    return makeError(error);
   bool progress = llvm::sys::Process::StandardErrIsDisplayed();
   std::vector<HostTensor> outputs;
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (!model->run(runs[i], outputs, error)) {
-      error = "calibration run " + std::to_string(i + 1) + ": " + error;
-      return false;
-    }
+    if (llvm::Error e = model.run(runs[i], outputs))
+      return prefixError("calibration run " + std::to_string(i + 1),
+                         std::move(e));
     if (progress)
       llvm::errs() << "\rcalibrating: " << i + 1 << "/" << runs.size();
   }
@@ -254,11 +247,10 @@ bool quantc::calibrate(ModuleOp module, const CalibrationOptions &options,
   std::vector<std::pair<std::string, alg::Range>> ranges;
   for (size_t i = 0; i < names.size(); ++i) {
     const alg::AbsHistogram &h = state.histograms[i];
-    if (h.total() == 0) {
-      error = "observer '" + names[i] + "' saw no finite values";
-      return false;
-    }
+    if (h.total() == 0)
+      return makeError("observer '" + names[i] + "' saw no finite values");
     ranges.emplace_back(names[i], chooseRange(h, options));
   }
-  return writeStats(statsPath, ranges, options.observer, runs.size(), error);
+  return mlir::qc::writeStatsFile(
+      statsPath, makeStats(ranges, options.observer, runs.size()));
 }

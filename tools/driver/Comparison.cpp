@@ -1,6 +1,6 @@
 //===- Comparison.cpp - accuracy of an output against a reference ---------===//
 
-#include "tools/quantc/Comparison.h"
+#include "tools/driver/Comparison.h"
 
 #include <cmath>
 #include <cstring>
@@ -30,14 +30,12 @@ static bool readFloats(const HostTensor &t, std::vector<double> &out) {
   }
 }
 
-bool OutputComparison::add(const HostTensor &value, const HostTensor &reference,
-                           std::string &error) {
-  if (value.dtype != reference.dtype || value.shape != reference.shape) {
-    error = "output '" + name_ +
-            "' differs from the reference in dtype or "
-            "shape";
-    return false;
-  }
+llvm::Error OutputComparison::add(const HostTensor &value,
+                                  const HostTensor &reference) {
+  if (value.dtype != reference.dtype || value.shape != reference.shape)
+    return llvm::createStringError("output '" + name_ +
+                                   "' differs from the reference in dtype or "
+                                   "shape");
   std::vector<double> y, r;
   if (!readFloats(value, y) || !readFloats(reference, r)) {
     // Integer and boolean outputs: exact agreement counts as one row each.
@@ -46,7 +44,7 @@ bool OutputComparison::add(const HostTensor &value, const HostTensor &reference,
     agree_ += same;
     if (!same)
       noise_ = maxAbs_ = std::numeric_limits<double>::infinity();
-    return true;
+    return llvm::Error::success();
   }
   for (size_t i = 0; i < y.size(); ++i) {
     double e = y[i] - r[i];
@@ -58,7 +56,7 @@ bool OutputComparison::add(const HostTensor &value, const HostTensor &reference,
   }
   int64_t last = value.shape.empty() ? 1 : value.shape.back();
   if (last <= 0)
-    return true;
+    return llvm::Error::success();
   for (size_t row = 0; row + last <= y.size(); row += last) {
     size_t best = row, bestRef = row;
     for (size_t i = row; i < row + last; ++i) {
@@ -70,7 +68,7 @@ bool OutputComparison::add(const HostTensor &value, const HostTensor &reference,
     ++rows_;
     agree_ += best == bestRef;
   }
-  return true;
+  return llvm::Error::success();
 }
 
 double OutputComparison::sqnrDb() const {

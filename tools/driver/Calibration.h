@@ -4,14 +4,18 @@
 // qc.observe reports its tensor through the runtime), runs it over the
 // samples and reduces each observed tensor into a fixed-size histogram, so
 // memory does not grow with the number of samples. The ranges go to a
-// quantc-stats JSON file (the format qc-apply-stats reads).
+// quantc-stats file (passes/StatsFile.h, the format qc-apply-stats reads).
+// Part of the driver library (QuantcDriver).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QUANTC_TOOLS_QUANTC_CALIBRATION_H
-#define QUANTC_TOOLS_QUANTC_CALIBRATION_H
+#ifndef QUANTC_TOOLS_DRIVER_CALIBRATION_H
+#define QUANTC_TOOLS_DRIVER_CALIBRATION_H
+
+#include "dialects/qc/IR/QcAttrs.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 #include <vector>
@@ -19,7 +23,7 @@
 namespace quantc {
 
 struct CalibrationOptions {
-  std::string observer = "minmax"; // minmax | percentile | mse | kl
+  mlir::qc::ObserverKind observer = mlir::qc::ObserverKind::MinMax;
   double percentile = 99.99;       // for `percentile`, in percent
   unsigned bits = 8;               // grid the mse and kl observers fit
   unsigned window = 256;           // ids per window for token models
@@ -29,15 +33,16 @@ struct CalibrationOptions {
   std::vector<std::string> samples;
 };
 
-/// Whether `name` is one of the observer kinds above.
-bool isObserverKind(llvm::StringRef name);
+/// Inserts the observers calibration fills (qc-insert-observers): on the
+/// activations weight matmuls and convolutions read, and with
+/// `activationProducts` also on matmuls of two activations.
+llvm::Error insertObservers(mlir::ModuleOp module, bool activationProducts);
 
 /// Runs calibration on `module` (which must already hold its qc.observe
-/// ops; it is not modified) and writes the stats file. Returns false with a
-/// one-line `error`.
-bool calibrate(mlir::ModuleOp module, const CalibrationOptions &options,
-               llvm::StringRef statsPath, std::string &error);
+/// ops; it is not modified) and writes the stats file.
+llvm::Error calibrate(mlir::ModuleOp module, const CalibrationOptions &options,
+                      llvm::StringRef statsPath);
 
 } // namespace quantc
 
-#endif // QUANTC_TOOLS_QUANTC_CALIBRATION_H
+#endif // QUANTC_TOOLS_DRIVER_CALIBRATION_H

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "backends/cpu/EmitSharedLibrary.h"
+#include "backends/common/EmitSharedLibrary.h"
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -96,7 +96,7 @@ void addWeightInfo(llvm::Module &module, DictionaryAttr info) {
       llvm::ConstantArray::get(type, values), "quantc_weights");
 }
 
-/// Calibration builds (qc-cpu-lower-observers{instrument}) call
+/// Calibration builds (qc-lower-observers{instrument}) call
 /// `_mlir_ciface_quantc_observe(i64 id, ptr unranked)` (the pipeline requests
 /// C wrappers for every function; `unranked` points to {i64 rank, ptr
 /// descriptor}). It is defined here to call through
@@ -247,7 +247,7 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
 }
 
 std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const cpu::EmitOptions &options, std::string &error) {
+createTargetMachine(const EmitOptions &options, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -316,7 +316,7 @@ std::string findLinker() {
 
 } // namespace
 
-LogicalResult mlir::qc::cpu::emitSharedLibrary(ModuleOp module,
+LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
                                                const ModelSignature &signature,
                                                StringRef outputPath,
                                                const EmitOptions &options) {

@@ -1,4 +1,4 @@
-// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-approximate-math | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-approximate-math | FileCheck %s
 
 // f32 exp and erf become arithmetic: no libm call remains.
 // CHECK-LABEL: func.func @f32_math(

@@ -1,4 +1,4 @@
-// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-lower-strided-copies | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-lower-strided-copies | FileCheck %s
 
 // A copy out of a strided view becomes linalg.copy (plain loops later)
 // instead of a call into MLIR's runner utilities.

@@ -1,6 +1,6 @@
 //===- LowerObservers.cpp - qc.observe in CPU artifacts -------------------===//
 
-#include "backends/cpu/Passes.h"
+#include "backends/common/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
 
@@ -8,10 +8,10 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-namespace mlir::qc::cpu {
+namespace mlir::qc {
 #define GEN_PASS_DEF_LOWEROBSERVERS
-#include "backends/cpu/Passes.h.inc"
-} // namespace mlir::qc::cpu
+#include "backends/common/Passes.h.inc"
+} // namespace mlir::qc
 
 using namespace mlir;
 
@@ -19,7 +19,7 @@ namespace {
 
 constexpr StringLiteral kObserveFn = "quantc_observe";
 
-struct LowerObservers : qc::cpu::impl::LowerObserversBase<LowerObservers> {
+struct LowerObservers : qc::impl::LowerObserversBase<LowerObservers> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -1,9 +1,17 @@
 //===- TensorFiles.h - .npy and TensorProto .pb tensors ---------*- C++ -*-===//
+//
+// Part of the driver library (QuantcDriver): tensors held by the host, read
+// from and written to the files the commands take.
+//
+//===----------------------------------------------------------------------===//
 
-#ifndef QUANTC_TOOLS_QUANTC_TENSORFILES_H
-#define QUANTC_TOOLS_QUANTC_TENSORFILES_H
+#ifndef QUANTC_TOOLS_DRIVER_TENSORFILES_H
+#define QUANTC_TOOLS_DRIVER_TENSORFILES_H
 
 #include "runtime/include/quantc_runtime.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -25,17 +33,16 @@ struct HostTensor {
 };
 
 /// Reads a NumPy `.npy` (v1-v3, little-endian, C order) or an ONNX
-/// TensorProto `.pb` file, by extension. Returns false with `error` set.
-bool readTensorFile(const std::string &path, HostTensor &tensor,
-                    std::string &error);
+/// TensorProto `.pb` file, by extension. Errors name the file.
+llvm::Expected<HostTensor> readTensorFile(llvm::StringRef path);
 
-/// Writes `tensor` as `.npy` v1.0; bool as `|b1`. Returns false with `error`.
-bool writeNpy(const std::string &path, const HostTensor &tensor,
-              std::string &error);
+/// Writes `tensor` as `.npy` v1.0; bool as `|b1`. Nothing is left at `path`
+/// on failure.
+llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 
 /// Element `i` of a numeric tensor as a double (bool: 0 or 1).
 double elementAsDouble(const HostTensor &tensor, int64_t i);
 
 } // namespace quantc
 
-#endif // QUANTC_TOOLS_QUANTC_TENSORFILES_H
+#endif // QUANTC_TOOLS_DRIVER_TENSORFILES_H

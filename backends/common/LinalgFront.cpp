@@ -1,0 +1,27 @@
+//===- LinalgFront.cpp - imported qc IR to fused linalg on tensors --------===//
+
+#include "backends/common/LinalgFront.h"
+
+#include "backends/common/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void qc::buildLinalgFront(OpPassManager &pm,
+                          const LinalgFrontOptions &options) {
+  pm.addPass(createRecordWeightInfo());
+  LowerObserversOptions observers;
+  observers.instrument = options.instrumentObservers;
+  pm.addPass(createLowerObservers(observers));
+  OpPassManager &lower = pm.nest<func::FuncOp>();
+  lower.addPass(createLowerToLinalg());
+  lower.addPass(createLowerQuantized());
+  lower.addPass(createDecomposeAggregatedOps());
+  lower.addPass(createCheckLowered());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.nest<func::FuncOp>().addPass(createFuseElementwise());
+}

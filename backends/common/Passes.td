@@ -1,0 +1,88 @@
+//===- Passes.td - passes both backends run --------------*- tablegen -*-===//
+//
+// The linalg front shared by the CPU and Vulkan pipelines and the lowering
+// steps both need after it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_BACKENDS_COMMON_PASSES_TD
+#define QUANTC_BACKENDS_COMMON_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RecordWeightInfo : Pass<"qc-record-weight-info", "ModuleOp"> {
+  let summary = "Record what the model's weights take, for the artifact";
+  let description = [{
+    Sets the module attribute `qc.weights` to a dictionary of four `i64`
+    counts that the shared-library emitter embeds and the runtime reports
+    (`quantc_model_weight_info`): `quantized_params` and `quantized_bytes`
+    (the weights of `qc.quantized_matmul` and `qc.quantized_conv`, as
+    `qc-lower-quantized` stores them: codes, scales and zero points), and
+    `float_params` and `float_bytes` (every ranked, static, non-scalar float
+    `arith.constant`). Runs before the quantized ops are lowered.
+  }];
+}
+
+def ApproximateMath : Pass<"qc-approximate-math", "func::FuncOp"> {
+  let summary = "Replace f32 transcendental math ops by polynomials";
+  let description = [{
+    LLVM lowers `math.exp`, `math.erf`, `math.tanh`, `math.log`, ... to libm
+    calls, one scalar call per element, and glibc's `expf` takes a slow
+    error-reporting path (errno) for every underflow: softmax over a causal
+    mask filled with -3.4e38 underflows for half its elements, which cost a
+    quarter of stories260k's run time. Upstream's polynomial approximations
+    (the patterns behind the test-only `test-math-polynomial-approximation`)
+    turn them into plain arithmetic that saturates instead and that LLVM can
+    vectorize. f32 only; other types keep libm. Accuracy is a few ulp; the
+    conformance suite (rtol 1e-3) and stories260k (logits within 1e-4 of
+    ONNX Runtime) check it.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "vector::VectorDialect", "x86vector::X86VectorDialect"];
+}
+
+def CheckLowered : Pass<"qc-check-lowered", "func::FuncOp"> {
+  let summary = "Reject qc ops that no pass of the pipeline lowered";
+  let description = [{
+    Runs after `qc-lower-to-linalg`: any qc op still present (observers,
+    quantized ops whose lowering is not in the pipeline) is reported at its
+    location with its name, instead of surfacing later as a bufferization
+    or legalization failure.
+  }];
+}
+
+def LowerObservers : Pass<"qc-lower-observers", "ModuleOp"> {
+  let summary = "Drop qc.observe, or turn it into a calibration callback";
+  let description = [{
+    Without `instrument`, every `qc.observe` forwards its operand: the
+    artifact computes exactly what the float graph does.
+
+    With `instrument` (the calibration build), observer `i` (in walk order)
+    becomes a call to `quantc_observe(i, tensor<*xf32>)`, an external
+    function that reads its argument (`bufferization.access = "read"`, so
+    bufferization does not copy the tensor), and the module gets
+    `qc.observers`, the observers' names by index. The shared-library
+    emitter defines `quantc_observe` to call through a function pointer the
+    runtime installs (`quantc_model_set_observer`). Observed tensors must be
+    f32.
+  }];
+  let options = [
+    Option<"instrument", "instrument", "bool", /*default=*/"false",
+           "Report every observed tensor through quantc_observe">,
+  ];
+  let dependentDialects = ["func::FuncDialect", "tensor::TensorDialect"];
+}
+
+def LowerStridedCopies : Pass<"qc-lower-strided-copies", "func::FuncOp"> {
+  let summary = "Turn memref.copy of strided views into linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` between identity-layout
+    buffers to `memcpy`, but any other copy to a call of `memrefCopy` from
+    MLIR's C runner utilities, a library artifacts must not depend on. This
+    pass rewrites exactly those copies into `linalg.copy`, which the loop
+    lowering turns into plain code; contiguous copies stay `memref.copy`.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect"];
+}
+
+#endif // QUANTC_BACKENDS_COMMON_PASSES_TD

@@ -1,0 +1,44 @@
+//===- QuantizePipeline.cpp - float qc IR to quantized qc IR --------------===//
+
+#include "passes/QuantizePipeline.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+void qc::buildQuantizePipeline(OpPassManager &pm,
+                               const QuantizePipelineOptions &options) {
+  if (options.weightBits == 0)
+    return;
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  if (options.staticActivations()) {
+    InsertObserversOptions observers;
+    observers.activationProducts = false; // only weight matmuls quantize
+    funcs.addPass(createInsertObservers(observers));
+    ApplyStatsOptions stats;
+    stats.statsFile = options.statsFile;
+    funcs.addPass(createApplyStats(stats));
+  }
+  QuantizeWeightsOptions weights;
+  weights.bits = options.weightBits;
+  weights.groupSize = options.groupSize;
+  weights.symmetric = options.symmetricWeights;
+  funcs.addPass(createQuantizeWeights(weights));
+  if (options.integerActivations()) {
+    QuantizeActivationsOptions activations;
+    activations.mode = options.activations;
+    funcs.addPass(createQuantizeActivations(activations));
+  }
+}
+
+void qc::registerQuantizePipeline() {
+  PassPipelineRegistration<QuantizePipelineOptions>(
+      "qc-quantize-pipeline",
+      "Quantize a float qc module: observers and calibrated ranges (static "
+      "int8 activations), RTN weights, integer activations",
+      buildQuantizePipeline);
+}

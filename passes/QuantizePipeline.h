@@ -1,0 +1,83 @@
+//===- QuantizePipeline.h - float qc IR to quantized qc IR ------*- C++ -*-===//
+//
+// The quantization recipe as one registered pipeline, so that
+// `quant-opt --pass-pipeline='builtin.module(qc-quantize-pipeline{...})'`
+// reproduces what `quantc compile --scheme wBaA` does to a model:
+//
+//   static int8 activations: qc-insert-observers{activation-products=false},
+//                            qc-apply-stats{stats-file=...}
+//   weights:                 qc-quantize-weights{bits group-size symmetric}
+//   int8 activations:        qc-quantize-activations{mode}
+//
+// Calibration itself (running the model) is not a pass: the stats file comes
+// from `quantc calibrate` or the driver's calibration step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_QUANTIZEPIPELINE_H
+#define QUANTC_PASSES_QUANTIZEPIPELINE_H
+
+#include "dialects/qc/IR/QcAttrs.h"
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace qc {
+
+struct QuantizePipelineOptions
+    : PassPipelineOptions<QuantizePipelineOptions> {
+  PassOptions::Option<unsigned> weightBits{
+      *this, "weight-bits",
+      llvm::cl::desc("Bits per matmul/conv weight (2 to 8); 0 keeps float "
+                     "weights and quantizes nothing"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> groupSize{
+      *this, "group-size",
+      llvm::cl::desc("Input channels per weight scale: 0 per channel, -1 per "
+                     "tensor, g > 0 groups of g"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> symmetricWeights{
+      *this, "symmetric-weights",
+      llvm::cl::desc("Weights without zero points"), llvm::cl::init(true)};
+  PassOptions::Option<unsigned> activationBits{
+      *this, "activation-bits",
+      llvm::cl::desc("8: integer activations for quantized matmuls; 16 (or "
+                     "0): float activations"),
+      llvm::cl::init(16)};
+  PassOptions::Option<ActivationMode> activations{
+      *this, "activations",
+      llvm::cl::desc("How integer activations get their scales"),
+      llvm::cl::init(ActivationMode::Static),
+      llvm::cl::values(
+          clEnumValN(ActivationMode::Static, "static",
+                     "calibrated per-tensor ranges (needs stats-file)"),
+          clEnumValN(ActivationMode::Dynamic, "dynamic",
+                     "one scale per token at run time"))};
+  PassOptions::Option<std::string> statsFile{
+      *this, "stats-file",
+      llvm::cl::desc("Static activations: the quantc-stats file of calibrated "
+                     "ranges")};
+
+  /// Whether the options quantize activations to integers.
+  bool integerActivations() const {
+    return weightBits != 0 && activationBits == 8;
+  }
+  /// Whether integer activations take calibrated ranges.
+  bool staticActivations() const {
+    return integerActivations() && activations == ActivationMode::Static;
+  }
+};
+
+/// Builds the quantization pipeline, anchored on `builtin.module` (its passes
+/// run on every func.func). Adds nothing when weightBits is 0.
+void buildQuantizePipeline(OpPassManager &pm,
+                           const QuantizePipelineOptions &options);
+
+/// Registers `qc-quantize-pipeline`.
+void registerQuantizePipeline();
+
+} // namespace qc
+} // namespace mlir
+
+#endif // QUANTC_PASSES_QUANTIZEPIPELINE_H

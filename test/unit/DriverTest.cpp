@@ -1,0 +1,173 @@
+//===- DriverTest.cpp - the driver library's file formats and metrics -----===//
+//
+// .npy tensors written and read back, accuracy metrics on outputs whose
+// figures are known in closed form, and the quantc-stats file round trip
+// with its errors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/driver/Comparison.h"
+#include "tools/driver/Support.h"
+#include "tools/driver/TensorFiles.h"
+
+#include "passes/StatsFile.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+using namespace quantc;
+
+namespace {
+
+HostTensor floats(std::vector<int64_t> shape, std::vector<float> values) {
+  HostTensor t;
+  t.dtype = QUANTC_DTYPE_FLOAT;
+  t.shape = std::move(shape);
+  t.data.resize(values.size() * sizeof(float));
+  std::memcpy(t.data.data(), values.data(), t.data.size());
+  return t;
+}
+
+/// A path in the temp dir, removed at the end of the test.
+struct TempPath : TemporaryFile {
+  explicit TempPath(llvm::StringRef suffix) {
+    llvm::cantFail(create("quantc-driver-test", suffix));
+  }
+};
+
+TEST(TensorFiles, NpyRoundTripKeepsDtypeShapeAndBytes) {
+  TempPath file("npy");
+  HostTensor t = floats({2, 3}, {1, -2, 3.5f, 0, 1e-8f, -7});
+  ASSERT_FALSE(bool(writeNpy(file.path, t)));
+  llvm::Expected<HostTensor> back = readTensorFile(file.path);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->dtype, QUANTC_DTYPE_FLOAT);
+  EXPECT_EQ(back->shape, t.shape);
+  EXPECT_EQ(back->data, t.data);
+  EXPECT_EQ(elementAsDouble(*back, 2), 3.5);
+
+  // int64 and bool keep their element types; a 1-D shape keeps its rank.
+  HostTensor ids;
+  ids.dtype = QUANTC_DTYPE_INT64;
+  ids.shape = {3};
+  int64_t values[] = {7, -1, 1LL << 40};
+  ids.data.assign(reinterpret_cast<char *>(values),
+                  reinterpret_cast<char *>(values + 3));
+  ASSERT_FALSE(bool(writeNpy(file.path, ids)));
+  back = readTensorFile(file.path);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->dtype, QUANTC_DTYPE_INT64);
+  EXPECT_EQ(back->shape, std::vector<int64_t>{3});
+  EXPECT_EQ(elementAsDouble(*back, 2), double(1LL << 40));
+}
+
+TEST(TensorFiles, ReadErrorsNameTheFile) {
+  TempPath file("npy");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(file.path, ec);
+    os << "not numpy";
+  }
+  llvm::Expected<HostTensor> t = readTensorFile(file.path);
+  ASSERT_FALSE(bool(t));
+  std::string message = llvm::toString(t.takeError());
+  EXPECT_NE(message.find(file.path.str().str()), std::string::npos) << message;
+  EXPECT_NE(message.find("not a .npy file"), std::string::npos) << message;
+
+  llvm::Expected<HostTensor> missing = readTensorFile("/nonexistent/x.npy");
+  ASSERT_FALSE(bool(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("cannot read"),
+            std::string::npos);
+}
+
+TEST(Comparison, MetricsMatchClosedForms) {
+  // y = r + e with |r|^2 = 1 + 4 + 9 + 16 = 30 and |e|^2 = 0.01 + 0.04:
+  // SQNR = 10 log10(30 / 0.05); both rows keep their argmax.
+  OutputComparison c("logits");
+  HostTensor ref = floats({2, 2}, {1, 2, 3, 4});
+  HostTensor out = floats({2, 2}, {1.1f, 2, 3, 3.8f});
+  ASSERT_FALSE(bool(c.add(out, ref)));
+  // Tolerance: the outputs are f32 (1.1f - 1 is 0.1 to ~1e-7 relative).
+  EXPECT_NEAR(c.sqnrDb(), 10 * std::log10(30 / 0.05), 1e-4);
+  EXPECT_NEAR(c.maxAbsError(), 0.2, 1e-6);
+  EXPECT_EQ(c.rows(), 2);
+  EXPECT_EQ(c.top1Agreement(), 1.0);
+  double dot = 1.1 + 4 + 9 + 3.8 * 4, ny = 1.21 + 4 + 9 + 3.8 * 3.8;
+  EXPECT_NEAR(c.cosine(), dot / std::sqrt(30 * ny), 1e-6);
+
+  // A flipped argmax in one of two more rows: 3 of 4 rows agree.
+  ASSERT_FALSE(bool(c.add(floats({2, 2}, {2, 1, 0, 5}),
+                          floats({2, 2}, {1, 2, 0, 5}))));
+  EXPECT_EQ(c.rows(), 4);
+  EXPECT_DOUBLE_EQ(c.top1Agreement(), 0.75);
+
+  // Identical outputs: infinite SQNR, cosine 1.
+  OutputComparison same("x");
+  ASSERT_FALSE(bool(same.add(ref, ref)));
+  EXPECT_TRUE(std::isinf(same.sqnrDb()));
+  EXPECT_DOUBLE_EQ(same.cosine(), 1.0);
+
+  // Shapes must match.
+  llvm::Error mismatch = same.add(floats({4}, {1, 2, 3, 4}), ref);
+  ASSERT_TRUE(bool(mismatch));
+  EXPECT_NE(llvm::toString(std::move(mismatch)).find("dtype or shape"),
+            std::string::npos);
+}
+
+TEST(StatsFile, WriteThenReadGivesTheSameStats) {
+  using namespace mlir::qc;
+  TempPath file("json");
+  CalibrationStats stats;
+  stats.samples = 12;
+  stats.tensors["fc1.input"] = {-1.5, 2.25, ObserverKind::Kl};
+  stats.tensors["attn.wq.input"] = {0, 6, ObserverKind::MinMax};
+  stats.tensors["tiny"] = {-1e-30, 3.0000001, ObserverKind::Percentile};
+  ASSERT_FALSE(bool(writeStatsFile(file.path, stats)));
+  llvm::Expected<CalibrationStats> back = readStatsFile(file.path);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->samples, 12);
+  ASSERT_EQ(back->tensors.size(), 3u);
+  for (const auto &[name, t] : stats.tensors) {
+    const TensorStats &u = back->tensors.at(name);
+    // Exact: JSON numbers are written with enough digits for doubles.
+    EXPECT_EQ(u.min, t.min) << name;
+    EXPECT_EQ(u.max, t.max) << name;
+    EXPECT_EQ(u.observer, t.observer) << name;
+  }
+}
+
+TEST(StatsFile, RejectsOtherVersionsAndBadRanges) {
+  using namespace mlir::qc;
+  auto error = [](llvm::StringRef text) {
+    llvm::Expected<CalibrationStats> s = parseStats(text, "s.json");
+    return s ? std::string() : llvm::toString(s.takeError());
+  };
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 2, "tensors": {}})")
+                .find("has version 2; this quantc reads version 1"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"format": "other", "version": 1, "tensors": {}})")
+                .find("is not a quantc-stats file"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 1, "tensors":
+                      {"x": {"min": 3, "max": -3}}})")
+                .find("invalid range"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 1, "tensors":
+                      {"x": {"min": 0, "max": 1, "observer": "median"}}})")
+                .find("unknown observer 'median'"),
+            std::string::npos);
+  EXPECT_NE(error("{").find("is not valid JSON"), std::string::npos);
+  // Without "observer", minmax.
+  llvm::Expected<CalibrationStats> ok = parseStats(
+      R"({"format": "quantc-stats", "version": 1, "tensors":
+          {"x": {"min": 0, "max": 1}}})",
+      "s.json");
+  ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
+  EXPECT_EQ(ok->tensors.at("x").observer, ObserverKind::MinMax);
+}
+
+} // namespace

@@ -1,0 +1,134 @@
+//===- Compiler.cpp - load, lower and emit a model ------------------------===//
+
+#include "tools/driver/Compiler.h"
+
+#include "backends/common/ModelSignature.h"
+#include "backends/cpu/CpuPipeline.h"
+#include "backends/vulkan/VulkanPipeline.h"
+#include "frontends/onnx/OnnxImporter.h"
+#include "passes/QuantizePipeline.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+quantc::loadModule(MLIRContext &context, StringRef path) {
+  if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
+    FirstError diag(&context);
+    llvm::SourceMgr sourceMgr;
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
+    if (!buffer)
+      return makeError("cannot read: " + buffer.getError().message());
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return diag.takeError("cannot parse");
+    return std::move(module);
+  }
+  std::string error;
+  OwningOpRef<ModuleOp> module =
+      qc::onnx::importOnnxFile(&context, path.str(), error);
+  if (!module)
+    return makeError(error);
+  return std::move(module);
+}
+
+llvm::Expected<quantc::Target> quantc::parseTarget(StringRef name) {
+  if (name == "cpu")
+    return Target::Cpu;
+  if (name == "vulkan")
+    return Target::Vulkan;
+  return makeError("unknown target '" + name + "' (available: cpu, vulkan)");
+}
+
+void quantc::buildCompilePipeline(OpPassManager &pm,
+                                  const CompileOptions &options) {
+  qc::QuantizePipelineOptions quantize;
+  options.quantize.toPipelineOptions(quantize);
+  qc::buildQuantizePipeline(pm, quantize);
+  if (options.target == Target::Vulkan) {
+    qc::vulkan::VulkanPipelineOptions pipeline;
+    pipeline.int8Storage = options.vulkanInt8Storage;
+    pipeline.workgroupMemory = options.vulkanWorkgroupMemory;
+    qc::vulkan::buildVulkanPipeline(pm, pipeline);
+  } else {
+    qc::cpu::CpuPipelineOptions pipeline;
+    pipeline.instrumentObservers = options.instrumentObservers;
+    qc::cpu::buildCpuPipeline(pm, pipeline);
+  }
+}
+
+/// Writes `module` as MLIR text to `path`; nothing is left on failure.
+static llvm::Error writeModule(ModuleOp module, StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return quantc::makeError("cannot write " + path + ": " + ec.message());
+  module.print(out.os());
+  out.os() << "\n";
+  out.keep();
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
+                                 const CompileOptions &options) {
+  MLIRContext *ctx = module.getContext();
+  FirstError diag(ctx);
+
+  auto entry = module.lookupSymbol<func::FuncOp>("main");
+  if (!entry)
+    return makeError("the module has no func.func @main");
+  FailureOr<qc::ModelSignature> signature = qc::getModelSignature(entry);
+  if (failed(signature))
+    return diag.takeError("the entry function has an unsupported signature");
+  bool vulkan = options.target == Target::Vulkan;
+  if (vulkan && options.instrumentObservers)
+    return makeError("calibration builds run on the CPU target only");
+  if (options.quantize.staticActivations() &&
+      options.quantize.statsFile.empty())
+    return makeError("static activations need calibrated ranges (a stats "
+                     "file; see prepareCalibration)");
+
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  pm.enableVerifier(options.verifyEach);
+  buildCompilePipeline(pm, options);
+  if (options.printPipeline) {
+    llvm::errs() << "quant-opt --pass-pipeline='";
+    pm.printAsTextualPipeline(llvm::errs());
+    llvm::errs() << "'\n";
+  }
+  if (failed(pm.run(module)))
+    return diag.takeError(vulkan ? "the Vulkan pipeline failed"
+                                 : "the CPU pipeline failed");
+  if (!options.loweredMlirPath.empty())
+    if (llvm::Error e = writeModule(module, options.loweredMlirPath))
+      return e;
+
+  // The header first, to a temporary; both files appear only together.
+  std::unique_ptr<llvm::ToolOutputFile> header;
+  if (options.writeHeader) {
+    SmallString<128> headerPath(outputPath);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    std::error_code ec;
+    header = std::make_unique<llvm::ToolOutputFile>(headerPath, ec,
+                                                    llvm::sys::fs::OF_Text);
+    if (ec)
+      return makeError("cannot write " + headerPath + ": " + ec.message());
+    header->os() << qc::formatCHeader(*signature,
+                                      llvm::sys::path::stem(outputPath));
+  }
+  if (failed(qc::emitSharedLibrary(module, *signature, outputPath,
+                                   options.emit)))
+    return diag.takeError("emitting the shared library failed");
+  if (header)
+    header->keep();
+  return llvm::Error::success();
+}

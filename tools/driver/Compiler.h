@@ -1,0 +1,71 @@
+//===- Compiler.h - load, lower and emit a model ----------------*- C++ -*-===//
+//
+// Part of the driver library (QuantcDriver): a model file in, an artifact
+// (MODEL.so, and MODEL.h) out, through one pass manager that runs the
+// quantization pipeline and the target's backend pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_TOOLS_DRIVER_COMPILER_H
+#define QUANTC_TOOLS_DRIVER_COMPILER_H
+
+#include "tools/driver/Quantize.h"
+#include "tools/driver/Support.h"
+
+#include "backends/common/EmitSharedLibrary.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace quantc {
+
+/// Loads MODEL.onnx (imported) or MODEL.mlir/.mlirbc (parsed).
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+loadModule(mlir::MLIRContext &context, llvm::StringRef path);
+
+/// Where a compiled model runs: the CPU, or a Vulkan device (kernels as
+/// SPIR-V, host code for this CPU); both give a MODEL.so the runtime loads.
+enum class Target { Cpu, Vulkan };
+
+/// Parses "cpu" / "vulkan".
+llvm::Expected<Target> parseTarget(llvm::StringRef name);
+
+struct CompileOptions {
+  Target target = Target::Cpu;
+  /// Quantization (weightBits 0: none). Static activations need their stats
+  /// file: see prepareCalibration().
+  QuantizeOptions quantize;
+  /// Vulkan: kernels use Int8 and 8-bit storage (else i8 is emulated in
+  /// i32, for devices without them).
+  bool vulkanInt8Storage = true;
+  /// Vulkan: f32 matmuls stage K-slices in workgroup memory.
+  bool vulkanWorkgroupMemory = true;
+  mlir::qc::EmitOptions emit;
+  bool instrumentObservers = false; // calibration build
+  bool writeHeader = true;          // MODEL.h beside MODEL.so
+  bool verifyEach = true;           // verify the IR after every pass
+  /// Print the whole pipeline as a quant-opt command line to stderr.
+  bool printPipeline = false;
+  /// Also write the module as code generation receives it (LLVM dialect).
+  std::string loweredMlirPath;
+};
+
+/// Adds the passes compileModel() runs: the quantization pipeline, then the
+/// target's backend pipeline.
+void buildCompilePipeline(mlir::OpPassManager &pm,
+                          const CompileOptions &options);
+
+/// Lowers `module` and writes `outputPath` (and its header). Errors name the
+/// ONNX node or MLIR location; no output files are left behind.
+llvm::Error compileModel(mlir::ModuleOp module, llvm::StringRef outputPath,
+                         const CompileOptions &options);
+
+} // namespace quantc
+
+#endif // QUANTC_TOOLS_DRIVER_COMPILER_H

@@ -1,0 +1,103 @@
+//===- ModelRunner.cpp - the driver's C++ face of the runtime -------------===//
+
+#include "tools/driver/ModelRunner.h"
+
+using namespace quantc;
+
+namespace {
+/// A failed status as an error carrying its message.
+llvm::Error check(quantc_status *status) {
+  if (!status)
+    return llvm::Error::success();
+  std::string message = quantc_status_message(status);
+  quantc_status_free(status);
+  return llvm::createStringError(message);
+}
+} // namespace
+
+llvm::Expected<std::unique_ptr<LoadedModel>>
+LoadedModel::load(const std::string &path) {
+  std::unique_ptr<LoadedModel> m(new LoadedModel());
+  if (llvm::Error e = check(quantc_model_load(path.c_str(), &m->model_)))
+    return std::move(e);
+  auto collect = [&](size_t n, auto infoFn,
+                     std::vector<Info> &list) -> llvm::Error {
+    for (size_t i = 0; i < n; ++i) {
+      quantc_tensor_info info;
+      if (llvm::Error e = check(infoFn(m->model_, i, &info)))
+        return e;
+      list.push_back(
+          {info.name, info.dtype,
+           std::vector<int64_t>(info.shape, info.shape + info.rank)});
+    }
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = collect(quantc_model_num_inputs(m->model_),
+                              quantc_model_input_info, m->inputs_))
+    return std::move(e);
+  if (llvm::Error e = collect(quantc_model_num_outputs(m->model_),
+                              quantc_model_output_info, m->outputs_))
+    return std::move(e);
+  return std::move(m);
+}
+
+LoadedModel::~LoadedModel() { quantc_model_free(model_); }
+
+llvm::Error LoadedModel::setThreads(int threads) {
+  return check(quantc_model_set_threads(model_, threads));
+}
+
+quantc_weight_info LoadedModel::weightInfo() const {
+  quantc_weight_info info{};
+  quantc_status_free(quantc_model_weight_info(model_, &info));
+  return info;
+}
+
+std::string LoadedModel::target() const { return quantc_model_target(model_); }
+
+llvm::Error LoadedModel::checkTarget(const std::string &expected) const {
+  if (expected.empty() || expected == target())
+    return llvm::Error::success();
+  return llvm::createStringError("the model was compiled for --target " +
+                                 target() + ", not " + expected);
+}
+
+std::vector<std::string> LoadedModel::observerNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0, e = quantc_model_num_observers(model_); i < e; ++i)
+    names.push_back(quantc_model_observer_name(model_, i));
+  return names;
+}
+
+llvm::Error LoadedModel::setObserver(quantc_observer_fn fn, void *user) {
+  return check(quantc_model_set_observer(model_, fn, user));
+}
+
+llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
+                             std::vector<HostTensor> &out) {
+  std::vector<quantc_tensor> inViews;
+  for (HostTensor &t : in) {
+    if (t.shape.size() > QUANTC_MAX_RANK)
+      return llvm::createStringError("an input has rank above " +
+                                     std::to_string(QUANTC_MAX_RANK));
+    inViews.push_back(t.view());
+  }
+  std::vector<quantc_tensor> outViews(outputs_.size(), quantc_tensor{});
+  if (llvm::Error e =
+          check(quantc_model_run(model_, inViews.data(), inViews.size(),
+                                 outViews.data(), outViews.size())))
+    return e;
+  out.clear();
+  for (size_t i = 0; i < outViews.size(); ++i) {
+    quantc_tensor &v = outViews[i];
+    HostTensor t;
+    t.name = outputs_[i].name;
+    t.dtype = v.dtype;
+    t.shape.assign(v.shape, v.shape + v.rank);
+    const char *p = static_cast<const char *>(v.data);
+    t.data.assign(p, p + v.capacity_bytes);
+    quantc_buffer_free(v.data);
+    out.push_back(std::move(t));
+  }
+  return llvm::Error::success();
+}

@@ -1,0 +1,62 @@
+//===- Support.cpp - diagnostics and temporary files for the driver -------===//
+
+#include "tools/driver/Support.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Location.h"
+#include "llvm/Support/FileSystem.h"
+
+using namespace mlir;
+
+/// "node 'NAME'" for a location carrying an ONNX node name, else the
+/// location as MLIR prints it.
+static std::string describe(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return "node '" + name.getName().str() + "'";
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (isa<NameLoc>(l))
+        return describe(l);
+  if (isa<UnknownLoc>(loc))
+    return "";
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().getValue() + ":" + Twine(file.getLine()) + ":" +
+            Twine(file.getColumn()))
+        .str();
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << loc;
+  return s;
+}
+
+quantc::FirstError::FirstError(MLIRContext *ctx)
+    : ScopedDiagnosticHandler(ctx, [this](Diagnostic &d) {
+        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
+          std::string where = describe(d.getLocation());
+          text = (where.empty() ? "" : where + ": ") + d.str();
+          for (char &c : text)
+            if (c == '\n')
+              c = ' ';
+        }
+        return success();
+      }) {}
+
+llvm::Error quantc::FirstError::takeError(StringRef fallback) const {
+  return makeError(text.empty() ? fallback : StringRef(text));
+}
+
+llvm::Error quantc::TemporaryFile::create(StringRef prefix, StringRef suffix) {
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile(prefix, suffix, path))
+    return makeError("cannot create a temporary file: " + ec.message());
+  return llvm::Error::success();
+}
+
+quantc::TemporaryFile::~TemporaryFile() {
+  if (!path.empty())
+    llvm::sys::fs::remove(path);
+}
+
+llvm::Error quantc::prefixError(const llvm::Twine &prefix, llvm::Error error) {
+  return makeError(prefix + ": " + llvm::toString(std::move(error)));
+}

@@ -1,0 +1,48 @@
+//===- Support.h - diagnostics and temporary files for the driver -*- C++ -*-===//
+//
+// Part of the driver library (QuantcDriver). The library reports failures as
+// llvm::Error; MLIR diagnostics raised while a pipeline runs are captured by
+// FirstError and become the error's message, one line naming the ONNX node
+// or the MLIR location. Commands print the message; nothing below them does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_TOOLS_DRIVER_SUPPORT_H
+#define QUANTC_TOOLS_DRIVER_SUPPORT_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace quantc {
+
+/// Keeps the first error diagnostic as one line, "WHERE: MESSAGE", where
+/// WHERE names the ONNX node or the MLIR location.
+struct FirstError : mlir::ScopedDiagnosticHandler {
+  std::string text;
+  explicit FirstError(mlir::MLIRContext *ctx);
+  /// The captured diagnostic as an error, or `fallback` when none was seen.
+  llvm::Error takeError(llvm::StringRef fallback) const;
+};
+
+/// A file removed when this goes out of scope (intermediate artifacts).
+struct TemporaryFile {
+  llvm::SmallString<128> path;
+  /// Creates an empty file named PREFIX-XXXXXX.SUFFIX in the temp dir.
+  llvm::Error create(llvm::StringRef prefix, llvm::StringRef suffix);
+  ~TemporaryFile();
+};
+
+/// An error whose message is `message`.
+inline llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// `prefix` + ": " + the error's message (the error is consumed).
+llvm::Error prefixError(const llvm::Twine &prefix, llvm::Error error);
+
+} // namespace quantc
+
+#endif // QUANTC_TOOLS_DRIVER_SUPPORT_H

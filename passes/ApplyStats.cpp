@@ -38,7 +38,8 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
       if (it == entries.end()) {
         if (allowMissing)
           return WalkResult::advance();
-        op.emitOpError("has no entry '") << op.getName() << "' in " << statsFile;
+        op.emitOpError("has no entry '")
+            << op.getName() << "' in " << statsFile;
         return WalkResult::interrupt();
       }
       const TensorStats &e = it->second;

@@ -76,8 +76,8 @@ struct InsertObservers : qc::impl::InsertObserversBase<InsertObservers> {
       if (live.size() == 2 && !activationProducts)
         return;
       for (unsigned i : live)
-        uses.push_back({op, i, live.size() == 2 ? (i ? "rhs" : "lhs")
-                                                 : "input"});
+        uses.push_back(
+            {op, i, live.size() == 2 ? (i ? "rhs" : "lhs") : "input"});
     });
 
     OpBuilder b(&getContext());

@@ -36,7 +36,8 @@ struct QuantizeActivations
         matmuls.push_back(op);
     });
     for (QuantizedMatmulOp op : matmuls)
-      if (failed(mode == ActivationMode::Static ? quantizeStatic(op) : quantizeDynamic(op)))
+      if (failed(mode == ActivationMode::Static ? quantizeStatic(op)
+                                                : quantizeDynamic(op)))
         return signalPassFailure();
   }
 

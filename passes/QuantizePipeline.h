@@ -25,8 +25,7 @@ namespace mlir {
 class OpPassManager;
 namespace qc {
 
-struct QuantizePipelineOptions
-    : PassPipelineOptions<QuantizePipelineOptions> {
+struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   PassOptions::Option<unsigned> weightBits{
       *this, "weight-bits",
       llvm::cl::desc("Bits per matmul/conv weight (2 to 8); 0 keeps float "
@@ -38,8 +37,8 @@ struct QuantizePipelineOptions
                      "tensor, g > 0 groups of g"),
       llvm::cl::init(0)};
   PassOptions::Option<bool> symmetricWeights{
-      *this, "symmetric-weights",
-      llvm::cl::desc("Weights without zero points"), llvm::cl::init(true)};
+      *this, "symmetric-weights", llvm::cl::desc("Weights without zero points"),
+      llvm::cl::init(true)};
   PassOptions::Option<unsigned> activationBits{
       *this, "activation-bits",
       llvm::cl::desc("8: integer activations for quantized matmuls; 16 (or "

@@ -21,17 +21,17 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
   std::string file = "stats file '" + path.str() + "'";
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json)
-    return statsError(file +
-                   " is not valid JSON: " + llvm::toString(json.takeError()));
+    return statsError(
+        file + " is not valid JSON: " + llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   if (!root || root->getString("format") != "quantc-stats")
     return statsError(file + " is not a quantc-stats file");
   std::optional<int64_t> version = root->getInteger("version");
   if (version != CalibrationStats::kVersion)
     return statsError(file + " has version " +
-                   (version ? std::to_string(*version) : "(none)") +
-                   "; this quantc reads version " +
-                   std::to_string(CalibrationStats::kVersion));
+                      (version ? std::to_string(*version) : "(none)") +
+                      "; this quantc reads version " +
+                      std::to_string(CalibrationStats::kVersion));
   const llvm::json::Object *tensors = root->getObject("tensors");
   if (!tensors)
     return statsError(file + " has no \"tensors\" object");
@@ -53,13 +53,14 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
       return statsError(what + " need numeric \"min\" and \"max\"");
     if (!std::isfinite(*min) || !std::isfinite(*max) || *min > *max)
       return statsError(what + " have an invalid range [" +
-                     std::to_string(*min) + ", " + std::to_string(*max) + "]");
+                        std::to_string(*min) + ", " + std::to_string(*max) +
+                        "]");
     TensorStats entry{*min, *max, ObserverKind::MinMax};
     if (std::optional<StringRef> kind = o->getString("observer")) {
       std::optional<ObserverKind> parsed = symbolizeObserverKind(*kind);
       if (!parsed)
         return statsError(what + " name an unknown observer '" + kind->str() +
-                       "'");
+                          "'");
       entry.observer = *parsed;
     }
     stats.tensors[name.str()] = entry;
@@ -73,7 +74,7 @@ llvm::Expected<CalibrationStats> qc::readStatsFile(StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return statsError("cannot read stats file '" + path.str() +
-                   "': " + buffer.getError().message());
+                      "': " + buffer.getError().message());
   return parseStats((*buffer)->getBuffer(), path);
 }
 

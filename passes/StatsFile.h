@@ -16,8 +16,8 @@
 
 #include "dialects/qc/IR/QcAttrs.h"
 
-#include <map>
 #include "llvm/Support/Error.h"
+#include <map>
 
 #include <string>
 
@@ -48,8 +48,7 @@ llvm::Expected<CalibrationStats> readStatsFile(llvm::StringRef path);
 
 /// Writes `stats` as a version-1 file; nothing is left at `path` on
 /// failure (it is written to a temporary and renamed).
-llvm::Error writeStatsFile(llvm::StringRef path,
-                           const CalibrationStats &stats);
+llvm::Error writeStatsFile(llvm::StringRef path, const CalibrationStats &stats);
 
 } // namespace mlir::qc
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh), builds, and runs every test: lit regression tests
-# and the checks that need the ONNX conformance data. Exits non-zero on any
+# Sets up (scripts/setup.sh), checks formatting (scripts/lint.sh), builds,
+# and runs every test: lit regression tests and the checks that need the
+# ONNX conformance data. Exits non-zero on any
 # failure; the last line is lit's summary.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${QUANTC_BUILD_DIR:-$root/build}
 "$root/scripts/setup.sh"
+"$root/scripts/lint.sh"
 cmake --build "$build" --target quantc-doc
 cmake --build "$build" --target check-quantc

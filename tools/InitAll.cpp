@@ -2,12 +2,12 @@
 
 #include "tools/InitAll.h"
 
-#include "dialects/qc/IR/QcDialect.h"
-#include "passes/Passes.h"
-#include "passes/QuantizePipeline.h"
 #include "backends/common/Passes.h"
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/vulkan/VulkanPipeline.h"
+#include "dialects/qc/IR/QcDialect.h"
+#include "passes/Passes.h"
+#include "passes/QuantizePipeline.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"

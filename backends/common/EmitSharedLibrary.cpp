@@ -317,9 +317,9 @@ std::string findLinker() {
 } // namespace
 
 LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
-                                               const ModelSignature &signature,
-                                               StringRef outputPath,
-                                               const EmitOptions &options) {
+                                          const ModelSignature &signature,
+                                          StringRef outputPath,
+                                          const EmitOptions &options) {
   Location loc = module.getLoc();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());

@@ -1,4 +1,5 @@
-//===- LinalgFront.h - imported qc IR to fused linalg on tensors -*- C++ -*-===//
+//===- LinalgFront.h - imported qc IR to fused linalg on tensors -*- C++
+//-*-===//
 
 #ifndef QUANTC_BACKENDS_COMMON_LINALGFRONT_H
 #define QUANTC_BACKENDS_COMMON_LINALGFRONT_H

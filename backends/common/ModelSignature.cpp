@@ -33,8 +33,8 @@ static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type,
                                                   unsigned index) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
-    return func.emitError() << kind << " " << index
-                            << " is not a ranked tensor: " << type;
+    return func.emitError()
+           << kind << " " << index << " is not a ranked tensor: " << type;
   TensorSignature sig;
   std::string dtype = dtypeOf(tensor.getElementType());
   if (dtype.empty())
@@ -142,8 +142,8 @@ std::string mlir::qc::formatCHeader(const ModelSignature &signature,
       std::string m = llvm::formatv("{0}_{1}{2}", p, k, i).str();
       os << "\n/* " << kind << " " << i << ": " << t.dtype << " [";
       llvm::interleave(
-          t.shape, os, [&](int64_t d) { os << (d < 0 ? "?" : std::to_string(d)); },
-          ", ");
+          t.shape, os,
+          [&](int64_t d) { os << (d < 0 ? "?" : std::to_string(d)); }, ", ");
       os << "] */\n#define " << m << "_NAME " << cString(t.name) << "\n#define "
          << m << "_DTYPE " << dtypeMacro(t.dtype) << "\n#define " << m
          << "_RANK " << t.shape.size() << "\n";

@@ -14,8 +14,7 @@ using namespace mlir;
 
 namespace {
 
-struct RecordWeightInfo
-    : qc::impl::RecordWeightInfoBase<RecordWeightInfo> {
+struct RecordWeightInfo : qc::impl::RecordWeightInfoBase<RecordWeightInfo> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -24,9 +24,9 @@ struct ReassociateReductions
         arith::FastMathFlags current = arith::FastMathFlags::none;
         if (arith::FastMathFlagsAttr attr = math.getFastMathFlagsAttr())
           current = attr.getValue();
-        math->setAttr(math.getFastMathAttrName(),
-                      arith::FastMathFlagsAttr::get(op->getContext(),
-                                                    current | flags));
+        math->setAttr(
+            math.getFastMathAttrName(),
+            arith::FastMathFlagsAttr::get(op->getContext(), current | flags));
       });
     });
   }

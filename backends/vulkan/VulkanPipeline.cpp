@@ -98,7 +98,8 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   // convert-gpu-to-spirv converts arith but not math.
   pm.nest<gpu::GPUModuleOp>().addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
-  pm.nest<spirv::ModuleOp>().addPass(spirv::createSPIRVLowerABIAttributesPass());
+  pm.nest<spirv::ModuleOp>().addPass(
+      spirv::createSPIRVLowerABIAttributesPass());
   pm.nest<spirv::ModuleOp>().addPass(vulkan::createPushConstants());
   pm.nest<spirv::ModuleOp>().addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createCanonicalizerPass());

@@ -36,8 +36,7 @@ std::optional<int64_t> mlir::qc::onnx::constantOf(OpFoldResult ofr) {
   return getConstantIntValue(ofr);
 }
 
-Value mlir::qc::onnx::indexValue(OpBuilder &b, Location loc,
-                                 OpFoldResult ofr) {
+Value mlir::qc::onnx::indexValue(OpBuilder &b, Location loc, OpFoldResult ofr) {
   if (auto v = dyn_cast<Value>(ofr)) {
     if (v.getType().isIndex())
       return v;
@@ -60,8 +59,7 @@ Value mlir::qc::onnx::emptyTensor(OpBuilder &b, Location loc,
 }
 
 Value mlir::qc::onnx::filledTensor(OpBuilder &b, Location loc,
-                                   ArrayRef<OpFoldResult> sizes,
-                                   Value scalar) {
+                                   ArrayRef<OpFoldResult> sizes, Value scalar) {
   Value empty = emptyTensor(b, loc, sizes, scalar.getType());
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
@@ -72,7 +70,8 @@ Value mlir::qc::onnx::scalarConstant(OpBuilder &b, Location loc, Type type,
     return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
   if (auto it = dyn_cast<IntegerType>(type)) {
     if (it.getWidth() == 1)
-      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, value != 0));
+      return arith::ConstantOp::create(b, loc,
+                                       b.getIntegerAttr(it, value != 0));
     return arith::ConstantOp::create(
         b, loc,
         b.getIntegerAttr(it, APInt(it.getWidth(), static_cast<int64_t>(value),
@@ -111,14 +110,15 @@ Value mlir::qc::onnx::combineIdentity(OpBuilder &b, Location loc, Combine op,
   if (isa<FloatType>(type))
     return scalarConstant(b, loc, type, lowest ? -INFINITY : INFINITY);
   unsigned w = type.getIntOrFloatBitWidth();
-  APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
-                       : (lowest ? APInt::getSignedMinValue(w)
-                                 : APInt::getSignedMaxValue(w));
+  APInt v = isUnsigned
+                ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                : (lowest ? APInt::getSignedMinValue(w)
+                          : APInt::getSignedMaxValue(w));
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
 }
 
-Value mlir::qc::onnx::sizeScalar(OpBuilder &b, Location loc,
-                                 OpFoldResult size, Type type) {
+Value mlir::qc::onnx::sizeScalar(OpBuilder &b, Location loc, OpFoldResult size,
+                                 Type type) {
   if (auto c = constantOf(size))
     return scalarConstant(b, loc, type, *c);
   return convertScalar(b, loc, indexValue(b, loc, size), type, false, false);
@@ -182,11 +182,11 @@ Value mlir::qc::onnx::convertTensor(OpBuilder &b, Location loc, Value v,
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getElementType() == to)
     return v;
-  return buildElementwiseTo(
-      b, loc, {v}, dimsOf(b, loc, v), to,
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        return convertScalar(nb, l, args[0], to, srcUnsigned, dstUnsigned);
-      });
+  return buildElementwiseTo(b, loc, {v}, dimsOf(b, loc, v), to,
+                            [&](OpBuilder &nb, Location l, ValueRange args) {
+                              return convertScalar(nb, l, args[0], to,
+                                                   srcUnsigned, dstUnsigned);
+                            });
 }
 
 FailureOr<SmallVector<OpFoldResult>>
@@ -301,13 +301,12 @@ Value mlir::qc::onnx::buildReduction(OpBuilder &b, Location loc, Value input,
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(rank),
       AffineMap::get(rank, 0, outExprs, b.getContext())};
-  Value result =
-      linalg::GenericOp::create(
-          b, loc, acc.getType(), input, acc, maps, iterators,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(nb, l, body(nb, l, args));
-          })
-          .getResult(0);
+  Value result = linalg::GenericOp::create(
+                     b, loc, acc.getType(), input, acc, maps, iterators,
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       linalg::YieldOp::create(nb, l, body(nb, l, args));
+                     })
+                     .getResult(0);
   if (!keepDims)
     return result;
   SmallVector<int64_t> keep;
@@ -390,23 +389,25 @@ Value mlir::qc::onnx::buildSqueeze(OpBuilder &b, Location loc, Value input,
 Value mlir::qc::onnx::buildShapeTensor(OpBuilder &b, Location loc,
                                        ArrayRef<OpFoldResult> elems,
                                        Type elementType) {
-  auto type = RankedTensorType::get({static_cast<int64_t>(elems.size())},
-                                    elementType);
+  auto type =
+      RankedTensorType::get({static_cast<int64_t>(elems.size())}, elementType);
   if (llvm::all_of(elems, [](OpFoldResult e) { return constantOf(e); })) {
     SmallVector<APInt> values;
-    unsigned width = elementType.isIndex() ? 64 : elementType.getIntOrFloatBitWidth();
+    unsigned width =
+        elementType.isIndex() ? 64 : elementType.getIntOrFloatBitWidth();
     for (OpFoldResult e : elems)
       values.push_back(APInt(width, *constantOf(e), /*isSigned=*/true,
                              /*implicitTrunc=*/true));
-    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, values));
   }
   SmallVector<Value> values;
   for (OpFoldResult e : elems) {
     if (auto c = constantOf(e))
       values.push_back(scalarConstant(b, loc, elementType, *c));
     else
-      values.push_back(convertScalar(b, loc, indexValue(b, loc, e),
-                                     elementType, false, false));
+      values.push_back(convertScalar(b, loc, indexValue(b, loc, e), elementType,
+                                     false, false));
   }
   return tensor::FromElementsOp::create(b, loc, type, values);
 }
@@ -438,20 +439,27 @@ Value mlir::qc::onnx::buildReshape(OpBuilder &b, Location loc, Value input,
         auto dx = vx.getDefiningOp<tensor::DimOp>();
         auto dy = vy.getDefiningOp<tensor::DimOp>();
         return dx && dy && dx.getSource() == dy.getSource() &&
-               dx.getConstantIndex() && dx.getConstantIndex() == dy.getConstantIndex();
+               dx.getConstantIndex() &&
+               dx.getConstantIndex() == dy.getConstantIndex();
       };
       bool trusted = llvm::all_of(llvm::enumerate(*groups), [&](auto group) {
         ArrayRef<int64_t> many = group.value();
         int64_t one = group.index();
-        auto manySize = [&](int64_t i) { return collapse ? srcDims[i] : sizes[i]; };
+        auto manySize = [&](int64_t i) {
+          return collapse ? srcDims[i] : sizes[i];
+        };
         OpFoldResult oneSize = collapse ? sizes[one] : srcDims[one];
-        bool dynamic = !constantOf(oneSize) ||
-                       llvm::any_of(many, [&](int64_t i) { return !constantOf(manySize(i)); });
-        return !dynamic || (many.size() == 1 && same(manySize(many[0]), oneSize));
+        bool dynamic =
+            !constantOf(oneSize) || llvm::any_of(many, [&](int64_t i) {
+              return !constantOf(manySize(i));
+            });
+        return !dynamic ||
+               (many.size() == 1 && same(manySize(many[0]), oneSize));
       });
       if (trusted) {
         if (collapse)
-          return tensor::CollapseShapeOp::create(b, loc, resultType, input, *groups);
+          return tensor::CollapseShapeOp::create(b, loc, resultType, input,
+                                                 *groups);
         return tensor::ExpandShapeOp::create(b, loc, resultType, input, *groups,
                                              sizes);
       }
@@ -466,8 +474,9 @@ Value mlir::qc::onnx::buildTranspose(OpBuilder &b, Location loc, Value input,
   SmallVector<OpFoldResult> dims = dimsOf(b, loc, input), outDims;
   for (int64_t p : perm)
     outDims.push_back(dims[p]);
-  Value init = emptyTensor(
-      b, loc, outDims, cast<RankedTensorType>(input.getType()).getElementType());
+  Value init =
+      emptyTensor(b, loc, outDims,
+                  cast<RankedTensorType>(input.getType()).getElementType());
   return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
 }
 
@@ -568,8 +577,8 @@ Value mlir::qc::onnx::hasAxis(OpBuilder &b, Location loc, ArrayRef<Value> axes,
 
 SmallVector<OpFoldResult>
 mlir::qc::onnx::squeezedSizes(OpBuilder &b, Location loc,
-                              ArrayRef<OpFoldResult> dims,
-                              ArrayRef<Value> axes, int64_t outRank) {
+                              ArrayRef<OpFoldResult> dims, ArrayRef<Value> axes,
+                              int64_t outRank) {
   // Output j is the j-th input dimension that is not an axis.
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -580,8 +589,8 @@ mlir::qc::onnx::squeezedSizes(OpBuilder &b, Location loc,
     Value k = arith::XOrIOp::create(b, loc, hasAxis(b, loc, axes, d), yes);
     keep.push_back(k);
     pos.push_back(count);
-    count = arith::AddIOp::create(b, loc, count,
-                                  arith::SelectOp::create(b, loc, k, one, zero));
+    count = arith::AddIOp::create(
+        b, loc, count, arith::SelectOp::create(b, loc, k, one, zero));
   }
   SmallVector<OpFoldResult> out;
   for (int64_t j = 0; j < outRank; ++j) {
@@ -635,7 +644,8 @@ Value mlir::qc::onnx::buildStridedSlice(OpBuilder &b, Location loc, Value input,
                      nb, l, indexValue(nb, l, d.offset), scaled));
                }
                linalg::YieldOp::create(
-                   nb, l, tensor::ExtractOp::create(nb, l, input, idx).getResult());
+                   nb, l,
+                   tensor::ExtractOp::create(nb, l, input, idx).getResult());
              })
       .getResult(0);
 }
@@ -649,7 +659,8 @@ Value mlir::qc::onnx::buildIndexed(OpBuilder &b, Location loc,
   Value init = emptyTensor(b, loc, outSizes, elementType);
   SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   return linalg::GenericOp::create(
              b, loc, init.getType(), inputs, init, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -672,8 +683,8 @@ Value mlir::qc::onnx::wrapIndex(OpBuilder &b, Location l, Value raw,
   Value wrapped = arith::AddIOp::create(b, l, i, d);
   Value r = arith::SelectOp::create(b, l, neg, wrapped, i);
   // Out-of-range indices are undefined in ONNX; clamp so reads stay inside.
-  Value hi = arith::SubIOp::create(b, l, d, arith::ConstantIndexOp::create(b, l, 1));
+  Value hi =
+      arith::SubIOp::create(b, l, d, arith::ConstantIndexOp::create(b, l, 1));
   r = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, r, zero), hi);
   return r;
 }
-

@@ -1,4 +1,5 @@
-//===- Builders.h - linalg/tensor building blocks for the importer -*- C++ -*-===//
+//===- Builders.h - linalg/tensor building blocks for the importer -*- C++
+//-*-===//
 //
 // The shapes ONNX ops share: NumPy-broadcast elementwise maps, reductions
 // over a set of axes, reshapes and transposes, and scalar conversions that
@@ -61,15 +62,15 @@ using BodyBuilder =
 
 /// Result shape of NumPy broadcasting of `inputs`; sets `error` and returns
 /// failure when static sizes conflict.
-FailureOr<SmallVector<OpFoldResult>>
-broadcastShape(OpBuilder &b, Location loc, ValueRange inputs,
-               std::string &error);
+FailureOr<SmallVector<OpFoldResult>> broadcastShape(OpBuilder &b, Location loc,
+                                                    ValueRange inputs,
+                                                    std::string &error);
 
 /// A `linalg.generic` computing `body(inputs...)` elementwise with NumPy
 /// broadcasting. The result has element type `resultType`.
-FailureOr<Value> buildElementwise(OpBuilder &b, Location loc,
-                                  ValueRange inputs, Type resultType,
-                                  BodyBuilder body, std::string &error);
+FailureOr<Value> buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                                  Type resultType, BodyBuilder body,
+                                  std::string &error);
 /// Same, onto an explicit result shape (inputs broadcast to it).
 Value buildElementwiseTo(OpBuilder &b, Location loc, ValueRange inputs,
                          ArrayRef<OpFoldResult> shape, Type resultType,
@@ -95,8 +96,8 @@ Value buildSqueeze(OpBuilder &b, Location loc, Value input,
 Value buildTranspose(OpBuilder &b, Location loc, Value input,
                      ArrayRef<int64_t> perm);
 /// Materializes a list of index sizes as a 1-D tensor of `elementType`.
-Value buildShapeTensor(OpBuilder &b, Location loc,
-                       ArrayRef<OpFoldResult> elems, Type elementType);
+Value buildShapeTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> elems,
+                       Type elementType);
 
 /// `values[i]` for a run-time index `i` (a select chain; ranks are small),
 /// `fallback` when `i` is out of range.
@@ -122,8 +123,7 @@ struct SliceDim {
 Value buildStridedSlice(OpBuilder &b, Location loc, Value input,
                         ArrayRef<SliceDim> dims);
 
-using IndexedBody =
-    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>;
+using IndexedBody = function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>;
 /// A linalg.generic over `outSizes` whose body computes each element from
 /// `inputs` (read through `inputMaps`) followed by the iteration indices.
 Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
@@ -146,14 +146,20 @@ FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
 namespace mlir::qc::onnx {
 /// Index arithmetic on OpFoldResults that folds when both sides are known.
-OpFoldResult addIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
-OpFoldResult subIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
-OpFoldResult mulIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+OpFoldResult addIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y);
+OpFoldResult subIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y);
+OpFoldResult mulIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y);
 /// Signed division rounding toward zero (`ceil` rounds up for positives).
-OpFoldResult divIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y,
-                      bool ceil = false);
-OpFoldResult minIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
-OpFoldResult maxIndex(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
+OpFoldResult divIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y, bool ceil = false);
+OpFoldResult minIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y);
+OpFoldResult maxIndex(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y);
 /// Product of sizes.
-OpFoldResult productOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes);
+OpFoldResult productOf(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> sizes);
 } // namespace mlir::qc::onnx

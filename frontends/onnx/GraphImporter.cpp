@@ -21,8 +21,7 @@ const TensorValue *GraphImporter::lookup(StringRef name) const {
 }
 
 std::string mlir::qc::onnx::printable(StringRef name) {
-  bool plain = llvm::json::isUTF8(name) &&
-               llvm::none_of(name, [](char c) {
+  bool plain = llvm::json::isUTF8(name) && llvm::none_of(name, [](char c) {
                  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
                });
   if (plain)
@@ -36,8 +35,9 @@ std::string mlir::qc::onnx::printable(StringRef name) {
 std::string GraphImporter::describe(const ::onnx::NodeProto &node) const {
   std::string name = printable(node.name());
   if (name.empty())
-    name = node.output_size() ? "<unnamed, output " + printable(node.output(0)) + ">"
-                              : "<unnamed>";
+    name = node.output_size()
+               ? "<unnamed, output " + printable(node.output(0)) + ">"
+               : "<unnamed>";
   int64_t version = opset;
   for (const GraphImporter *g = this; g; g = g->parent) {
     auto it = g->domainOpsets.find(node.domain());

@@ -15,19 +15,17 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
-#include <functional>
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::qc::onnx;
 
-LogicalResult mlir::qc::onnx::importSubgraph(NodeImporter &parent,
-                                             const ::onnx::GraphProto &graph,
-                                             Region &region,
-                                             SmallVectorImpl<Value> &results,
-                                             SmallVectorImpl<bool> &resultsUnsigned) {
+LogicalResult mlir::qc::onnx::importSubgraph(
+    NodeImporter &parent, const ::onnx::GraphProto &graph, Region &region,
+    SmallVectorImpl<Value> &results, SmallVectorImpl<bool> &resultsUnsigned) {
   if (graph.input_size())
     return parent.fail("subgraphs with inputs are not supported here");
   Block *block = new Block();
@@ -85,8 +83,10 @@ LogicalResult importIf(NodeImporter &n) {
   Region thenRegion, elseRegion;
   SmallVector<Value> thenResults, elseResults;
   SmallVector<bool> thenUnsigned, elseUnsigned;
-  if (failed(importSubgraph(n, thenAttr->g(), thenRegion, thenResults, thenUnsigned)) ||
-      failed(importSubgraph(n, elseAttr->g(), elseRegion, elseResults, elseUnsigned)))
+  if (failed(importSubgraph(n, thenAttr->g(), thenRegion, thenResults,
+                            thenUnsigned)) ||
+      failed(importSubgraph(n, elseAttr->g(), elseRegion, elseResults,
+                            elseUnsigned)))
     return failure();
   if (thenResults.size() != elseResults.size() ||
       static_cast<int>(thenResults.size()) != n.numOutputs())
@@ -109,14 +109,16 @@ LogicalResult importIf(NodeImporter &n) {
     b.setInsertionPointToEnd(&region.front());
     SmallVector<Value> cast;
     for (auto [v, t] : llvm::zip(values, types))
-      cast.push_back(v.getType() == t ? v
-                                      : tensor::CastOp::create(b, n.loc, t, v).getResult());
+      cast.push_back(v.getType() == t
+                         ? v
+                         : tensor::CastOp::create(b, n.loc, t, v).getResult());
     scf::YieldOp::create(b, n.loc, cast);
   };
   yield(thenRegion, thenResults);
   yield(elseRegion, elseResults);
   Value cond = n.operand(0);
-  SmallVector<Value> zeros(n.rank(0), arith::ConstantIndexOp::create(n.b, n.loc, 0));
+  SmallVector<Value> zeros(n.rank(0),
+                           arith::ConstantIndexOp::create(n.b, n.loc, 0));
   Value c = tensor::ExtractOp::create(n.b, n.loc, cond, zeros);
   auto ifOp = scf::IfOp::create(n.b, n.loc, types, c, /*addThenBlock=*/false,
                                 /*addElseBlock=*/false);
@@ -137,15 +139,19 @@ lstmActivation(NodeImporter &n, StringRef name) {
     return std::function<Value(OpBuilder &, Location, Value)>(
         [one](OpBuilder &b, Location l, Value x) -> Value {
           Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
-          return arith::DivFOp::create(b, l, one(b, l, x), arith::AddFOp::create(b, l, one(b, l, x), e));
+          return arith::DivFOp::create(
+              b, l, one(b, l, x), arith::AddFOp::create(b, l, one(b, l, x), e));
         });
   if (name == "Tanh")
     return std::function<Value(OpBuilder &, Location, Value)>(
-        [](OpBuilder &b, Location l, Value x) -> Value { return math::TanhOp::create(b, l, x); });
+        [](OpBuilder &b, Location l, Value x) -> Value {
+          return math::TanhOp::create(b, l, x);
+        });
   if (name == "Relu")
     return std::function<Value(OpBuilder &, Location, Value)>(
         [](OpBuilder &b, Location l, Value x) -> Value {
-          return arith::MaximumFOp::create(b, l, x, scalarConstant(b, l, x.getType(), 0));
+          return arith::MaximumFOp::create(
+              b, l, x, scalarConstant(b, l, x.getType(), 0));
         });
   return n.fail("LSTM activation '" + name + "' is not supported");
 }
@@ -157,11 +163,11 @@ struct LstmResult {
 
 /// `x` is [S, B, I]; `initH`/`initC` are [D, B, H] or null; `seqLens` [B]
 /// or null.
-FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, Value initC,
-                                         Value seqLens,
-                                         int64_t dir, bool reverse,
-                                         ArrayRef<std::function<Value(OpBuilder &, Location, Value)>> acts,
-                                         float clip) {
+FailureOr<LstmResult> buildLstmDirection(
+    NodeImporter &n, Value x, Value initH, Value initC, Value seqLens,
+    int64_t dir, bool reverse,
+    ArrayRef<std::function<Value(OpBuilder &, Location, Value)>> acts,
+    float clip) {
   OpBuilder &b = n.b;
   Location loc = n.loc;
   auto xt = cast<RankedTensorType>(x.getType());
@@ -176,29 +182,36 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, 
         strides(type.getRank(), b.getIndexAttr(1));
     offsets[0] = b.getIndexAttr(dir);
     sizes[0] = b.getIndexAttr(1);
-    Value s = tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+    Value s =
+        tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
     return buildSqueeze(b, loc, s, {0});
   };
   auto pick = [&](int input) { return pickFrom(n.operand(input)); };
   Value w = buildTranspose(b, loc, pick(1), {1, 0}); // [I, 4H]
   Value r = buildTranspose(b, loc, pick(2), {1, 0}); // [H, 4H]
-  auto resultType = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, t); };
+  auto resultType = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, t);
+  };
   // X·Wᵀ for every step at once: [S, B, 4H].
-  Value xw = qc::MatmulOp::create(b, loc, resultType({xt.getDimSize(0), xt.getDimSize(1), 4 * hidden}),
-                                  x, w);
+  Value xw = qc::MatmulOp::create(
+      b, loc, resultType({xt.getDimSize(0), xt.getDimSize(1), 4 * hidden}), x,
+      w);
   std::string error;
   if (n.hasInput(3)) {
     Value bias = pick(3); // [8H]
-    SmallVector<OpFoldResult> off = {b.getIndexAttr(0)}, sz = {b.getIndexAttr(4 * hidden)},
+    SmallVector<OpFoldResult> off = {b.getIndexAttr(0)},
+                              sz = {b.getIndexAttr(4 * hidden)},
                               st = {b.getIndexAttr(1)};
     Value wb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
     off[0] = b.getIndexAttr(4 * hidden);
     Value rb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
-    xw = *buildElementwise(b, loc, {xw, wb, rb}, t,
-                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return arith::AddFOp::create(nb, l, a[0], arith::AddFOp::create(nb, l, a[1], a[2]));
-                           },
-                           error);
+    xw = *buildElementwise(
+        b, loc, {xw, wb, rb}, t,
+        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::AddFOp::create(
+              nb, l, a[0], arith::AddFOp::create(nb, l, a[1], a[2]));
+        },
+        error);
   }
   Sizes bh = {xd[1], b.getIndexAttr(hidden)};
   Value zero = scalarConstant(b, loc, t, 0);
@@ -216,17 +229,23 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, 
       [&](OpBuilder &lb2, Location l, Value iv, ValueRange iter) {
         Value tt = iv;
         if (reverse)
-          tt = arith::SubIOp::create(lb2, l, arith::SubIOp::create(lb2, l, ub, iv),
+          tt = arith::SubIOp::create(lb2, l,
+                                     arith::SubIOp::create(lb2, l, ub, iv),
                                      arith::ConstantIndexOp::create(lb2, l, 1));
-        SmallVector<OpFoldResult> off = {tt, lb2.getIndexAttr(0), lb2.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sz = {lb2.getIndexAttr(1), xd[1], lb2.getIndexAttr(4 * hidden)};
+        SmallVector<OpFoldResult> off = {tt, lb2.getIndexAttr(0),
+                                         lb2.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sz = {lb2.getIndexAttr(1), xd[1],
+                                        lb2.getIndexAttr(4 * hidden)};
         SmallVector<OpFoldResult> st(3, lb2.getIndexAttr(1));
         Value xwt = tensor::ExtractSliceOp::create(
-            lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t), xw, off, sz, st);
-        Value hr = qc::MatmulOp::create(lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t),
-                                        iter[0], r);
+            lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t),
+            xw, off, sz, st);
+        Value hr = qc::MatmulOp::create(
+            lb2, l, RankedTensorType::get({xt.getDimSize(1), 4 * hidden}, t),
+            iter[0], r);
         auto gate = [&](Value g, int64_t which) -> Value {
-          SmallVector<OpFoldResult> go = {lb2.getIndexAttr(0), lb2.getIndexAttr(which * hidden)};
+          SmallVector<OpFoldResult> go = {lb2.getIndexAttr(0),
+                                          lb2.getIndexAttr(which * hidden)};
           SmallVector<OpFoldResult> gs = {xd[1], lb2.getIndexAttr(hidden)};
           SmallVector<OpFoldResult> gst(2, lb2.getIndexAttr(1));
           return tensor::ExtractSliceOp::create(lb2, l, hType, g, go, gs, gst);
@@ -238,23 +257,29 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, 
         }
         inputs.push_back(iter[1]);
         inputs.push_back(iter[0]);
-        SmallVector<AffineMap> maps(inputs.size(), lb2.getMultiDimIdentityMap(2));
+        SmallVector<AffineMap> maps(inputs.size(),
+                                    lb2.getMultiDimIdentityMap(2));
         if (seqLens) {
           inputs.push_back(seqLens);
-          maps.push_back(AffineMap::get(2, 0, {lb2.getAffineDimExpr(0)}, lb2.getContext()));
+          maps.push_back(AffineMap::get(2, 0, {lb2.getAffineDimExpr(0)},
+                                        lb2.getContext()));
         }
         maps.append(3, lb2.getMultiDimIdentityMap(2));
-        Value cInit = emptyTensor(lb2, l, bh, t), hInit = emptyTensor(lb2, l, bh, t),
+        Value cInit = emptyTensor(lb2, l, bh, t),
+              hInit = emptyTensor(lb2, l, bh, t),
               yInit = emptyTensor(lb2, l, bh, t);
         SmallVector<utils::IteratorType> it(2, utils::IteratorType::parallel);
         auto cell = linalg::GenericOp::create(
-            lb2, l, TypeRange{hType, hType, hType}, inputs, ValueRange{cInit, hInit, yInit}, maps, it,
+            lb2, l, TypeRange{hType, hType, hType}, inputs,
+            ValueRange{cInit, hInit, yInit}, maps, it,
             [&](OpBuilder &nb, Location ll, ValueRange a) {
               auto pre = [&](int g) -> Value {
                 Value v = arith::AddFOp::create(nb, ll, a[2 * g], a[2 * g + 1]);
                 if (clip > 0)
                   v = arith::MinimumFOp::create(
-                      nb, ll, arith::MaximumFOp::create(nb, ll, v, scalarConstant(nb, ll, t, -clip)),
+                      nb, ll,
+                      arith::MaximumFOp::create(
+                          nb, ll, v, scalarConstant(nb, ll, t, -clip)),
                       scalarConstant(nb, ll, t, clip));
                 return v;
               };
@@ -264,33 +289,45 @@ FailureOr<LstmResult> buildLstmDirection(NodeImporter &n, Value x, Value initH, 
                   return v;
                 // P holds [Pi, Po, Pf] in one vector of 3H.
                 Value j = linalg::IndexOp::create(nb, ll, 1);
-                Value col = arith::AddIOp::create(nb, ll, j, arith::ConstantIndexOp::create(nb, ll, which * hiddenSize(n)));
-                Value pv = tensor::ExtractOp::create(nb, ll, peep, ValueRange{col});
-                return arith::AddFOp::create(nb, ll, v, arith::MulFOp::create(nb, ll, pv, c));
+                Value col =
+                    arith::AddIOp::create(nb, ll, j,
+                                          arith::ConstantIndexOp::create(
+                                              nb, ll, which * hiddenSize(n)));
+                Value pv =
+                    tensor::ExtractOp::create(nb, ll, peep, ValueRange{col});
+                return arith::AddFOp::create(
+                    nb, ll, v, arith::MulFOp::create(nb, ll, pv, c));
               };
               Value i = acts[0](nb, ll, peephole(pre(0), 0, cPrev));
               Value f = acts[0](nb, ll, peephole(pre(2), 2, cPrev));
               Value g = acts[1](nb, ll, pre(3));
-              Value c = arith::AddFOp::create(nb, ll, arith::MulFOp::create(nb, ll, f, cPrev),
-                                              arith::MulFOp::create(nb, ll, i, g));
+              Value c = arith::AddFOp::create(
+                  nb, ll, arith::MulFOp::create(nb, ll, f, cPrev),
+                  arith::MulFOp::create(nb, ll, i, g));
               Value o = acts[0](nb, ll, peephole(pre(1), 1, c));
               Value h = arith::MulFOp::create(nb, ll, o, acts[2](nb, ll, c));
               // Past a sequence's length its state stays and its output is 0.
               Value y = h;
               if (seqLens) {
-                Value step = convertScalar(nb, ll, tt, a[10].getType(), false, false);
-                Value valid = arith::CmpIOp::create(nb, ll, arith::CmpIPredicate::slt, step, a[10]);
+                Value step =
+                    convertScalar(nb, ll, tt, a[10].getType(), false, false);
+                Value valid = arith::CmpIOp::create(
+                    nb, ll, arith::CmpIPredicate::slt, step, a[10]);
                 c = arith::SelectOp::create(nb, ll, valid, c, cPrev);
                 h = arith::SelectOp::create(nb, ll, valid, h, a[9]);
-                y = arith::SelectOp::create(nb, ll, valid, y, scalarConstant(nb, ll, t, 0));
+                y = arith::SelectOp::create(nb, ll, valid, y,
+                                            scalarConstant(nb, ll, t, 0));
               }
               linalg::YieldOp::create(nb, ll, ValueRange{c, h, y});
             });
         Value cNext = cell.getResult(0), hNext = cell.getResult(1);
         Value hRow = buildUnsqueeze(lb2, l, cell.getResult(2), {0});
-        SmallVector<OpFoldResult> yo = {tt, lb2.getIndexAttr(0), lb2.getIndexAttr(0)};
-        SmallVector<OpFoldResult> ys = {lb2.getIndexAttr(1), xd[1], lb2.getIndexAttr(hidden)};
-        Value y = tensor::InsertSliceOp::create(lb2, l, hRow, iter[2], yo, ys, st);
+        SmallVector<OpFoldResult> yo = {tt, lb2.getIndexAttr(0),
+                                        lb2.getIndexAttr(0)};
+        SmallVector<OpFoldResult> ys = {lb2.getIndexAttr(1), xd[1],
+                                        lb2.getIndexAttr(hidden)};
+        Value y =
+            tensor::InsertSliceOp::create(lb2, l, hRow, iter[2], yo, ys, st);
         scf::YieldOp::create(lb2, l, ValueRange{hNext, cNext, y});
       });
   return LstmResult{loop.getResult(2), loop.getResult(0), loop.getResult(1)};
@@ -314,10 +351,12 @@ LogicalResult importLstm(NodeImporter &n) {
     return n.fail("activation_alpha/beta are not supported");
   int64_t hidden = hiddenSize(n);
   if (ShapedType::isDynamic(hidden) || n.type(1).getDimSize(1) != 4 * hidden)
-    return n.fail("W must be [D, 4 * hidden_size, I] with a static hidden size");
+    return n.fail(
+        "W must be [D, 4 * hidden_size, I] with a static hidden size");
   std::string direction = n.attrString("direction", "forward");
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
-  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+  if (direction != "forward" && direction != "reverse" &&
+      direction != "bidirectional")
     return n.fail("unknown direction '" + direction + "'");
   SmallVector<std::string> names;
   if (const auto *a = n.attr("activations"))
@@ -348,7 +387,9 @@ LogicalResult importLstm(NodeImporter &n) {
         return failure();
       acts.push_back(*a);
     }
-    auto r = buildLstmDirection(n, x, initH, initC, n.hasInput(4) ? n.operand(4) : Value(), d, direction == "reverse" || d == 1, acts, clip);
+    auto r = buildLstmDirection(n, x, initH, initC,
+                                n.hasInput(4) ? n.operand(4) : Value(), d,
+                                direction == "reverse" || d == 1, acts, clip);
     if (failed(r))
       return failure();
     results.push_back(*r);
@@ -357,15 +398,16 @@ LogicalResult importLstm(NodeImporter &n) {
     SmallVector<Value> parts;
     for (auto &r : results)
       parts.push_back(buildUnsqueeze(n.b, n.loc, get(r), {axis}));
-    return parts.size() == 1 ? parts[0]
-                             : tensor::ConcatOp::create(n.b, n.loc, axis, parts).getResult();
+    return parts.size() == 1
+               ? parts[0]
+               : tensor::ConcatOp::create(n.b, n.loc, axis, parts).getResult();
   };
-  Value y = stack([](LstmResult &r) { return r.y; }, 1);     // [S, D, B, H]
-  Value yh = stack([](LstmResult &r) { return r.h; }, 0);    // [D, B, H]
+  Value y = stack([](LstmResult &r) { return r.y; }, 1);  // [S, D, B, H]
+  Value yh = stack([](LstmResult &r) { return r.h; }, 0); // [D, B, H]
   Value yc = stack([](LstmResult &r) { return r.c; }, 0);
   if (batchMajor) {
-    y = buildTranspose(n.b, n.loc, y, {2, 0, 1, 3});           // [B, S, D, H]
-    yh = buildTranspose(n.b, n.loc, yh, {1, 0, 2});            // [B, D, H]
+    y = buildTranspose(n.b, n.loc, y, {2, 0, 1, 3}); // [B, S, D, H]
+    yh = buildTranspose(n.b, n.loc, yh, {1, 0, 2});  // [B, D, H]
     yc = buildTranspose(n.b, n.loc, yc, {1, 0, 2});
   }
   n.setResult(0, y);

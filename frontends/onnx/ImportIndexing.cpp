@@ -32,14 +32,15 @@ LogicalResult importTile(NodeImporter &n) {
   for (auto [d, r] : llvm::zip(in, *repeats))
     out.push_back(mulIndex(n.b, n.loc, d, r));
   Value input = n.operand(0);
-  Value v = buildIndexed(n.b, n.loc, out, n.elementType(0),
-                         [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
-                           SmallVector<Value> src;
-                           for (auto [i, d] : llvm::enumerate(in))
-                             src.push_back(arith::RemUIOp::create(
-                                 b, l, idx[i], indexValue(b, l, d)));
-                           return tensor::ExtractOp::create(b, l, input, src);
-                         });
+  Value v =
+      buildIndexed(n.b, n.loc, out, n.elementType(0),
+                   [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
+                     SmallVector<Value> src;
+                     for (auto [i, d] : llvm::enumerate(in))
+                       src.push_back(arith::RemUIOp::create(
+                           b, l, idx[i], indexValue(b, l, d)));
+                     return tensor::ExtractOp::create(b, l, input, src);
+                   });
   n.setResult(0, v, n.isUnsigned(0));
   return success();
 }
@@ -71,26 +72,32 @@ LogicalResult importRange(NodeImporter &n) {
     if (auto c = constantOf(count); c && dc && *c <= 64) {
       elems.emplace();
       for (int64_t i = 0; i < *c; ++i)
-        elems->push_back(addIndex(n.b, n.loc, (*s)[0], n.b.getIndexAttr(i * *dc)));
+        elems->push_back(
+            addIndex(n.b, n.loc, (*s)[0], n.b.getIndexAttr(i * *dc)));
     }
   } else {
     if (auto d = n.constFloats(2); d && (*d)[0] == 0)
       return n.fail("delta must not be 0");
     Value s = scalar(n.b, n.loc, 0), lim = scalar(n.b, n.loc, 1),
           d = scalar(n.b, n.loc, 2);
-    Value q = arith::DivFOp::create(n.b, n.loc, arith::SubFOp::create(n.b, n.loc, lim, s), d);
+    Value q = arith::DivFOp::create(
+        n.b, n.loc, arith::SubFOp::create(n.b, n.loc, lim, s), d);
     q = math::CeilOp::create(n.b, n.loc, q);
-    q = arith::MaximumFOp::create(n.b, n.loc, q, scalarConstant(n.b, n.loc, t, 0));
+    q = arith::MaximumFOp::create(n.b, n.loc, q,
+                                  scalarConstant(n.b, n.loc, t, 0));
     count = convertScalar(n.b, n.loc, q, n.b.getIndexType(), false, false);
   }
-  Value v = buildIndexed(
-      n.b, n.loc, {count}, t, [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
-        Value s = scalar(b, l, 0), d = scalar(b, l, 2);
-        Value i = convertScalar(b, l, idx[0], t, false, false);
-        if (isa<FloatType>(t))
-          return arith::AddFOp::create(b, l, s, arith::MulFOp::create(b, l, i, d));
-        return arith::AddIOp::create(b, l, s, arith::MulIOp::create(b, l, i, d));
-      });
+  Value v =
+      buildIndexed(n.b, n.loc, {count}, t,
+                   [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
+                     Value s = scalar(b, l, 0), d = scalar(b, l, 2);
+                     Value i = convertScalar(b, l, idx[0], t, false, false);
+                     if (isa<FloatType>(t))
+                       return arith::AddFOp::create(
+                           b, l, s, arith::MulFOp::create(b, l, i, d));
+                     return arith::AddIOp::create(
+                         b, l, s, arith::MulIOp::create(b, l, i, d));
+                   });
   n.setResult(0, v, false, elems);
   return success();
 }
@@ -182,20 +189,20 @@ LogicalResult importGatherND(NodeImporter &n) {
   Sizes out(idx.begin(), idx.end() - 1);
   out.append(data.begin() + batch + k, data.end());
   Value input = n.operand(0), indices = n.operand(1);
-  Value v = buildIndexed(
-      n.b, n.loc, out, n.elementType(0),
-      [&](OpBuilder &b, Location l, ArrayRef<Value> iv) -> Value {
-        SmallVector<Value> src(iv.begin(), iv.begin() + batch);
-        SmallVector<Value> at(iv.begin(), iv.begin() + (q - 1));
-        for (int64_t j = 0; j < k; ++j) {
-          at.push_back(arith::ConstantIndexOp::create(b, l, j));
-          Value raw = tensor::ExtractOp::create(b, l, indices, at);
-          at.pop_back();
-          src.push_back(wrapIndex(b, l, raw, data[batch + j]));
-        }
-        src.append(iv.begin() + (q - 1), iv.end());
-        return tensor::ExtractOp::create(b, l, input, src);
-      });
+  Value v =
+      buildIndexed(n.b, n.loc, out, n.elementType(0),
+                   [&](OpBuilder &b, Location l, ArrayRef<Value> iv) -> Value {
+                     SmallVector<Value> src(iv.begin(), iv.begin() + batch);
+                     SmallVector<Value> at(iv.begin(), iv.begin() + (q - 1));
+                     for (int64_t j = 0; j < k; ++j) {
+                       at.push_back(arith::ConstantIndexOp::create(b, l, j));
+                       Value raw = tensor::ExtractOp::create(b, l, indices, at);
+                       at.pop_back();
+                       src.push_back(wrapIndex(b, l, raw, data[batch + j]));
+                     }
+                     src.append(iv.begin() + (q - 1), iv.end());
+                     return tensor::ExtractOp::create(b, l, input, src);
+                   });
   n.setResult(0, v, n.isUnsigned(0));
   return success();
 }
@@ -234,7 +241,8 @@ LogicalResult importScatterND(NodeImporter &n) {
         SmallVector<OpFoldResult> offsets, sizes, strides;
         for (int64_t j = 0; j < k; ++j) {
           Value raw = tensor::ExtractOp::create(
-              lb, l, indices, ValueRange{i, arith::ConstantIndexOp::create(lb, l, j)});
+              lb, l, indices,
+              ValueRange{i, arith::ConstantIndexOp::create(lb, l, j)});
           offsets.push_back(wrapIndex(lb, l, raw, data[j]));
           sizes.push_back(lb.getIndexAttr(1));
         }
@@ -299,7 +307,8 @@ LogicalResult importTrilu(NodeImporter &n) {
         Value keep = arith::CmpIOp::create(
             b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
             diff, kk);
-        return arith::SelectOp::create(b, l, keep, x, scalarConstant(b, l, t, 0));
+        return arith::SelectOp::create(b, l, keep, x,
+                                       scalarConstant(b, l, t, 0));
       },
       n.operand(0), n.b.getMultiDimIdentityMap(rank));
   n.setResult(0, v, n.isUnsigned(0));
@@ -318,11 +327,13 @@ LogicalResult importOneHot(NodeImporter &n) {
       return n.fail("depth must be positive");
     depth = n.b.getIndexAttr(static_cast<int64_t>((*c)[0]));
   } else {
-    SmallVector<Value> zeros(n.rank(1), arith::ConstantIndexOp::create(n.b, n.loc, 0));
+    SmallVector<Value> zeros(n.rank(1),
+                             arith::ConstantIndexOp::create(n.b, n.loc, 0));
     Value d = tensor::ExtractOp::create(n.b, n.loc, n.operand(1), zeros);
     if (isa<FloatType>(d.getType()))
       d = arith::FPToSIOp::create(n.b, n.loc, n.b.getI64Type(), d);
-    depth = convertScalar(n.b, n.loc, d, n.b.getIndexType(), n.isUnsigned(1), false);
+    depth = convertScalar(n.b, n.loc, d, n.b.getIndexType(), n.isUnsigned(1),
+                          false);
   }
   int64_t q = n.rank(0);
   auto axis = normalizeAxis(n.attrInt("axis", -1), q + 1);
@@ -350,8 +361,10 @@ LogicalResult importOneHot(NodeImporter &n) {
         Value i = convertScalar(b, l, raw, b.getIndexType(), false, false);
         Value d = indexValue(b, l, depth);
         Value zero = arith::ConstantIndexOp::create(b, l, 0);
-        Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-        i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, d), i);
+        Value neg =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+        i = arith::SelectOp::create(b, l, neg,
+                                    arith::AddIOp::create(b, l, i, d), i);
         Value hot = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i,
                                           args[1 + *axis]);
         Value off = tensor::ExtractOp::create(b, l, values, ValueRange{zero});
@@ -382,8 +395,10 @@ LogicalResult importEyeLike(NodeImporter &n) {
   Value v = buildIndexed(
       n.b, n.loc, dimsOf(n.b, n.loc, n.operand(0)), t,
       [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
-        Value shifted = arith::AddIOp::create(b, l, idx[0], arith::ConstantIndexOp::create(b, l, k));
-        Value on = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, shifted, idx[1]);
+        Value shifted = arith::AddIOp::create(
+            b, l, idx[0], arith::ConstantIndexOp::create(b, l, k));
+        Value on = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                         shifted, idx[1]);
         return arith::SelectOp::create(b, l, on, scalarConstant(b, l, t, 1),
                                        scalarConstant(b, l, t, 0));
       });

@@ -42,7 +42,8 @@ FailureOr<Value> buildMatmul(NodeImporter &n, Value lhs, Value rhs) {
   rt = cast<RankedTensorType>(rhs.getType());
   int64_t k1 = lt.getShape().back(), k2 = rt.getDimSize(rt.getRank() - 2);
   if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
-    return n.fail("contraction sizes differ: " + Twine(k1) + " vs " + Twine(k2));
+    return n.fail("contraction sizes differ: " + Twine(k1) + " vs " +
+                  Twine(k2));
   int64_t rank = std::max(lt.getRank(), rt.getRank());
   SmallVector<int64_t> shape;
   for (int64_t j = 0; j < rank - 2; ++j) {
@@ -52,7 +53,8 @@ FailureOr<Value> buildMatmul(NodeImporter &n, Value lhs, Value rhs) {
     if (l != 1 && r != 1 && !ShapedType::isDynamic(l) &&
         !ShapedType::isDynamic(r) && l != r)
       return n.fail("batch dimensions do not broadcast");
-    shape.push_back(l == 1 ? r : (r == 1 ? l : (ShapedType::isDynamic(l) ? r : l)));
+    shape.push_back(l == 1 ? r
+                           : (r == 1 ? l : (ShapedType::isDynamic(l) ? r : l)));
   }
   shape.push_back(lt.getDimSize(lt.getRank() - 2));
   shape.push_back(rt.getShape().back());
@@ -93,7 +95,8 @@ LogicalResult importGemm(NodeImporter &n) {
   int64_t m = a.getDimSize(ta ? 1 : 0), nn = bt.getDimSize(tb ? 0 : 1);
   int64_t ka = a.getDimSize(ta ? 0 : 1), kb = bt.getDimSize(tb ? 1 : 0);
   if (!ShapedType::isDynamic(ka) && !ShapedType::isDynamic(kb) && ka != kb)
-    return n.fail("contraction sizes differ: " + Twine(ka) + " vs " + Twine(kb));
+    return n.fail("contraction sizes differ: " + Twine(ka) + " vs " +
+                  Twine(kb));
   Value c = n.hasInput(2) ? n.operand(2) : Value();
   if (c && n.rank(2) > 2)
     return n.fail("C must have rank <= 2");
@@ -151,7 +154,8 @@ LogicalResult importConvTranspose(NodeImporter &n) {
   int64_t k = rank - 2, group = n.attrInt("group", 1);
   auto wt = n.type(1);
   SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
-  if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }) ||
+  if (llvm::any_of(kernel,
+                   [](int64_t d) { return ShapedType::isDynamic(d); }) ||
       wt.isDynamicDim(0) || wt.isDynamicDim(1))
     return n.fail("weight sizes must be static");
   auto get = [&](StringRef name, int64_t size, int64_t dflt) {
@@ -160,20 +164,25 @@ LogicalResult importConvTranspose(NodeImporter &n) {
       v.assign(size, dflt);
     return v;
   };
-  SmallVector<int64_t> strides = get("strides", k, 1), dil = get("dilations", k, 1),
-                       pads = get("pads", 2 * k, 0), outPad = get("output_padding", k, 0);
+  SmallVector<int64_t> strides = get("strides", k, 1),
+                       dil = get("dilations", k, 1),
+                       pads = get("pads", 2 * k, 0),
+                       outPad = get("output_padding", k, 0);
   if (strides.size() != size_t(k) || dil.size() != size_t(k) ||
       pads.size() != size_t(2 * k) || outPad.size() != size_t(k))
-    return n.fail("strides, dilations, pads and output_padding must match the " +
-                  Twine(k) + " spatial dimensions");
+    return n.fail(
+        "strides, dilations, pads and output_padding must match the " +
+        Twine(k) + " spatial dimensions");
   if (group <= 0 || llvm::any_of(strides, [](int64_t v) { return v <= 0; }) ||
       llvm::any_of(dil, [](int64_t v) { return v <= 0; }) ||
       llvm::any_of(kernel, [](int64_t v) { return v <= 0; }))
-    return n.fail("group, kernel sizes, strides and dilations must be positive");
+    return n.fail(
+        "group, kernel sizes, strides and dilations must be positive");
   Sizes xd = dimsOf(b, loc, n.operand(0));
   SmallVector<int64_t> outputShape = n.attrInts("output_shape");
   std::string autoPad = n.attrString("auto_pad", "NOTSET");
-  if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+  if (!outputShape.empty() || autoPad == "SAME_UPPER" ||
+      autoPad == "SAME_LOWER") {
     if (outputShape.size() > size_t(k))
       outputShape.erase(outputShape.begin(), outputShape.end() - k);
     for (int64_t i = 0; i < k; ++i) {
@@ -199,19 +208,24 @@ LogicalResult importConvTranspose(NodeImporter &n) {
   // 1. Spread the input out by the strides.
   Value x = n.operand(0);
   Sizes spread = {xd[0], xd[1]};
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), strideAttrs(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+      strideAttrs(rank, b.getIndexAttr(1));
   for (int64_t i = 0; i < k; ++i) {
-    spread.push_back(addIndex(b, loc, mulIndex(b, loc, subIndex(b, loc, xd[2 + i], b.getIndexAttr(1)),
-                                               b.getIndexAttr(strides[i])),
-                              b.getIndexAttr(1)));
+    spread.push_back(addIndex(
+        b, loc,
+        mulIndex(b, loc, subIndex(b, loc, xd[2 + i], b.getIndexAttr(1)),
+                 b.getIndexAttr(strides[i])),
+        b.getIndexAttr(1)));
     strideAttrs[2 + i] = b.getIndexAttr(strides[i]);
   }
   if (llvm::any_of(strides, [](int64_t s) { return s != 1; })) {
     Value zeros = filledTensor(b, loc, spread, scalarConstant(b, loc, t, 0));
-    x = tensor::InsertSliceOp::create(b, loc, x, zeros, offsets, xd, strideAttrs);
+    x = tensor::InsertSliceOp::create(b, loc, x, zeros, offsets, xd,
+                                      strideAttrs);
   }
   // 2. Pad (or crop, where the pads exceed the kernel's reach).
-  SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)), hi(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
+      hi(rank, b.getIndexAttr(0));
   SmallVector<OpFoldResult> cropOff(rank, b.getIndexAttr(0));
   Sizes padded = spread, cropSizes;
   bool crop = false;
@@ -223,10 +237,12 @@ LogicalResult importConvTranspose(NodeImporter &n) {
     cropOff[2 + i] = b.getIndexAttr(std::max<int64_t>(-before, 0));
     crop |= before < 0 || after < 0;
     padded[2 + i] = addIndex(b, loc, spread[2 + i],
-                             b.getIndexAttr(std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0)));
+                             b.getIndexAttr(std::max<int64_t>(before, 0) +
+                                            std::max<int64_t>(after, 0)));
   }
-  x = tensor::PadOp::create(b, loc, RankedTensorType::get(staticShape(padded), t), x, lo, hi,
-                            scalarConstant(b, loc, t, 0));
+  x = tensor::PadOp::create(b, loc,
+                            RankedTensorType::get(staticShape(padded), t), x,
+                            lo, hi, scalarConstant(b, loc, t, 0));
   if (crop) {
     Sizes sizes = {padded[0], padded[1]};
     for (int64_t i = 0; i < k; ++i) {
@@ -242,8 +258,8 @@ LogicalResult importConvTranspose(NodeImporter &n) {
   // 3. The equivalent kernel: W'[g*Mg + m, c, kk] = W[g*Cg + c, m, K-1-kk].
   int64_t cIn = wt.getDimSize(0), mPerGroup = wt.getDimSize(1);
   if (cIn % group)
-    return n.fail("group " + Twine(group) + " does not divide the " + Twine(cIn) +
-                  " input channels");
+    return n.fail("group " + Twine(group) + " does not divide the " +
+                  Twine(cIn) + " input channels");
   int64_t cPerGroup = cIn / group;
   Sizes wSizes = {b.getIndexAttr(mPerGroup * group), b.getIndexAttr(cPerGroup)};
   for (int64_t kk : kernel)
@@ -251,25 +267,33 @@ LogicalResult importConvTranspose(NodeImporter &n) {
   Value w = n.operand(1);
   Value flipped = emptyTensor(b, loc, wSizes, t);
   SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
-  flipped = linalg::GenericOp::create(
-                b, loc, flipped.getType(), ValueRange{}, flipped,
-                SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, it,
-                [&](OpBuilder &nb, Location l, ValueRange) {
-                  auto cIdx = [&](int64_t v) { return arith::ConstantIndexOp::create(nb, l, v); };
-                  Value o = linalg::IndexOp::create(nb, l, 0);
-                  Value c = linalg::IndexOp::create(nb, l, 1);
-                  Value g = arith::DivUIOp::create(nb, l, o, cIdx(mPerGroup));
-                  Value m = arith::RemUIOp::create(nb, l, o, cIdx(mPerGroup));
-                  SmallVector<Value> src = {
-                      arith::AddIOp::create(nb, l, arith::MulIOp::create(nb, l, g, cIdx(cPerGroup)), c), m};
-                  for (int64_t i = 0; i < k; ++i)
-                    src.push_back(arith::SubIOp::create(nb, l, cIdx(kernel[i] - 1),
-                                                        linalg::IndexOp::create(nb, l, 2 + i)));
-                  linalg::YieldOp::create(nb, l, tensor::ExtractOp::create(nb, l, w, src).getResult());
-                })
-                .getResult(0);
+  flipped =
+      linalg::GenericOp::create(
+          b, loc, flipped.getType(), ValueRange{}, flipped,
+          SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, it,
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            auto cIdx = [&](int64_t v) {
+              return arith::ConstantIndexOp::create(nb, l, v);
+            };
+            Value o = linalg::IndexOp::create(nb, l, 0);
+            Value c = linalg::IndexOp::create(nb, l, 1);
+            Value g = arith::DivUIOp::create(nb, l, o, cIdx(mPerGroup));
+            Value m = arith::RemUIOp::create(nb, l, o, cIdx(mPerGroup));
+            SmallVector<Value> src = {
+                arith::AddIOp::create(
+                    nb, l, arith::MulIOp::create(nb, l, g, cIdx(cPerGroup)), c),
+                m};
+            for (int64_t i = 0; i < k; ++i)
+              src.push_back(
+                  arith::SubIOp::create(nb, l, cIdx(kernel[i] - 1),
+                                        linalg::IndexOp::create(nb, l, 2 + i)));
+            linalg::YieldOp::create(
+                nb, l, tensor::ExtractOp::create(nb, l, w, src).getResult());
+          })
+          .getResult(0);
   // 4. A stride-1 convolution.
-  Window stride1{kernel, SmallVector<int64_t>(k, 1), dil, SmallVector<int64_t>(2 * k, 0)};
+  Window stride1{kernel, SmallVector<int64_t>(k, 1), dil,
+                 SmallVector<int64_t>(2 * k, 0)};
   auto conv = buildConv(n, x, flipped, n.hasInput(2) ? n.operand(2) : Value(),
                         stride1, group);
   if (failed(conv))
@@ -286,11 +310,11 @@ LogicalResult importConvTranspose(NodeImporter &n) {
 /// there, per output element, the row-major flat index into `input` of the
 /// maximum (MaxPool's Indices output; the first maximum wins), spatial
 /// dimensions column-major with `columnMajor`.
-Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
-                bool ceilMode, Value padValue, Value init,
-                function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
-                Sizes &outSizes, Value *argmaxIndices = nullptr,
-                bool columnMajor = false) {
+Value buildPool(
+    OpBuilder &b, Location loc, Value input, const Window &w, bool ceilMode,
+    Value padValue, Value init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
+    Sizes &outSizes, Value *argmaxIndices = nullptr, bool columnMajor = false) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t k = w.kernel.size(), rank = type.getRank();
   Sizes dims = dimsOf(b, loc, input);
@@ -299,9 +323,11 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
   SmallVector<int64_t> extraEnd(k, 0);
   for (int64_t i = 0; i < k; ++i) {
     int64_t eff = w.dilations[i] * (w.kernel[i] - 1) + 1;
-    OpFoldResult span = subIndex(
-        b, loc, addIndex(b, loc, dims[2 + i], b.getIndexAttr(w.pads[i] + w.pads[k + i])),
-        b.getIndexAttr(eff));
+    OpFoldResult span =
+        subIndex(b, loc,
+                 addIndex(b, loc, dims[2 + i],
+                          b.getIndexAttr(w.pads[i] + w.pads[k + i])),
+                 b.getIndexAttr(eff));
     OpFoldResult out = addIndex(
         b, loc, divIndex(b, loc, span, b.getIndexAttr(w.strides[i]), ceilMode),
         b.getIndexAttr(1));
@@ -311,12 +337,14 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
         if ((*c - 1) * w.strides[i] >= *d + w.pads[i])
           out = b.getIndexAttr(*c - 1);
       if (auto c = constantOf(out), d = constantOf(dims[2 + i]); c && d)
-        extraEnd[i] = std::max<int64_t>(
-            0, (*c - 1) * w.strides[i] + eff - (*d + w.pads[i] + w.pads[k + i]));
+        extraEnd[i] =
+            std::max<int64_t>(0, (*c - 1) * w.strides[i] + eff -
+                                     (*d + w.pads[i] + w.pads[k + i]));
     }
     outSizes.push_back(out);
   }
-  SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)), hi(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
+      hi(rank, b.getIndexAttr(0));
   bool padded = false;
   for (int64_t i = 0; i < k; ++i) {
     lo[2 + i] = b.getIndexAttr(w.pads[i]);
@@ -327,10 +355,11 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
   if (padded) {
     Sizes padDims;
     for (int64_t d = 0; d < rank; ++d)
-      padDims.push_back(addIndex(b, loc, dims[d],
-                                 addIndex(b, loc, lo[d], hi[d])));
+      padDims.push_back(
+          addIndex(b, loc, dims[d], addIndex(b, loc, lo[d], hi[d])));
     src = tensor::PadOp::create(
-        b, loc, RankedTensorType::get(staticShape(padDims), type.getElementType()),
+        b, loc,
+        RankedTensorType::get(staticShape(padDims), type.getElementType()),
         input, lo, hi, padValue);
   }
   // Loops: n, c, out spatial..., window...; the window dims are bound by a
@@ -340,8 +369,10 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
     windowSizes.push_back(b.getIndexAttr(kk));
   Value window = emptyTensor(b, loc, windowSizes, type.getElementType());
   int64_t loops = rank + k;
-  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)};
-  SmallVector<AffineExpr> winExprs, outExprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)};
+  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0),
+                                     b.getAffineDimExpr(1)};
+  SmallVector<AffineExpr> winExprs,
+      outExprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)};
   for (int64_t i = 0; i < k; ++i) {
     inExprs.push_back(b.getAffineDimExpr(2 + i) * w.strides[i] +
                       b.getAffineDimExpr(rank + i) * w.dilations[i]);
@@ -352,7 +383,8 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
       AffineMap::get(loops, 0, inExprs, b.getContext()),
       AffineMap::get(loops, 0, winExprs, b.getContext()),
       AffineMap::get(loops, 0, outExprs, b.getContext())};
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   iterators.append(k, utils::IteratorType::reduction);
   Value acc = filledTensor(b, loc, outSizes, init);
   if (!argmaxIndices)
@@ -360,7 +392,8 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
                b, loc, acc.getType(), ValueRange{src, window}, acc, maps,
                iterators,
                [&](OpBuilder &nb, Location l, ValueRange args) {
-                 linalg::YieldOp::create(nb, l, combine(nb, l, args[2], args[0]));
+                 linalg::YieldOp::create(nb, l,
+                                         combine(nb, l, args[2], args[0]));
                })
         .getResult(0);
   Type i64 = b.getI64Type();
@@ -377,11 +410,15 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
           Value coord = linalg::IndexOp::create(nb, l, d);
           if (d >= 2) {
             int64_t i = d - 2;
-            Value out = arith::MulIOp::create(nb, l, coord, arith::ConstantIndexOp::create(nb, l, w.strides[i]));
-            Value tap = arith::MulIOp::create(nb, l, linalg::IndexOp::create(nb, l, rank + i),
-                                              arith::ConstantIndexOp::create(nb, l, w.dilations[i]));
-            coord = arith::SubIOp::create(nb, l, arith::AddIOp::create(nb, l, out, tap),
-                                          arith::ConstantIndexOp::create(nb, l, w.pads[i]));
+            Value out = arith::MulIOp::create(
+                nb, l, coord,
+                arith::ConstantIndexOp::create(nb, l, w.strides[i]));
+            Value tap = arith::MulIOp::create(
+                nb, l, linalg::IndexOp::create(nb, l, rank + i),
+                arith::ConstantIndexOp::create(nb, l, w.dilations[i]));
+            coord = arith::SubIOp::create(
+                nb, l, arith::AddIOp::create(nb, l, out, tap),
+                arith::ConstantIndexOp::create(nb, l, w.pads[i]));
           }
           coords.push_back(coord);
         }
@@ -391,14 +428,23 @@ Value buildPool(OpBuilder &b, Location loc, Value input, const Window &w,
         Value flat = coords[order[0]];
         for (int64_t j = 1; j < rank; ++j)
           flat = arith::AddIOp::create(
-              nb, l, arith::MulIOp::create(nb, l, flat, indexValue(nb, l, dims[order[j]])),
+              nb, l,
+              arith::MulIOp::create(nb, l, flat,
+                                    indexValue(nb, l, dims[order[j]])),
               coords[order[j]]);
-        Value better = isa<FloatType>(args[0].getType())
-            ? arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, args[0], args[2]).getResult()
-            : arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, args[0], args[2]).getResult();
+        Value better =
+            isa<FloatType>(args[0].getType())
+                ? arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                        args[0], args[2])
+                      .getResult()
+                : arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt,
+                                        args[0], args[2])
+                      .getResult();
         Value i = convertScalar(nb, l, flat, i64, false, false);
-        linalg::YieldOp::create(nb, l, ValueRange{arith::SelectOp::create(nb, l, better, args[0], args[2]),
-                                                  arith::SelectOp::create(nb, l, better, i, args[3])});
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, better, args[0], args[2]),
+                       arith::SelectOp::create(nb, l, better, i, args[3])});
       });
   *argmaxIndices = generic.getResult(1);
   return generic.getResult(0);
@@ -430,12 +476,13 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
     bool u = n.isUnsigned(0);
     Value lowest = combineIdentity(b, loc, Combine::Max, t, u);
     Value indices;
-    Value r = buildPool(b, loc, n.operand(0), *w, ceilMode, lowest, lowest,
-                        [&](OpBuilder &nb, Location l, Value acc, Value x) {
-                          return combineScalars(nb, l, Combine::Max, acc, x, u);
-                        },
-                        out, n.hasOutput(1) ? &indices : nullptr,
-                        n.attrInt("storage_order", 0) != 0);
+    Value r = buildPool(
+        b, loc, n.operand(0), *w, ceilMode, lowest, lowest,
+        [&](OpBuilder &nb, Location l, Value acc, Value x) {
+          return combineScalars(nb, l, Combine::Max, acc, x, u);
+        },
+        out, n.hasOutput(1) ? &indices : nullptr,
+        n.attrInt("storage_order", 0) != 0);
     n.setResult(0, r, u);
     if (indices)
       n.setResult(1, indices);
@@ -445,7 +492,8 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
   auto add = [](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
     return arith::AddFOp::create(nb, l, acc, x);
   };
-  Value sum = buildPool(b, loc, n.operand(0), *w, ceilMode, zero, zero, add, out);
+  Value sum =
+      buildPool(b, loc, n.operand(0), *w, ceilMode, zero, zero, add, out);
   // The divisor: the window size, or the number of real (unpadded) elements.
   bool includePad = n.attrInt("count_include_pad", 0);
   Value ones = filledTensor(b, loc, dimsOf(b, loc, n.operand(0)),
@@ -457,27 +505,31 @@ LogicalResult importPool(NodeImporter &n, bool isMax) {
     inner.pads.assign(inner.pads.size(), 0);
     Sizes padded = dimsOf(b, loc, n.operand(0));
     int64_t k = w->kernel.size();
-    SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)), hi(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
+        hi(rank, b.getIndexAttr(0));
     for (int64_t i = 0; i < k; ++i) {
       lo[2 + i] = b.getIndexAttr(w->pads[i]);
       hi[2 + i] = b.getIndexAttr(w->pads[k + i]);
-      padded[2 + i] = addIndex(b, loc, padded[2 + i], b.getIndexAttr(w->pads[i] + w->pads[k + i]));
+      padded[2 + i] = addIndex(b, loc, padded[2 + i],
+                               b.getIndexAttr(w->pads[i] + w->pads[k + i]));
     }
     Value paddedOnes = tensor::PadOp::create(
         b, loc, RankedTensorType::get(staticShape(padded), t), ones, lo, hi,
         scalarConstant(b, loc, t, 1));
     Sizes ignored;
-    count = buildPool(b, loc, paddedOnes, inner, ceilMode, zero, zero, add, ignored);
+    count = buildPool(b, loc, paddedOnes, inner, ceilMode, zero, zero, add,
+                      ignored);
   } else {
     Sizes ignored;
     count = buildPool(b, loc, ones, *w, ceilMode, zero, zero, add, ignored);
   }
   std::string error;
-  auto avg = buildElementwise(b, loc, {sum, count}, t,
-                              [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                return arith::DivFOp::create(nb, l, a[0], a[1]);
-                              },
-                              error);
+  auto avg = buildElementwise(
+      b, loc, {sum, count}, t,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::DivFOp::create(nb, l, a[0], a[1]);
+      },
+      error);
   if (failed(avg))
     return n.fail(error);
   n.setResult(0, *avg);
@@ -497,20 +549,22 @@ LogicalResult importGlobalPool(NodeImporter &n, bool isMax) {
   OpBuilder &b = n.b;
   Location loc = n.loc;
   Value init = scalarConstant(b, loc, t, isMax ? -INFINITY : 0.0);
-  Value r = buildReduction(b, loc, n.operand(0), axes, true, init,
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             if (isMax)
-                               return arith::MaximumFOp::create(nb, l, a[0], a[1]);
-                             return arith::AddFOp::create(nb, l, a[0], a[1]);
-                           });
+  Value r =
+      buildReduction(b, loc, n.operand(0), axes, true, init,
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       if (isMax)
+                         return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                       return arith::AddFOp::create(nb, l, a[0], a[1]);
+                     });
   if (!isMax) {
     Sizes dims = dimsOf(b, loc, n.operand(0));
     OpFoldResult count = productOf(b, loc, ArrayRef(dims).drop_front(2));
     Value c = sizeScalar(b, loc, count, t);
-    r = buildElementwiseTo(b, loc, r, dimsOf(b, loc, r), t,
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return arith::DivFOp::create(nb, l, a[0], c);
-                           });
+    r = buildElementwiseTo(
+        b, loc, r, dimsOf(b, loc, r), t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::DivFOp::create(nb, l, a[0], c);
+        });
   }
   n.setResult(0, r);
   return success();
@@ -586,13 +640,15 @@ LogicalResult importEinsum(NodeImporter &n) {
   for (auto [term, v] : llvm::zip(terms, inputs)) {
     auto type = cast<RankedTensorType>(v.getType());
     if (static_cast<int64_t>(term.size()) != type.getRank())
-      return n.fail("subscripts '" + term + "' do not match an operand of rank " +
+      return n.fail("subscripts '" + term +
+                    "' do not match an operand of rank " +
                     Twine(type.getRank()));
     SmallVector<AffineExpr> exprs;
     for (auto [i, c] : llvm::enumerate(term)) {
       size_t pos = letters.find(c);
       exprs.push_back(b.getAffineDimExpr(pos));
-      if (!sizes[pos] || (constantOf(sizes[pos]) && *constantOf(sizes[pos]) == 1))
+      if (!sizes[pos] ||
+          (constantOf(sizes[pos]) && *constantOf(sizes[pos]) == 1))
         sizes[pos] = dimOf(b, loc, v, i);
     }
     maps.push_back(AffineMap::get(letters.size(), 0, exprs, b.getContext()));
@@ -612,16 +668,17 @@ LogicalResult importEinsum(NodeImporter &n) {
     iterators.push_back(i < rhs.size() ? utils::IteratorType::parallel
                                        : utils::IteratorType::reduction);
   Value acc = filledTensor(b, loc, outSizes, scalarConstant(b, loc, t, 0));
-  Value r = linalg::GenericOp::create(
-                b, loc, acc.getType(), inputs, acc, maps, iterators,
-                [&](OpBuilder &nb, Location l, ValueRange args) {
-                  Value p = args[0];
-                  for (Value v : args.drop_front().drop_back())
-                    p = combineScalars(nb, l, Combine::Mul, p, v);
-                  linalg::YieldOp::create(
-                      nb, l, combineScalars(nb, l, Combine::Add, args.back(), p));
-                })
-                .getResult(0);
+  Value r =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), inputs, acc, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value p = args[0];
+            for (Value v : args.drop_front().drop_back())
+              p = combineScalars(nb, l, Combine::Mul, p, v);
+            linalg::YieldOp::create(
+                nb, l, combineScalars(nb, l, Combine::Add, args.back(), p));
+          })
+          .getResult(0);
   n.setResult(0, r);
   return success();
 }
@@ -641,15 +698,15 @@ FailureOr<Value> mlir::qc::onnx::buildConv(NodeImporter &n, Value input,
       shape.push_back(ShapedType::kDynamic);
       continue;
     }
-    int64_t span = d + w.pads[i] + w.pads[k + i] -
-                   w.dilations[i] * (w.kernel[i] - 1) - 1;
+    int64_t span =
+        d + w.pads[i] + w.pads[k + i] - w.dilations[i] * (w.kernel[i] - 1) - 1;
     if (span < 0)
       return n.fail("kernel is larger than padded input");
     shape.push_back(span / w.strides[i] + 1);
   }
   return qc::ConvOp::create(
-             n.b, n.loc, RankedTensorType::get(shape, x.getElementType()), input,
-             weight, bias, n.b.getDenseI64ArrayAttr(w.strides),
+             n.b, n.loc, RankedTensorType::get(shape, x.getElementType()),
+             input, weight, bias, n.b.getDenseI64ArrayAttr(w.strides),
              n.b.getDenseI64ArrayAttr(w.pads),
              n.b.getDenseI64ArrayAttr(w.dilations),
              n.b.getI64IntegerAttr(group))
@@ -671,7 +728,8 @@ FailureOr<Window> mlir::qc::onnx::readWindow(NodeImporter &n,
     w.dilations.assign(k, 1);
   if (w.pads.empty())
     w.pads.assign(2 * k, 0);
-  if (w.strides.size() != k || w.dilations.size() != k || w.pads.size() != 2 * k)
+  if (w.strides.size() != k || w.dilations.size() != k ||
+      w.pads.size() != 2 * k)
     return n.fail("strides, dilations and pads must match the " + Twine(k) +
                   " spatial dimensions");
   if (llvm::any_of(w.strides, [](int64_t v) { return v <= 0; }) ||
@@ -686,8 +744,7 @@ FailureOr<Window> mlir::qc::onnx::readWindow(NodeImporter &n,
   } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     for (size_t i = 0; i < k; ++i) {
       if (ShapedType::isDynamic(spatialIn[i]))
-        return n.fail("auto_pad " + autoPad +
-                      " needs static spatial sizes");
+        return n.fail("auto_pad " + autoPad + " needs static spatial sizes");
       int64_t out = (spatialIn[i] + w.strides[i] - 1) / w.strides[i];
       int64_t total = std::max<int64_t>(
           0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 -
@@ -709,7 +766,11 @@ void mlir::qc::onnx::registerLinearOps(OpTable &t) {
   t["ConvTranspose"] = importConvTranspose;
   t["MaxPool"] = [](NodeImporter &n) { return importPool(n, true); };
   t["AveragePool"] = [](NodeImporter &n) { return importPool(n, false); };
-  t["GlobalMaxPool"] = [](NodeImporter &n) { return importGlobalPool(n, true); };
-  t["GlobalAveragePool"] = [](NodeImporter &n) { return importGlobalPool(n, false); };
+  t["GlobalMaxPool"] = [](NodeImporter &n) {
+    return importGlobalPool(n, true);
+  };
+  t["GlobalAveragePool"] = [](NodeImporter &n) {
+    return importGlobalPool(n, false);
+  };
   t["Einsum"] = importEinsum;
 }

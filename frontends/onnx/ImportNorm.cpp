@@ -21,7 +21,6 @@ namespace {
 
 using Sizes = SmallVector<OpFoldResult>;
 
-
 /// Mean and (population) variance of `x` over `axes`, keeping dimensions.
 std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
                                         ArrayRef<int64_t> axes) {
@@ -38,19 +37,21 @@ std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
                           });
   };
   auto divByCount = [&](Value v) {
-    return buildElementwiseTo(b, loc, v, dimsOf(b, loc, v), t,
-                              [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                return arith::DivFOp::create(nb, l, a[0], c);
-                              });
+    return buildElementwiseTo(
+        b, loc, v, dimsOf(b, loc, v), t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::DivFOp::create(nb, l, a[0], c);
+        });
   };
   Value mean = divByCount(sumOf(x));
   std::string error;
-  Value sq = *buildElementwise(b, loc, {x, mean}, t,
-                               [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                 Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-                                 return arith::MulFOp::create(nb, l, d, d);
-                               },
-                               error);
+  Value sq = *buildElementwise(
+      b, loc, {x, mean}, t,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+        return arith::MulFOp::create(nb, l, d, d);
+      },
+      error);
   return {mean, divByCount(sumOf(sq))};
 }
 
@@ -59,11 +60,13 @@ std::pair<Value, Value> meanAndInvStd(OpBuilder &b, Location loc, Value x,
                                       ArrayRef<int64_t> axes, double epsilon) {
   auto [mean, var] = meanAndVariance(b, loc, x, axes);
   Type t = cast<RankedTensorType>(x.getType()).getElementType();
-  Value inv = buildElementwiseTo(b, loc, var, dimsOf(b, loc, var), t,
-                                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                   Value s = arith::AddFOp::create(nb, l, a[0], scalarConstant(nb, l, t, epsilon));
-                                   return math::RsqrtOp::create(nb, l, s);
-                                 });
+  Value inv =
+      buildElementwiseTo(b, loc, var, dimsOf(b, loc, var), t,
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           Value s = arith::AddFOp::create(
+                               nb, l, a[0], scalarConstant(nb, l, t, epsilon));
+                           return math::RsqrtOp::create(nb, l, s);
+                         });
   return {mean, inv};
 }
 
@@ -82,9 +85,9 @@ LogicalResult importLayerNorm(NodeImporter &n) {
     return n.fail("axis is out of range");
   float epsilon = n.attrFloat("epsilon", 1e-5f);
   Value bias = n.hasInput(2) ? n.operand(2) : Value();
-  auto op = qc::LayerNormOp::create(n.b, n.loc, n.type(0), n.operand(0),
-                                    n.operand(1), bias, n.b.getI64IntegerAttr(*axis),
-                                    n.b.getF32FloatAttr(epsilon));
+  auto op = qc::LayerNormOp::create(
+      n.b, n.loc, n.type(0), n.operand(0), n.operand(1), bias,
+      n.b.getI64IntegerAttr(*axis), n.b.getF32FloatAttr(epsilon));
   n.setResult(0, op.getResult());
   if (n.hasOutput(1) || n.hasOutput(2)) {
     // The optional statistics outputs (training graphs) are computed apart.
@@ -141,8 +144,10 @@ LogicalResult importBatchNorm(NodeImporter &n) {
       return *buildElementwise(
           n.b, n.loc, {running, flat}, t,
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            Value r = arith::MulFOp::create(b, l, a[0], scalarConstant(b, l, t, momentum));
-            Value c = arith::MulFOp::create(b, l, a[1], scalarConstant(b, l, t, 1 - momentum));
+            Value r = arith::MulFOp::create(b, l, a[0],
+                                            scalarConstant(b, l, t, momentum));
+            Value c = arith::MulFOp::create(
+                b, l, a[1], scalarConstant(b, l, t, 1 - momentum));
             return arith::AddFOp::create(b, l, r, c);
           },
           error);
@@ -157,9 +162,12 @@ LogicalResult importBatchNorm(NodeImporter &n) {
       n.b, n.loc, inputs, t,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value inv = math::RsqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, a[4], scalarConstant(b, l, t, eps)));
-        Value y = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[3]), inv);
-        return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, y, a[1]), a[2]);
+            b, l,
+            arith::AddFOp::create(b, l, a[4], scalarConstant(b, l, t, eps)));
+        Value y = arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, a[0], a[3]), inv);
+        return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, y, a[1]),
+                                     a[2]);
       },
       error);
   if (failed(r))
@@ -187,8 +195,10 @@ LogicalResult importInstanceNorm(NodeImporter &n) {
   auto r = buildElementwise(
       n.b, n.loc, {n.operand(0), mean, inv, scale, bias}, t,
       [](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value y = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]), a[2]);
-        return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, y, a[3]), a[4]);
+        Value y = arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, a[0], a[1]), a[2]);
+        return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, y, a[3]),
+                                     a[4]);
       },
       error);
   if (failed(r))

@@ -25,10 +25,10 @@ namespace {
 
 using Sizes = SmallVector<OpFoldResult>;
 
-
 /// A scale or zero point broadcast against a tensor of rank `rank`: scalars
 /// as they are, 1-D vectors along `axis` (which may be negative).
-FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank, int64_t rawAxis) {
+FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank,
+                           int64_t rawAxis) {
   Value v = n.operand(i);
   int64_t r = n.rank(i);
   if (r == 0)
@@ -53,9 +53,11 @@ FailureOr<Value> alongAxis(NodeImporter &n, int i, int64_t rank, int64_t rawAxis
 Value quantizeScalar(OpBuilder &b, Location l, Value x, Value scale, Value zp,
                      Type storage, bool isUnsigned) {
   Type f = x.getType();
-  Value q = math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, x, scale));
+  Value q =
+      math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, x, scale));
   if (zp)
-    q = arith::AddFOp::create(b, l, q, convertScalar(b, l, zp, f, isUnsigned, false));
+    q = arith::AddFOp::create(b, l, q,
+                              convertScalar(b, l, zp, f, isUnsigned, false));
   unsigned w = storage.getIntOrFloatBitWidth();
   double lo = isUnsigned ? 0 : -std::ldexp(1.0, w - 1);
   double hi = isUnsigned ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
@@ -121,7 +123,8 @@ LogicalResult importDequantizeLinear(NodeImporter &n) {
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value x = convertScalar(b, l, a[0], f, u, false);
         if (a.size() > 2)
-          x = arith::SubFOp::create(b, l, x, convertScalar(b, l, a[2], f, u, false));
+          x = arith::SubFOp::create(b, l, x,
+                                    convertScalar(b, l, a[2], f, u, false));
         return arith::MulFOp::create(b, l, x, a[1]);
       },
       error);
@@ -143,13 +146,14 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   for (int64_t d = 0; d < n.rank(0); ++d)
     all.push_back(d);
   auto reduce = [&](bool isMax) {
-    return buildReduction(b, loc, n.operand(0), all, false,
-                          scalarConstant(b, loc, f, isMax ? -INFINITY : INFINITY),
-                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                            if (isMax)
-                              return arith::MaximumFOp::create(nb, l, a[1], a[0]);
-                            return arith::MinimumFOp::create(nb, l, a[1], a[0]);
-                          });
+    return buildReduction(
+        b, loc, n.operand(0), all, false,
+        scalarConstant(b, loc, f, isMax ? -INFINITY : INFINITY),
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          if (isMax)
+            return arith::MaximumFOp::create(nb, l, a[1], a[0]);
+          return arith::MinimumFOp::create(nb, l, a[1], a[0]);
+        });
   };
   Value mx = reduce(true), mn = reduce(false);
   Type u8 = b.getIntegerType(8);
@@ -158,21 +162,27 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   Value scale = *buildElementwise(
       b, loc, {mx, mn}, f,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value hi = arith::MaximumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
-        Value lo = arith::MinimumFOp::create(nb, l, a[1], scalarConstant(nb, l, f, 0));
-        return arith::DivFOp::create(nb, l, arith::SubFOp::create(nb, l, hi, lo),
+        Value hi =
+            arith::MaximumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
+        Value lo =
+            arith::MinimumFOp::create(nb, l, a[1], scalarConstant(nb, l, f, 0));
+        return arith::DivFOp::create(nb, l,
+                                     arith::SubFOp::create(nb, l, hi, lo),
                                      scalarConstant(nb, l, f, 255));
       },
       error);
   Value zp = *buildElementwise(
       b, loc, {mn, scale}, u8,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value lo = arith::MinimumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
+        Value lo =
+            arith::MinimumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
         Value z = arith::SubFOp::create(nb, l, scalarConstant(nb, l, f, 0),
                                         arith::DivFOp::create(nb, l, lo, a[1]));
         z = math::RoundEvenOp::create(nb, l, z);
-        z = arith::MinimumFOp::create(nb, l, arith::MaximumFOp::create(nb, l, z, scalarConstant(nb, l, f, 0)),
-                                      scalarConstant(nb, l, f, 255));
+        z = arith::MinimumFOp::create(
+            nb, l,
+            arith::MaximumFOp::create(nb, l, z, scalarConstant(nb, l, f, 0)),
+            scalarConstant(nb, l, f, 255));
         return convertScalar(nb, l, z, u8, false, true);
       },
       error);
@@ -207,15 +217,16 @@ Value widenMinusZeroPoint(NodeImporter &n, int xi, int zpi, int64_t zpAxis) {
     inputs.push_back(zp);
   }
   std::string error;
-  return *buildElementwise(n.b, n.loc, inputs, i32,
-                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                             Value x = convertScalar(b, l, a[0], i32, u, false);
-                             if (a.size() == 1)
-                               return x;
-                             Value z = convertScalar(b, l, a[1], i32, u, false);
-                             return arith::SubIOp::create(b, l, x, z);
-                           },
-                           error);
+  return *buildElementwise(
+      n.b, n.loc, inputs, i32,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value x = convertScalar(b, l, a[0], i32, u, false);
+        if (a.size() == 1)
+          return x;
+        Value z = convertScalar(b, l, a[1], i32, u, false);
+        return arith::SubIOp::create(b, l, x, z);
+      },
+      error);
 }
 
 LogicalResult importMatMulInteger(NodeImporter &n) {
@@ -230,8 +241,9 @@ LogicalResult importMatMulInteger(NodeImporter &n) {
   Type i32 = b.getI32Type();
   Sizes out = {dimOf(b, loc, a, 0), dimOf(b, loc, bm, 1)};
   Value acc = filledTensor(b, loc, out, scalarConstant(b, loc, i32, 0));
-  Value r = linalg::MatmulOp::create(b, loc, acc.getType(), ValueRange{a, bm}, acc)
-                .getResult(0);
+  Value r =
+      linalg::MatmulOp::create(b, loc, acc.getType(), ValueRange{a, bm}, acc)
+          .getResult(0);
   n.setResult(0, r);
   return success();
 }
@@ -261,28 +273,36 @@ LogicalResult importConvInteger(NodeImporter &n) {
   SmallVector<int64_t> pads = window->pads, strides = window->strides,
                        dil = window->dilations;
   SmallVector<OpFoldResult> lo = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                  b.getIndexAttr(pads[0]), b.getIndexAttr(pads[1])};
+                                  b.getIndexAttr(pads[0]),
+                                  b.getIndexAttr(pads[1])};
   SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                  b.getIndexAttr(pads[2]), b.getIndexAttr(pads[3])};
+                                  b.getIndexAttr(pads[2]),
+                                  b.getIndexAttr(pads[3])};
   Sizes xd = dimsOf(b, loc, x);
-  Sizes pd = {xd[0], xd[1], addIndex(b, loc, xd[2], b.getIndexAttr(pads[0] + pads[2])),
+  Sizes pd = {xd[0], xd[1],
+              addIndex(b, loc, xd[2], b.getIndexAttr(pads[0] + pads[2])),
               addIndex(b, loc, xd[3], b.getIndexAttr(pads[1] + pads[3]))};
-  x = tensor::PadOp::create(b, loc, RankedTensorType::get(staticShape(pd), i32), x,
-                            lo, hi, scalarConstant(b, loc, i32, 0));
+  x = tensor::PadOp::create(b, loc, RankedTensorType::get(staticShape(pd), i32),
+                            x, lo, hi, scalarConstant(b, loc, i32, 0));
   Sizes wd = dimsOf(b, loc, w);
   Sizes out = {xd[0], wd[0]};
   for (int i = 0; i < 2; ++i) {
     auto k = constantOf(wd[2 + i]);
     if (!k)
       return n.fail("kernel sizes must be static");
-    OpFoldResult span = subIndex(b, loc, pd[2 + i], b.getIndexAttr(dil[i] * (*k - 1) + 1));
-    out.push_back(addIndex(b, loc, divIndex(b, loc, span, b.getIndexAttr(strides[i])),
+    OpFoldResult span =
+        subIndex(b, loc, pd[2 + i], b.getIndexAttr(dil[i] * (*k - 1) + 1));
+    out.push_back(addIndex(b, loc,
+                           divIndex(b, loc, span, b.getIndexAttr(strides[i])),
                            b.getIndexAttr(1)));
   }
   // Loops (n, m, oh, ow, c, kh, kw).
   auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
   SmallVector<AffineMap> maps = {
-      AffineMap::get(7, 0, {d(0), d(4), d(2) * strides[0] + d(5) * dil[0], d(3) * strides[1] + d(6) * dil[1]}, b.getContext()),
+      AffineMap::get(7, 0,
+                     {d(0), d(4), d(2) * strides[0] + d(5) * dil[0],
+                      d(3) * strides[1] + d(6) * dil[1]},
+                     b.getContext()),
       AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, b.getContext()),
       AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, b.getContext())};
   SmallVector<utils::IteratorType> it(4, utils::IteratorType::parallel);
@@ -292,7 +312,8 @@ LogicalResult importConvInteger(NodeImporter &n) {
                 b, loc, acc.getType(), ValueRange{x, w}, acc, maps, it,
                 [](OpBuilder &nb, Location l, ValueRange a) {
                   Value p = arith::MulIOp::create(nb, l, a[0], a[1]);
-                  linalg::YieldOp::create(nb, l, arith::AddIOp::create(nb, l, a[2], p).getResult());
+                  linalg::YieldOp::create(
+                      nb, l, arith::AddIOp::create(nb, l, a[2], p).getResult());
                 })
                 .getResult(0);
   n.setResult(0, r);
@@ -300,7 +321,8 @@ LogicalResult importConvInteger(NodeImporter &n) {
 }
 
 /// (x - zp) * scale for QLinear* operands; scale/zp per tensor or along axis.
-FailureOr<Value> dequantize(NodeImporter &n, int xi, int si, int zi, int64_t axis) {
+FailureOr<Value> dequantize(NodeImporter &n, int xi, int si, int zi,
+                            int64_t axis) {
   int64_t rank = n.rank(xi);
   auto s = alongAxis(n, si, rank, axis);
   auto z = alongAxis(n, zi, rank, axis);
@@ -309,13 +331,15 @@ FailureOr<Value> dequantize(NodeImporter &n, int xi, int si, int zi, int64_t axi
   Type f = n.elementType(si);
   bool u = n.isUnsigned(xi);
   std::string error;
-  auto r = buildElementwise(n.b, n.loc, {n.operand(xi), *s, *z}, f,
-                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                              Value x = convertScalar(b, l, a[0], f, u, false);
-                              x = arith::SubFOp::create(b, l, x, convertScalar(b, l, a[2], f, u, false));
-                              return arith::MulFOp::create(b, l, x, a[1]);
-                            },
-                            error);
+  auto r = buildElementwise(
+      n.b, n.loc, {n.operand(xi), *s, *z}, f,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value x = convertScalar(b, l, a[0], f, u, false);
+        x = arith::SubFOp::create(b, l, x,
+                                  convertScalar(b, l, a[2], f, u, false));
+        return arith::MulFOp::create(b, l, x, a[1]);
+      },
+      error);
   if (failed(r))
     return n.fail(error);
   return *r;
@@ -330,11 +354,12 @@ FailureOr<Value> requantize(NodeImporter &n, Value y, int si, int zi) {
   if (n.rank(zi) == 1)
     z = buildSqueeze(n.b, n.loc, z, {0});
   std::string error;
-  auto r = buildElementwise(n.b, n.loc, {y, s, z}, storage,
-                            [&](OpBuilder &b, Location l, ValueRange a) {
-                              return quantizeScalar(b, l, a[0], a[1], a[2], storage, u);
-                            },
-                            error);
+  auto r = buildElementwise(
+      n.b, n.loc, {y, s, z}, storage,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        return quantizeScalar(b, l, a[0], a[1], a[2], storage, u);
+      },
+      error);
   if (failed(r))
     return n.fail(error);
   n.setResult(0, *r, u);
@@ -349,7 +374,8 @@ LogicalResult importQLinearMatMul(NodeImporter &n) {
   auto bm = dequantize(n, 3, 4, 5, n.rank(3) - 1);
   if (failed(a) || failed(bm))
     return failure();
-  auto at = cast<RankedTensorType>(a->getType()), bt = cast<RankedTensorType>(bm->getType());
+  auto at = cast<RankedTensorType>(a->getType()),
+       bt = cast<RankedTensorType>(bm->getType());
   if (at.getRank() != bt.getRank() || at.getRank() < 2)
     return n.fail("operands must have the same rank >= 2");
   SmallVector<int64_t> shape(at.getShape().drop_back());
@@ -358,7 +384,8 @@ LogicalResult importQLinearMatMul(NodeImporter &n) {
   for (int64_t d = 0; d + 2 < at.getRank(); ++d)
     if (at.getDimSize(d) == 1)
       shape[d] = bt.getDimSize(d);
-  Value y = qc::MatmulOp::create(n.b, n.loc, RankedTensorType::get(shape, at.getElementType()), *a, *bm);
+  Value y = qc::MatmulOp::create(
+      n.b, n.loc, RankedTensorType::get(shape, at.getElementType()), *a, *bm);
   return requantize(n, y, 6, 7);
 }
 
@@ -378,7 +405,8 @@ LogicalResult importQLinearConv(NodeImporter &n) {
   auto w = dequantize(n, 3, 4, 5, 0);
   if (failed(x) || failed(w))
     return failure();
-  auto xt = cast<RankedTensorType>(x->getType()), wt = cast<RankedTensorType>(w->getType());
+  auto xt = cast<RankedTensorType>(x->getType()),
+       wt = cast<RankedTensorType>(w->getType());
   Value bias;
   if (n.hasInput(8)) {
     // int32 bias with scale x_scale * w_scale.
@@ -390,15 +418,19 @@ LogicalResult importQLinearConv(NodeImporter &n) {
       xs = buildSqueeze(n.b, n.loc, xs, {0});
     if (n.rank(4) == 0)
       ws = buildUnsqueeze(n.b, n.loc, ws, {0});
-    bias = *buildElementwise(n.b, n.loc, {n.operand(8), xs, ws}, f,
-                             [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                               Value v = convertScalar(b, l, a[0], f, false, false);
-                               return arith::MulFOp::create(b, l, v, arith::MulFOp::create(b, l, a[1], a[2]));
-                             },
-                             error);
-    if (cast<RankedTensorType>(bias.getType()).getDimSize(0) != wt.getDimSize(0))
-      bias = buildElementwiseTo(n.b, n.loc, bias, {dimOf(n.b, n.loc, *w, 0)}, f,
-                                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    bias = *buildElementwise(
+        n.b, n.loc, {n.operand(8), xs, ws}, f,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value v = convertScalar(b, l, a[0], f, false, false);
+          return arith::MulFOp::create(b, l, v,
+                                       arith::MulFOp::create(b, l, a[1], a[2]));
+        },
+        error);
+    if (cast<RankedTensorType>(bias.getType()).getDimSize(0) !=
+        wt.getDimSize(0))
+      bias = buildElementwiseTo(
+          n.b, n.loc, bias, {dimOf(n.b, n.loc, *w, 0)}, f,
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   }
   auto y = buildConv(n, *x, *w, bias, *window, n.attrInt("group", 1));
   if (failed(y))

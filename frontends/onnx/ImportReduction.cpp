@@ -18,10 +18,20 @@ namespace {
 
 using Sizes = SmallVector<OpFoldResult>;
 
-enum class Reduce { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
+enum class Reduce {
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  L1,
+  L2,
+  LogSum,
+  LogSumExp,
+  SumSquare
+};
 
 bool isF(Type t) { return isa<FloatType>(t); }
-
 
 /// The lowest or highest value of a type, for max/min reductions.
 Value extreme(OpBuilder &b, Location l, Type t, bool lowest, bool isUnsigned) {
@@ -60,7 +70,8 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
       raw = n.attrInts("axes");
   } else if (n.hasInput(1)) {
     // An empty axes input is known even when it is a graph input.
-    raw = n.type(1).getNumElements() == 0 ? SmallVector<int64_t>() : n.constInts(1);
+    raw = n.type(1).getNumElements() == 0 ? SmallVector<int64_t>()
+                                          : n.constInts(1);
     if (!raw)
       return n.fail("axes must be constant");
   }
@@ -78,7 +89,8 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool inputForm,
   for (int64_t a : *raw) {
     auto norm = normalizeAxis(a, rank);
     if (failed(norm))
-      return n.fail("axis " + Twine(a) + " is out of range for rank " + Twine(rank));
+      return n.fail("axis " + Twine(a) + " is out of range for rank " +
+                    Twine(rank));
     axes.push_back(*norm);
   }
   llvm::sort(axes);
@@ -107,8 +119,9 @@ Value buildMaskedReduction(
   it.append(rank, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
              b, loc, acc.getType(), input, acc,
-             SmallVector<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
-                                    AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
+             SmallVector<AffineMap>{
+                 AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
+                 AffineMap::get(2 * rank, 0, outExprs, b.getContext())},
              it,
              [&](OpBuilder &nb, Location l, ValueRange a) {
                Value match = scalarConstant(nb, l, nb.getI1Type(), 1);
@@ -119,15 +132,19 @@ Value buildMaskedReduction(
                            linalg::IndexOp::create(nb, l, rank + d)));
                Value next = combine(nb, l, a[1], a[0]);
                linalg::YieldOp::create(
-                   nb, l, arith::SelectOp::create(nb, l, match, next, a[1]).getResult());
+                   nb, l,
+                   arith::SelectOp::create(nb, l, match, next, a[1])
+                       .getResult());
              })
       .getResult(0);
 }
 
 /// Which positions k along the axis a CumSum output i sums.
 arith::CmpIPredicate cumSumOrder(bool exclusive, bool reverse) {
-  return reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
-                 : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+  return reverse ? (exclusive ? arith::CmpIPredicate::sgt
+                              : arith::CmpIPredicate::sge)
+                 : (exclusive ? arith::CmpIPredicate::slt
+                              : arith::CmpIPredicate::sle);
 }
 
 /// Reduce* whose axes are only known at run time. Which loops reduce cannot
@@ -139,7 +156,8 @@ arith::CmpIPredicate cumSumOrder(bool exclusive, bool reverse) {
 LogicalResult importRuntimeReduce(NodeImporter &n, Reduce kind) {
   if (kind != Reduce::Sum && kind != Reduce::Max && kind != Reduce::Min &&
       kind != Reduce::Prod)
-    return n.fail("run-time axes are only supported for ReduceSum/Max/Min/Prod");
+    return n.fail(
+        "run-time axes are only supported for ReduceSum/Max/Min/Prod");
   OpBuilder &b = n.b;
   Location loc = n.loc;
   int64_t rank = n.rank(0);
@@ -153,21 +171,24 @@ LogicalResult importRuntimeReduce(NodeImporter &n, Reduce kind) {
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   for (int64_t d = 0; d < rank; ++d) {
     isAxis.push_back(hasAxis(b, loc, *axes, d));
-    kept.push_back(arith::SelectOp::create(b, loc, isAxis[d], one, indexValue(b, loc, dims[d]))
+    kept.push_back(arith::SelectOp::create(b, loc, isAxis[d], one,
+                                           indexValue(b, loc, dims[d]))
                        .getResult());
   }
   Combine op = combineOf(kind);
   Value r = buildMaskedReduction(
       b, loc, n.operand(0), kept, combineIdentity(b, loc, op, t, u),
       [&](OpBuilder &nb, Location l, int64_t d, Value i, Value k) -> Value {
-        Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, k);
+        Value same =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, k);
         return arith::OrIOp::create(nb, l, isAxis[d], same);
       },
       [&](OpBuilder &nb, Location l, Value prev, Value v) -> Value {
         return combineScalars(nb, l, op, prev, v, u);
       });
   if (!n.attrInt("keepdims", 1))
-    r = buildReshape(b, loc, r, squeezedSizes(b, loc, dims, *axes, rank - axes->size()));
+    r = buildReshape(b, loc, r,
+                     squeezedSizes(b, loc, dims, *axes, rank - axes->size()));
   n.setResult(0, r, u);
   return success();
 }
@@ -179,8 +200,8 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   bool u = n.isUnsigned(0);
   if (t.isInteger(1))
     return n.fail("bool inputs are not supported");
-  bool needsFloat = kind == Reduce::L2 || kind == Reduce::LogSum ||
-                    kind == Reduce::LogSumExp;
+  bool needsFloat =
+      kind == Reduce::L2 || kind == Reduce::LogSum || kind == Reduce::LogSumExp;
   if (needsFloat && !isF(t))
     return n.fail("this reduction needs a float input");
   bool inputForm = n.opset >= (kind == Reduce::Sum ? 13 : 18);
@@ -197,23 +218,24 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   Value x = n.operand(0);
   if (noop) {
     // Identity, but the elementwise part of the reduction still applies.
-    Value r = buildElementwiseTo(b, loc, x, dimsOf(b, loc, x), t,
-                                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                   Value v = a[0];
-                                   switch (kind) {
-                                   case Reduce::L1:
-                                     return isF(t) ? math::AbsFOp::create(nb, l, v).getResult()
-                                                   : math::AbsIOp::create(nb, l, v).getResult();
-                                   case Reduce::L2:
-                                     return math::AbsFOp::create(nb, l, v);
-                                   case Reduce::SumSquare:
-                                     return mul(nb, l, v, v);
-                                   case Reduce::LogSum:
-                                     return math::LogOp::create(nb, l, v);
-                                   default:
-                                     return v;
-                                   }
-                                 });
+    Value r = buildElementwiseTo(
+        b, loc, x, dimsOf(b, loc, x), t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value v = a[0];
+          switch (kind) {
+          case Reduce::L1:
+            return isF(t) ? math::AbsFOp::create(nb, l, v).getResult()
+                          : math::AbsIOp::create(nb, l, v).getResult();
+          case Reduce::L2:
+            return math::AbsFOp::create(nb, l, v);
+          case Reduce::SumSquare:
+            return mul(nb, l, v, v);
+          case Reduce::LogSum:
+            return math::LogOp::create(nb, l, v);
+          default:
+            return v;
+          }
+        });
     n.setResult(0, r, u);
     return success();
   }
@@ -221,25 +243,29 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   if (kind == Reduce::LogSumExp) {
     // log(sum(exp(x - m))) + m with m the maximum: no overflow.
     Value lowest = extreme(b, loc, t, true, false);
-    maxKeep = buildReduction(b, loc, x, *axes, true, lowest,
-                             [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                               return arith::MaximumFOp::create(nb, l, a[0], a[1]);
-                             });
+    maxKeep =
+        buildReduction(b, loc, x, *axes, true, lowest,
+                       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                       });
     // Fully -inf slices would give NaN: use 0 as their shift.
-    maxKeep = buildElementwiseTo(b, loc, maxKeep, dimsOf(b, loc, maxKeep), t,
-                                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                   Value inf = arith::CmpFOp::create(
-                                       nb, l, arith::CmpFPredicate::OEQ,
-                                       math::AbsFOp::create(nb, l, a[0]), scalarConstant(nb, l, t, INFINITY));
-                                   return arith::SelectOp::create(nb, l, inf, scalarConstant(nb, l, t, 0), a[0]);
-                                 });
+    maxKeep = buildElementwiseTo(
+        b, loc, maxKeep, dimsOf(b, loc, maxKeep), t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value inf = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                            math::AbsFOp::create(nb, l, a[0]),
+                                            scalarConstant(nb, l, t, INFINITY));
+          return arith::SelectOp::create(nb, l, inf,
+                                         scalarConstant(nb, l, t, 0), a[0]);
+        });
     std::string error;
-    x = *buildElementwise(b, loc, {x, maxKeep}, t,
-                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                            return math::ExpOp::create(
-                                nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
-                          },
-                          error);
+    x = *buildElementwise(
+        b, loc, {x, maxKeep}, t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return math::ExpOp::create(nb, l,
+                                     arith::SubFOp::create(nb, l, a[0], a[1]));
+        },
+        error);
   }
   Value init = combineIdentity(b, loc, combineOf(kind), t, u);
   Value r = buildReduction(
@@ -267,25 +293,27 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
   std::string error;
   if (kind == Reduce::Mean || kind == Reduce::L2 || kind == Reduce::LogSum) {
     Value c = sizeScalar(b, loc, count, t);
-    r = buildElementwiseTo(b, loc, r, dimsOf(b, loc, r), t,
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             if (kind == Reduce::L2)
-                               return math::SqrtOp::create(nb, l, a[0]);
-                             if (kind == Reduce::LogSum)
-                               return math::LogOp::create(nb, l, a[0]);
-                             if (isF(t))
-                               return arith::DivFOp::create(nb, l, a[0], c);
-                             return u ? arith::DivUIOp::create(nb, l, a[0], c).getResult()
-                                      : arith::DivSIOp::create(nb, l, a[0], c).getResult();
-                           });
+    r = buildElementwiseTo(
+        b, loc, r, dimsOf(b, loc, r), t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          if (kind == Reduce::L2)
+            return math::SqrtOp::create(nb, l, a[0]);
+          if (kind == Reduce::LogSum)
+            return math::LogOp::create(nb, l, a[0]);
+          if (isF(t))
+            return arith::DivFOp::create(nb, l, a[0], c);
+          return u ? arith::DivUIOp::create(nb, l, a[0], c).getResult()
+                   : arith::DivSIOp::create(nb, l, a[0], c).getResult();
+        });
   } else if (kind == Reduce::LogSumExp) {
     Value m = keep ? maxKeep : buildSqueeze(b, loc, maxKeep, *axes);
-    r = *buildElementwise(b, loc, {r, m}, t,
-                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                            return arith::AddFOp::create(
-                                nb, l, math::LogOp::create(nb, l, a[0]), a[1]);
-                          },
-                          error);
+    r = *buildElementwise(
+        b, loc, {r, m}, t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, l, math::LogOp::create(nb, l, a[0]),
+                                       a[1]);
+        },
+        error);
   }
   n.setResult(0, r, u);
   return success();
@@ -309,35 +337,48 @@ Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
     outSizes.push_back(dimOf(b, loc, x, d));
     outExprs.push_back(b.getAffineDimExpr(d));
   }
-  Value vals = filledTensor(b, loc, outSizes, extreme(b, loc, t, isMax, isUnsigned));
-  Value idxs = filledTensor(b, loc, outSizes, scalarConstant(b, loc, b.getI64Type(), 0));
+  Value vals =
+      filledTensor(b, loc, outSizes, extreme(b, loc, t, isMax, isUnsigned));
+  Value idxs =
+      filledTensor(b, loc, outSizes, scalarConstant(b, loc, b.getI64Type(), 0));
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, b.getContext());
-  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), outMap, outMap};
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), outMap,
+                                 outMap};
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{vals.getType(), idxs.getType()}, x, ValueRange{vals, idxs},
-      maps, iterators, [&](OpBuilder &nb, Location l, ValueRange a) {
+      b, loc, TypeRange{vals.getType(), idxs.getType()}, x,
+      ValueRange{vals, idxs}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
         Value v = a[0], best = a[1], bestIdx = a[2];
         Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, axis),
                                 nb.getI64Type(), false, false);
         Value better;
         if (isF(t)) {
-          auto p = isMax ? (selectLast ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
-                         : (selectLast ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+          auto p = isMax ? (selectLast ? arith::CmpFPredicate::OGE
+                                       : arith::CmpFPredicate::OGT)
+                         : (selectLast ? arith::CmpFPredicate::OLE
+                                       : arith::CmpFPredicate::OLT);
           better = arith::CmpFOp::create(nb, l, p, v, best);
         } else {
-          auto p = isMax ? (selectLast ? (isUnsigned ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge)
-                                       : (isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt))
-                         : (selectLast ? (isUnsigned ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle)
-                                       : (isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt));
+          auto p =
+              isMax ? (selectLast ? (isUnsigned ? arith::CmpIPredicate::uge
+                                                : arith::CmpIPredicate::sge)
+                                  : (isUnsigned ? arith::CmpIPredicate::ugt
+                                                : arith::CmpIPredicate::sgt))
+                    : (selectLast ? (isUnsigned ? arith::CmpIPredicate::ule
+                                                : arith::CmpIPredicate::sle)
+                                  : (isUnsigned ? arith::CmpIPredicate::ult
+                                                : arith::CmpIPredicate::slt));
           better = arith::CmpIOp::create(nb, l, p, v, best);
         }
         // The first element always wins so that all -inf rows give index 0.
-        Value first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i,
-                                            scalarConstant(nb, l, nb.getI64Type(), 0));
+        Value first =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i,
+                                  scalarConstant(nb, l, nb.getI64Type(), 0));
         better = arith::OrIOp::create(nb, l, better, first);
         linalg::YieldOp::create(
-            nb, l, ValueRange{arith::SelectOp::create(nb, l, better, v, best),
-                              arith::SelectOp::create(nb, l, better, i, bestIdx)});
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, better, v, best),
+                       arith::SelectOp::create(nb, l, better, i, bestIdx)});
       });
   return buildUnsqueeze(b, loc, generic.getResult(1), {axis});
 }
@@ -366,26 +407,37 @@ LogicalResult importRuntimeCumSum(NodeImporter &n) {
   int64_t rank = n.rank(0);
   if (n.type(1).getNumElements() != 1)
     return n.fail("axis must be a scalar");
-  Value axisInput = n.rank(1) == 0 ? buildUnsqueeze(b, loc, n.operand(1), {0}) : n.operand(1);
+  Value axisInput =
+      n.rank(1) == 0 ? buildUnsqueeze(b, loc, n.operand(1), {0}) : n.operand(1);
   SmallVector<Value> zero = {arith::ConstantIndexOp::create(b, loc, 0)};
-  Value raw = convertScalar(b, loc, tensor::ExtractOp::create(b, loc, axisInput, zero),
-                            b.getIndexType(), false, false);
-  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero[0]);
+  Value raw =
+      convertScalar(b, loc, tensor::ExtractOp::create(b, loc, axisInput, zero),
+                    b.getIndexType(), false, false);
+  Value neg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero[0]);
   Value axis = arith::SelectOp::create(
-      b, loc, neg, arith::AddIOp::create(b, loc, raw, arith::ConstantIndexOp::create(b, loc, rank)), raw);
+      b, loc, neg,
+      arith::AddIOp::create(b, loc, raw,
+                            arith::ConstantIndexOp::create(b, loc, rank)),
+      raw);
   bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
   Type t = n.elementType(0);
   arith::CmpIPredicate order = cumSumOrder(exclusive, reverse);
   Value r = buildMaskedReduction(
-      b, loc, n.operand(0), dimsOf(b, loc, n.operand(0)), scalarConstant(b, loc, t, 0),
+      b, loc, n.operand(0), dimsOf(b, loc, n.operand(0)),
+      scalarConstant(b, loc, t, 0),
       [&](OpBuilder &nb, Location l, int64_t d, Value i, Value k) -> Value {
-        Value onAxis = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
-                                             arith::ConstantIndexOp::create(nb, l, d));
-        Value same = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, k, i);
+        Value onAxis =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
+                                  arith::ConstantIndexOp::create(nb, l, d));
+        Value same =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, k, i);
         Value before = arith::CmpIOp::create(nb, l, order, k, i);
         return arith::SelectOp::create(nb, l, onAxis, before, same);
       },
-      [](OpBuilder &nb, Location l, Value acc, Value x) { return add(nb, l, acc, x); });
+      [](OpBuilder &nb, Location l, Value acc, Value x) {
+        return add(nb, l, acc, x);
+      });
   n.setResult(0, r, n.isUnsigned(0));
   return success();
 }
@@ -413,25 +465,32 @@ LogicalResult importCumSum(NodeImporter &n) {
   Sizes dims = dimsOf(b, loc, x);
   SmallVector<AffineExpr> inExprs;
   for (int64_t d = 0; d < rank; ++d)
-    inExprs.push_back(d == *axis ? b.getAffineDimExpr(rank) : b.getAffineDimExpr(d));
+    inExprs.push_back(d == *axis ? b.getAffineDimExpr(rank)
+                                 : b.getAffineDimExpr(d));
   SmallVector<AffineExpr> outExprs;
   for (int64_t d = 0; d < rank; ++d)
     outExprs.push_back(b.getAffineDimExpr(d));
-  SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, inExprs, b.getContext()),
-                                 AffineMap::get(rank + 1, 0, outExprs, b.getContext())};
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank + 1, 0, inExprs, b.getContext()),
+      AffineMap::get(rank + 1, 0, outExprs, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   Value acc = filledTensor(b, loc, dims, scalarConstant(b, loc, t, 0));
-  Value r = linalg::GenericOp::create(
-                b, loc, acc.getType(), x, acc, maps, iterators,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Value i = linalg::IndexOp::create(nb, l, *axis);
-                  Value k = linalg::IndexOp::create(nb, l, rank);
-                  Value inc = arith::CmpIOp::create(nb, l, cumSumOrder(exclusive, reverse), k, i);
-                  Value sum = add(nb, l, a[1], a[0]);
-                  linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, inc, sum, a[1]).getResult());
-                })
-                .getResult(0);
+  Value r =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), x, acc, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value i = linalg::IndexOp::create(nb, l, *axis);
+            Value k = linalg::IndexOp::create(nb, l, rank);
+            Value inc = arith::CmpIOp::create(
+                nb, l, cumSumOrder(exclusive, reverse), k, i);
+            Value sum = add(nb, l, a[1], a[0]);
+            linalg::YieldOp::create(
+                nb, l,
+                arith::SelectOp::create(nb, l, inc, sum, a[1]).getResult());
+          })
+          .getResult(0);
   n.setResult(0, r, n.isUnsigned(0));
   return success();
 }
@@ -465,42 +524,54 @@ LogicalResult importTopK(NodeImporter &n) {
   Location loc = n.loc;
   Value x = n.operand(0);
   Type i64 = b.getI64Type();
-  auto before = [&](OpBuilder &nb, Location l, Value a, Value am, Value c, Value ci) -> Value {
+  auto before = [&](OpBuilder &nb, Location l, Value a, Value am, Value c,
+                    Value ci) -> Value {
     Value strict, equal;
     if (isF(t)) {
-      strict = arith::CmpFOp::create(nb, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT, a, c);
+      strict = arith::CmpFOp::create(nb, l,
+                                     largest ? arith::CmpFPredicate::OGT
+                                             : arith::CmpFPredicate::OLT,
+                                     a, c);
       equal = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, a, c);
     } else {
-      auto p = largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
-                       : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt);
+      auto p =
+          largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+                  : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt);
       strict = arith::CmpIOp::create(nb, l, p, a, c);
       equal = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, a, c);
     }
-    Value earlier = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, am, ci);
-    return arith::OrIOp::create(nb, l, strict, arith::AndIOp::create(nb, l, equal, earlier));
+    Value earlier =
+        arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, am, ci);
+    return arith::OrIOp::create(nb, l, strict,
+                                arith::AndIOp::create(nb, l, equal, earlier));
   };
   // rank[..., i] = #{m : x[m] precedes x[i]}; loops (dims..., m).
   Sizes dims = dimsOf(b, loc, x);
   SmallVector<AffineExpr> selfExprs, otherExprs;
   for (int64_t d = 0; d < rank; ++d) {
     selfExprs.push_back(b.getAffineDimExpr(d));
-    otherExprs.push_back(d == *axis ? b.getAffineDimExpr(rank) : b.getAffineDimExpr(d));
+    otherExprs.push_back(d == *axis ? b.getAffineDimExpr(rank)
+                                    : b.getAffineDimExpr(d));
   }
   SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
   it.push_back(utils::IteratorType::reduction);
   Value ranks = filledTensor(b, loc, dims, scalarConstant(b, loc, i64, 0));
   ranks = linalg::GenericOp::create(
               b, loc, ranks.getType(), ValueRange{x, x}, ranks,
-              SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
-                                     AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
-                                     AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
+              SmallVector<AffineMap>{
+                  AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
+                  AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+                  AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
               it,
               [&](OpBuilder &nb, Location l, ValueRange a) {
                 Value i = linalg::IndexOp::create(nb, l, *axis);
                 Value m = linalg::IndexOp::create(nb, l, rank);
                 Value p = before(nb, l, a[1], m, a[0], i);
-                Value inc = arith::AddIOp::create(nb, l, a[2], scalarConstant(nb, l, i64, 1));
-                linalg::YieldOp::create(nb, l, arith::SelectOp::create(nb, l, p, inc, a[2]).getResult());
+                Value inc = arith::AddIOp::create(
+                    nb, l, a[2], scalarConstant(nb, l, i64, 1));
+                linalg::YieldOp::create(
+                    nb, l,
+                    arith::SelectOp::create(nb, l, p, inc, a[2]).getResult());
               })
               .getResult(0);
   // out[..., j] = x[..., i] with rank[..., i] == j; loops (dims with the axis
@@ -512,16 +583,22 @@ LogicalResult importTopK(NodeImporter &n) {
   auto pick = linalg::GenericOp::create(
       b, loc, TypeRange{vals.getType(), idxs.getType()}, ValueRange{x, ranks},
       ValueRange{vals, idxs},
-      SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
-                             AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
-                             AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
-                             AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
+      SmallVector<AffineMap>{
+          AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+          AffineMap::get(rank + 1, 0, otherExprs, b.getContext()),
+          AffineMap::get(rank + 1, 0, selfExprs, b.getContext()),
+          AffineMap::get(rank + 1, 0, selfExprs, b.getContext())},
       it, [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value j = convertScalar(nb, l, linalg::IndexOp::create(nb, l, *axis), i64, false, false);
-        Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, rank), i64, false, false);
-        Value match = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, a[1], j);
-        linalg::YieldOp::create(nb, l, ValueRange{arith::SelectOp::create(nb, l, match, a[0], a[2]),
-                                                  arith::SelectOp::create(nb, l, match, i, a[3])});
+        Value j = convertScalar(nb, l, linalg::IndexOp::create(nb, l, *axis),
+                                i64, false, false);
+        Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, rank),
+                                i64, false, false);
+        Value match =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, a[1], j);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, match, a[0], a[2]),
+                       arith::SelectOp::create(nb, l, match, i, a[3])});
       });
   n.setResult(0, pick.getResult(0), u);
   n.setResult(1, pick.getResult(1));
@@ -550,7 +627,8 @@ FailureOr<std::pair<Value, int64_t>> softmaxInput(NodeImporter &n) {
   Sizes dims = dimsOf(n.b, n.loc, n.operand(0));
   Sizes flat = {productOf(n.b, n.loc, ArrayRef(dims).take_front(axis)),
                 productOf(n.b, n.loc, ArrayRef(dims).drop_front(axis))};
-  return std::make_pair(buildReshape(n.b, n.loc, n.operand(0), flat), int64_t(1));
+  return std::make_pair(buildReshape(n.b, n.loc, n.operand(0), flat),
+                        int64_t(1));
 }
 
 void setSoftmaxResult(NodeImporter &n, Value r) {
@@ -562,27 +640,31 @@ void setSoftmaxResult(NodeImporter &n, Value r) {
 /// x - max(x) - log(sum(exp(x - max(x)))) along `axis`.
 Value buildLogSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
   Type t = cast<RankedTensorType>(x.getType()).getElementType();
-  Value m = buildReduction(b, loc, x, {axis}, true, scalarConstant(b, loc, t, -INFINITY),
-                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return arith::MaximumFOp::create(nb, l, a[0], a[1]);
-                           });
+  Value m = buildReduction(
+      b, loc, x, {axis}, true, scalarConstant(b, loc, t, -INFINITY),
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+      });
   std::string error;
-  Value shifted = *buildElementwise(b, loc, {x, m}, t,
-                                    [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                      return arith::SubFOp::create(nb, l, a[0], a[1]);
-                                    },
-                                    error);
-  Value s = buildReduction(b, loc, shifted, {axis}, true, scalarConstant(b, loc, t, 0),
-                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return arith::AddFOp::create(
-                                 nb, l, a[1], math::ExpOp::create(nb, l, a[0]));
-                           });
-  return *buildElementwise(b, loc, {shifted, s}, t,
-                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return arith::SubFOp::create(
-                                 nb, l, a[0], math::LogOp::create(nb, l, a[1]));
-                           },
-                           error);
+  Value shifted = *buildElementwise(
+      b, loc, {x, m}, t,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::SubFOp::create(nb, l, a[0], a[1]);
+      },
+      error);
+  Value s = buildReduction(
+      b, loc, shifted, {axis}, true, scalarConstant(b, loc, t, 0),
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::AddFOp::create(nb, l, a[1],
+                                     math::ExpOp::create(nb, l, a[0]));
+      });
+  return *buildElementwise(
+      b, loc, {shifted, s}, t,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::SubFOp::create(nb, l, a[0],
+                                     math::LogOp::create(nb, l, a[1]));
+      },
+      error);
 }
 
 LogicalResult importSoftmax(NodeImporter &n) {
@@ -622,22 +704,29 @@ LogicalResult importHardmax(NodeImporter &n) {
   SmallVector<AffineExpr> exprs;
   auto xt = cast<RankedTensorType>(x.getType());
   for (int64_t d = 0; d < xt.getRank(); ++d)
-    exprs.push_back(d == axis ? n.b.getAffineConstantExpr(0) : n.b.getAffineDimExpr(d));
+    exprs.push_back(d == axis ? n.b.getAffineConstantExpr(0)
+                              : n.b.getAffineDimExpr(d));
   Value init = emptyTensor(n.b, n.loc, dimsOf(n.b, n.loc, x), t);
   SmallVector<AffineMap> maps = {
       AffineMap::get(xt.getRank(), 0, exprs, n.b.getContext()),
       n.b.getMultiDimIdentityMap(xt.getRank())};
-  SmallVector<utils::IteratorType> iterators(xt.getRank(), utils::IteratorType::parallel);
-  Value r = linalg::GenericOp::create(
-                n.b, n.loc, init.getType(), idx, init, maps, iterators,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, axis),
-                                          nb.getI64Type(), false, false);
-                  Value hot = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, a[0]);
-                  linalg::YieldOp::create(
-                      nb, l, arith::SelectOp::create(nb, l, hot, scalarConstant(nb, l, t, 1), scalarConstant(nb, l, t, 0)).getResult());
-                })
-                .getResult(0);
+  SmallVector<utils::IteratorType> iterators(xt.getRank(),
+                                             utils::IteratorType::parallel);
+  Value r =
+      linalg::GenericOp::create(
+          n.b, n.loc, init.getType(), idx, init, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value i = convertScalar(nb, l, linalg::IndexOp::create(nb, l, axis),
+                                    nb.getI64Type(), false, false);
+            Value hot =
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, a[0]);
+            linalg::YieldOp::create(
+                nb, l,
+                arith::SelectOp::create(nb, l, hot, scalarConstant(nb, l, t, 1),
+                                        scalarConstant(nb, l, t, 0))
+                    .getResult());
+          })
+          .getResult(0);
   setSoftmaxResult(n, r);
   return success();
 }
@@ -658,22 +747,27 @@ FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
   // Per-element loss and weight.
   auto perElement = [&](bool wantWeight) {
     return buildElementwiseTo(
-        b, loc, target, tdims, t, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        b, loc, target, tdims, t,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           Value cls = a[0];
           Value c = convertScalar(nb, l, cls, nb.getIndexType(), false, false);
           Value ignored = scalarConstant(nb, l, nb.getI1Type(), 0);
           if (hasIgnore)
-            ignored = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, cls,
-                                            scalarConstant(nb, l, cls.getType(), ignore));
+            ignored = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::eq, cls,
+                scalarConstant(nb, l, cls.getType(), ignore));
           // Keep reads in bounds for ignored entries.
-          Value hi = arith::SubIOp::create(nb, l, indexValue(nb, l, classes),
-                                           arith::ConstantIndexOp::create(nb, l, 1));
+          Value hi =
+              arith::SubIOp::create(nb, l, indexValue(nb, l, classes),
+                                    arith::ConstantIndexOp::create(nb, l, 1));
           Value zero = arith::ConstantIndexOp::create(nb, l, 0);
-          c = arith::MinSIOp::create(nb, l, arith::MaxSIOp::create(nb, l, c, zero), hi);
+          c = arith::MinSIOp::create(
+              nb, l, arith::MaxSIOp::create(nb, l, c, zero), hi);
           Value w = scalarConstant(nb, l, t, 1);
           if (weight)
             w = tensor::ExtractOp::create(nb, l, weight, ValueRange{c});
-          w = arith::SelectOp::create(nb, l, ignored, scalarConstant(nb, l, t, 0), w);
+          w = arith::SelectOp::create(nb, l, ignored,
+                                      scalarConstant(nb, l, t, 0), w);
           if (wantWeight)
             return w;
           SmallVector<Value> idx;
@@ -683,7 +777,8 @@ FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
           for (int64_t d = 1; d < r; ++d)
             idx.push_back(linalg::IndexOp::create(nb, l, d));
           Value lp = tensor::ExtractOp::create(nb, l, logProb, idx);
-          return arith::MulFOp::create(nb, l, arith::NegFOp::create(nb, l, lp), w);
+          return arith::MulFOp::create(nb, l, arith::NegFOp::create(nb, l, lp),
+                                       w);
         });
   };
   Value loss = perElement(false);
@@ -705,11 +800,12 @@ FailureOr<Value> buildNll(NodeImporter &n, Value logProb, Value target,
     return n.fail("unknown reduction '" + reduction + "'");
   Value wsum = sum(perElement(true));
   std::string error;
-  return buildElementwise(b, loc, {total, wsum}, t,
-                          [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                            return arith::DivFOp::create(nb, l, a[0], a[1]);
-                          },
-                          error);
+  return buildElementwise(
+      b, loc, {total, wsum}, t,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::DivFOp::create(nb, l, a[0], a[1]);
+      },
+      error);
 }
 
 LogicalResult importNll(NodeImporter &n) {
@@ -717,7 +813,8 @@ LogicalResult importNll(NodeImporter &n) {
     return failure();
   if (!isF(n.elementType(0)) || n.rank(0) < 2)
     return n.fail("input must be a float tensor [N, C, ...]");
-  auto r = buildNll(n, n.operand(0), n.operand(1), n.hasInput(2) ? n.operand(2) : Value());
+  auto r = buildNll(n, n.operand(0), n.operand(1),
+                    n.hasInput(2) ? n.operand(2) : Value());
   if (failed(r))
     return failure();
   n.setResult(0, *r);
@@ -730,7 +827,8 @@ LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
   if (!isF(n.elementType(0)) || n.rank(0) < 2)
     return n.fail("scores must be a float tensor [N, C, ...]");
   Value logProb = buildLogSoftmax(n.b, n.loc, n.operand(0), 1);
-  auto r = buildNll(n, logProb, n.operand(1), n.hasInput(2) ? n.operand(2) : Value());
+  auto r = buildNll(n, logProb, n.operand(1),
+                    n.hasInput(2) ? n.operand(2) : Value());
   if (failed(r))
     return failure();
   n.setResult(0, *r);
@@ -742,15 +840,25 @@ LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
 
 void mlir::qc::onnx::registerReductionOps(OpTable &t) {
   t["ReduceSum"] = [](NodeImporter &n) { return importReduce(n, Reduce::Sum); };
-  t["ReduceMean"] = [](NodeImporter &n) { return importReduce(n, Reduce::Mean); };
+  t["ReduceMean"] = [](NodeImporter &n) {
+    return importReduce(n, Reduce::Mean);
+  };
   t["ReduceMax"] = [](NodeImporter &n) { return importReduce(n, Reduce::Max); };
   t["ReduceMin"] = [](NodeImporter &n) { return importReduce(n, Reduce::Min); };
-  t["ReduceProd"] = [](NodeImporter &n) { return importReduce(n, Reduce::Prod); };
+  t["ReduceProd"] = [](NodeImporter &n) {
+    return importReduce(n, Reduce::Prod);
+  };
   t["ReduceL1"] = [](NodeImporter &n) { return importReduce(n, Reduce::L1); };
   t["ReduceL2"] = [](NodeImporter &n) { return importReduce(n, Reduce::L2); };
-  t["ReduceLogSum"] = [](NodeImporter &n) { return importReduce(n, Reduce::LogSum); };
-  t["ReduceLogSumExp"] = [](NodeImporter &n) { return importReduce(n, Reduce::LogSumExp); };
-  t["ReduceSumSquare"] = [](NodeImporter &n) { return importReduce(n, Reduce::SumSquare); };
+  t["ReduceLogSum"] = [](NodeImporter &n) {
+    return importReduce(n, Reduce::LogSum);
+  };
+  t["ReduceLogSumExp"] = [](NodeImporter &n) {
+    return importReduce(n, Reduce::LogSumExp);
+  };
+  t["ReduceSumSquare"] = [](NodeImporter &n) {
+    return importReduce(n, Reduce::SumSquare);
+  };
   t["ArgMax"] = [](NodeImporter &n) { return importArg(n, true); };
   t["ArgMin"] = [](NodeImporter &n) { return importArg(n, false); };
   t["CumSum"] = importCumSum;

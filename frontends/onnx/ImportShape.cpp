@@ -159,8 +159,8 @@ LogicalResult importReshape(NodeImporter &n) {
       Value v = getValueOrCreateConstantIndexOp(n.b, n.loc, s);
       if (!allowZero && i < inDims.size()) {
         Value zero = arith::ConstantIndexOp::create(n.b, n.loc, 0);
-        Value isZero = arith::CmpIOp::create(n.b, n.loc, arith::CmpIPredicate::eq,
-                                             v, zero);
+        Value isZero = arith::CmpIOp::create(n.b, n.loc,
+                                             arith::CmpIPredicate::eq, v, zero);
         v = arith::SelectOp::create(
             n.b, n.loc, isZero,
             getValueOrCreateConstantIndexOp(n.b, n.loc, inDims[i]), v);
@@ -179,9 +179,8 @@ LogicalResult importReshape(NodeImporter &n) {
     Sizes known(out);
     for (size_t i : runtimeSizes) {
       Value v = cast<Value>(out[i]);
-      isInferred[i] = arith::CmpIOp::create(n.b, n.loc,
-                                            arith::CmpIPredicate::eq, v,
-                                            minusOne);
+      isInferred[i] = arith::CmpIOp::create(
+          n.b, n.loc, arith::CmpIPredicate::eq, v, minusOne);
       known[i] = arith::SelectOp::create(n.b, n.loc, isInferred[i], one, v)
                      .getResult();
     }
@@ -288,13 +287,18 @@ LogicalResult importRuntimeSqueeze(NodeImporter &n, bool unsqueeze) {
       Value jv = arith::ConstantIndexOp::create(b, loc, j);
       Value before = arith::ConstantIndexOp::create(b, loc, 0);
       for (Value a : *axes) {
-        Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a, jv);
-        before = arith::AddIOp::create(b, loc, before, arith::SelectOp::create(b, loc, lt, one,
-                                         arith::ConstantIndexOp::create(b, loc, 0)));
+        Value lt =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a, jv);
+        before = arith::AddIOp::create(
+            b, loc, before,
+            arith::SelectOp::create(b, loc, lt, one,
+                                    arith::ConstantIndexOp::create(b, loc, 0)));
       }
       Value src = arith::SubIOp::create(b, loc, jv, before);
       Value size = selectByIndex(b, loc, src, dims, b.getIndexAttr(1));
-      out.push_back(arith::SelectOp::create(b, loc, hasAxis(b, loc, *axes, j), one, size).getResult());
+      out.push_back(
+          arith::SelectOp::create(b, loc, hasAxis(b, loc, *axes, j), one, size)
+              .getResult());
     }
   } else {
     out = squeezedSizes(b, loc, dims, *axes, outRank);
@@ -410,10 +414,10 @@ LogicalResult importConcat(NodeImporter &n) {
         elems->append(k->begin(), k->end());
     }
   }
-  Value result = inputs.size() == 1
-                     ? inputs[0]
-                     : tensor::ConcatOp::create(n.b, n.loc, *axis, inputs)
-                           .getResult();
+  Value result =
+      inputs.size() == 1
+          ? inputs[0]
+          : tensor::ConcatOp::create(n.b, n.loc, *axis, inputs).getResult();
   n.setResult(0, result, n.isUnsigned(0), elems);
   return success();
 }
@@ -541,12 +545,16 @@ LogicalResult importDepthSpace(NodeImporter &n, bool toSpace) {
       x = buildReshape(b, loc, x, {d[0], B, B, c, d[2], d[3]});
       x = buildTranspose(b, loc, x, {0, 3, 4, 1, 5, 2});
     }
-    y = buildReshape(b, loc, x, {d[0], c, mulIndex(b, loc, d[2], B), mulIndex(b, loc, d[3], B)});
+    y = buildReshape(
+        b, loc, x,
+        {d[0], c, mulIndex(b, loc, d[2], B), mulIndex(b, loc, d[3], B)});
   } else {
     OpFoldResult h = divIndex(b, loc, d[2], B), w = divIndex(b, loc, d[3], B);
     x = buildReshape(b, loc, x, {d[0], d[1], h, B, w, B});
     x = buildTranspose(b, loc, x, {0, 3, 5, 1, 2, 4});
-    y = buildReshape(b, loc, x, {d[0], mulIndex(b, loc, d[1], mulIndex(b, loc, B, B)), h, w});
+    y = buildReshape(
+        b, loc, x,
+        {d[0], mulIndex(b, loc, d[1], mulIndex(b, loc, B, B)), h, w});
   }
   n.setResult(0, y, n.isUnsigned(0));
   return success();
@@ -567,5 +575,7 @@ void mlir::qc::onnx::registerShapeOps(OpTable &t) {
   t["Expand"] = importExpand;
   t["ConstantOfShape"] = importConstantOfShape;
   t["DepthToSpace"] = [](NodeImporter &n) { return importDepthSpace(n, true); };
-  t["SpaceToDepth"] = [](NodeImporter &n) { return importDepthSpace(n, false); };
+  t["SpaceToDepth"] = [](NodeImporter &n) {
+    return importDepthSpace(n, false);
+  };
 }

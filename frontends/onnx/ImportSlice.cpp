@@ -28,7 +28,8 @@ SliceDim sliceDim(OpBuilder &b, Location loc, OpFoldResult dim, int64_t start,
   // Large sentinels (INT64_MAX, INT_MAX) mean "to the end".
   constexpr int64_t kHuge = int64_t(1) << 40;
   auto d = constantOf(dim);
-  auto normalize = [&](int64_t v, int64_t lo, int64_t hiOffset) -> OpFoldResult {
+  auto normalize = [&](int64_t v, int64_t lo,
+                       int64_t hiOffset) -> OpFoldResult {
     // Clamp v (possibly negative) to [lo, dim + hiOffset].
     if (v >= kHuge)
       return addIndex(b, loc, dim, b.getIndexAttr(hiOffset));
@@ -42,11 +43,14 @@ SliceDim sliceDim(OpBuilder &b, Location loc, OpFoldResult dim, int64_t start,
   (void)d;
   if (step > 0) {
     OpFoldResult s = normalize(start, 0, 0), e = normalize(end, 0, 0);
-    OpFoldResult len = maxIndex(b, loc, subIndex(b, loc, e, s), b.getIndexAttr(0));
-    return {s, divIndex(b, loc, len, b.getIndexAttr(step), /*ceil=*/true), step};
+    OpFoldResult len =
+        maxIndex(b, loc, subIndex(b, loc, e, s), b.getIndexAttr(0));
+    return {s, divIndex(b, loc, len, b.getIndexAttr(step), /*ceil=*/true),
+            step};
   }
   OpFoldResult s = normalize(start, 0, -1), e = normalize(end, -1, -1);
-  OpFoldResult len = maxIndex(b, loc, subIndex(b, loc, s, e), b.getIndexAttr(0));
+  OpFoldResult len =
+      maxIndex(b, loc, subIndex(b, loc, s, e), b.getIndexAttr(0));
   return {s, divIndex(b, loc, len, b.getIndexAttr(-step), /*ceil=*/true), step};
 }
 
@@ -81,7 +85,9 @@ LogicalResult importRuntimeSlice(NodeImporter &n) {
   }
   if (ends->size() != count || axes.size() != count || steps->size() != count)
     return n.fail("starts, ends, axes and steps must have the same length");
-  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto c = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
   auto sel = [&](Value cond, Value x, Value y) {
     return arith::SelectOp::create(b, loc, cond, x, y).getResult();
   };
@@ -89,7 +95,9 @@ LogicalResult importRuntimeSlice(NodeImporter &n) {
     return arith::CmpIOp::create(b, loc, p, x, y).getResult();
   };
   auto clamp = [&](Value v, Value lo, Value hi) {
-    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo), hi).getResult();
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
+                                  hi)
+        .getResult();
   };
   Sizes dims = dimsOf(b, loc, n.operand(0));
   SmallVector<Value> offsets, strides;
@@ -103,30 +111,38 @@ LogicalResult importRuntimeSlice(NodeImporter &n) {
       end = sel(here, indexValue(b, loc, (*ends)[k]), end);
       step = sel(here, indexValue(b, loc, (*steps)[k]), step);
     }
-    Value zero = c(0), minusOne = c(-1), last = arith::SubIOp::create(b, loc, dim, c(1));
+    Value zero = c(0), minusOne = c(-1),
+          last = arith::SubIOp::create(b, loc, dim, c(1));
     Value startW = sel(cmp(arith::CmpIPredicate::slt, start, zero),
                        arith::AddIOp::create(b, loc, start, dim), start);
     Value endW = sel(cmp(arith::CmpIPredicate::slt, end, zero),
                      arith::AddIOp::create(b, loc, end, dim), end);
     Value positive = cmp(arith::CmpIPredicate::sgt, step, zero);
-    Value s = sel(positive, clamp(startW, zero, dim), clamp(startW, zero, last));
-    Value e = sel(positive, clamp(endW, zero, dim), clamp(endW, minusOne, last));
-    Value span = sel(positive, arith::SubIOp::create(b, loc, e, s), arith::SubIOp::create(b, loc, s, e));
-    Value absStep = sel(positive, step, arith::SubIOp::create(b, loc, zero, step));
-    Value len = arith::MaxSIOp::create(b, loc, arith::CeilDivSIOp::create(b, loc, span, absStep), zero);
+    Value s =
+        sel(positive, clamp(startW, zero, dim), clamp(startW, zero, last));
+    Value e =
+        sel(positive, clamp(endW, zero, dim), clamp(endW, minusOne, last));
+    Value span = sel(positive, arith::SubIOp::create(b, loc, e, s),
+                     arith::SubIOp::create(b, loc, s, e));
+    Value absStep =
+        sel(positive, step, arith::SubIOp::create(b, loc, zero, step));
+    Value len = arith::MaxSIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, span, absStep), zero);
     offsets.push_back(s);
     strides.push_back(step);
     sizes.push_back(len);
   }
   Value input = n.operand(0);
-  Value v = buildIndexed(b, loc, sizes, n.elementType(0),
-                         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-                           SmallVector<Value> src;
-                           for (int64_t d = 0; d < rank; ++d)
-                             src.push_back(arith::AddIOp::create(
-                                 nb, l, offsets[d], arith::MulIOp::create(nb, l, idx[d], strides[d])));
-                           return tensor::ExtractOp::create(nb, l, input, src);
-                         });
+  Value v = buildIndexed(
+      b, loc, sizes, n.elementType(0),
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        SmallVector<Value> src;
+        for (int64_t d = 0; d < rank; ++d)
+          src.push_back(arith::AddIOp::create(
+              nb, l, offsets[d],
+              arith::MulIOp::create(nb, l, idx[d], strides[d])));
+        return tensor::ExtractOp::create(nb, l, input, src);
+      });
   n.setResult(0, v, n.isUnsigned(0));
   return success();
 }
@@ -155,7 +171,8 @@ LogicalResult importSlice(NodeImporter &n) {
     ends = n.knownInts(2);
     if (!starts || !ends)
       return n.fail("starts and ends must have a static length");
-    if ((n.hasInput(3) && !n.constInts(3)) || (n.hasInput(4) && !n.constInts(4)))
+    if ((n.hasInput(3) && !n.constInts(3)) ||
+        (n.hasInput(4) && !n.constInts(4)))
       return importRuntimeSlice(n);
     if (n.hasInput(3))
       axes = *n.constInts(3);
@@ -249,7 +266,8 @@ LogicalResult importSplit(NodeImporter &n) {
         divIndex(n.b, n.loc, dim, n.b.getIndexAttr(outputs), /*ceil=*/true);
     for (int i = 0; i < outputs; ++i) {
       OpFoldResult begin = mulIndex(n.b, n.loc, part, n.b.getIndexAttr(i));
-      OpFoldResult end = minIndex(n.b, n.loc, addIndex(n.b, n.loc, begin, part), dim);
+      OpFoldResult end =
+          minIndex(n.b, n.loc, addIndex(n.b, n.loc, begin, part), dim);
       sizes.push_back(maxIndex(n.b, n.loc, subIndex(n.b, n.loc, end, begin),
                                n.b.getIndexAttr(0)));
     }
@@ -257,7 +275,8 @@ LogicalResult importSplit(NodeImporter &n) {
   OpFoldResult total = n.b.getIndexAttr(0);
   for (OpFoldResult s : sizes)
     total = addIndex(n.b, n.loc, total, s);
-  if (constantOf(total) && constantOf(dim) && *constantOf(total) != *constantOf(dim))
+  if (constantOf(total) && constantOf(dim) &&
+      *constantOf(total) != *constantOf(dim))
     return n.fail("split sizes add up to " + Twine(*constantOf(total)) +
                   ", not the axis size " + Twine(*constantOf(dim)));
   Sizes dims = dimsOf(n.b, n.loc, n.operand(0));
@@ -276,41 +295,56 @@ LogicalResult importSplit(NodeImporter &n) {
 
 /// Pads `input` by `lo`/`hi` (non-negative) in an ONNX Pad mode.
 FailureOr<Value> buildPadded(NodeImporter &n, Value input,
-                             ArrayRef<OpFoldResult> lo, ArrayRef<OpFoldResult> hi,
-                             StringRef mode, Value padValue) {
+                             ArrayRef<OpFoldResult> lo,
+                             ArrayRef<OpFoldResult> hi, StringRef mode,
+                             Value padValue) {
   auto type = cast<RankedTensorType>(input.getType());
   Type t = type.getElementType();
   int64_t rank = type.getRank();
   Sizes dims = dimsOf(n.b, n.loc, input), out;
   for (int64_t d = 0; d < rank; ++d)
-    out.push_back(addIndex(n.b, n.loc, dims[d], addIndex(n.b, n.loc, lo[d], hi[d])));
+    out.push_back(
+        addIndex(n.b, n.loc, dims[d], addIndex(n.b, n.loc, lo[d], hi[d])));
   if (mode == "constant")
-    return tensor::PadOp::create(n.b, n.loc, RankedTensorType::get(staticShape(out), t),
+    return tensor::PadOp::create(n.b, n.loc,
+                                 RankedTensorType::get(staticShape(out), t),
                                  input, lo, hi, padValue)
         .getResult();
   if (mode != "edge" && mode != "reflect" && mode != "wrap")
     return n.fail("unknown mode '" + mode + "'");
   return buildIndexed(
-      n.b, n.loc, out, t, [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
+      n.b, n.loc, out, t,
+      [&](OpBuilder &b, Location l, ArrayRef<Value> idx) -> Value {
         SmallVector<Value> src;
         for (int64_t d = 0; d < rank; ++d) {
           Value size = indexValue(b, l, dims[d]);
-          Value i = arith::SubIOp::create(b, l, idx[d], indexValue(b, l, lo[d]));
+          Value i =
+              arith::SubIOp::create(b, l, idx[d], indexValue(b, l, lo[d]));
           Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value last = arith::SubIOp::create(b, l, size, arith::ConstantIndexOp::create(b, l, 1));
+          Value last = arith::SubIOp::create(
+              b, l, size, arith::ConstantIndexOp::create(b, l, 1));
           if (mode == "edge") {
-            i = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, i, zero), last);
+            i = arith::MinSIOp::create(
+                b, l, arith::MaxSIOp::create(b, l, i, zero), last);
           } else if (mode == "wrap") {
             Value m = arith::RemSIOp::create(b, l, i, size);
-            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero);
-            i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, m, size), m);
+            Value neg =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero);
+            i = arith::SelectOp::create(
+                b, l, neg, arith::AddIOp::create(b, l, m, size), m);
           } else {
             // reflect: mirror at both ends without repeating the edge.
-            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-            i = arith::SelectOp::create(b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
-            Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
+            Value neg =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+            i = arith::SelectOp::create(
+                b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
+            Value over =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, last);
             Value mirrored = arith::SubIOp::create(
-                b, l, arith::MulIOp::create(b, l, last, arith::ConstantIndexOp::create(b, l, 2)), i);
+                b, l,
+                arith::MulIOp::create(b, l, last,
+                                      arith::ConstantIndexOp::create(b, l, 2)),
+                i);
             i = arith::SelectOp::create(b, l, over, mirrored, i);
           }
           src.push_back(i);
@@ -367,9 +401,11 @@ LogicalResult importPad(NodeImporter &n) {
   }
   if (runtimePads) {
     // Pads known only at run time are taken as non-negative.
-    if (static_cast<int64_t>(runtimePads->size()) != 2 * static_cast<int64_t>(axes.size()))
+    if (static_cast<int64_t>(runtimePads->size()) !=
+        2 * static_cast<int64_t>(axes.size()))
       return n.fail("pads must have two entries per padded axis");
-    SmallVector<OpFoldResult> lo(rank, n.b.getIndexAttr(0)), hi(rank, n.b.getIndexAttr(0));
+    SmallVector<OpFoldResult> lo(rank, n.b.getIndexAttr(0)),
+        hi(rank, n.b.getIndexAttr(0));
     for (auto [i, a] : llvm::enumerate(axes)) {
       lo[a] = (*runtimePads)[i];
       hi[a] = (*runtimePads)[i + axes.size()];
@@ -380,7 +416,8 @@ LogicalResult importPad(NodeImporter &n) {
     n.setResult(0, *r, n.isUnsigned(0));
     return success();
   }
-  if (static_cast<int64_t>(pads->size()) != 2 * static_cast<int64_t>(axes.size()))
+  if (static_cast<int64_t>(pads->size()) !=
+      2 * static_cast<int64_t>(axes.size()))
     return n.fail("pads must have two entries per padded axis");
   SmallVector<int64_t> low(rank, 0), high(rank, 0);
   for (auto [i, a] : llvm::enumerate(axes)) {
@@ -394,9 +431,11 @@ LogicalResult importPad(NodeImporter &n) {
       llvm::any_of(high, [](int64_t p) { return p < 0; })) {
     SmallVector<SliceDim> slices;
     for (int64_t d = 0; d < rank; ++d) {
-      int64_t lo = std::max<int64_t>(0, -low[d]), hi = std::max<int64_t>(0, -high[d]);
-      slices.push_back({n.b.getIndexAttr(lo),
-                        subIndex(n.b, n.loc, dims[d], n.b.getIndexAttr(lo + hi)), 1});
+      int64_t lo = std::max<int64_t>(0, -low[d]),
+              hi = std::max<int64_t>(0, -high[d]);
+      slices.push_back(
+          {n.b.getIndexAttr(lo),
+           subIndex(n.b, n.loc, dims[d], n.b.getIndexAttr(lo + hi)), 1});
       low[d] = std::max<int64_t>(0, low[d]);
       high[d] = std::max<int64_t>(0, high[d]);
     }

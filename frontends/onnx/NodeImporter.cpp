@@ -107,8 +107,8 @@ std::optional<SmallVector<OpFoldResult>> NodeImporter::knownInts(int i) {
     if (t.getRank() == 1)
       idx.push_back(arith::ConstantIndexOp::create(b, loc, k));
     Value e = tensor::ExtractOp::create(b, loc, operand(i), idx);
-    out.push_back(convertScalar(b, loc, e, b.getIndexType(), tv.isUnsigned,
-                                false));
+    out.push_back(
+        convertScalar(b, loc, e, b.getIndexType(), tv.isUnsigned, false));
   }
   return out;
 }
@@ -122,7 +122,8 @@ FailureOr<SmallVector<Value>> NodeImporter::runtimeAxes(int i, int64_t rank) {
   SmallVector<Value> axes;
   for (OpFoldResult a : *raw) {
     Value v = indexValue(b, loc, a);
-    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    Value neg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
     axes.push_back(arith::SelectOp::create(
         b, loc, neg, arith::AddIOp::create(b, loc, v, r), v));
   }

@@ -14,11 +14,11 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/IR/Iterators.h"
-#include "llvm/ADT/StringSet.h"
-#include "mlir/Transforms/RegionUtils.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace mlir::qc::onnx;
@@ -82,9 +82,8 @@ static void eraseDeadOps(Operation *root) {
   });
 }
 
-static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
-                                         const std::string &path,
-                                         std::string &error);
+static OwningOpRef<ModuleOp>
+importModel(MLIRContext *context, const std::string &path, std::string &error);
 
 OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
                                                      const std::string &path,
@@ -96,9 +95,8 @@ OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
   return module;
 }
 
-static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
-                                         const std::string &path,
-                                         std::string &error) {
+static OwningOpRef<ModuleOp>
+importModel(MLIRContext *context, const std::string &path, std::string &error) {
   // Load only what the importer emits, not every dialect the tool knows.
   DialectRegistry registry;
   registerImportedDialects(registry);
@@ -142,8 +140,8 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
   }
 
   b.setInsertionPointToEnd(module->getBody());
-  auto func = func::FuncOp::create(b, fileLoc, "main",
-                                   b.getFunctionType(argTypes, {}));
+  auto func =
+      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
 
@@ -196,10 +194,11 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
   for (auto [i, output] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "onnx.name", b.getStringAttr(output.name()));
     const TensorValue *tv = importer.lookup(output.name());
-    func.setResultAttr(i, "onnx.dtype",
-                       b.getStringAttr(dataTypeName(
-                           cast<RankedTensorType>(tv->value.getType()).getElementType(),
-                           tv->isUnsigned)));
+    func.setResultAttr(
+        i, "onnx.dtype",
+        b.getStringAttr(dataTypeName(
+            cast<RankedTensorType>(tv->value.getType()).getElementType(),
+            tv->isUnsigned)));
   }
 
   eraseDeadOps(func);

@@ -10,8 +10,8 @@
 #ifndef QUANTC_FRONTENDS_ONNX_ONNXMODEL_H
 #define QUANTC_FRONTENDS_ONNX_ONNXMODEL_H
 
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 

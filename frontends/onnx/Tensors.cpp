@@ -12,8 +12,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -60,9 +60,8 @@ bool mlir::qc::onnx::isUnsignedDataType(int32_t dataType) {
 
 std::string mlir::qc::onnx::dataTypeName(int32_t dataType) {
   if (TensorProto::DataType_IsValid(dataType))
-    return llvm::StringRef(
-               TensorProto::DataType_Name(
-                   static_cast<TensorProto::DataType>(dataType)))
+    return llvm::StringRef(TensorProto::DataType_Name(
+                               static_cast<TensorProto::DataType>(dataType)))
         .lower();
   return "data type " + std::to_string(dataType);
 }
@@ -118,8 +117,8 @@ static LogicalResult readTensorBytes(const TensorProto &tensor,
     auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
     if (!buffer)
-      return error = "cannot read external data file '" + location +
-                     "' of '" + tensor.name() + "'",
+      return error = "cannot read external data file '" + location + "' of '" +
+                     tensor.name() + "'",
              failure();
     int64_t size = (*buffer)->getBufferSize();
     int64_t need = count * width;
@@ -138,9 +137,9 @@ static LogicalResult readTensorBytes(const TensorProto &tensor,
   return success(readInlineTensorData(tensor, width, count, bytes, error));
 }
 
-FailureOr<TensorValue>
-GraphImporter::importTensor(const TensorProto &tensor, OpBuilder &b,
-                            Location loc, StringRef nameHint) {
+FailureOr<TensorValue> GraphImporter::importTensor(const TensorProto &tensor,
+                                                   OpBuilder &b, Location loc,
+                                                   StringRef nameHint) {
   Type elementType = convertElementType(context, tensor.data_type());
   if (!elementType) {
     error = "tensor '" + nameHint.str() + "' has unsupported type " +
@@ -159,8 +158,8 @@ GraphImporter::importTensor(const TensorProto &tensor, OpBuilder &b,
   }
   auto type = RankedTensorType::get(shape, elementType);
   std::vector<char> bytes;
-  if (failed(readTensorBytes(tensor, elementType, count, modelPath, bytes,
-                             error)))
+  if (failed(
+          readTensorBytes(tensor, elementType, count, modelPath, bytes, error)))
     return failure();
 
   TensorValue result;

@@ -45,7 +45,6 @@ int32_t quantc::algorithms::requantize(int32_t acc, FixedPointScale scale,
     rounded = product < 0 ? -q : q;
   }
   __int128 y = rounded + zeroPoint;
-  return static_cast<int32_t>(
-      std::clamp<__int128>(y, static_cast<__int128>(qmin),
-                           static_cast<__int128>(qmax)));
+  return static_cast<int32_t>(std::clamp<__int128>(
+      y, static_cast<__int128>(qmin), static_cast<__int128>(qmax)));
 }

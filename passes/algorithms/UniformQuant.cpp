@@ -15,8 +15,7 @@ QuantRange QuantRange::signedBits(unsigned bits) {
 }
 
 QuantParams quantc::algorithms::chooseParams(float min, float max,
-                                             QuantRange range,
-                                             bool symmetric) {
+                                             QuantRange range, bool symmetric) {
   min = std::min(min, 0.0f);
   max = std::max(max, 0.0f);
   QuantParams p;
@@ -31,14 +30,12 @@ QuantParams quantc::algorithms::chooseParams(float min, float max,
     return p; // scale 1, zero point 0: only zeros were seen
   p.scale = width / static_cast<float>(range.qmax - range.qmin);
   float z = static_cast<float>(range.qmin) - std::nearbyint(min / p.scale);
-  p.zeroPoint = static_cast<int32_t>(
-      std::clamp(z, static_cast<float>(range.qmin),
-                 static_cast<float>(range.qmax)));
+  p.zeroPoint = static_cast<int32_t>(std::clamp(
+      z, static_cast<float>(range.qmin), static_cast<float>(range.qmax)));
   return p;
 }
 
-int32_t quantc::algorithms::quantize(float x, QuantParams p,
-                                     QuantRange range) {
+int32_t quantc::algorithms::quantize(float x, QuantParams p, QuantRange range) {
   // nearbyint rounds half to even in the default rounding mode.
   float q = std::nearbyint(x / p.scale) + static_cast<float>(p.zeroPoint);
   if (!(q >= static_cast<float>(range.qmin))) // also catches NaN

@@ -46,10 +46,10 @@ enum class Granularity { PerTensor, PerChannel, PerGroup };
 
 /// Round-to-nearest quantization of W[K][N].
 struct QuantizedWeights {
-  int64_t rows = 0, cols = 0;   // K, N
-  int64_t groupSize = 0;        // rows per scale (K for per-channel/tensor)
+  int64_t rows = 0, cols = 0; // K, N
+  int64_t groupSize = 0;      // rows per scale (K for per-channel/tensor)
   Granularity granularity = Granularity::PerTensor;
-  std::vector<int8_t> values;   // K * N, row-major, in [qmin, qmax]
+  std::vector<int8_t> values;      // K * N, row-major, in [qmin, qmax]
   std::vector<QuantParams> params; // [numGroups][N] (one entry per tensor)
 
   int64_t numGroups() const;

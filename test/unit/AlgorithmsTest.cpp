@@ -82,19 +82,19 @@ TEST(UniformQuant, GroupWiseRTNWithARaggedLastGroup) {
 TEST(UniformQuant, PerChannelAndPerTensor) {
   // Columns with different ranges: per-channel gives each its own scale.
   std::vector<float> w = {1.0f, -100.0f, -0.5f, 50.0f};
-  QuantizedWeights pc = quantizeRTN(w.data(), 2, 2, 8, Granularity::PerChannel,
-                                    0, true);
+  QuantizedWeights pc =
+      quantizeRTN(w.data(), 2, 2, 8, Granularity::PerChannel, 0, true);
   EXPECT_FLOAT_EQ(pc.paramsAt(0, 0).scale, 1.0f / 127);
   EXPECT_FLOAT_EQ(pc.paramsAt(1, 1).scale, 100.0f / 127);
   EXPECT_EQ(pc.values[0], 127);
-  QuantizedWeights pt = quantizeRTN(w.data(), 2, 2, 8, Granularity::PerTensor,
-                                    0, true);
+  QuantizedWeights pt =
+      quantizeRTN(w.data(), 2, 2, 8, Granularity::PerTensor, 0, true);
   EXPECT_EQ(pt.params.size(), 1u);
   EXPECT_EQ(pt.values[0], 1); // 1.0 / (100/127) = 1.27 -> 1
   // Asymmetric 2-bit: four levels span [min, max].
   std::vector<float> v = {-1.0f, 0.0f, 1.0f, 2.0f};
-  QuantizedWeights a2 = quantizeRTN(v.data(), 4, 1, 2, Granularity::PerChannel,
-                                    0, false);
+  QuantizedWeights a2 =
+      quantizeRTN(v.data(), 4, 1, 2, Granularity::PerChannel, 0, false);
   for (int64_t k = 0; k < 4; ++k)
     EXPECT_NEAR(a2.dequantized(k, 0), v[k], 0.5f * a2.params[0].scale);
 }

@@ -100,8 +100,8 @@ TEST(Comparison, MetricsMatchClosedForms) {
   EXPECT_NEAR(c.cosine(), dot / std::sqrt(30 * ny), 1e-6);
 
   // A flipped argmax in one of two more rows: 3 of 4 rows agree.
-  ASSERT_FALSE(bool(c.add(floats({2, 2}, {2, 1, 0, 5}),
-                          floats({2, 2}, {1, 2, 0, 5}))));
+  ASSERT_FALSE(
+      bool(c.add(floats({2, 2}, {2, 1, 0, 5}), floats({2, 2}, {1, 2, 0, 5}))));
   EXPECT_EQ(c.rows(), 4);
   EXPECT_DOUBLE_EQ(c.top1Agreement(), 0.75);
 

@@ -121,8 +121,7 @@ bool expandSamples(const quantc::LoadedModel &model,
         return false;
       }
       size_t i = it - inputs.begin();
-      llvm::Expected<quantc::HostTensor> tensor =
-          quantc::readTensorFile(file);
+      llvm::Expected<quantc::HostTensor> tensor = quantc::readTensorFile(file);
       if (!tensor) {
         error = file.str() + ": " + llvm::toString(tensor.takeError());
         return false;

@@ -24,10 +24,10 @@ namespace quantc {
 
 struct CalibrationOptions {
   mlir::qc::ObserverKind observer = mlir::qc::ObserverKind::MinMax;
-  double percentile = 99.99;       // for `percentile`, in percent
-  unsigned bits = 8;               // grid the mse and kl observers fit
-  unsigned window = 256;           // ids per window for token models
-  int threads = 0;                 // 0: the runtime's default
+  double percentile = 99.99; // for `percentile`, in percent
+  unsigned bits = 8;         // grid the mse and kl observers fit
+  unsigned window = 256;     // ids per window for token models
+  int threads = 0;           // 0: the runtime's default
   /// One sample per entry: FILE (.npy/.pb) for a single-input model (an
   /// int64 ids file is cut into windows), or NAME=FILE[,NAME=FILE...].
   std::vector<std::string> samples;

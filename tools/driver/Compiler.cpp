@@ -18,8 +18,8 @@
 
 using namespace mlir;
 
-llvm::Expected<OwningOpRef<ModuleOp>>
-quantc::loadModule(MLIRContext &context, StringRef path) {
+llvm::Expected<OwningOpRef<ModuleOp>> quantc::loadModule(MLIRContext &context,
+                                                         StringRef path) {
   if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
     FirstError diag(&context);
     llvm::SourceMgr sourceMgr;
@@ -125,8 +125,8 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
     header->os() << qc::formatCHeader(*signature,
                                       llvm::sys::path::stem(outputPath));
   }
-  if (failed(qc::emitSharedLibrary(module, *signature, outputPath,
-                                   options.emit)))
+  if (failed(
+          qc::emitSharedLibrary(module, *signature, outputPath, options.emit)))
     return diag.takeError("emitting the shared library failed");
   if (header)
     header->keep();

@@ -48,10 +48,9 @@ makeComparisons(const LoadedModel &model, const LoadedModel *reference) {
   if (!reference)
     return comparisons;
   if (reference->outputs().size() != model.outputs().size())
-    return makeError("the reference has " +
-                     std::to_string(reference->outputs().size()) +
-                     " outputs, the model " +
-                     std::to_string(model.outputs().size()));
+    return makeError(
+        "the reference has " + std::to_string(reference->outputs().size()) +
+        " outputs, the model " + std::to_string(model.outputs().size()));
   for (const auto &o : model.outputs())
     comparisons.emplace_back(o.name);
   return comparisons;
@@ -125,9 +124,9 @@ quantc::evaluatePerplexity(LoadedModel &model, LoadedModel *reference,
   return result;
 }
 
-llvm::Expected<EvalResult> quantc::evaluateRun(LoadedModel &model,
-                                               LoadedModel *reference,
-                                               std::vector<HostTensor> &inputs) {
+llvm::Expected<EvalResult>
+quantc::evaluateRun(LoadedModel &model, LoadedModel *reference,
+                    std::vector<HostTensor> &inputs) {
   EvalResult result;
   llvm::Expected<std::vector<OutputComparison>> comparisons =
       makeComparisons(model, reference);

@@ -1,4 +1,5 @@
-//===- Evaluation.h - perplexity and accuracy of a compiled model -*- C++ -*-===//
+//===- Evaluation.h - perplexity and accuracy of a compiled model -*- C++
+//-*-===//
 //
 // Part of the driver library (QuantcDriver). Perplexity of a token model
 // (`input_ids` int64 [1, T] -> logits float [1, T, V]) as

@@ -1,4 +1,5 @@
-//===- Quantize.h - quantization schemes over qc-quantize-pipeline -*- C++ -*-===//
+//===- Quantize.h - quantization schemes over qc-quantize-pipeline -*- C++
+//-*-===//
 //
 // Part of the driver library (QuantcDriver). `quantc compile --scheme`:
 // fp32, or wBaA with B in {2, 3, 4, 8} weight bits and A in {8, 16}

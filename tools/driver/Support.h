@@ -1,4 +1,5 @@
-//===- Support.h - diagnostics and temporary files for the driver -*- C++ -*-===//
+//===- Support.h - diagnostics and temporary files for the driver -*- C++
+//-*-===//
 //
 // Part of the driver library (QuantcDriver). The library reports failures as
 // llvm::Error; MLIR diagnostics raised while a pipeline runs are captured by

@@ -95,8 +95,7 @@ bool readNpy(const std::string &path, HostTensor &tensor, std::string &error) {
       headerLen = headerLen << 8 | static_cast<unsigned char>(bytes[8 + i]);
     start = 12;
   } else {
-    return error = path + ": unsupported .npy version " +
-                   std::to_string(major),
+    return error = path + ": unsupported .npy version " + std::to_string(major),
            false;
   }
   if (start + headerLen > bytes.size())
@@ -126,9 +125,9 @@ bool readNpy(const std::string &path, HostTensor &tensor, std::string &error) {
   }
   int64_t count = tensor.numElements();
   size_t size;
-  if (count < 0 || __builtin_mul_overflow(static_cast<size_t>(count),
-                                          quantc_dtype_size(tensor.dtype),
-                                          &size))
+  if (count < 0 ||
+      __builtin_mul_overflow(static_cast<size_t>(count),
+                             quantc_dtype_size(tensor.dtype), &size))
     return error = path + ": shape too large", false;
   StringRef data = bytes.drop_front(start + headerLen);
   if (data.size() < size)
@@ -157,9 +156,8 @@ bool readPb(const std::string &path, HostTensor &tensor, std::string &error) {
   if (tensor.numElements() < 0 ||
       tensor.numElements() > (int64_t(1) << 40) / int64_t(width))
     return error = path + ": shape too large", false;
-  if (!mlir::qc::onnx::readInlineTensorData(*proto, width,
-                                            tensor.numElements(), tensor.data,
-                                            error))
+  if (!mlir::qc::onnx::readInlineTensorData(*proto, width, tensor.numElements(),
+                                            tensor.data, error))
     return error = path + ": " + error, false;
   return true;
 }

@@ -11,8 +11,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/driver/Calibration.h"
-#include "tools/quantc/Commands.h"
 #include "tools/driver/Compiler.h"
+#include "tools/quantc/Commands.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -83,8 +83,7 @@ int quantc::runCalibrate(MLIRContext &context) {
     return fail("no samples: give --data SAMPLE...");
   if (bits < 2 || bits > 8)
     return fail("--bits must lie in [2, 8]");
-  llvm::Expected<OwningOpRef<ModuleOp>> module =
-      loadModule(context, inputPath);
+  llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(llvm::toString(module.takeError()));
   if (llvm::Error e = insertObservers(**module, allMatmuls))

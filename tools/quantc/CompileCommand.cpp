@@ -6,7 +6,6 @@
 #include "tools/driver/Compiler.h"
 #include "tools/driver/Quantize.h"
 
-
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -91,14 +90,15 @@ cl::opt<bool> asymmetricWeights("asymmetric-weights",
                                 cl::desc("Weights get zero points (default: "
                                          "symmetric)"),
                                 cl::sub(compileCmd), cl::cat(quantCategory));
-cl::opt<qc::ActivationMode> activations(
-    "activations", cl::desc("A8 schemes: how activations get their scales"),
-    cl::init(qc::ActivationMode::Static),
-    cl::values(clEnumValN(qc::ActivationMode::Static, "static",
-                          "calibrated per tensor (default)"),
-               clEnumValN(qc::ActivationMode::Dynamic, "dynamic",
-                          "per token at run time")),
-    cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::ActivationMode>
+    activations("activations",
+                cl::desc("A8 schemes: how activations get their scales"),
+                cl::init(qc::ActivationMode::Static),
+                cl::values(clEnumValN(qc::ActivationMode::Static, "static",
+                                      "calibrated per tensor (default)"),
+                           clEnumValN(qc::ActivationMode::Dynamic, "dynamic",
+                                      "per token at run time")),
+                cl::sub(compileCmd), cl::cat(quantCategory));
 cl::list<std::string> calib(
     "calib",
     cl::desc("Calibration samples for static activations (SAMPLE...): FILE "
@@ -111,10 +111,10 @@ cl::opt<std::string>
                    "of --calib"),
           cl::value_desc("stats.json"), cl::sub(compileCmd),
           cl::cat(quantCategory));
-cl::opt<qc::ObserverKind> observer(
-    "observer", cl::desc("Calibration observer"),
-    cl::init(qc::ObserverKind::MinMax), observerValues(), cl::sub(compileCmd),
-    cl::cat(quantCategory));
+cl::opt<qc::ObserverKind> observer("observer", cl::desc("Calibration observer"),
+                                   cl::init(qc::ObserverKind::MinMax),
+                                   observerValues(), cl::sub(compileCmd),
+                                   cl::cat(quantCategory));
 cl::opt<double> percentile("percentile",
                            cl::desc("Percentile observer: the kept percent "
                                     "of |x| (default 99.99)"),
@@ -158,8 +158,9 @@ static llvm::Expected<CompileOptions> compileOptions() {
   } else if (vulkanInt8Storage == "true" || vulkanInt8Storage == "false") {
     options.vulkanInt8Storage = vulkanInt8Storage == "true";
   } else {
-    return makeError("--vulkan-int8-storage must be auto, true or false, not '" +
-                     vulkanInt8Storage + "'");
+    return makeError(
+        "--vulkan-int8-storage must be auto, true or false, not '" +
+        vulkanInt8Storage + "'");
   }
   options.vulkanWorkgroupMemory = vulkanWorkgroupMemory;
   options.emit.cpu = mcpu;
@@ -188,8 +189,7 @@ int quantc::runCompile(MLIRContext &context) {
   llvm::Expected<CompileOptions> options = compileOptions();
   if (!options)
     return fail(options.takeError(), false);
-  llvm::Expected<OwningOpRef<ModuleOp>> module =
-      loadModule(context, inputPath);
+  llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(module.takeError(), true);
   TemporaryFile calibrated;

@@ -7,10 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/quantc/Commands.h"
 #include "tools/driver/Compiler.h"
 #include "tools/driver/ModelRunner.h"
 #include "tools/driver/TensorFiles.h"
+#include "tools/quantc/Commands.h"
 
 #include "frontends/onnx/OnnxModel.h"
 #include "tools/InitAll.h"

@@ -16,12 +16,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/quantc/Commands.h"
 #include "tools/driver/Comparison.h"
 #include "tools/driver/Compiler.h"
 #include "tools/driver/Evaluation.h"
 #include "tools/driver/ModelRunner.h"
 #include "tools/driver/TensorFiles.h"
+#include "tools/quantc/Commands.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -159,8 +159,7 @@ readInputs(const LoadedModel &model) {
   }
   for (size_t i = 0; i < declared.size(); ++i)
     if (!given[i])
-      return makeError("no --inputs file for input '" + declared[i].name +
-                       "'");
+      return makeError("no --inputs file for input '" + declared[i].name + "'");
   return in;
 }
 

@@ -9,11 +9,11 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/Support/Format.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -103,8 +103,8 @@ bool hasLargeBlob(ModuleOp module) {
     for (NamedAttribute attr : op->getAttrs())
       if (auto r = dyn_cast<DenseResourceElementsAttr>(attr.getValue()))
         if (AsmResourceBlob *blob = r.getRawHandle().getBlob())
-          large |= static_cast<int64_t>(blob->getData().size()) >
-                   kElideLimitBytes;
+          large |=
+              static_cast<int64_t>(blob->getData().size()) > kElideLimitBytes;
   });
   return large;
 }

@@ -1,8 +1,8 @@
 //===- RunCommand.cpp - `quantc run` --------------------------------------===//
 
-#include "tools/quantc/Commands.h"
 #include "tools/driver/ModelRunner.h"
 #include "tools/driver/TensorFiles.h"
+#include "tools/quantc/Commands.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"

@@ -26,15 +26,18 @@ int main(int argc, char **argv) {
   if (!llvm::cl::ParseCommandLineOptions(
           argc, argv,
           "quantc: a quantizing compiler for ONNX models\n\n"
-          "  quantc import MODEL.onnx -o OUT.mlir   import into the qc dialect\n"
+          "  quantc import MODEL.onnx -o OUT.mlir   import into the qc "
+          "dialect\n"
           "  quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json\n"
           "                                         record activation ranges\n"
           "  quantc compile MODEL.onnx -o MODEL.so [--scheme w4a16 ...]\n"
-          "                                         compile, --target cpu|vulkan\n"
+          "                                         compile, --target "
+          "cpu|vulkan\n"
           "  quantc run MODEL.so --input NAME=FILE  run a compiled model\n"
           "  quantc conformance [DIR...]            run ONNX backend tests\n"
           "  quantc eval MODEL.so --perplexity IDS [--reference REF]\n"
-          "                                         perplexity, accuracy vs. REF\n"
+          "                                         perplexity, accuracy vs. "
+          "REF\n"
           "  quantc devices                         the CPU and Vulkan device\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))

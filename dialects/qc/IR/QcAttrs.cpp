@@ -22,8 +22,7 @@ LogicalResult RangeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "range bounds must be finite, got [" << min << ", "
                        << max << "]";
   if (min > max)
-    return emitError() << "range min " << min << " is greater than max "
-                       << max;
+    return emitError() << "range min " << min << " is greater than max " << max;
   return success();
 }
 

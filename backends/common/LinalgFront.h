@@ -21,6 +21,12 @@ struct LinalgFrontOptions {
 /// into their consumers (qc-fuse-elementwise).
 void buildLinalgFront(OpPassManager &pm, const LinalgFrontOptions &options);
 
+/// Bufferization both backends use after the front: one-shot across
+/// function boundaries with identity layouts, then ownership-based
+/// deallocation, so every returned buffer is a fresh allocation the caller
+/// (the runtime) owns.
+void addBufferization(OpPassManager &pm);
+
 } // namespace qc
 } // namespace mlir
 

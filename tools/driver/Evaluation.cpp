@@ -41,19 +41,19 @@ llvm::Expected<double> quantc::windowNll(const HostTensor &logits,
   return total;
 }
 
-/// Comparisons for every output of `model`, checked against `reference`.
-static llvm::Expected<std::vector<OutputComparison>>
-makeComparisons(const LoadedModel &model, const LoadedModel *reference) {
-  std::vector<OutputComparison> comparisons;
+/// One comparison per output of `model` in `result`, when there is a
+/// reference (which must have as many outputs).
+static llvm::Error initComparisons(EvalResult &result, const LoadedModel &model,
+                                   const LoadedModel *reference) {
   if (!reference)
-    return comparisons;
+    return llvm::Error::success();
   if (reference->outputs().size() != model.outputs().size())
     return makeError(
         "the reference has " + std::to_string(reference->outputs().size()) +
         " outputs, the model " + std::to_string(model.outputs().size()));
   for (const auto &o : model.outputs())
-    comparisons.emplace_back(o.name);
-  return comparisons;
+    result.comparisons.emplace_back(o.name);
+  return llvm::Error::success();
 }
 
 static llvm::Error compareAll(std::vector<OutputComparison> &comparisons,
@@ -82,11 +82,8 @@ quantc::evaluatePerplexity(LoadedModel &model, LoadedModel *reference,
   if (window < 2)
     return makeError("the window must hold at least 2 ids");
   EvalResult result;
-  llvm::Expected<std::vector<OutputComparison>> comparisons =
-      makeComparisons(model, reference);
-  if (!comparisons)
-    return comparisons.takeError();
-  result.comparisons = std::move(*comparisons);
+  if (llvm::Error e = initComparisons(result, model, reference))
+    return std::move(e);
   result.windows = ids.numElements() / window;
   if (options.maxWindows)
     result.windows = std::min<int64_t>(result.windows, options.maxWindows);
@@ -128,11 +125,8 @@ llvm::Expected<EvalResult>
 quantc::evaluateRun(LoadedModel &model, LoadedModel *reference,
                     std::vector<HostTensor> &inputs) {
   EvalResult result;
-  llvm::Expected<std::vector<OutputComparison>> comparisons =
-      makeComparisons(model, reference);
-  if (!comparisons)
-    return comparisons.takeError();
-  result.comparisons = std::move(*comparisons);
+  if (llvm::Error e = initComparisons(result, model, reference))
+    return std::move(e);
   std::vector<HostTensor> out, refOut;
   if (llvm::Error e = model.run(inputs, out))
     return std::move(e);

@@ -78,7 +78,31 @@ llvm::Expected<CalibrationStats> qc::readStatsFile(StringRef path) {
   return parseStats((*buffer)->getBuffer(), path);
 }
 
+/// The file's text.
+static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats) {
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    json.attribute("format", "quantc-stats");
+    json.attribute("version", CalibrationStats::kVersion);
+    json.attribute("samples", stats.samples);
+    json.attributeObject("tensors", [&] {
+      for (const auto &[name, t] : stats.tensors)
+        json.attributeObject(name, [&] {
+          json.attribute("min", t.min);
+          json.attribute("max", t.max);
+          json.attribute("observer", stringifyObserverKind(t.observer));
+        });
+    });
+  });
+  os << "\n";
+}
+
 llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
+  if (path == "-") {
+    printStats(llvm::outs(), stats);
+    llvm::outs().flush();
+    return llvm::Error::success();
+  }
   // Written beside the destination and renamed over it when complete.
   SmallString<128> temp;
   int fd;
@@ -87,21 +111,7 @@ llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
     return statsError("cannot write " + path + ": " + ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    llvm::json::OStream json(os, 2);
-    json.object([&] {
-      json.attribute("format", "quantc-stats");
-      json.attribute("version", CalibrationStats::kVersion);
-      json.attribute("samples", stats.samples);
-      json.attributeObject("tensors", [&] {
-        for (const auto &[name, t] : stats.tensors)
-          json.attributeObject(name, [&] {
-            json.attribute("min", t.min);
-            json.attribute("max", t.max);
-            json.attribute("observer", stringifyObserverKind(t.observer));
-          });
-      });
-    });
-    os << "\n";
+    printStats(os, stats);
     os.close();
     if (os.has_error()) {
       std::string message = os.error().message();

@@ -46,8 +46,8 @@ llvm::Expected<CalibrationStats> parseStats(llvm::StringRef text,
 /// Reads and parses a stats file.
 llvm::Expected<CalibrationStats> readStatsFile(llvm::StringRef path);
 
-/// Writes `stats` as a version-1 file; nothing is left at `path` on
-/// failure (it is written to a temporary and renamed).
+/// Writes `stats` as a version-1 file ("-": standard output); nothing is
+/// left at `path` on failure (it is written to a temporary and renamed).
 llvm::Error writeStatsFile(llvm::StringRef path, const CalibrationStats &stats);
 
 } // namespace mlir::qc

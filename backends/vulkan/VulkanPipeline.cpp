@@ -77,7 +77,9 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   GpuSPIRVAttachTargetOptions target;
   target.spirvVersion = "v1.3";
   target.clientApi = "Vulkan";
-  target.deviceId = 0; // the textual option's default (it has no init)
+  // The options struct has no default here; the textual pass leaves the
+  // option unset, which upstream reads as an unknown device.
+  target.deviceId = spirv::TargetEnvAttr::kUnknownDeviceID;
   target.spirvCapabilities = {"Shader",  "Int16",   "Int64",
                               "Float16", "Float64", "StorageBuffer16BitAccess"};
   target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class",

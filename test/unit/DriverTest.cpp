@@ -1,17 +1,23 @@
 //===- DriverTest.cpp - the driver library's file formats and metrics -----===//
 //
 // .npy tensors written and read back, accuracy metrics on outputs whose
-// figures are known in closed form, and the quantc-stats file round trip
-// with its errors.
+// figures are known in closed form, the quantc-stats file round trip with
+// its errors, and quantize() on a small module.
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/InitAll.h"
 #include "tools/driver/Comparison.h"
+#include "tools/driver/Quantize.h"
 #include "tools/driver/Support.h"
 #include "tools/driver/TensorFiles.h"
 
+#include "dialects/qc/IR/QcOps.h"
 #include "passes/StatsFile.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +26,11 @@
 #include <cstring>
 
 using namespace quantc;
+
+/// Fails the test with the error's message unless `expr` succeeded.
+#define ASSERT_NO_ERROR(expr)                                                  \
+  if (llvm::Error assertError = (expr))                                        \
+  FAIL() << llvm::toString(std::move(assertError))
 
 namespace {
 
@@ -42,7 +53,7 @@ struct TempPath : TemporaryFile {
 TEST(TensorFiles, NpyRoundTripKeepsDtypeShapeAndBytes) {
   TempPath file("npy");
   HostTensor t = floats({2, 3}, {1, -2, 3.5f, 0, 1e-8f, -7});
-  ASSERT_FALSE(bool(writeNpy(file.path, t)));
+  ASSERT_NO_ERROR(writeNpy(file.path, t));
   llvm::Expected<HostTensor> back = readTensorFile(file.path);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   EXPECT_EQ(back->dtype, QUANTC_DTYPE_FLOAT);
@@ -57,7 +68,7 @@ TEST(TensorFiles, NpyRoundTripKeepsDtypeShapeAndBytes) {
   int64_t values[] = {7, -1, 1LL << 40};
   ids.data.assign(reinterpret_cast<char *>(values),
                   reinterpret_cast<char *>(values + 3));
-  ASSERT_FALSE(bool(writeNpy(file.path, ids)));
+  ASSERT_NO_ERROR(writeNpy(file.path, ids));
   back = readTensorFile(file.path);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   EXPECT_EQ(back->dtype, QUANTC_DTYPE_INT64);
@@ -90,7 +101,7 @@ TEST(Comparison, MetricsMatchClosedForms) {
   OutputComparison c("logits");
   HostTensor ref = floats({2, 2}, {1, 2, 3, 4});
   HostTensor out = floats({2, 2}, {1.1f, 2, 3, 3.8f});
-  ASSERT_FALSE(bool(c.add(out, ref)));
+  ASSERT_NO_ERROR(c.add(out, ref));
   // Tolerance: the outputs are f32 (1.1f - 1 is 0.1 to ~1e-7 relative).
   EXPECT_NEAR(c.sqnrDb(), 10 * std::log10(30 / 0.05), 1e-4);
   EXPECT_NEAR(c.maxAbsError(), 0.2, 1e-6);
@@ -100,14 +111,14 @@ TEST(Comparison, MetricsMatchClosedForms) {
   EXPECT_NEAR(c.cosine(), dot / std::sqrt(30 * ny), 1e-6);
 
   // A flipped argmax in one of two more rows: 3 of 4 rows agree.
-  ASSERT_FALSE(
-      bool(c.add(floats({2, 2}, {2, 1, 0, 5}), floats({2, 2}, {1, 2, 0, 5}))));
+  ASSERT_NO_ERROR(
+      c.add(floats({2, 2}, {2, 1, 0, 5}), floats({2, 2}, {1, 2, 0, 5})));
   EXPECT_EQ(c.rows(), 4);
   EXPECT_DOUBLE_EQ(c.top1Agreement(), 0.75);
 
   // Identical outputs: infinite SQNR, cosine 1.
   OutputComparison same("x");
-  ASSERT_FALSE(bool(same.add(ref, ref)));
+  ASSERT_NO_ERROR(same.add(ref, ref));
   EXPECT_TRUE(std::isinf(same.sqnrDb()));
   EXPECT_DOUBLE_EQ(same.cosine(), 1.0);
 
@@ -126,7 +137,7 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
   stats.tensors["fc1.input"] = {-1.5, 2.25, ObserverKind::Kl};
   stats.tensors["attn.wq.input"] = {0, 6, ObserverKind::MinMax};
   stats.tensors["tiny"] = {-1e-30, 3.0000001, ObserverKind::Percentile};
-  ASSERT_FALSE(bool(writeStatsFile(file.path, stats)));
+  ASSERT_NO_ERROR(writeStatsFile(file.path, stats));
   llvm::Expected<CalibrationStats> back = readStatsFile(file.path);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   EXPECT_EQ(back->samples, 12);
@@ -168,6 +179,84 @@ TEST(StatsFile, RejectsOtherVersionsAndBadRanges) {
       "s.json");
   ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
   EXPECT_EQ(ok->tensors.at("x").observer, ObserverKind::MinMax);
+}
+
+/// A module with one Linear layer: x[?, 8] * W[8, 4], W a constant.
+constexpr const char *kLinear = R"mlir(
+func.func @main(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+  %w = arith.constant dense<[[1.0, -2.0, 0.5, 0.25], [0.0, 1.0, -1.0, 2.0],
+                             [3.0, 0.5, 0.0, -0.5], [1.0, 1.0, 1.0, 1.0],
+                             [-1.0, 0.0, 2.0, 0.0], [0.5, 0.5, -0.5, -0.5],
+                             [2.0, -1.0, 0.0, 1.0], [0.0, 0.0, 0.0, 4.0]]>
+      : tensor<8x4xf32>
+  %y = qc.matmul %x, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+)mlir";
+
+struct QuantizeTest : ::testing::Test {
+  QuantizeTest() {
+    mlir::DialectRegistry registry;
+    mlir::qc::registerAllDialects(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+    module = mlir::parseSourceString<mlir::ModuleOp>(kLinear, &context);
+  }
+  /// The module's quantized matmuls.
+  std::vector<mlir::qc::QuantizedMatmulOp> quantizedMatmuls() {
+    std::vector<mlir::qc::QuantizedMatmulOp> ops;
+    module->walk([&](mlir::qc::QuantizedMatmulOp op) { ops.push_back(op); });
+    return ops;
+  }
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+TEST_F(QuantizeTest, W4A16PerChannelQuantizesTheWeight) {
+  ASSERT_TRUE(module);
+  QuantizeOptions options;
+  ASSERT_NO_ERROR(parseScheme("w4a16", options));
+  ASSERT_NO_ERROR(quantize(*module, options));
+  std::vector<mlir::qc::QuantizedMatmulOp> ops = quantizedMatmuls();
+  ASSERT_EQ(ops.size(), 1u);
+  auto rhs = mlir::cast<mlir::RankedTensorType>(ops[0].getRhs().getType());
+  auto type = mlir::dyn_cast<mlir::quant::UniformQuantizedPerAxisType>(
+      rhs.getElementType());
+  ASSERT_TRUE(type) << "per-channel weights have a per-axis type";
+  EXPECT_EQ(type.getStorageTypeIntegralWidth(), 4u);
+  EXPECT_EQ(type.getQuantizedDimension(), 1);
+  // Symmetric: scale = max |w| / 7 per output channel.
+  EXPECT_FLOAT_EQ(type.getScales()[3], 4.0 / 7);
+  EXPECT_FALSE(ops[0].getLhsScale()) << "float activations (A16)";
+}
+
+TEST_F(QuantizeTest, W8A8NeedsRangesUnlessDynamic) {
+  ASSERT_TRUE(module);
+  QuantizeOptions options;
+  ASSERT_NO_ERROR(parseScheme("w8a8", options));
+  llvm::Error missing = quantize(*module, options);
+  ASSERT_TRUE(bool(missing));
+  EXPECT_NE(llvm::toString(std::move(missing)).find("need calibration"),
+            std::string::npos);
+  EXPECT_TRUE(quantizedMatmuls().empty()) << "a failed quantize changes "
+                                             "nothing before calibration";
+
+  options.activations = mlir::qc::ActivationMode::Dynamic;
+  ASSERT_NO_ERROR(quantize(*module, options));
+  std::vector<mlir::qc::QuantizedMatmulOp> ops = quantizedMatmuls();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_TRUE(ops[0].getLhs().getDefiningOp<mlir::qc::DynamicQuantizeOp>());
+}
+
+TEST(Quantize, ParseSchemeRejectsUnknownSchemes) {
+  QuantizeOptions options;
+  llvm::Error e = parseScheme("w5a8", options);
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("unknown scheme 'w5a8'"),
+            std::string::npos);
+  ASSERT_NO_ERROR(parseScheme("w3a8", options));
+  EXPECT_EQ(options.weightBits, 3u);
+  EXPECT_EQ(options.activationBits, 8u);
 }
 
 } // namespace

@@ -66,16 +66,18 @@ void quantc::buildCompilePipeline(OpPassManager &pm,
   }
 }
 
-/// Writes `module` as MLIR text to `path`; nothing is left on failure.
-static llvm::Error writeModule(ModuleOp module, StringRef path) {
+/// Opens `path` for `module`'s MLIR text; the file is removed again unless
+/// the caller keeps it.
+static llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>>
+writeModule(ModuleOp module, StringRef path) {
   std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  auto out =
+      std::make_unique<llvm::ToolOutputFile>(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
     return quantc::makeError("cannot write " + path + ": " + ec.message());
-  module.print(out.os());
-  out.os() << "\n";
-  out.keep();
-  return llvm::Error::success();
+  module.print(out->os());
+  out->os() << "\n";
+  return std::move(out);
 }
 
 llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
@@ -108,9 +110,14 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
   if (failed(pm.run(module)))
     return diag.takeError(vulkan ? "the Vulkan pipeline failed"
                                  : "the CPU pipeline failed");
-  if (!options.loweredMlirPath.empty())
-    if (llvm::Error e = writeModule(module, options.loweredMlirPath))
-      return e;
+  // Every output appears only when the artifact does.
+  std::unique_ptr<llvm::ToolOutputFile> lowered;
+  if (!options.loweredMlirPath.empty()) {
+    auto written = writeModule(module, options.loweredMlirPath);
+    if (!written)
+      return written.takeError();
+    lowered = std::move(*written);
+  }
 
   // The header first, to a temporary; both files appear only together.
   std::unique_ptr<llvm::ToolOutputFile> header;
@@ -130,5 +137,7 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
     return diag.takeError("emitting the shared library failed");
   if (header)
     header->keep();
+  if (lowered)
+    lowered->keep();
   return llvm::Error::success();
 }

@@ -48,9 +48,10 @@ static llvm::Error initComparisons(EvalResult &result, const LoadedModel &model,
   if (!reference)
     return llvm::Error::success();
   if (reference->outputs().size() != model.outputs().size())
-    return makeError(
-        "the reference has " + std::to_string(reference->outputs().size()) +
-        " outputs, the model " + std::to_string(model.outputs().size()));
+    return makeError(reference->name() + " has " +
+                     std::to_string(reference->outputs().size()) +
+                     " outputs, " + model.name() + " " +
+                     std::to_string(model.outputs().size()));
   for (const auto &o : model.outputs())
     result.comparisons.emplace_back(o.name);
   return llvm::Error::success();
@@ -74,10 +75,11 @@ quantc::evaluatePerplexity(LoadedModel &model, LoadedModel *reference,
       model.inputs()[0].shape.size() != 2 ||
       model.outputs()[0].dtype != QUANTC_DTYPE_FLOAT ||
       model.outputs()[0].shape.size() != 3)
-    return makeError("not a token model (one int64 [1, T] input, float "
+    return makeError(model.name() +
+                     " is not a token model (one int64 [1, T] input, float "
                      "[1, T, V] logits)");
   if (ids.dtype != QUANTC_DTYPE_INT64 || ids.shape.size() != 1)
-    return makeError("the ids must be a 1-D int64 array");
+    return makeError(options.idsName + " must hold a 1-D int64 array");
   int64_t window = options.window;
   if (window < 2)
     return makeError("the window must hold at least 2 ids");
@@ -88,7 +90,8 @@ quantc::evaluatePerplexity(LoadedModel &model, LoadedModel *reference,
   if (options.maxWindows)
     result.windows = std::min<int64_t>(result.windows, options.maxWindows);
   if (result.windows == 0)
-    return makeError("the ids fill less than one window");
+    return makeError(options.idsName + " holds fewer ids than one window (" +
+                     std::to_string(window) + ")");
 
   const int64_t *all = reinterpret_cast<const int64_t *>(ids.data.data());
   std::vector<HostTensor> in(1), out, refOut;
@@ -99,17 +102,17 @@ quantc::evaluatePerplexity(LoadedModel &model, LoadedModel *reference,
     in[0].data.assign(reinterpret_cast<const char *>(tokens),
                       reinterpret_cast<const char *>(tokens + window));
     if (llvm::Error e = model.run(in, out))
-      return std::move(e);
+      return prefixError(model.name(), std::move(e));
     llvm::Expected<double> nll = windowNll(out[0], tokens, window);
     if (!nll)
-      return nll.takeError();
+      return prefixError(model.name(), nll.takeError());
     result.nll += *nll;
     if (reference) {
       if (llvm::Error e = reference->run(in, refOut))
-        return prefixError("the reference", std::move(e));
+        return prefixError(reference->name(), std::move(e));
       llvm::Expected<double> refNll = windowNll(refOut[0], tokens, window);
       if (!refNll)
-        return prefixError("the reference", refNll.takeError());
+        return prefixError(reference->name(), refNll.takeError());
       result.referenceNll += *refNll;
       if (llvm::Error e = compareAll(result.comparisons, out, refOut))
         return std::move(e);
@@ -129,10 +132,10 @@ quantc::evaluateRun(LoadedModel &model, LoadedModel *reference,
     return std::move(e);
   std::vector<HostTensor> out, refOut;
   if (llvm::Error e = model.run(inputs, out))
-    return std::move(e);
+    return prefixError(model.name(), std::move(e));
   if (reference) {
     if (llvm::Error e = reference->run(inputs, refOut))
-      return prefixError("the reference", std::move(e));
+      return prefixError(reference->name(), std::move(e));
     if (llvm::Error e = compareAll(result.comparisons, out, refOut))
       return std::move(e);
   }
@@ -155,5 +158,8 @@ quantc::loadReference(mlir::MLIRContext &context, llvm::StringRef path,
   options.emit.optLevel = 2;
   if (llvm::Error e = compileModel(**module, compiled.path, options))
     return prefixError(path, std::move(e));
-  return LoadedModel::load(std::string(compiled.path));
+  auto model = LoadedModel::load(std::string(compiled.path));
+  if (model)
+    (*model)->setName(path.str());
+  return model;
 }

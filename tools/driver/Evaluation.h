@@ -27,8 +27,9 @@ class MLIRContext;
 namespace quantc {
 
 struct PerplexityOptions {
-  unsigned window = 256;   // ids per window (>= 2)
-  unsigned maxWindows = 0; // 0: every whole window
+  std::string idsName = "the ids"; // what messages call the ids
+  unsigned window = 256;           // ids per window (>= 2)
+  unsigned maxWindows = 0;         // 0: every whole window
   /// Called after each window with (done, total).
   std::function<void(int64_t, int64_t)> progress;
 };
@@ -50,19 +51,20 @@ llvm::Expected<double> windowNll(const HostTensor &logits,
                                  const int64_t *tokens, int64_t window);
 
 /// Perplexity of `model` (and `reference`, if any) over the 1-D int64 `ids`.
+/// Errors name the model, the reference or the ids they concern.
 llvm::Expected<EvalResult> evaluatePerplexity(LoadedModel &model,
                                               LoadedModel *reference,
                                               const HostTensor &ids,
                                               const PerplexityOptions &options);
 
 /// One run of `model` on `inputs` (in declared order), compared with
-/// `reference` when given.
+/// `reference` when given. Errors name the model they concern.
 llvm::Expected<EvalResult> evaluateRun(LoadedModel &model,
                                        LoadedModel *reference,
                                        std::vector<HostTensor> &inputs);
 
 /// A reference model: an artifact (.so), or ONNX/MLIR compiled here in fp32
-/// into `compiled`, which must outlive the model.
+/// into `compiled`, which must outlive the model. Its name is `path`.
 llvm::Expected<std::unique_ptr<LoadedModel>>
 loadReference(mlir::MLIRContext &context, llvm::StringRef path,
               TemporaryFile &compiled);

@@ -18,6 +18,7 @@ llvm::Error check(quantc_status *status) {
 llvm::Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::load(const std::string &path) {
   std::unique_ptr<LoadedModel> m(new LoadedModel());
+  m->name_ = path;
   if (llvm::Error e = check(quantc_model_load(path.c_str(), &m->model_)))
     return std::move(e);
   auto collect = [&](size_t n, auto infoFn,

@@ -24,6 +24,9 @@ public:
   load(const std::string &path);
   ~LoadedModel();
 
+  /// What error messages call the model: its path, unless renamed.
+  const std::string &name() const { return name_; }
+  void setName(std::string name) { name_ = std::move(name); }
   const std::vector<Info> &inputs() const { return inputs_; }
   const std::vector<Info> &outputs() const { return outputs_; }
   llvm::Error setThreads(int threads);
@@ -43,6 +46,7 @@ public:
 private:
   LoadedModel() = default;
   quantc_model *model_ = nullptr;
+  std::string name_;
   std::vector<Info> inputs_, outputs_;
 };
 

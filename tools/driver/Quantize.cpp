@@ -42,7 +42,7 @@ llvm::Error quantc::parseScheme(StringRef scheme, QuantizeOptions &options) {
 llvm::Error quantc::prepareCalibration(ModuleOp module,
                                        QuantizeOptions &options,
                                        TemporaryFile &stats) {
-  if (options.groupSize < -1)
+  if (options.weightBits != 0 && options.groupSize < -1)
     return makeError("--group-size must be -1 (per tensor), 0 (per channel) "
                      "or positive");
   if (!options.staticActivations() || !options.statsFile.empty())

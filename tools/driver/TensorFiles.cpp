@@ -207,17 +207,18 @@ static bool writeNpyTo(const std::string &path, const HostTensor &tensor,
   os << header;
   os.write(tensor.data.data(), tensor.data.size());
   os.close();
-  if (os.has_error())
-    return error = "cannot write " + path, os.clear_error(), false;
+  if (os.has_error()) {
+    os.clear_error();
+    llvm::sys::fs::remove(path); // only what this call began to write
+    return error = "cannot write " + path, false;
+  }
   return true;
 }
 
 llvm::Error quantc::writeNpy(StringRef path, const HostTensor &tensor) {
   std::string error;
-  if (!writeNpyTo(path.str(), tensor, error)) {
-    llvm::sys::fs::remove(path);
+  if (!writeNpyTo(path.str(), tensor, error))
     return llvm::createStringError(error);
-  }
   return llvm::Error::success();
 }
 

@@ -175,9 +175,8 @@ static llvm::Expected<EvalResult> evaluate(LoadedModel &model,
   llvm::Expected<HostTensor> ids = readTensorFile(idsPath);
   if (!ids)
     return ids.takeError();
-  if (ids->dtype != QUANTC_DTYPE_INT64 || ids->shape.size() != 1)
-    return makeError(idsPath + " must hold a 1-D int64 array");
   PerplexityOptions options;
+  options.idsName = idsPath;
   options.window = window;
   options.maxWindows = maxWindows;
   if (llvm::sys::Process::StandardErrIsDisplayed())
@@ -224,7 +223,7 @@ int quantc::runEval(mlir::MLIRContext &context) {
   auto start = std::chrono::steady_clock::now();
   llvm::Expected<EvalResult> result = evaluate(**model, reference.get());
   if (!result)
-    return fail(prefixError(modelPath, result.takeError()));
+    return fail(result.takeError());
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

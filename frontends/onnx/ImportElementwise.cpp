@@ -815,9 +815,9 @@ LogicalResult importPRelu(NodeImporter &n) {
               });
 }
 
-} // namespace
-
-void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
+/// Arithmetic, comparison, logic, selection, casts and the piecewise-linear
+/// activations.
+void registerArithmeticOps(OpTable &t) {
   t["Add"] = [](NodeImporter &n) { return arithmetic(n, IntOp::Add); };
   t["Sub"] = [](NodeImporter &n) { return arithmetic(n, IntOp::Sub); };
   t["Mul"] = [](NodeImporter &n) { return arithmetic(n, IntOp::Mul); };
@@ -871,7 +871,11 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
   t["IsInf"] = importIsInf;
   t["IsNaN"] = importIsNaN;
   t["PRelu"] = importPRelu;
+}
 
+/// Transcendental and rounding functions, one float op (or a short formula)
+/// per element.
+void registerMathOps(OpTable &t) {
   t["Exp"] = [](NodeImporter &n) {
     return unaryFloat(n, [](OpBuilder &b, Location l, Value x) -> Value {
       return math::ExpOp::create(b, l, x);
@@ -949,6 +953,10 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
           math::Log1pOp::create(b, l, e));
     });
   };
+}
+
+/// Activations with parameters (alpha, beta, gamma, ...).
+void registerParametricActivations(OpTable &t) {
   t["HardSwish"] = [](NodeImporter &n) {
     return unaryFloat(n, [](OpBuilder &b, Location l, Value x) -> Value {
       return arith::MulFOp::create(b, l, x, hardSigmoid(b, l, x, 1.0 / 6, 0.5));
@@ -1028,4 +1036,12 @@ void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
               neg);
         });
   };
+}
+
+} // namespace
+
+void mlir::qc::onnx::registerElementwiseOps(OpTable &t) {
+  registerArithmeticOps(t);
+  registerMathOps(t);
+  registerParametricActivations(t);
 }

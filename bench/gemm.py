@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""LLM-shaped linear layers and a GPT block: quantc against ONNX Runtime and
+the machine's peaks, all measured in one run.
+
+usage: bench/gemm.py [--quantc build/bin/quantc] [--ort DIR] [--models DIR]
+                     [--threads 1,2] [--runs 10] [--warmup 3] [--filter REGEX]
+                     [--schemes fp32,w8a8-dyn,w8a8-static]
+
+The models come from ../shared/bench/make_models.py (fp32, ONNX Runtime's QDQ
+and dynamic-int8 forms of the same layer, fixed seeds, fp32 references):
+
+  /usr/bin/python3 ../shared/bench/make_models.py --out /tmp/ortbench/models \\
+      --only linear,gpt --shapes 128x4096x4096,128x768x3072,1x4096x4096 \\
+      --variants fp32,qdq,dyn
+
+--ort is the folder where `npm install --ignore-scripts onnxruntime-node`
+ran. quantc compiles each fp32 model as fp32, W8A8 with dynamic per-token
+activations, and W8A8 with static activations calibrated on the layer's own
+input; ONNX Runtime runs the fp32 model for fp32 and its best int8 form (QDQ
+or dynamic) for W8A8. ../shared/bench/peak measures the fp32 FMA and int8
+VNNI peaks in the same run.
+
+Prints a Markdown table: median ms, GOP/s (2*M*K*N summed over the products),
+% of the peak (FMA for fp32, VNNI for int8; the peak at that thread count),
+ORT ms, ratio ORT/quantc (above 1: quantc is faster) and the relative error
+||y - y_ref|| / ||y_ref|| against the float64 reference.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.normpath(os.path.join(HERE, '..', '..', 'shared'))
+SHARED_BENCH = os.path.join(SHARED, 'bench')
+
+# quantc scheme -> (compile flags, ONNX Runtime variants it is compared with)
+SCHEMES = {
+    'fp32': ([], ['fp32']),
+    'w8a8-dyn': (['--scheme', 'w8a8', '--activations', 'dynamic'], ['qdq', 'dyn']),
+    'w8a8-static': (['--scheme', 'w8a8'], ['qdq', 'dyn']),
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def measure_peaks(tmp, runs):
+    """{('fma'|'vnni'|'amx', threads): GOP/s} from ../shared/bench/peak (amx
+    only where the CPU has AMX-INT8)."""
+    exe = os.path.join(tmp, 'peak')
+    subprocess.run(['g++', '-O2', '-std=c++17', '-march=native', '-pthread',
+                    os.path.join(SHARED_BENCH, 'peak', 'peak.cpp'), '-o', exe],
+                   check=True)
+    peaks = {}
+    with open('/proc/cpuinfo') as f:
+        amx = ' amx_int8' in f.read()
+    for test in ('fma', 'vnni') + (('amx',) if amx else ()):
+        out = subprocess.run([exe, test, str(max(3, runs // 2))], check=True,
+                             capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            # AMX: the register-only variant (no tile loads), its upper bound.
+            if test != 'amx' or r['variant'] == 'tdp-reg-only':
+                peaks[(test, r['threads'])] = r['median']
+    return peaks
+
+
+def to_npy(entry, models, tmp):
+    """The model's single input as .npy (make_models.py writes raw f32)."""
+    inp = entry['inputs'][0]
+    path = os.path.join(tmp, inp['file'] + '.npy')
+    if not os.path.exists(path):
+        x = np.fromfile(os.path.join(models, inp['file']), dtype='<f4')
+        np.save(path, x.reshape(inp['shape']))
+    return inp['name'], path
+
+
+def run_quantc(a, entry, scheme, tmp):
+    """{threads: (ms, rel_err)} for one model compiled with one scheme."""
+    name, x = to_npy(entry, a.models, tmp)
+    so = os.path.join(tmp, f"{entry['name']}.{scheme}.so")
+    flags = list(SCHEMES[scheme][0])
+    if scheme == 'w8a8-static':
+        flags += ['--calib', x]
+    subprocess.run([a.quantc, 'compile', os.path.join(a.models, entry['file']),
+                    '-o', so, '--no-header'] + flags, check=True)
+    ref = np.fromfile(os.path.join(a.models, entry['ref']), dtype='<f4').astype(np.float64)
+    results = {}
+    for threads in a.threads:
+        outdir = os.path.join(tmp, 'out')
+        out = subprocess.run(
+            [a.quantc, 'run', so, '--input', f'{name}={x}', '--repeat', str(a.runs),
+             '--warmup', str(a.warmup), '--threads', str(threads), '--output-dir', outdir],
+            check=True, capture_output=True, text=True).stdout
+        ms = float(re.search(r'ran in ([0-9.]+) ms', out).group(1))
+        path = re.search(r'-> (\S+\.npy)', out).group(1)
+        y = np.load(path).astype(np.float64).ravel()
+        err = np.linalg.norm(y - ref) / np.linalg.norm(ref)
+        results[threads] = (ms, err)
+    return results
+
+
+def run_ort(a, names, tmp):
+    """{(model name, threads): ms} from ../shared/bench/ort_bench.js."""
+    out = os.path.join(tmp, 'ort.json')
+    ort = a.ort
+    if os.path.isdir(os.path.join(ort, 'node_modules')):
+        ort = os.path.join(ort, 'node_modules', 'onnxruntime-node')
+    subprocess.run(
+        ['node', os.path.join(SHARED_BENCH, 'ort_bench.js'), '--models', a.models,
+         '--filter', '^(' + '|'.join(re.escape(n) for n in names) + ')$',
+         '--threads', ','.join(map(str, a.threads)), '--no-profile', '--ort', ort,
+         '--out', out], check=True, stdout=subprocess.DEVNULL)
+    with open(out) as f:
+        return {(r['name'], r['threads']): r['latency_ms']['median']
+                for r in json.load(f)['results'] if 'latency_ms' in r}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quantc', default=os.path.join(HERE, '..', 'build', 'bin', 'quantc'))
+    p.add_argument('--ort', default='/tmp/ortbench')
+    p.add_argument('--models', default='/tmp/ortbench/models')
+    p.add_argument('--threads', default='1,2')
+    p.add_argument('--runs', type=int, default=10)
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--filter', default='')
+    p.add_argument('--schemes', default=','.join(SCHEMES))
+    a = p.parse_args()
+    a.threads = [int(t) for t in a.threads.split(',')]
+    schemes = a.schemes.split(',')
+    for s in schemes:
+        if s not in SCHEMES:
+            p.error(f"unknown scheme '{s}' (known: {', '.join(SCHEMES)})")
+    manifest = os.path.join(a.models, 'manifest.json')
+    if not os.path.exists(manifest):
+        p.error(f'no {manifest}: build the models first (see --help)')
+    with open(manifest) as f:
+        entries = json.load(f)['models']
+    by_name = {e['name']: e for e in entries}
+    layers = [e for e in entries if e['variant'] == 'fp32'
+              and e['kind'] in ('linear', 'gpt_block') and re.search(a.filter, e['name'])]
+    if not layers:
+        p.error('no fp32 linear or gpt_block model matches')
+
+    def ort_name(entry, variant):
+        return entry['name'].replace('_fp32_', f'_{variant}_', 1)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log('measuring peaks')
+        peaks = measure_peaks(tmp, a.runs)
+        ort_names = sorted({ort_name(e, v) for e in layers for s in schemes
+                            for v in SCHEMES[s][1] if ort_name(e, v) in by_name})
+        log(f'timing ONNX Runtime on {len(ort_names)} models')
+        ort = run_ort(a, ort_names, tmp)
+        rows = []
+        for e in layers:
+            for s in schemes:
+                log(f"quantc {e['name']} {s}")
+                try:
+                    q = run_quantc(a, e, s, tmp)
+                except subprocess.CalledProcessError as err:
+                    log(f'  failed: {err}')
+                    continue
+                for t in a.threads:
+                    ms, rel = q[t]
+                    ort_ms = [(ort[(ort_name(e, v), t)], v) for v in SCHEMES[s][1]
+                              if (ort_name(e, v), t) in ort]
+                    best = min(ort_ms) if ort_ms else (float('nan'), '-')
+                    gops = e['ops'] / (ms / 1e3) / 1e9
+                    peak = peaks.get(('fma' if s == 'fp32' else 'vnni', t), float('nan'))
+                    rows.append((e['name'].replace('_fp32', ''), s, t, ms, gops,
+                                 100 * gops / peak, best[0], best[1], best[0] / ms, rel))
+
+    print(f"peaks (this run): fp32 FMA {peaks.get(('fma', 1), 0):.0f} GFLOP/s at 1 thread, "
+          f"{peaks.get(('fma', 2), 0):.0f} at 2; int8 VNNI {peaks.get(('vnni', 1), 0):.0f} "
+          f"GOP/s at 1 thread, {peaks.get(('vnni', 2), 0):.0f} at 2"
+          + (f"; AMX int8 {peaks[('amx', 1)]:.0f} GOP/s at 1 thread, "
+             f"{peaks.get(('amx', 2), 0):.0f} at 2" if ('amx', 1) in peaks else ''))
+    print()
+    print('| layer | quantc | threads | quantc ms | GOP/s | % peak | ORT ms | ORT form '
+          '| ORT/quantc | rel. error |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for r in rows:
+        print(f'| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.1f} | {r[5]:.1f} | '
+              f'{r[6]:.3f} | {r[7]} | {r[8]:.3f} | {r[9]:.2e} |')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

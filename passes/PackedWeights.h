@@ -22,6 +22,10 @@
 
 namespace mlir::qc {
 
+/// The values of an f32 tensor constant (inline or a resource blob), if
+/// readable.
+std::optional<std::vector<float>> readFloatConstant(Attribute attr);
+
 struct PackedWeightLayout {
   unsigned bits = 8, perWord = 1, bytes = 1;
   int64_t groups = 1, groupRows = 0, words = 0, n = 0;

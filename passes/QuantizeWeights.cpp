@@ -10,6 +10,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/PackedWeights.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -27,18 +28,6 @@ using namespace mlir::qc;
 namespace alg = quantc::algorithms;
 
 namespace {
-
-/// The values of an f32 constant (inline or a resource blob), if readable.
-std::optional<std::vector<float>> readFloats(Attribute attr) {
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(attr))
-    if (std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef())
-      return std::vector<float>(data->begin(), data->end());
-  return std::nullopt;
-}
 
 /// The !quant.uniform element type describing `q`'s scales.
 Type quantizedType(const alg::QuantizedWeights &q, unsigned bits,
@@ -116,7 +105,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (type.getRank() != 2 || !type.getElementType().isF32() ||
         !type.hasStaticShape() || !matchPattern(v, m_Constant(&value)))
       return std::optional<std::vector<float>>();
-    std::optional<std::vector<float>> weights = readFloats(value);
+    std::optional<std::vector<float>> weights = readFloatConstant(value);
     if (!weights)
       return op->emitOpError("weight constant cannot be read for "
                              "quantization");
@@ -234,7 +223,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (!type.getElementType().isF32() || !type.hasStaticShape() ||
         !matchPattern(op.getWeight(), m_Constant(&value)))
       return success();
-    std::optional<std::vector<float>> weights = readFloats(value);
+    std::optional<std::vector<float>> weights = readFloatConstant(value);
     if (!weights)
       return op.emitOpError("weight constant cannot be read for "
                             "quantization");

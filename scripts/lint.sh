@@ -2,7 +2,7 @@
 # Checks that C and C++ sources are formatted as .clang-format says
 # (clang-format-22, the version setup.sh installs). CI runs it over the tree.
 #
-#   scripts/lint.sh              every tracked .c/.cpp/.h file
+#   scripts/lint.sh              every .c/.cpp/.h file git tracks or would add
 #   scripts/lint.sh --changed [BASE]
 #                                only files changed since BASE (default
 #                                origin/main, else HEAD) plus uncommitted ones
@@ -55,7 +55,8 @@ if ((changed)); then
     git ls-files --others --exclude-standard
   } | grep -E "$pattern" | sort -u)
 else
-  mapfile -t files < <(git ls-files | grep -E "$pattern")
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard |
+    grep -E "$pattern")
 fi
 ((${#files[@]})) || { echo "lint.sh: no files to check"; exit 0; }
 

@@ -36,8 +36,10 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   front.instrumentObservers = options.instrumentObservers;
   buildLinalgFront(pm, front);
 
-  // Loop order and register tiles for reductions, still on tensors.
+  // Register tiles: f32 matmuls with constant weights on prepacked panels,
+  // other reductions reordered and row-tiled, still on tensors.
   OpPassManager &tile = pm.nest<func::FuncOp>();
+  tile.addPass(cpu::createPackMatmuls());
   tile.addPass(cpu::createInterchangeReductions());
   tile.addPass(cpu::createReassociateReductions());
   tile.addPass(cpu::createVectorizeContractions());

@@ -5,6 +5,40 @@
 
 include "mlir/Pass/PassBase.td"
 
+def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "func::FuncOp"> {
+  let summary = "f32 matmuls with constant weights on prepacked panels";
+  let description = [{
+    Every `linalg.matmul` C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W
+    is a constant (static K; N a multiple of 32) is rewritten on tensors:
+    W is repacked at compile time into panels `[N/32][K][32]` (the artifact
+    holds only that copy), and the product becomes an `scf.forall` over
+    (panel, block of 8 rows) whose body keeps an 8 x 32 tile of C in eight
+    `vector<32xf32>` loop-carried accumulators (16 zmm registers) through an
+    `scf.for` over K: per step, one contiguous panel row and eight
+    broadcast elements of A feed 16 FMAs. Rows beyond the last whole block
+    (M mod 8, or all of a dynamic M's remainder) get one accumulator row
+    each. A `linalg.fill` init becomes the accumulators' initial value.
+    Threads take whole panels (the outer forall dimension), so each reads
+    its panels of W once per row block. Other matmuls are left as they are.
+
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>)
+                       outs(%fill : tensor<?x32xf32>) -> tensor<?x32xf32>
+    // qc-cpu-pack-matmuls:
+    %p = arith.constant dense_resource<packed_weight> : tensor<1x64x32xf32>
+    %0 = scf.forall (%nb, %mb) in (1, %blocks) shared_outs(%o = %empty) ... {
+      %acc:8 = scf.for %k = %c0 to %c64 step %c1 iter_args(...) {
+        %b = vector.transfer_read %p[%nb, %k, %c0] ... : vector<32xf32>
+        %a = tensor.extract %x[%row, %k] : tensor<?x64xf32>
+        %s = vector.broadcast %a : f32 to vector<32xf32>
+        %f = vector.fma %s, %b, %acc0 : vector<32xf32>
+        ...
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect", "vector::VectorDialect"];
+}
+
 def InterchangeReductions : Pass<"qc-cpu-interchange-reductions",
                                  "func::FuncOp"> {
   let summary = "Move reduction loops outside the innermost parallel loop";

@@ -10,7 +10,8 @@
 //       b = Wp[nb, k, 0:32]                         (contiguous, 2 zmm)
 //       acc[r] = fma(broadcast(A[8 mb + r, k]), b, acc[r])   r = 0..7
 //     C[8 mb .. 8 mb + 7, 32 nb .. 32 nb + 31] = acc
-//   the M mod 8 remaining rows the same with one accumulator row each
+//   the M mod 8 remaining rows one at a time, 4 (or 2) panels per tile so
+//   that a row still has several independent FMA chains
 //
 // This is the schedule ../shared/PIPELINES.md measured at ONNX Runtime parity
 // on one core (an 8 x 32 register tile: 16 zmm accumulators, 8 broadcasts and
@@ -95,86 +96,119 @@ Value packWeight(OpBuilder &b, Location loc, const PackableMatmul &m) {
   return arith::ConstantOp::create(b, loc, type, attr);
 }
 
-/// One register tile: rows [row0, row0 + rows) of panel `panel`, accumulated
-/// over all of K, written into `out` (the forall's shared output).
+/// The shape of one register tile: `rows` rows of A times `panels`
+/// consecutive panels, rows * panels vector<32xf32> accumulators.
+struct TileShape {
+  int64_t rows, panels;
+  int64_t columns() const { return panels * kPanel; }
+};
+
+/// Rows [row0, row0 + rows) times the panels from `panel0` on, accumulated
+/// over all of K, as a [rows, columns] slice of `out` (the forall's shared
+/// output) starting at column `col0`.
 Value emitTile(OpBuilder &b, Location loc, const PackableMatmul &m,
-               Value packed, Value out, Value row0, Value panel, Value col0,
-               int64_t rows) {
+               Value packed, Value out, Value row0, Value panel0, Value col0,
+               TileShape shape) {
   Type f32 = b.getF32Type();
   auto vecType = VectorType::get({kPanel}, f32);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto index = [&](OpBuilder &ib, Location l, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ib, l, v);
+  };
+  Value zero = index(b, loc, 0);
   SmallVector<OpFoldResult> offsets = {row0, col0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows),
-                                     b.getIndexAttr(kPanel)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(shape.rows),
+                                     b.getIndexAttr(shape.columns())};
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
   Value tile =
       tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
   Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   SmallVector<bool> inBounds = {true};
 
+  // Accumulator (r, p) is element r * panels + p.
   SmallVector<Value> accs;
-  for (int64_t r = 0; r < rows; ++r) {
-    Value idx = arith::ConstantIndexOp::create(b, loc, r);
-    if (m.fillValue)
-      accs.push_back(
-          vector::BroadcastOp::create(b, loc, vecType, *m.fillValue));
-    else
+  for (int64_t r = 0; r < shape.rows; ++r)
+    for (int64_t p = 0; p < shape.panels; ++p) {
+      if (m.fillValue) {
+        accs.push_back(
+            vector::BroadcastOp::create(b, loc, vecType, *m.fillValue));
+        continue;
+      }
       accs.push_back(vector::TransferReadOp::create(
-          b, loc, vecType, tile, ValueRange{idx, zero}, padding, inBounds));
-  }
+          b, loc, vecType, tile,
+          ValueRange{index(b, loc, r), index(b, loc, p * kPanel)}, padding,
+          inBounds));
+    }
   auto loop = scf::ForOp::create(
-      b, loc, zero, arith::ConstantIndexOp::create(b, loc, m.k),
-      arith::ConstantIndexOp::create(b, loc, 1), accs,
+      b, loc, zero, index(b, loc, m.k), index(b, loc, 1), accs,
       [&](OpBuilder &nb, Location l, Value k, ValueRange iter) {
-        Value w = vector::TransferReadOp::create(nb, l, vecType, packed,
-                                                 ValueRange{panel, k, zero},
-                                                 padding, inBounds);
+        SmallVector<Value> w;
+        for (int64_t p = 0; p < shape.panels; ++p) {
+          Value panel = arith::AddIOp::create(nb, l, panel0, index(nb, l, p));
+          w.push_back(vector::TransferReadOp::create(nb, l, vecType, packed,
+                                                     ValueRange{panel, k, zero},
+                                                     padding, inBounds));
+        }
         SmallVector<Value> next;
-        for (int64_t r = 0; r < rows; ++r) {
-          Value row = arith::AddIOp::create(
-              nb, l, row0, arith::ConstantIndexOp::create(nb, l, r));
+        for (int64_t r = 0; r < shape.rows; ++r) {
+          Value row = arith::AddIOp::create(nb, l, row0, index(nb, l, r));
           Value a = tensor::ExtractOp::create(nb, l, m.lhs, ValueRange{row, k});
           Value splat = vector::BroadcastOp::create(nb, l, vecType, a);
-          next.push_back(vector::FMAOp::create(nb, l, splat, w, iter[r]));
+          for (int64_t p = 0; p < shape.panels; ++p)
+            next.push_back(vector::FMAOp::create(nb, l, splat, w[p],
+                                                 iter[r * shape.panels + p]));
         }
         scf::YieldOp::create(nb, l, next);
       });
-  for (int64_t r = 0; r < rows; ++r)
-    tile = vector::TransferWriteOp::create(
-               b, loc, loop.getResult(r), tile,
-               ValueRange{arith::ConstantIndexOp::create(b, loc, r), zero},
-               inBounds)
-               .getResult();
+  for (int64_t r = 0; r < shape.rows; ++r)
+    for (int64_t p = 0; p < shape.panels; ++p)
+      tile =
+          vector::TransferWriteOp::create(
+              b, loc, loop.getResult(r * shape.panels + p), tile,
+              ValueRange{index(b, loc, r), index(b, loc, p * kPanel)}, inBounds)
+              .getResult();
   return tile;
 }
 
-/// scf.forall over (panels, row blocks of `rows` rows starting at `first`):
-/// each iteration computes one tile into `out`.
+/// scf.forall over (panel groups, row blocks starting at row `first`): each
+/// iteration computes one `shape` tile into `out`.
 Value emitTiles(OpBuilder &b, Location loc, const PackableMatmul &m,
                 Value packed, Value out, Value first, Value blocks,
-                int64_t rows) {
-  SmallVector<OpFoldResult> ubs = {b.getIndexAttr(m.n / kPanel), blocks};
+                TileShape shape) {
+  SmallVector<OpFoldResult> ubs = {b.getIndexAttr(m.n / shape.columns()),
+                                   blocks};
   auto forall = scf::ForallOp::create(b, loc, ubs, ValueRange{out},
                                       /*mapping=*/std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
-  Value panel = forall.getInductionVar(0);
   Value row0 = arith::AddIOp::create(
       b, loc, first,
-      arith::MulIOp::create(b, loc, forall.getInductionVar(1),
-                            arith::ConstantIndexOp::create(b, loc, rows)));
+      arith::MulIOp::create(
+          b, loc, forall.getInductionVar(1),
+          arith::ConstantIndexOp::create(b, loc, shape.rows)));
+  Value panel0 = arith::MulIOp::create(
+      b, loc, forall.getInductionVar(0),
+      arith::ConstantIndexOp::create(b, loc, shape.panels));
   Value col0 = arith::MulIOp::create(
-      b, loc, panel, arith::ConstantIndexOp::create(b, loc, kPanel));
+      b, loc, panel0, arith::ConstantIndexOp::create(b, loc, kPanel));
   Value shared = forall.getRegionIterArgs()[0];
-  Value tile = emitTile(b, loc, m, packed, shared, row0, panel, col0, rows);
+  Value tile = emitTile(b, loc, m, packed, shared, row0, panel0, col0, shape);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   SmallVector<OpFoldResult> offsets = {row0, col0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows),
-                                     b.getIndexAttr(kPanel)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(shape.rows),
+                                     b.getIndexAttr(shape.columns())};
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
   tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, offsets, sizes,
                                         strides);
   return forall.getResult(0);
+}
+
+/// The tile for single rows: as many panels (up to 4) as divide the panel
+/// count, so that one row still has several independent FMA chains.
+TileShape singleRowTile(int64_t panels) {
+  for (int64_t p : {4, 2})
+    if (panels % p == 0)
+      return {1, p};
+  return {1, 1};
 }
 
 struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
@@ -194,15 +228,16 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
       Value tileRows = arith::ConstantIndexOp::create(b, loc, kRows);
       Value blocks = arith::DivUIOp::create(b, loc, rowsTotal, tileRows);
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value result =
-          emitTiles(b, loc, *m, packed, m->init, zero, blocks, kRows);
-      // The rows below a whole tile, one accumulator row each.
+      Value result = emitTiles(b, loc, *m, packed, m->init, zero, blocks,
+                               TileShape{kRows, 1});
+      // The rows below a whole tile, one row and several panels at a time.
       int64_t staticRows =
           cast<RankedTensorType>(m->lhs.getType()).getDimSize(0);
       if (ShapedType::isDynamic(staticRows) || staticRows % kRows != 0) {
         Value done = arith::MulIOp::create(b, loc, blocks, tileRows);
         Value rest = arith::SubIOp::create(b, loc, rowsTotal, done);
-        result = emitTiles(b, loc, *m, packed, result, done, rest, 1);
+        result = emitTiles(b, loc, *m, packed, result, done, rest,
+                           singleRowTile(m->n / kPanel));
       }
       op.getResult(0).replaceAllUsesWith(result);
       op.erase();

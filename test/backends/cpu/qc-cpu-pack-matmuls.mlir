@@ -1,6 +1,7 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-pack-matmuls | FileCheck %s
 
-// A dynamic M: whole 8-row blocks, then the remaining rows one at a time;
+// A dynamic M: whole 8-row blocks, then the remaining rows one at a time
+// (two panels per tile: two independent FMA chains for one row);
 // the fill value starts the accumulators; the weight is repacked into
 // [N/32][K][32] panels and read one contiguous 32-float row per K step.
 // CHECK-LABEL: func.func @dynamic_rows(
@@ -9,13 +10,13 @@
 // CHECK:         %[[TILES:.*]] = scf.forall (%[[NB:.*]], %[[MB:.*]]) in (2, %[[BLOCKS]]) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x64xf32>)
 // CHECK:           %[[ZERO:.*]] = vector.broadcast %{{.*}} : f32 to vector<32xf32>
 // CHECK:           %[[ACC:.*]]:8 = scf.for %[[K:.*]] = %{{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
-// CHECK:             vector.transfer_read %[[PACKED]][%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<2x4x32xf32>, vector<32xf32>
+// CHECK:             vector.transfer_read %[[PACKED]][%{{.*}}, %[[K]], %{{.*}}]{{.*}} : tensor<2x4x32xf32>, vector<32xf32>
 // CHECK-COUNT-8:     vector.fma
 // CHECK:           vector.transfer_write %[[ACC]]#7
 // CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%{{.*}}, %{{.*}}] [8, 32] [1, 1]
-// CHECK:         %[[REST:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[TILES]])
-// CHECK:           scf.for {{.*}} -> (vector<32xf32>)
-// CHECK:           tensor.parallel_insert_slice {{.*}} [1, 32] [1, 1]
+// CHECK:         %[[REST:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (1, %{{.*}}) shared_outs(%{{.*}} = %[[TILES]])
+// CHECK:           scf.for {{.*}} -> (vector<32xf32>, vector<32xf32>)
+// CHECK:           tensor.parallel_insert_slice {{.*}} [1, 64] [1, 1]
 // CHECK:         return %[[REST]]
 // CHECK-NOT:     linalg.matmul
 func.func @dynamic_rows(%x: tensor<?x4xf32>) -> tensor<?x64xf32> {

@@ -1,7 +1,8 @@
 //===- PackMatmuls.cpp - f32 matmuls on prepacked weight panels -----------===//
 //
 // A linalg.matmul C[M, N] += A[M, K] * W[K, N] whose W is an f32 constant
-// (static K, N a multiple of 32) becomes, on tensors:
+// (static K and N; a ragged N needs a fill init and computes into padding
+// columns that are sliced off) becomes, on tensors:
 //
 //   Wp = W repacked at compile time into panels [N/32][K][32]
 //   scf.forall (nb, mb) in (N/32, M/8)            -> threads over panels
@@ -47,6 +48,7 @@ struct PackableMatmul {
   Value lhs, init;
   std::vector<float> weight; // [K][N], row-major
   int64_t k, n;
+  int64_t paddedN; // N rounded up to whole panels (zero weight columns)
   std::optional<Value> fillValue; // the init is linalg.fill of this scalar
 };
 
@@ -63,7 +65,8 @@ std::optional<PackableMatmul> match(linalg::MatmulOp op) {
   PackableMatmul m;
   m.k = rhsType.getDimSize(0);
   m.n = rhsType.getDimSize(1);
-  if (m.n % kPanel != 0 || m.k == 0)
+  m.paddedN = llvm::divideCeil(m.n, kPanel) * kPanel;
+  if (m.k == 0 || m.n == 0)
     return std::nullopt;
   Attribute value;
   if (!matchPattern(op.getInputs()[1], m_Constant(&value)))
@@ -78,16 +81,20 @@ std::optional<PackableMatmul> match(linalg::MatmulOp op) {
     m.fillValue = fill.getInputs()[0];
     m.init = fill.getOutputs()[0];
   }
+  // A ragged last panel computes into padding columns: only a fill's value
+  // can start them, an arbitrary init has none.
+  if (m.paddedN != m.n && !m.fillValue)
+    return std::nullopt;
   return m;
 }
 
 /// The weight as panels [N/32][K][32], a resource blob like the importer's.
 Value packWeight(OpBuilder &b, Location loc, const PackableMatmul &m) {
-  int64_t panels = m.n / kPanel;
-  std::vector<float> packed(m.weight.size());
+  int64_t panels = m.paddedN / kPanel;
+  std::vector<float> packed(panels * m.k * kPanel, 0.0f);
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t k = 0; k < m.k; ++k)
-      for (int64_t j = 0; j < kPanel; ++j)
+      for (int64_t j = 0; j < kPanel && p * kPanel + j < m.n; ++j)
         packed[(p * m.k + k) * kPanel + j] = m.weight[k * m.n + p * kPanel + j];
   auto type = RankedTensorType::get({panels, m.k, kPanel}, b.getF32Type());
   auto attr = DenseResourceElementsAttr::get(
@@ -174,7 +181,7 @@ Value emitTile(OpBuilder &b, Location loc, const PackableMatmul &m,
 Value emitTiles(OpBuilder &b, Location loc, const PackableMatmul &m,
                 Value packed, Value out, Value first, Value blocks,
                 TileShape shape) {
-  SmallVector<OpFoldResult> ubs = {b.getIndexAttr(m.n / shape.columns()),
+  SmallVector<OpFoldResult> ubs = {b.getIndexAttr(m.paddedN / shape.columns()),
                                    blocks};
   auto forall = scf::ForallOp::create(b, loc, ubs, ValueRange{out},
                                       /*mapping=*/std::nullopt);
@@ -228,8 +235,19 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
       Value tileRows = arith::ConstantIndexOp::create(b, loc, kRows);
       Value blocks = arith::DivUIOp::create(b, loc, rowsTotal, tileRows);
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value result = emitTiles(b, loc, *m, packed, m->init, zero, blocks,
-                               TileShape{kRows, 1});
+      // A ragged N computes into a padded output, sliced afterwards.
+      Value out = m->init;
+      if (m->paddedN != m->n) {
+        auto paddedType = RankedTensorType::get(
+            {cast<RankedTensorType>(out.getType()).getDimSize(0), m->paddedN},
+            b.getF32Type());
+        SmallVector<Value> dynamic;
+        if (paddedType.isDynamicDim(0))
+          dynamic.push_back(rowsTotal);
+        out = tensor::EmptyOp::create(b, loc, paddedType, dynamic);
+      }
+      Value result =
+          emitTiles(b, loc, *m, packed, out, zero, blocks, TileShape{kRows, 1});
       // The rows below a whole tile, one row and several panels at a time.
       int64_t staticRows =
           cast<RankedTensorType>(m->lhs.getType()).getDimSize(0);
@@ -237,7 +255,17 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
         Value done = arith::MulIOp::create(b, loc, blocks, tileRows);
         Value rest = arith::SubIOp::create(b, loc, rowsTotal, done);
         result = emitTiles(b, loc, *m, packed, result, done, rest,
-                           singleRowTile(m->n / kPanel));
+                           singleRowTile(m->paddedN / kPanel));
+      }
+      if (m->paddedN != m->n) {
+        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                             b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {
+            tensor::getMixedSize(b, loc, m->init, 0), b.getIndexAttr(m->n)};
+        SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
+                                             b.getIndexAttr(1)};
+        result = tensor::ExtractSliceOp::create(b, loc, result, offsets, sizes,
+                                                strides);
       }
       op.getResult(0).replaceAllUsesWith(result);
       op.erase();

@@ -9,9 +9,11 @@ def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "func::FuncOp"> {
   let summary = "f32 matmuls with constant weights on prepacked panels";
   let description = [{
     Every `linalg.matmul` C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W
-    is a constant (static K; N a multiple of 32) is rewritten on tensors:
-    W is repacked at compile time into panels `[N/32][K][32]` (the artifact
-    holds only that copy), and the product becomes an `scf.forall` over
+    is a constant (static K and N) is rewritten on tensors: W is repacked at
+    compile time into panels `[ceil(N/32)][K][32]` (the artifact holds only
+    that copy; a ragged last panel is zero-padded, which needs a
+    `linalg.fill` init: the product then goes to a padded `[M, 32 ceil(N/32)]`
+    tensor and is sliced back to N columns), and becomes an `scf.forall` over
     (panel, block of 8 rows) whose body keeps an 8 x 32 tile of C in eight
     `vector<32xf32>` loop-carried accumulators (16 zmm registers) through an
     `scf.for` over K: per step, one contiguous panel row and eight

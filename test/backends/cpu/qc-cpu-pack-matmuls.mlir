@@ -49,8 +49,31 @@ func.func @static_rows(%x: tensor<16x8xf32>, %c: tensor<16x32xf32>) -> tensor<16
 
 // -----
 
-// Left alone: N not a multiple of 32, a weight that is not a constant, and
-// f16 operands.
+// N = 48 with a fill init: a padded [?, 64] output (the weight's padding
+// columns are zero), sliced back to 48 columns.
+// CHECK-LABEL: func.func @ragged(
+// CHECK:         arith.constant dense_resource<packed_weight> : tensor<2x8x32xf32>
+// CHECK:         %[[PADDED:.*]] = tensor.empty(%{{.*}}) : tensor<?x64xf32>
+// CHECK:         scf.forall {{.*}} shared_outs(%{{.*}} = %[[PADDED]]) -> (tensor<?x64xf32>)
+// CHECK:         %[[REST:.*]] = scf.forall
+// CHECK:         %[[Y:.*]] = tensor.extract_slice %[[REST]][0, 0] [%{{.*}}, 48] [1, 1] : tensor<?x64xf32> to tensor<?x48xf32>
+// CHECK:         return %[[Y]]
+func.func @ragged(%x: tensor<?x8xf32>) -> tensor<?x48xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x48xf32>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%d) : tensor<?x48xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x48xf32>) -> tensor<?x48xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x48xf32>) outs(%f : tensor<?x48xf32>) -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}
+
+// -----
+
+// Left alone: a ragged N whose init is not a fill (its padding columns would
+// have no initial value), a weight that is not a constant, and f16
+// operands.
 // CHECK-LABEL: func.func @untouched(
 // CHECK-COUNT-3: linalg.matmul
 // CHECK-NOT:     scf.forall (

@@ -5,9 +5,12 @@ usage: pack_matmul_case.py OUT_DIR
 
 OUT_DIR/model.mlir: x[?, 7] * W[7, 96] (three 32-column panels; every
 weight distinct, so a misplaced element changes the result);
+OUT_DIR/ragged.mlir: the first 72 columns of W (two panels and a ragged
+third of 8 columns);
 OUT_DIR/x13.npy, x3.npy and x16.npy: 13 rows (one 8-row tile and 5 single
 rows), 3 rows (single rows only) and 16 rows (two tiles);
-OUT_DIR/y13.npy, y3.npy, y16.npy: the products in float64, stored as f32.
+OUT_DIR/y13.npy, y3.npy, y16.npy: the products in float64, stored as f32;
+OUT_DIR/r13.npy: the ragged model's product for x13.
 """
 import os
 import sys
@@ -18,17 +21,28 @@ out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 K, N = 7, 96
 w = (np.arange(K * N, dtype=np.float64).reshape(K, N) % 97 - 48) / 16.0
-rows = ",\n    ".join("[" + ", ".join(f"{v:.6f}" for v in r) + "]" for r in w)
-with open(os.path.join(out, "model.mlir"), "w") as f:
-    f.write(f"""func.func @main(%x: tensor<?x{K}xf32>) -> tensor<?x{N}xf32> {{
+
+
+def write_model(path, w):
+    k, n = w.shape
+    rows = ",\n    ".join("[" + ", ".join(f"{v:.6f}" for v in r) + "]" for r in w)
+    with open(path, "w") as f:
+        f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
   %w = arith.constant dense<[
-    {rows}]> : tensor<{K}x{N}xf32>
-  %y = qc.matmul %x, %w : (tensor<?x{K}xf32>, tensor<{K}x{N}xf32>) -> tensor<?x{N}xf32>
-  return %y : tensor<?x{N}xf32>
+    {rows}]> : tensor<{k}x{n}xf32>
+  %y = qc.matmul %x, %w : (tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) -> tensor<?x{n}xf32>
+  return %y : tensor<?x{n}xf32>
 }}
 """)
+
+
+write_model(os.path.join(out, "model.mlir"), w)
+write_model(os.path.join(out, "ragged.mlir"), w[:, :72])
 rng = np.random.default_rng(7)
 for m in (13, 3, 16):
     x = rng.standard_normal((m, K)).astype(np.float32)
     np.save(os.path.join(out, f"x{m}.npy"), x)
     np.save(os.path.join(out, f"y{m}.npy"), (x.astype(np.float64) @ w).astype(np.float32))
+    if m == 13:
+        np.save(os.path.join(out, "r13.npy"),
+                (x.astype(np.float64) @ w[:, :72]).astype(np.float32))

@@ -2,10 +2,9 @@
 
 #include "passes/StatsFile.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
@@ -98,31 +97,9 @@ static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats) {
 }
 
 llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
-  if (path == "-") {
-    printStats(llvm::outs(), stats);
-    llvm::outs().flush();
-    return llvm::Error::success();
-  }
-  // Written beside the destination and renamed over it when complete.
-  SmallString<128> temp;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + ".tmp-%%%%%%", fd, temp, llvm::sys::fs::OF_Text))
-    return statsError("cannot write " + path + ": " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  // A temporary renamed over `path` when complete; "-" is standard output.
+  return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
     printStats(os, stats);
-    os.close();
-    if (os.has_error()) {
-      std::string message = os.error().message();
-      os.clear_error();
-      llvm::sys::fs::remove(temp);
-      return statsError("cannot write " + path + ": " + message);
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
-    llvm::sys::fs::remove(temp);
-    return statsError("cannot write " + path + ": " + ec.message());
-  }
-  return llvm::Error::success();
+    return llvm::Error::success();
+  });
 }

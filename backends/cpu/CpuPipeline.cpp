@@ -12,6 +12,7 @@
 
 #include "backends/cpu/CpuPipeline.h"
 
+#include "backends/common/HostLowering.h"
 #include "backends/common/LinalgFront.h"
 #include "backends/common/Passes.h"
 #include "backends/cpu/Passes.h"
@@ -19,7 +20,6 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -63,32 +63,12 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   loops.addPass(createConvertLinalgToParallelLoopsPass());
   loops.addPass(cpu::createSerializeInnerParallel());
   loops.addPass(createApproximateMath());
-  // convert-scf-to-openmp wraps each body in memref.alloca_scope, which
-  // convert-scf-to-cf cannot handle once it holds several blocks;
-  // canonicalize inlines the scopes (they hold no allocas) in between.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertSCFToOpenMPPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
 
-  // LLVM. Integer powers get function bodies; math ops without an LLVM
-  // intrinsic become libm calls.
-  VectorTransferToSCFOptions vectorToSCF;
-  vectorToSCF.enableFullUnroll();
-  pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
-  pm.addPass(createConvertMathToFuncs());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createConvertToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  // Threads, then LLVM (the tail the Vulkan host code takes too).
+  HostLoweringOptions host;
+  host.openmp = true;
+  host.vectors = true;
+  addHostLowering(pm, host);
 }
 
 void mlir::qc::cpu::registerCpuPipeline() {

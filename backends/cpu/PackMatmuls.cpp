@@ -46,7 +46,7 @@ constexpr int64_t kRows = 8;   // rows per register tile
 /// What a matmul is rewritten from.
 struct PackableMatmul {
   Value lhs, init;
-  std::vector<float> weight; // [K][N], row-major
+  Value weight; // the [K][N] constant
   int64_t k, n;
   int64_t paddedN; // N rounded up to whole panels (zero weight columns)
   std::optional<Value> fillValue; // the init is linalg.fill of this scalar
@@ -68,13 +68,9 @@ std::optional<PackableMatmul> match(linalg::MatmulOp op) {
   m.paddedN = llvm::divideCeil(m.n, kPanel) * kPanel;
   if (m.k == 0 || m.n == 0)
     return std::nullopt;
-  Attribute value;
-  if (!matchPattern(op.getInputs()[1], m_Constant(&value)))
+  if (!matchPattern(op.getInputs()[1], m_Constant()))
     return std::nullopt;
-  std::optional<std::vector<float>> weight = qc::readFloatConstant(value);
-  if (!weight)
-    return std::nullopt;
-  m.weight = std::move(*weight);
+  m.weight = op.getInputs()[1];
   m.lhs = op.getInputs()[0];
   m.init = op.getOutputs()[0];
   if (auto fill = m.init.getDefiningOp<linalg::FillOp>()) {
@@ -88,20 +84,40 @@ std::optional<PackableMatmul> match(linalg::MatmulOp op) {
   return m;
 }
 
-/// The weight as panels [N/32][K][32], a resource blob like the importer's.
-Value packWeight(OpBuilder &b, Location loc, const PackableMatmul &m) {
+/// The weight as panels [N/32][K][32], a resource blob like the importer's,
+/// built right after the weight's constant; none when its values cannot be
+/// read (an elided blob).
+std::optional<Value> packWeight(OpBuilder &b, const PackableMatmul &m) {
+  Attribute value;
+  matchPattern(m.weight, m_Constant(&value));
+  std::optional<std::vector<float>> weight = qc::readFloatConstant(value);
+  if (!weight)
+    return std::nullopt;
   int64_t panels = m.paddedN / kPanel;
   std::vector<float> packed(panels * m.k * kPanel, 0.0f);
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t k = 0; k < m.k; ++k)
       for (int64_t j = 0; j < kPanel && p * kPanel + j < m.n; ++j)
-        packed[(p * m.k + k) * kPanel + j] = m.weight[k * m.n + p * kPanel + j];
+        packed[(p * m.k + k) * kPanel + j] =
+            (*weight)[k * m.n + p * kPanel + j];
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(m.weight.getDefiningOp());
   auto type = RankedTensorType::get({panels, m.k, kPanel}, b.getF32Type());
   auto attr = DenseResourceElementsAttr::get(
       type, "packed_weight",
       HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(packed)));
-  return arith::ConstantOp::create(b, loc, type, attr);
+  return arith::ConstantOp::create(b, m.weight.getLoc(), type, attr)
+      .getResult();
 }
+
+/// Offsets, sizes and unit strides of a 2-d slice.
+struct Slice2d {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  Slice2d(OpBuilder &b, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
+          OpFoldResult cols)
+      : offsets{row, col}, sizes{rows, cols},
+        strides{b.getIndexAttr(1), b.getIndexAttr(1)} {}
+};
 
 /// The shape of one register tile: `rows` rows of A times `panels`
 /// consecutive panels, rows * panels vector<32xf32> accumulators.
@@ -122,12 +138,10 @@ Value emitTile(OpBuilder &b, Location loc, const PackableMatmul &m,
     return arith::ConstantIndexOp::create(ib, l, v);
   };
   Value zero = index(b, loc, 0);
-  SmallVector<OpFoldResult> offsets = {row0, col0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(shape.rows),
-                                     b.getIndexAttr(shape.columns())};
-  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  Value tile =
-      tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
+  Slice2d slice(b, row0, col0, b.getIndexAttr(shape.rows),
+                b.getIndexAttr(shape.columns()));
+  Value tile = tensor::ExtractSliceOp::create(b, loc, out, slice.offsets,
+                                              slice.sizes, slice.strides);
   Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   SmallVector<bool> inBounds = {true};
 
@@ -200,12 +214,10 @@ Value emitTiles(OpBuilder &b, Location loc, const PackableMatmul &m,
   Value shared = forall.getRegionIterArgs()[0];
   Value tile = emitTile(b, loc, m, packed, shared, row0, panel0, col0, shape);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
-  SmallVector<OpFoldResult> offsets = {row0, col0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(shape.rows),
-                                     b.getIndexAttr(shape.columns())};
-  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, offsets, sizes,
-                                        strides);
+  Slice2d slice(b, row0, col0, b.getIndexAttr(shape.rows),
+                b.getIndexAttr(shape.columns()));
+  tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, slice.offsets,
+                                        slice.sizes, slice.strides);
   return forall.getResult(0);
 }
 
@@ -224,13 +236,22 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    // A weight several matmuls share is packed once.
+    DenseMap<Value, Value> packedWeights;
     for (linalg::MatmulOp op : matmuls) {
       std::optional<PackableMatmul> m = match(op);
       if (!m)
         continue;
       OpBuilder b(op);
       Location loc = op.getLoc();
-      Value packed = packWeight(b, loc, *m);
+      auto cached = packedWeights.find(m->weight);
+      if (cached == packedWeights.end()) {
+        std::optional<Value> fresh = packWeight(b, *m);
+        if (!fresh)
+          continue;
+        cached = packedWeights.try_emplace(m->weight, *fresh).first;
+      }
+      Value packed = cached->second;
       Value rowsTotal = tensor::DimOp::create(b, loc, m->lhs, 0);
       Value tileRows = arith::ConstantIndexOp::create(b, loc, kRows);
       Value blocks = arith::DivUIOp::create(b, loc, rowsTotal, tileRows);
@@ -258,14 +279,11 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
                            singleRowTile(m->paddedN / kPanel));
       }
       if (m->paddedN != m->n) {
-        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                             b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes = {
-            tensor::getMixedSize(b, loc, m->init, 0), b.getIndexAttr(m->n)};
-        SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
-                                             b.getIndexAttr(1)};
-        result = tensor::ExtractSliceOp::create(b, loc, result, offsets, sizes,
-                                                strides);
+        Slice2d slice(b, b.getIndexAttr(0), b.getIndexAttr(0),
+                      tensor::getMixedSize(b, loc, m->init, 0),
+                      b.getIndexAttr(m->n));
+        result = tensor::ExtractSliceOp::create(b, loc, result, slice.offsets,
+                                                slice.sizes, slice.strides);
       }
       op.getResult(0).replaceAllUsesWith(result);
       op.erase();

@@ -16,6 +16,7 @@
 
 #include "backends/vulkan/VulkanPipeline.h"
 
+#include "backends/common/HostLowering.h"
 #include "backends/common/LinalgFront.h"
 #include "backends/common/Passes.h"
 #include "backends/vulkan/Passes.h"
@@ -25,7 +26,6 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -112,19 +112,7 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   // runs as host loops rather than through a libmlir_c_runner_utils call.
   pm.nest<func::FuncOp>().addPass(createLowerStridedCopies());
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createConvertMathToFuncs());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addHostLowering(pm, HostLoweringOptions());
 }
 
 void mlir::qc::vulkan::registerVulkanPipeline() {

@@ -110,31 +110,14 @@ bool expandSamples(const quantc::LoadedModel &model,
     }
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(sample).split(parts, ',');
-    std::vector<bool> given(inputs.size(), false);
-    for (llvm::StringRef part : parts) {
-      auto [name, file] = part.split('=');
-      auto it = std::find_if(inputs.begin(), inputs.end(),
-                             [&](const auto &i) { return i.name == name; });
-      if (it == inputs.end()) {
-        error = "sample '" + sample + "': the model has no input '" +
-                name.str() + "'";
-        return false;
-      }
-      size_t i = it - inputs.begin();
-      llvm::Expected<quantc::HostTensor> tensor = quantc::readTensorFile(file);
-      if (!tensor) {
-        error = file.str() + ": " + llvm::toString(tensor.takeError());
-        return false;
-      }
-      set[i] = std::move(*tensor);
-      given[i] = true;
+    std::vector<std::string> entries(parts.begin(), parts.end());
+    llvm::Expected<std::vector<quantc::HostTensor>> read =
+        model.readInputs(entries, "file in sample '" + sample + "'");
+    if (!read) {
+      error = llvm::toString(read.takeError());
+      return false;
     }
-    for (size_t i = 0; i < inputs.size(); ++i)
-      if (!given[i]) {
-        error = "sample '" + sample + "' gives no file for input '" +
-                inputs[i].name + "'";
-        return false;
-      }
+    set = std::move(*read);
     runs.push_back(std::move(set));
   }
   if (runs.empty()) {

@@ -2,6 +2,8 @@
 
 #include "tools/driver/Comparison.h"
 
+#include "tools/driver/Support.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -33,9 +35,9 @@ static bool readFloats(const HostTensor &t, std::vector<double> &out) {
 llvm::Error OutputComparison::add(const HostTensor &value,
                                   const HostTensor &reference) {
   if (value.dtype != reference.dtype || value.shape != reference.shape)
-    return llvm::createStringError("output '" + name_ +
-                                   "' differs from the reference in dtype or "
-                                   "shape");
+    return makeError("output '" + name_ +
+                     "' differs from the reference in dtype or "
+                     "shape");
   std::vector<double> y, r;
   if (!readFloats(value, y) || !readFloats(reference, r)) {
     // Integer and boolean outputs: exact agreement counts as one row each.

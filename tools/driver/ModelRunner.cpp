@@ -2,6 +2,8 @@
 
 #include "tools/driver/ModelRunner.h"
 
+#include "tools/driver/Support.h"
+
 using namespace quantc;
 
 namespace {
@@ -11,7 +13,7 @@ llvm::Error check(quantc_status *status) {
     return llvm::Error::success();
   std::string message = quantc_status_message(status);
   quantc_status_free(status);
-  return llvm::createStringError(message);
+  return makeError(message);
 }
 } // namespace
 
@@ -59,8 +61,8 @@ std::string LoadedModel::target() const { return quantc_model_target(model_); }
 llvm::Error LoadedModel::checkTarget(const std::string &expected) const {
   if (expected.empty() || expected == target())
     return llvm::Error::success();
-  return llvm::createStringError("the model was compiled for --target " +
-                                 target() + ", not " + expected);
+  return makeError("the model was compiled for --target " + target() +
+                   ", not " + expected);
 }
 
 std::vector<std::string> LoadedModel::observerNames() const {
@@ -74,13 +76,48 @@ llvm::Error LoadedModel::setObserver(quantc_observer_fn fn, void *user) {
   return check(quantc_model_set_observer(model_, fn, user));
 }
 
+llvm::Expected<std::vector<HostTensor>>
+LoadedModel::readInputs(llvm::ArrayRef<std::string> entries,
+                        llvm::StringRef what) const {
+  size_t count = inputs_.size();
+  std::vector<HostTensor> in(count);
+  std::vector<bool> given(count, false);
+  size_t nextPositional = 0;
+  for (const std::string &entry : entries) {
+    auto [name, file] = llvm::StringRef(entry).split('=');
+    size_t index = count;
+    if (file.empty()) {
+      file = name;
+      index = nextPositional++;
+      if (index >= count)
+        return makeError("more " + what + " files than the model's " +
+                         llvm::Twine(count) + " inputs");
+    } else {
+      for (size_t i = 0; i < count; ++i)
+        if (inputs_[i].name == name)
+          index = i;
+      if (index == count)
+        return makeError("the model has no input named '" + name + "'");
+    }
+    llvm::Expected<HostTensor> tensor = readTensorFile(file);
+    if (!tensor)
+      return tensor.takeError();
+    in[index] = std::move(*tensor);
+    given[index] = true;
+  }
+  for (size_t i = 0; i < count; ++i)
+    if (!given[i])
+      return makeError("no " + what + " for '" + inputs_[i].name + "'");
+  return in;
+}
+
 llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
                              std::vector<HostTensor> &out) {
   std::vector<quantc_tensor> inViews;
   for (HostTensor &t : in) {
     if (t.shape.size() > QUANTC_MAX_RANK)
-      return llvm::createStringError("an input has rank above " +
-                                     std::to_string(QUANTC_MAX_RANK));
+      return makeError("an input has rank above " +
+                       std::to_string(QUANTC_MAX_RANK));
     inViews.push_back(t.view());
   }
   std::vector<quantc_tensor> outViews(outputs_.size(), quantc_tensor{});

@@ -39,6 +39,11 @@ public:
   /// Fails unless the artifact was compiled for `expected` ("" accepts any).
   llvm::Error checkTarget(const std::string &expected) const;
   llvm::Error setObserver(quantc_observer_fn fn, void *user);
+  /// One run's inputs, in declared order, read from `entries`: FILE (the
+  /// next input in order) or NAME=FILE (.npy/.pb). Errors call the entries
+  /// `what` ("--input"): "no --input for 'x'".
+  llvm::Expected<std::vector<HostTensor>>
+  readInputs(llvm::ArrayRef<std::string> entries, llvm::StringRef what) const;
   /// Runs on `in` (converted to the declared dtype is the caller's job);
   /// fills `out` with one tensor per output, named as declared.
   llvm::Error run(std::vector<HostTensor> &in, std::vector<HostTensor> &out);

@@ -8,11 +8,12 @@
 
 #include "tools/driver/TensorFiles.h"
 
+#include "tools/driver/Support.h"
+
 #include "frontends/onnx/OnnxModel.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -170,21 +171,18 @@ llvm::Expected<HostTensor> quantc::readTensorFile(StringRef path) {
   bool ok = path.ends_with(".pb") ? readPb(path.str(), tensor, error)
                                   : readNpy(path.str(), tensor, error);
   if (!ok)
-    return llvm::createStringError(error);
+    return makeError(error);
   return tensor;
 }
 
-/// Writes `tensor` to `path`; returns false with `error` set.
-static bool writeNpyTo(const std::string &path, const HostTensor &tensor,
-                       std::string &error) {
+llvm::Error quantc::writeNpy(StringRef path, const HostTensor &tensor) {
   const char *descr = nullptr;
   for (const NpyType &t : kNpyTypes)
     if (t.dtype == tensor.dtype)
       descr = t.descr;
   if (!descr)
-    return error = std::string("cannot write dtype ") +
-                   quantc_dtype_name(tensor.dtype) + " to .npy",
-           false;
+    return makeError(llvm::Twine("cannot write dtype ") +
+                     quantc_dtype_name(tensor.dtype) + " to .npy");
   bool byteSized = quantc_dtype_size(tensor.dtype) == 1;
   std::string header = std::string("{'descr': '") + (byteSized ? "|" : "<") +
                        descr + "', 'fortran_order': False, 'shape': (";
@@ -197,29 +195,15 @@ static bool writeNpyTo(const std::string &path, const HostTensor &tensor,
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return error = "cannot write " + path + ": " + ec.message(), false;
-  os << "\x93NUMPY" << '\x01' << '\x00';
-  os << static_cast<char>(header.size() & 0xff)
-     << static_cast<char>(header.size() >> 8);
-  os << header;
-  os.write(tensor.data.data(), tensor.data.size());
-  os.close();
-  if (os.has_error()) {
-    os.clear_error();
-    llvm::sys::fs::remove(path); // only what this call began to write
-    return error = "cannot write " + path, false;
-  }
-  return true;
-}
-
-llvm::Error quantc::writeNpy(StringRef path, const HostTensor &tensor) {
-  std::string error;
-  if (!writeNpyTo(path.str(), tensor, error))
-    return llvm::createStringError(error);
-  return llvm::Error::success();
+  // A temporary renamed over `path` when complete: no partial file.
+  return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    os << "\x93NUMPY" << '\x01' << '\x00';
+    os << static_cast<char>(header.size() & 0xff)
+       << static_cast<char>(header.size() >> 8);
+    os << header;
+    os.write(tensor.data.data(), tensor.data.size());
+    return llvm::Error::success();
+  });
 }
 
 double quantc::elementAsDouble(const HostTensor &t, int64_t i) {

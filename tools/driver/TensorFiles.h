@@ -36,8 +36,8 @@ struct HostTensor {
 /// TensorProto `.pb` file, by extension. Errors name the file.
 llvm::Expected<HostTensor> readTensorFile(llvm::StringRef path);
 
-/// Writes `tensor` as `.npy` v1.0; bool as `|b1`. A write that fails after
-/// the file was opened removes it.
+/// Writes `tensor` as `.npy` v1.0; bool as `|b1`. The file appears only
+/// when complete ("-": standard output).
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 
 /// Element `i` of a numeric tensor as a double (bool: 0 or 1).

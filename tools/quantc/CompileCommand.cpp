@@ -150,11 +150,16 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.calibration.samples.insert(quant.calibration.samples.end(),
                                    positional.begin() + 1, positional.end());
   if (vulkanInt8Storage == "auto") {
-    // Kernels for the device at hand; without one, the common case.
-    uint32_t bits = 0;
-    quantc_status *status = quantc_vulkan_device_capabilities(&bits);
-    options.vulkanInt8Storage = status || (bits & 3) == 3;
-    quantc_status_free(status);
+    // Kernels for the device at hand; without one, the common case. Only a
+    // Vulkan compile asks (opening the device costs a CPU compile time).
+    if (options.target == Target::Vulkan) {
+      uint32_t bits = 0;
+      quantc_status *status = quantc_vulkan_device_capabilities(&bits);
+      uint32_t int8 =
+          QUANTC_VULKAN_CAP_INT8 | QUANTC_VULKAN_CAP_STORAGE_BUFFER_8BIT_ACCESS;
+      options.vulkanInt8Storage = status || (bits & int8) == int8;
+      quantc_status_free(status);
+    }
   } else if (vulkanInt8Storage == "true" || vulkanInt8Storage == "false") {
     options.vulkanInt8Storage = vulkanInt8Storage == "true";
   } else {

@@ -137,37 +137,12 @@ static void printReport(const LoadedModel &model, const EvalResult &result,
   llvm::outs() << llvm::json::Value(std::move(json)) << "\n";
 }
 
-/// The inputs of one run from --inputs NAME=FILE, in declared order.
-static llvm::Expected<std::vector<HostTensor>>
-readInputs(const LoadedModel &model) {
-  const auto &declared = model.inputs();
-  std::vector<HostTensor> in(declared.size());
-  std::vector<bool> given(declared.size(), false);
-  for (const std::string &arg : inputFiles) {
-    auto [name, file] = llvm::StringRef(arg).split('=');
-    auto it = std::find_if(declared.begin(), declared.end(),
-                           [&](const auto &i) { return i.name == name; });
-    if (file.empty() || it == declared.end())
-      return makeError("--inputs " + arg +
-                       ": expected NAME=FILE with NAME an input of the model");
-    size_t i = it - declared.begin();
-    llvm::Expected<HostTensor> tensor = readTensorFile(file);
-    if (!tensor)
-      return tensor.takeError();
-    in[i] = std::move(*tensor);
-    given[i] = true;
-  }
-  for (size_t i = 0; i < declared.size(); ++i)
-    if (!given[i])
-      return makeError("no --inputs file for input '" + declared[i].name + "'");
-  return in;
-}
-
 /// Runs the evaluation the command line asks for.
 static llvm::Expected<EvalResult> evaluate(LoadedModel &model,
                                            LoadedModel *reference) {
   if (idsPath.empty()) {
-    llvm::Expected<std::vector<HostTensor>> in = readInputs(model);
+    llvm::Expected<std::vector<HostTensor>> in =
+        model.readInputs(inputFiles, "--inputs");
     if (!in)
       return in.takeError();
     return evaluateRun(model, reference, *in);

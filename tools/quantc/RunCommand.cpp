@@ -78,46 +78,14 @@ int quantc::runRun() {
       return fail(std::move(e));
 
   // Inputs by name or position.
-  size_t numInputs = model->inputs().size();
-  std::vector<HostTensor> in(numInputs);
-  std::vector<bool> given(numInputs, false);
-  size_t nextPositional = 0;
-  for (const std::string &arg : inputs) {
-    auto [name, file] = llvm::StringRef(arg).split('=');
-    size_t index = numInputs;
-    if (file.empty()) {
-      file = name;
-      index = nextPositional++;
-    } else {
-      for (size_t i = 0; i < numInputs; ++i)
-        if (model->inputs()[i].name == name)
-          index = i;
-      if (index == numInputs) {
-        llvm::errs() << "quantc: error: the model has no input named '" << name
-                     << "'\n";
-        return 1;
-      }
-    }
-    if (index >= numInputs) {
-      llvm::errs() << "quantc: error: more --input files than the model's "
-                   << numInputs << " inputs\n";
-      return 1;
-    }
-    llvm::Expected<HostTensor> tensor = readTensorFile(file);
-    if (!tensor) {
-      llvm::errs() << "quantc: error: " << llvm::toString(tensor.takeError())
-                   << "\n";
-      return 1;
-    }
-    in[index] = std::move(*tensor);
-    given[index] = true;
+  llvm::Expected<std::vector<HostTensor>> read =
+      model->readInputs(inputs, "--input");
+  if (!read) {
+    llvm::errs() << "quantc: error: " << llvm::toString(read.takeError())
+                 << "\n";
+    return 1;
   }
-  for (size_t i = 0; i < numInputs; ++i)
-    if (!given[i]) {
-      llvm::errs() << "quantc: error: no --input for '"
-                   << model->inputs()[i].name << "'\n";
-      return 1;
-    }
+  std::vector<HostTensor> &in = *read;
 
   std::vector<HostTensor> out;
   std::vector<double> times;

@@ -49,6 +49,20 @@ func.func @static_rows(%x: tensor<16x8xf32>, %c: tensor<16x32xf32>) -> tensor<16
 
 // -----
 
+// Two products of one weight share one packed copy.
+// CHECK-LABEL: func.func @shared_weight(
+// CHECK:         arith.constant dense_resource<packed_weight> : tensor<1x8x32xf32>
+// CHECK-NOT:     dense_resource<packed_weight>
+// CHECK:         return
+func.func @shared_weight(%x: tensor<8x8xf32>, %c: tensor<8x32xf32>) -> (tensor<8x32xf32>, tensor<8x32xf32>) {
+  %w = arith.constant dense<3.0> : tensor<8x32xf32>
+  %a = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %b = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x32xf32>) outs(%a : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %a, %b : tensor<8x32xf32>, tensor<8x32xf32>
+}
+
+// -----
+
 // N = 48 with a fill init: a padded [?, 64] output (the weight's padding
 // columns are zero), sliced back to 48 columns.
 // CHECK-LABEL: func.func @ragged(

@@ -41,7 +41,8 @@ constexpr StringLiteral kExported[] = {
     "quantc_signature",      "quantc_invoke",
     "quantc_allocator",      "quantc_observer",
     "quantc_observer_names", "quantc_weights",
-    "quantc_kernels",        "quantc_gpu"};
+    "quantc_kernels",        "quantc_gpu",
+    "quantc_ukernels"};
 
 /// Gives the declared function `f` (if any) a body that calls the function
 /// pointer in slot `slot` of `table` with f's arguments, preceded by the
@@ -171,6 +172,32 @@ void addGpuTable(llvm::Module &module) {
                   /*withContext=*/true);
 }
 
+/// The version of `quantc_ukernels`' layout; the runtime refuses any other.
+constexpr int64_t kUkernelsAbi = 1;
+
+/// CPU artifacts with W8A8 products (backends/cpu/Int8Matmuls.cpp) call
+/// `_mlir_ciface_quantc_qgemm_s8(descriptors..., zero, m0, m1, n0, n1)`.
+/// It is defined here to call through `quantc_ukernels` = {abi version,
+/// qgemm_s8}, which the runtime fills at load time with the microkernel for
+/// the CPU it runs on (runtime/src/CpuKernels.cpp).
+void addUkernelTable(llvm::Module &module) {
+  llvm::Function *qgemm = module.getFunction("_mlir_ciface_quantc_qgemm_s8");
+  if (!qgemm || !qgemm->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *tableType = llvm::StructType::get(ctx, {i64, ptr});
+  auto *table = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/false,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantStruct::get(tableType,
+                                {llvm::ConstantInt::get(i64, kUkernelsAbi),
+                                 llvm::ConstantPointerNull::get(ptr)}),
+      "quantc_ukernels");
+  defineForwarder(qgemm, tableType, table, 1, /*withContext=*/false);
+}
+
 /// Adds `quantc_signature` (the text), `quantc_allocator` and
 /// `quantc_invoke(void **inputs,
 /// void *results)`, which forwards to `_mlir_ciface_main(results, inputs[0],
@@ -237,6 +264,7 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
 
   addObserverTable(module, observers);
   addGpuTable(module);
+  addUkernelTable(module);
 
   // Only the entry points stay visible.
   for (llvm::GlobalValue &g : module.global_values())

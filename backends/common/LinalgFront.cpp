@@ -18,6 +18,8 @@ void qc::buildLinalgFront(OpPassManager &pm,
   LowerObserversOptions observers;
   observers.instrument = options.instrumentObservers;
   pm.addPass(createLowerObservers(observers));
+  if (options.addTargetKernels)
+    options.addTargetKernels(pm);
   OpPassManager &lower = pm.nest<func::FuncOp>();
   lower.addPass(createLowerToLinalg());
   lower.addPass(createLowerQuantized());

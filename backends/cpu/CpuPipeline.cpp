@@ -34,6 +34,10 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   // elementwise chains fused.
   LinalgFrontOptions front;
   front.instrumentObservers = options.instrumentObservers;
+  // W8A8 products call the runtime's int8 microkernels.
+  front.addTargetKernels = [](OpPassManager &module) {
+    module.addPass(cpu::createInt8Matmuls());
+  };
   buildLinalgFront(pm, front);
 
   // Register tiles: f32 matmuls with constant weights on prepacked panels,

@@ -5,6 +5,45 @@
 
 include "mlir/Pass/PassBase.td"
 
+def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
+  let summary = "W8A8 products as calls to the runtime's int8 microkernels";
+  let description = [{
+    Every `qc.quantized_matmul` whose weight is a constant int8 tensor with
+    one scale per column (or per tensor) and no zero point, whose activation
+    is int8 (static `quant.qcast` to a signed per-tensor type, or the codes
+    and scales of `qc.dynamic_quantize`) and whose result is f32 is
+    rewritten, on tensors, into a parallel loop over output tiles (64 rows x
+    256 columns) that calls `@quantc_qgemm_s8` on buffers. The weight is
+    repacked at compile time into the microkernels' layout
+    (`runtime/ukernels/QGemm.h`: panels of 16 columns, 4 consecutive K bytes
+    per column, K padded to 64), with its column sums and scales; the
+    artifact holds no other copy. Static activations are quantized in the
+    generated code (round half to even, saturate, as `qc-lower-quantized`);
+    the kernel applies the zero-point correction and the scales in its output
+    loop. The runtime binds the call at load time to the variant for the CPU
+    it runs on (AMX, AVX-512 VNNI, AVX2, scalar). Runs in the linalg front
+    before `qc-lower-quantized`, which lowers every other product.
+
+    ```mlir
+    %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8}
+        : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+    %y = qc.quantized_matmul %q scaled by %s, %w : ... -> tensor<?x32xf32>
+    // qc-cpu-int8-matmuls:
+    %a = bufferization.to_buffer %q read_only : tensor<?x64xi8> to memref<?x64xi8>
+    %out = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x32xf32>
+    scf.forall (%t) in (%tiles) {
+      func.call @quantc_qgemm_s8(%a', %w', %sums', %scales', %s', %out', %zero,
+                                 %m0, %m1, %n0, %n1) : (...) -> ()
+    }
+    %y = bufferization.to_tensor %out restrict writable : ...
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "bufferization::BufferizationDialect",
+                           "func::FuncDialect", "linalg::LinalgDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect"];
+}
+
 def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "func::FuncOp"> {
   let summary = "f32 matmuls with constant weights on prepacked panels";
   let description = [{

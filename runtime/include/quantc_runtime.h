@@ -53,7 +53,7 @@
    QUANTC_RUNTIME_VERSION from quantc_runtime_version(); a program can check
    that the library it runs against is at least as new as its header. */
 #define QUANTC_RUNTIME_VERSION_MAJOR 0
-#define QUANTC_RUNTIME_VERSION_MINOR 1
+#define QUANTC_RUNTIME_VERSION_MINOR 2
 #define QUANTC_RUNTIME_VERSION_PATCH 0
 #define QUANTC_RUNTIME_VERSION                                                 \
   (QUANTC_RUNTIME_VERSION_MAJOR * 10000 + QUANTC_RUNTIME_VERSION_MINOR * 100 + \
@@ -66,6 +66,12 @@ extern "C" {
 /* The library's QUANTC_RUNTIME_VERSION (major * 10000 + minor * 100 +
    patch). */
 QUANTC_API int quantc_runtime_version(void);
+
+/* The instruction set of the CPU microkernels this process uses for int8
+   products: "amx", "avx512-vnni", "avx2" or "scalar". Chosen once, at the
+   first model load, from CPUID (and, for AMX, the kernel's permission),
+   capped by the environment variable QUANTC_ISA (the same names). */
+QUANTC_API const char *quantc_cpu_isa(void);
 
 /* The most dimensions a quantc tensor has. */
 #define QUANTC_MAX_RANK 16

@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Allocator.h"
+#include "runtime/src/CpuKernels.h"
 #include "runtime/src/Status.h"
 #include "runtime/src/VulkanProgram.h"
 
@@ -395,6 +396,9 @@ Error bindTables(const char *path, quantc_model &m) {
   } else {
     setAllocator(*allocator, quantc::allocate, quantc::deallocate);
   }
+  if (Error error =
+          quantc::bindCpuKernels(path, dlsym(m.handle, "quantc_ukernels")))
+    return error;
   m.weights = static_cast<const int64_t *>(dlsym(m.handle, "quantc_weights"));
   m.observerTable =
       static_cast<ObserverTable *>(dlsym(m.handle, "quantc_observer"));

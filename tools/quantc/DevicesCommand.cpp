@@ -1,6 +1,7 @@
 //===- DevicesCommand.cpp - quantc devices --------------------------------===//
 //
-// Lists where compiled models can run: this machine's CPU, and the Vulkan
+// Lists where compiled models can run: this machine's CPU (and the ISA of
+// the int8 microkernels the runtime picked for it), and the Vulkan
 // device the runtime opens (or why there is none). `--target vulkan` makes
 // a missing device an error, which is how test/lit.cfg.py decides whether
 // tests that run kernels can run.
@@ -35,6 +36,7 @@ int quantc::runDevices() {
     return 1;
   }
   outs() << "cpu: " << sys::getHostCPUName() << "\n";
+  outs() << "cpu int8 kernels: " << quantc_cpu_isa() << "\n";
   const char *device = nullptr;
   quantc_status *status = quantc_vulkan_device(&device);
   if (!status) {

@@ -1,0 +1,312 @@
+//===- Int8Matmuls.cpp - int8 products as calls to microkernels ----------===//
+//
+// A qc.quantized_matmul with int8 activation codes (static `quant.qcast` or
+// `qc.dynamic_quantize`) and a constant int8 weight with one scale per column
+// and no zero point (W8A8) becomes, on tensors:
+//
+//   codes = the activation's codes as [R, K] (static: quantized here, with
+//           the rounding qc-lower-quantized uses)
+//   Wp    = the weight repacked at compile time into the microkernels'
+//           layout (runtime/ukernels/QGemm.h), plus its column sums and
+//           per-column scales
+//   out   = memref.alloc [R, N] f32
+//   scf.forall t in (tiles of 64 rows x 256 columns)   -> threads
+//     func.call @quantc_qgemm_s8(codes, Wp, sums, scales, row scales, out,
+//                                zero point, m0, m1, n0, n1)
+//
+// The call goes through the artifact's `quantc_ukernels` table, which the
+// runtime fills at load time with the variant for the machine it runs on
+// (VNNI, AMX, AVX2 or scalar): upstream vectorization emits no vpdpbusd, and
+// its AMX lowering reloads C every step (../shared/PIPELINES.md). The kernel
+// applies the epilogue (zero-point correction, weight and row scales) in its
+// output loop, so no i32 accumulator tensor is ever written.
+//
+// It runs in the linalg front before qc-lower-quantized, which lowers what is
+// left (other schemes, the activations' qc.dynamic_quantize).
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/cpu/Passes.h"
+
+#include "passes/ActivationCodes.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/PackedWeights.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace mlir::qc::cpu {
+#define GEN_PASS_DEF_INT8MATMULS
+#include "backends/cpu/Passes.h.inc"
+} // namespace mlir::qc::cpu
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+// The microkernels' layout (runtime/ukernels/QGemm.h).
+constexpr int64_t kPanel = 16;  // columns per weight panel
+constexpr int64_t kKBlock = 64; // K padded to a multiple of this
+// Output tiles handed to threads: a tile's weight panels (256 columns of K
+// bytes) stay in L2 across its row blocks.
+constexpr int64_t kTileRows = 64, kTileColumns = 256;
+
+/// The kernel's name; EmitSharedLibrary.cpp defines `_mlir_ciface_` of it to
+/// call slot 1 of `quantc_ukernels`.
+constexpr StringLiteral kKernel = "quantc_qgemm_s8";
+
+int64_t roundUp(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+/// The activation side of a product the microkernels take.
+struct Int8Lhs {
+  Value codesOrFloat;     // i8 codes (dynamic) or the float input (static)
+  Value rowScale;         // dynamic: the run-time scales; else null
+  double staticScale = 0; // static only
+  int32_t zeroPoint = 0;  // static only
+  int64_t qmin = -128, qmax = 127;
+};
+
+/// Whether `op` is W8A8 with a per-column (or per-tensor) symmetric weight,
+/// an f32 result and a static K; the activation side when it is.
+std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
+  if (op.getLrcA())
+    return std::nullopt;
+  auto resultType = cast<RankedTensorType>(op.getType());
+  if (!resultType.getElementType().isF32())
+    return std::nullopt;
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
+  if (layout.bits != 8 || layout.groups != 1 || layout.zeroPoints ||
+      !rhsType.hasStaticShape())
+    return std::nullopt;
+  auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+  if (lhsType.isDynamicDim(lhsType.getRank() - 1) ||
+      lhsType.getDimSize(lhsType.getRank() - 1) != rhsType.getDimSize(0))
+    return std::nullopt;
+  Int8Lhs lhs;
+  Type elt = lhsType.getElementType();
+  if (auto q = dyn_cast<quant::UniformQuantizedType>(elt)) {
+    auto qcast = op.getLhs().getDefiningOp<quant::QuantizeCastOp>();
+    if (!qcast || !q.getStorageType().isInteger(8) || !q.isSigned())
+      return std::nullopt;
+    lhs.codesOrFloat = qcast.getInput();
+    lhs.staticScale = q.getScale();
+    lhs.zeroPoint = q.getZeroPoint();
+    lhs.qmin = q.getStorageTypeMin();
+    lhs.qmax = q.getStorageTypeMax();
+    return lhs;
+  }
+  if (elt.isInteger(8) && op.getLhsScale()) {
+    lhs.codesOrFloat = op.getLhs();
+    lhs.rowScale = op.getLhsScale();
+    return lhs;
+  }
+  return std::nullopt;
+}
+
+/// A 1-D constant of `values`, a resource blob (the weights are the bulk of
+/// the artifact and are never printed).
+template <typename T>
+Value blobConstant(OpBuilder &b, Location loc, StringRef name,
+                   ArrayRef<T> values, Type elementType) {
+  auto type =
+      RankedTensorType::get({static_cast<int64_t>(values.size())}, elementType);
+  auto attr = DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  return arith::ConstantOp::create(b, loc, type, attr).getResult();
+}
+
+/// The weight in the kernels' layout, its column sums and scales, each
+/// padded to whole panels with zeros.
+struct KernelWeight {
+  Value packed, sums, scales;
+};
+
+FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
+  FailureOr<DenseElementsAttr> attr = weightCodes(op, op.getRhs());
+  if (failed(attr))
+    return failure();
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+  std::vector<int8_t> codes = readCodes(*attr, 8);
+  std::vector<double> scales;
+  std::vector<int32_t> zeros;
+  readParams(rhsType.getElementType(), /*groups=*/1, n, scales, zeros);
+
+  int64_t kp = roundUp(k, kKBlock), np = roundUp(n, kPanel);
+  std::vector<int8_t> packed(np * kp, 0);
+  std::vector<int32_t> sums(np, 0);
+  std::vector<float> columnScales(np, 0.0f);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t c = 0; c < n; ++c) {
+      int8_t q = codes[kk * n + c];
+      int64_t panel = c / kPanel;
+      packed[panel * kp * kPanel + ((kk / 4) * kPanel + c % kPanel) * 4 +
+             kk % 4] = q;
+      sums[c] += q;
+    }
+  for (int64_t c = 0; c < n; ++c)
+    columnScales[c] = static_cast<float>(scales[c]);
+
+  Location loc = op.getLoc();
+  KernelWeight w;
+  w.packed = blobConstant<int8_t>(b, loc, "int8_weight", packed, b.getI8Type());
+  w.sums =
+      blobConstant<int32_t>(b, loc, "int8_weight_sums", sums, b.getI32Type());
+  w.scales = blobConstant<float>(b, loc, "int8_weight_scales", columnScales,
+                                 b.getF32Type());
+  return w;
+}
+
+/// `func.func private @quantc_qgemm_s8(...)`, declared once.
+func::FuncOp declareKernel(ModuleOp module) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(kKernel))
+    return f;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  int64_t dyn = ShapedType::kDynamic;
+  auto i8 = IntegerType::get(ctx, 8);
+  auto f32 = Float32Type::get(ctx);
+  auto index = IndexType::get(ctx);
+  SmallVector<Type> args = {MemRefType::get({dyn, dyn}, i8),
+                            MemRefType::get({dyn}, i8),
+                            MemRefType::get({dyn}, IntegerType::get(ctx, 32)),
+                            MemRefType::get({dyn}, f32),
+                            MemRefType::get({dyn}, f32),
+                            MemRefType::get({dyn, dyn}, f32),
+                            IntegerType::get(ctx, 32),
+                            index,
+                            index,
+                            index,
+                            index};
+  auto f = func::FuncOp::create(b, module.getLoc(), kKernel,
+                                FunctionType::get(ctx, args, {}));
+  f.setPrivate();
+  // Memref arguments reach the runtime as pointers to their descriptors.
+  f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return f;
+}
+
+/// `v` (a tensor) as a read-only buffer of the kernel's argument type.
+Value asBuffer(OpBuilder &b, Location loc, Value v, Type argType) {
+  auto type = cast<RankedTensorType>(v.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), v,
+      /*read_only=*/true);
+  if (buffer.getType() == argType)
+    return buffer;
+  return memref::CastOp::create(b, loc, argType, buffer);
+}
+
+/// The run-time row scales as a 1-D tensor: [R] per token, [1] per tensor.
+Value rowScales(OpBuilder &b, Location loc, const Int8Lhs &lhs) {
+  if (!lhs.rowScale)
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({1}, b.getF32Type()),
+                               static_cast<float>(lhs.staticScale)));
+  auto type = cast<RankedTensorType>(lhs.rowScale.getType());
+  if (type.getRank() == 0)
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1}, type.getElementType()), lhs.rowScale,
+        ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  return tensor::CollapseShapeOp::create(b, loc, lhs.rowScale,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
+                      func::FuncOp kernel) {
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  FailureOr<KernelWeight> w = packKernelWeight(b, op);
+  if (failed(w))
+    return failure();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t n = resultType.getDimSize(resultType.getRank() - 1);
+
+  Value rows = collapseToRows(b, loc, lhs.codesOrFloat);
+  Value codes = rows;
+  if (!lhs.rowScale)
+    codes = quantizeTensor(b, loc, rows, Value(), AffineMap(), lhs.staticScale,
+                           lhs.zeroPoint, lhs.qmin, lhs.qmax, b.getI8Type());
+  Value scales = rowScales(b, loc, lhs);
+
+  ArrayRef<Type> argTypes = kernel.getArgumentTypes();
+  SmallVector<Value> args = {asBuffer(b, loc, codes, argTypes[0]),
+                             asBuffer(b, loc, w->packed, argTypes[1]),
+                             asBuffer(b, loc, w->sums, argTypes[2]),
+                             asBuffer(b, loc, w->scales, argTypes[3]),
+                             asBuffer(b, loc, scales, argTypes[4])};
+  int64_t staticRows = cast<RankedTensorType>(codes.getType()).getDimSize(0);
+  Value r = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, codes, 0));
+  auto outType = MemRefType::get({staticRows, n}, b.getF32Type());
+  SmallVector<Value> dynamicRows;
+  if (ShapedType::isDynamic(staticRows))
+    dynamicRows.push_back(r);
+  Value out = memref::AllocOp::create(b, loc, outType, dynamicRows,
+                                      b.getI64IntegerAttr(64));
+  args.push_back(memref::CastOp::create(b, loc, argTypes[5], out));
+  args.push_back(
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint)));
+
+  // One forall over (row tile, column tile), linearized so that the thread
+  // lowering (one parallel dimension) spreads both.
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  int64_t columnTiles = (n + kTileColumns - 1) / kTileColumns;
+  Value rowTiles = arith::CeilDivUIOp::create(b, loc, r, cst(kTileRows));
+  Value tiles = arith::MulIOp::create(b, loc, rowTiles, cst(columnTiles));
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                                      ValueRange{}, std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value t = forall.getInductionVars()[0];
+    Value mi = arith::DivUIOp::create(b, loc, t, cst(columnTiles));
+    Value ni = arith::RemUIOp::create(b, loc, t, cst(columnTiles));
+    Value m0 = arith::MulIOp::create(b, loc, mi, cst(kTileRows));
+    Value m1 = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, m0, cst(kTileRows)), r);
+    Value n0 = arith::MulIOp::create(b, loc, ni, cst(kTileColumns));
+    Value n1 = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, n0, cst(kTileColumns)), cst(n));
+    SmallVector<Value> callArgs(args);
+    callArgs.append({m0, m1, n0, n1});
+    func::CallOp::create(b, loc, kernel, callArgs);
+  }
+  Value product = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
+      /*restrict=*/true, /*writable=*/true);
+  Value shapeSource = lhs.codesOrFloat;
+  b.replaceOp(op, expandRows(b, loc, product, shapeSource, resultType));
+  return success();
+}
+
+struct Int8Matmuls : qc::cpu::impl::Int8MatmulsBase<Int8Matmuls> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<QuantizedMatmulOp, Int8Lhs>> products;
+    module.walk([&](QuantizedMatmulOp op) {
+      if (std::optional<Int8Lhs> lhs = match(op))
+        products.push_back({op, *lhs});
+    });
+    if (products.empty())
+      return;
+    func::FuncOp kernel = declareKernel(module);
+    IRRewriter rewriter(&getContext());
+    for (auto &[op, lhs] : products)
+      if (failed(rewrite(rewriter, op, lhs, kernel)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,126 @@
+//===- CpuKernels.cpp - the artifact's calls into the microkernels --------===//
+
+#include "runtime/src/CpuKernels.h"
+
+#include "runtime/ukernels/QGemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace {
+
+using namespace quantc::ukernels;
+
+/// The layout of `quantc_ukernels` this runtime fills (kUkernelsAbi in
+/// backends/common/EmitSharedLibrary.cpp).
+constexpr int64_t kAbi = 1;
+
+/// A ranked memref descriptor as MLIR's C interface passes it.
+template <typename T, int Rank>
+struct MemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+
+  T *data() const { return aligned + offset; }
+};
+
+using QGemmEntry = void (*)(const MemRef<int8_t, 2> *,
+                            const MemRef<int8_t, 1> *,
+                            const MemRef<int32_t, 1> *,
+                            const MemRef<float, 1> *, const MemRef<float, 1> *,
+                            const MemRef<float, 2> *, int32_t, int64_t, int64_t,
+                            int64_t, int64_t);
+
+struct UkernelTable {
+  int64_t abi;
+  QGemmEntry qgemmS8;
+};
+
+QGemmFn selectedQGemm() {
+  static const QGemmFn fn = [] {
+    QGemmFn f = qgemmFor(selectedIsa());
+    return f ? f : qgemmFor(Isa::Scalar);
+  }();
+  return fn;
+}
+
+/// `quantc_qgemm_s8(A [M, K] i8, W packed, column sums [Np], column scales
+/// [Np], row scales [M] or [1], out [M, N] f32, activation zero point, rows
+/// [m0, m1), columns [n0, n1))`, one tile of a W8A8 product
+/// (backends/cpu/Int8Matmuls.cpp). The generated code derives every size
+/// from the same buffers, so a mismatch is a compiler bug: it is reported
+/// once and the tile is filled with NaN rather than read or written out of
+/// bounds.
+void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
+             const MemRef<int32_t, 1> *sums, const MemRef<float, 1> *colScales,
+             const MemRef<float, 1> *rowScales, const MemRef<float, 2> *out,
+             int32_t zero, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  int64_t np = sums->sizes[0];
+  bool valid =
+      k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
+      out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
+      out->strides[0] >= n && np % kPanel == 0 && n <= np &&
+      colScales->sizes[0] == np && w->sizes[0] == np * roundUp(k, kKBlock) &&
+      (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) && 0 <= m0 &&
+      m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n && n0 % kPanel == 0;
+  if (!valid) {
+    static bool reported = false;
+    if (!reported) {
+      reported = true;
+      std::fprintf(stderr, "quantc runtime: internal error: inconsistent "
+                           "int8 matmul operands; its output is NaN\n");
+    }
+    if (out->sizes[0] == m && out->strides[1] == 1)
+      for (int64_t r = std::max<int64_t>(m0, 0); r < std::min(m1, m); ++r)
+        for (int64_t c = std::max<int64_t>(n0, 0); c < std::min(n1, n); ++c)
+          out->data()[r * out->strides[0] + c] =
+              std::numeric_limits<float>::quiet_NaN();
+    return;
+  }
+  if (m0 == m1 || n0 == n1)
+    return;
+  QGemmTile tile;
+  tile.a = a->data();
+  tile.lda = a->strides[0];
+  tile.w = w->data();
+  tile.colSums = sums->data();
+  tile.colScales = colScales->data();
+  tile.rowScales = rowScales->data();
+  tile.rowScaleStride = rowScales->sizes[0] == 1 ? 0 : rowScales->strides[0];
+  tile.aZero = zero;
+  tile.out = out->data();
+  tile.ldc = out->strides[0];
+  tile.k = k;
+  tile.m0 = m0;
+  tile.m1 = m1;
+  tile.n0 = n0;
+  tile.n1 = n1;
+  selectedQGemm()(tile);
+}
+
+} // namespace
+
+quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
+  if (!table)
+    return {};
+  auto *t = static_cast<UkernelTable *>(table);
+  if (t->abi != kAbi)
+    return {QUANTC_IO_ERROR,
+            std::string("'") + path + "' needs microkernel table version " +
+                std::to_string(t->abi) + "; this runtime has version " +
+                std::to_string(kAbi)};
+  t->qgemmS8 = qgemmS8;
+  return {};
+}
+
+const char *quantc::cpuKernelIsa() {
+  return isaName(qgemmFor(selectedIsa()) ? selectedIsa() : Isa::Scalar);
+}
+
+const char *quantc_cpu_isa(void) { return quantc::cpuKernelIsa(); }

@@ -1,0 +1,266 @@
+//===- UkernelTest.cpp - the int8 GEMM microkernels against a reference ---===//
+//
+// Every variant this machine can run (each Isa up to detectIsa()) is run on
+// ragged shapes, sub-tiles, padded rows and extreme codes, and compared with
+// a straightforward reference that packs the weights itself from the layout
+// documented in QGemm.h. Also checks that nothing outside the tile is
+// written, and the QUANTC_ISA capping.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/ukernels/QGemm.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace quantc::ukernels;
+
+namespace {
+
+// Outputs outside the tile keep this NaN pattern (no kernel can produce it:
+// it is a NaN with a payload, the products are finite).
+constexpr uint32_t kSentinel = 0x7fc0dead;
+
+uint32_t bitsOf(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+struct Problem {
+  int64_t m, n, k, lda;
+  std::vector<int8_t> a; // [m][lda], no padding after the last row's K
+  std::vector<int8_t> w; // [k][n], unpacked
+  std::vector<int8_t> packed;
+  std::vector<int32_t> colSums;
+  std::vector<float> colScales, rowScales;
+};
+
+// Packs w as QGemm.h documents it; written independently of the compiler.
+void pack(Problem &p) {
+  const int64_t kp = roundUp(p.k, kKBlock), np = roundUp(p.n, kPanel);
+  p.packed.assign(np * kp, 0);
+  p.colSums.assign(np, 0);
+  for (int64_t k = 0; k < p.k; ++k)
+    for (int64_t n = 0; n < p.n; ++n) {
+      const int64_t panel = n / kPanel, c = n % kPanel;
+      p.packed[panel * kp * kPanel + ((k / 4) * 16 + c) * 4 + k % 4] =
+          p.w[k * p.n + n];
+      p.colSums[n] += p.w[k * p.n + n];
+    }
+}
+
+enum class Codes { Random, AllMin, AllMax, MinMax };
+
+Problem makeProblem(int64_t m, int64_t n, int64_t k, int64_t ldaExtra,
+                    Codes codes, std::mt19937 &rng) {
+  Problem p{m, n, k, k + ldaExtra, {}, {}, {}, {}, {}, {}};
+  std::uniform_int_distribution<int> code(-128, 127);
+  auto pick = [&](bool isA) -> int8_t {
+    switch (codes) {
+    case Codes::AllMin:
+      return -128;
+    case Codes::AllMax:
+      return 127;
+    case Codes::MinMax:
+      return isA ? -128 : 127;
+    default:
+      return int8_t(code(rng));
+    }
+  };
+  // A is exactly m rows: the last row ends the buffer, so ASan catches
+  // reads past K.
+  p.a.assign((m - 1) * p.lda + k, 0);
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < p.lda && r * p.lda + c < int64_t(p.a.size()); ++c)
+      p.a[r * p.lda + c] = c < k ? pick(true) : int8_t(code(rng));
+  p.w.resize(k * n);
+  for (auto &v : p.w)
+    v = pick(false);
+  pack(p);
+  std::uniform_real_distribution<float> scale(1e-4f, 1e-1f);
+  const int64_t np = roundUp(n, kPanel);
+  p.colScales.assign(np, 0.0f);
+  for (int64_t c = 0; c < n; ++c)
+    p.colScales[c] = scale(rng);
+  p.rowScales.resize(m);
+  for (auto &v : p.rowScales)
+    v = scale(rng);
+  return p;
+}
+
+// The contract of QGemm.h, in its float operation order.
+float reference(const Problem &p, int64_t m, int64_t n, int32_t aZero,
+                int64_t rowScaleStride) {
+  int64_t acc = 0;
+  for (int64_t k = 0; k < p.k; ++k)
+    acc += int32_t(p.a[m * p.lda + k]) * int32_t(p.w[k * p.n + n]);
+  const int32_t v = int32_t(acc - int64_t(aZero) * p.colSums[n]);
+  const float scale = p.colScales[n] * p.rowScales[m * rowScaleStride];
+  return float(v) * scale;
+}
+
+struct Case {
+  int64_t m, n, k;
+  int64_t m0, m1, n0, n1;
+  int64_t ldaExtra;
+  int32_t aZero;
+  int64_t rowScaleStride;
+  Codes codes;
+};
+
+void runCase(Isa isa, const Case &cs, std::mt19937 &rng) {
+  SCOPED_TRACE(std::string(isaName(isa)) + " M=" + std::to_string(cs.m) +
+               " N=" + std::to_string(cs.n) + " K=" + std::to_string(cs.k) +
+               " rows [" + std::to_string(cs.m0) + "," + std::to_string(cs.m1) +
+               ") cols [" + std::to_string(cs.n0) + "," +
+               std::to_string(cs.n1) + ") lda+" + std::to_string(cs.ldaExtra) +
+               " aZero=" + std::to_string(cs.aZero) +
+               " rowScaleStride=" + std::to_string(cs.rowScaleStride) +
+               " codes=" + std::to_string(int(cs.codes)));
+  Problem p = makeProblem(cs.m, cs.n, cs.k, cs.ldaExtra, cs.codes, rng);
+  const int64_t ldc = cs.n + 3;
+  std::vector<float> out(cs.m * ldc);
+  for (auto &v : out)
+    std::memcpy(&v, &kSentinel, sizeof v);
+
+  QGemmTile t;
+  t.a = p.a.data();
+  t.lda = p.lda;
+  t.w = p.packed.data();
+  t.colSums = p.colSums.data();
+  t.colScales = p.colScales.data();
+  t.rowScales = p.rowScales.data();
+  t.rowScaleStride = cs.rowScaleStride;
+  t.aZero = cs.aZero;
+  t.out = out.data();
+  t.ldc = ldc;
+  t.k = cs.k;
+  t.m0 = cs.m0;
+  t.m1 = cs.m1;
+  t.n0 = cs.n0;
+  t.n1 = cs.n1;
+  qgemmFor(isa)(t);
+
+  int failures = 0;
+  for (int64_t m = 0; m < cs.m && failures < 5; ++m)
+    for (int64_t n = 0; n < ldc && failures < 5; ++n) {
+      const uint32_t got = bitsOf(out[m * ldc + n]);
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      // Bit-exact: QGemm.h fixes the integer arithmetic and the order of
+      // the float operations, so every variant must equal the reference
+      // exactly (no tolerance would catch an FMA or a reassociation).
+      const uint32_t want =
+          inside ? bitsOf(reference(p, m, n, cs.aZero, cs.rowScaleStride))
+                 : kSentinel;
+      if (got != want)
+        ++failures;
+      EXPECT_EQ(got, want) << "at m=" << m << " n=" << n
+                           << (inside ? " (inside)" : " (outside the tile)");
+    }
+}
+
+std::vector<Isa> runnableIsas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
+    if (isa <= detectIsa() && qgemmFor(isa))
+      isas.push_back(isa);
+  return isas;
+}
+
+TEST(UkernelTest, ScalarAlwaysAvailable) {
+  EXPECT_NE(qgemmFor(Isa::Scalar), nullptr);
+}
+
+// Whole tiles over ragged shapes; the aZero, stride and lda vary with the
+// shape so that every value is seen without the full product.
+TEST(UkernelTest, Shapes) {
+  const int64_t ms[] = {1, 3, 17, 33, 70};
+  const int64_t ns[] = {1, 15, 16, 17, 100, 172};
+  const int64_t ks[] = {1, 3, 63, 64, 65, 172, 300};
+  const int32_t zeros[] = {0, -3, 127};
+  for (Isa isa : runnableIsas()) {
+    std::mt19937 rng(42);
+    int i = 0;
+    for (int64_t m : ms)
+      for (int64_t n : ns)
+        for (int64_t k : ks) {
+          ++i;
+          Case cs{m,
+                  n,
+                  k,
+                  0,
+                  m,
+                  0,
+                  n,
+                  i % 3 == 0 ? 5 : 0,
+                  zeros[i % 3],
+                  (i / 3) % 2,
+                  Codes::Random};
+          runCase(isa, cs, rng);
+          if (HasFailure())
+            return;
+        }
+  }
+}
+
+// Sub-tiles: first row > 0, first column a later panel, last column inside
+// a panel; lda > K.
+TEST(UkernelTest, SubTiles) {
+  const Case cases[] = {
+      {70, 172, 300, 5, 69, 16, 150, 7, -3, 1, Codes::Random},
+      {70, 172, 65, 33, 70, 32, 170, 0, 127, 0, Codes::Random},
+      {33, 100, 172, 1, 2, 32, 33, 64, 0, 1, Codes::Random},
+      {17, 100, 64, 16, 17, 16, 31, 1, -3, 1, Codes::Random},
+      {40, 48, 3, 3, 38, 16, 48, 13, 127, 1, Codes::Random},
+      {70, 172, 1, 2, 70, 0, 160, 0, 0, 0, Codes::Random},
+  };
+  for (Isa isa : runnableIsas()) {
+    std::mt19937 rng(7);
+    for (const Case &cs : cases)
+      runCase(isa, cs, rng);
+  }
+}
+
+// -128 / 127 everywhere: the largest products and sums (vpmaddubsw would
+// saturate here, the u8 + 128 form of VNNI reaches 255 * 127). K = 4100
+// also crosses the VNNI variant's K blocking.
+TEST(UkernelTest, ExtremeCodes) {
+  for (Isa isa : runnableIsas()) {
+    std::mt19937 rng(3);
+    for (Codes codes : {Codes::AllMin, Codes::AllMax, Codes::MinMax})
+      for (int32_t aZero : {0, -3, 127})
+        for (int64_t k : {64, 300, 1031, 4100}) {
+          Case cs{35, 40, k, 1, 35, 0, 37, 3, aZero, 1, codes};
+          runCase(isa, cs, rng);
+        }
+  }
+}
+
+TEST(UkernelTest, Selection) {
+  EXPECT_LE(selectedIsa(), detectIsa());
+  if (!std::getenv("QUANTC_ISA"))
+    EXPECT_EQ(selectedIsa(), detectIsa());
+  EXPECT_NE(qgemmFor(selectedIsa()), nullptr);
+}
+
+TEST(UkernelTest, CapIsa) {
+  EXPECT_EQ(capIsa(Isa::Amx, nullptr), Isa::Amx);
+  EXPECT_EQ(capIsa(Isa::Amx, "avx2"), Isa::Avx2);
+  EXPECT_EQ(capIsa(Isa::Amx, "scalar"), Isa::Scalar);
+  EXPECT_EQ(capIsa(Isa::Amx, "avx512-vnni"), Isa::Avx512Vnni);
+  EXPECT_EQ(capIsa(Isa::Avx512Vnni, "amx"), Isa::Avx512Vnni);
+  EXPECT_EQ(capIsa(Isa::Avx2, "bogus"), Isa::Avx2);
+  EXPECT_EQ(capIsa(Isa::Scalar, "amx"), Isa::Scalar);
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
+    EXPECT_EQ(capIsa(Isa::Amx, isaName(isa)), isa);
+}
+
+} // namespace

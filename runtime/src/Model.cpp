@@ -151,17 +151,33 @@ std::string shapeString(const int64_t *shape, size_t rank) {
   return s + "]";
 }
 
-/// Copies a strided memref into dense row-major `dst`.
+/// Copies a strided memref into dense row-major `dst`, one memcpy per
+/// contiguous run: the dimensions from the innermost out whose strides are
+/// row-major copy as one block (all of a dense result in a single call;
+/// per-element copies cost more than the products of a large layer).
 void copyStrided(const char *src, const int64_t *sizes, const int64_t *strides,
                  size_t rank, size_t elem, char *&dst) {
-  if (rank == 0) {
-    std::memcpy(dst, src, elem);
-    dst += elem;
-    return;
+  size_t inner = rank; // dims [inner, rank) are one contiguous block
+  int64_t block = 1;
+  while (inner > 0 && (sizes[inner - 1] == 1 || strides[inner - 1] == block)) {
+    block *= sizes[inner - 1];
+    --inner;
   }
-  for (int64_t i = 0; i < sizes[0]; ++i)
-    copyStrided(src + i * strides[0] * static_cast<int64_t>(elem), sizes + 1,
-                strides + 1, rank - 1, elem, dst);
+  size_t blockBytes = static_cast<size_t>(block) * elem;
+  // Odometer over the outer dimensions [0, inner).
+  std::vector<int64_t> index(inner, 0);
+  for (;;) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < inner; ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(dst, src + offset * static_cast<int64_t>(elem), blockBytes);
+    dst += blockBytes;
+    size_t d = inner;
+    while (d > 0 && ++index[d - 1] == sizes[d - 1])
+      index[--d] = 0;
+    if (d == 0)
+      return;
+  }
 }
 
 /// glibc's dlopen trusts the file's ELF headers and can crash on a truncated

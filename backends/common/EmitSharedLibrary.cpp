@@ -172,30 +172,39 @@ void addGpuTable(llvm::Module &module) {
                   /*withContext=*/true);
 }
 
-/// The version of `quantc_ukernels`' layout; the runtime refuses any other.
-constexpr int64_t kUkernelsAbi = 1;
+/// The version of `quantc_ukernels`' layout; the runtime refuses a version
+/// it does not know.
+constexpr int64_t kUkernelsAbi = 2;
 
-/// CPU artifacts with W8A8 products (backends/cpu/Int8Matmuls.cpp) call
-/// `_mlir_ciface_quantc_qgemm_s8(descriptors..., zero, m0, m1, n0, n1)`.
-/// It is defined here to call through `quantc_ukernels` = {abi version,
-/// qgemm_s8}, which the runtime fills at load time with the microkernel for
-/// the CPU it runs on (runtime/src/CpuKernels.cpp).
+/// CPU artifacts call the runtime's microkernels: W8A8 products
+/// (backends/cpu/Int8Matmuls.cpp) `_mlir_ciface_quantc_qgemm_s8(...)`, f32
+/// products with constant weights (backends/cpu/PackMatmuls.cpp)
+/// `_mlir_ciface_quantc_sgemm_f32(...)`. They are defined here to call
+/// through `quantc_ukernels` = {abi version, qgemm_s8, sgemm_f32}, which the
+/// runtime fills at load time with the variants for the CPU it runs on
+/// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {
-  llvm::Function *qgemm = module.getFunction("_mlir_ciface_quantc_qgemm_s8");
-  if (!qgemm || !qgemm->isDeclaration())
+  constexpr StringLiteral kSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
+                                      "_mlir_ciface_quantc_sgemm_f32"};
+  if (llvm::none_of(kSlots, [&](StringRef name) {
+        llvm::Function *f = module.getFunction(name);
+        return f && f->isDeclaration();
+      }))
     return;
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *i64 = llvm::Type::getInt64Ty(ctx);
-  auto *tableType = llvm::StructType::get(ctx, {i64, ptr});
+  auto *tableType = llvm::StructType::get(ctx, {i64, ptr, ptr});
+  auto *null = llvm::ConstantPointerNull::get(ptr);
   auto *table = new llvm::GlobalVariable(
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantStruct::get(tableType,
-                                {llvm::ConstantInt::get(i64, kUkernelsAbi),
-                                 llvm::ConstantPointerNull::get(ptr)}),
+      llvm::ConstantStruct::get(
+          tableType, {llvm::ConstantInt::get(i64, kUkernelsAbi), null, null}),
       "quantc_ukernels");
-  defineForwarder(qgemm, tableType, table, 1, /*withContext=*/false);
+  for (auto [slot, name] : llvm::enumerate(kSlots))
+    defineForwarder(module.getFunction(name), tableType, table, slot + 1,
+                    /*withContext=*/false);
 }
 
 /// Adds `quantc_signature` (the text), `quantc_allocator` and

@@ -40,10 +40,11 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   };
   buildLinalgFront(pm, front);
 
-  // Register tiles: f32 matmuls with constant weights on prepacked panels,
-  // other reductions reordered and row-tiled, still on tensors.
+  // f32 matmuls with constant weights call the runtime's f32 microkernels
+  // on prepacked panels; other reductions are reordered and row-tiled,
+  // still on tensors.
+  pm.addPass(cpu::createPackMatmuls());
   OpPassManager &tile = pm.nest<func::FuncOp>();
-  tile.addPass(cpu::createPackMatmuls());
   tile.addPass(cpu::createInterchangeReductions());
   tile.addPass(cpu::createReassociateReductions());
   tile.addPass(cpu::createVectorizeContractions());

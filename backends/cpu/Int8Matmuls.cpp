@@ -28,6 +28,8 @@
 
 #include "backends/cpu/Passes.h"
 
+#include "backends/cpu/KernelCalls.h"
+
 #include "passes/ActivationCodes.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/PackedWeights.h"
@@ -52,9 +54,6 @@ namespace {
 // The microkernels' layout (runtime/ukernels/QGemm.h).
 constexpr int64_t kPanel = 16;  // columns per weight panel
 constexpr int64_t kKBlock = 64; // K padded to a multiple of this
-// Output tiles handed to threads: a tile's weight panels (256 columns of K
-// bytes) stay in L2 across its row blocks.
-constexpr int64_t kTileRows = 64, kTileColumns = 256;
 
 /// The kernel's name; EmitSharedLibrary.cpp defines `_mlir_ciface_` of it to
 /// call slot 1 of `quantc_ukernels`.
@@ -165,42 +164,18 @@ FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
 
 /// `func.func private @quantc_qgemm_s8(...)`, declared once.
 func::FuncOp declareKernel(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kKernel))
-    return f;
   MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   int64_t dyn = ShapedType::kDynamic;
   auto i8 = IntegerType::get(ctx, 8);
   auto f32 = Float32Type::get(ctx);
   auto index = IndexType::get(ctx);
-  SmallVector<Type> args = {MemRefType::get({dyn, dyn}, i8),
-                            MemRefType::get({dyn}, i8),
-                            MemRefType::get({dyn}, IntegerType::get(ctx, 32)),
-                            MemRefType::get({dyn}, f32),
-                            MemRefType::get({dyn}, f32),
-                            MemRefType::get({dyn, dyn}, f32),
-                            IntegerType::get(ctx, 32),
-                            index,
-                            index,
-                            index,
-                            index};
-  auto f = func::FuncOp::create(b, module.getLoc(), kKernel,
-                                FunctionType::get(ctx, args, {}));
-  f.setPrivate();
-  // Memref arguments reach the runtime as pointers to their descriptors.
-  f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  return f;
-}
-
-/// `v` (a tensor) as a read-only buffer of the kernel's argument type.
-Value asBuffer(OpBuilder &b, Location loc, Value v, Type argType) {
-  auto type = cast<RankedTensorType>(v.getType());
-  Value buffer = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), v,
-      /*read_only=*/true);
-  if (buffer.getType() == argType)
-    return buffer;
-  return memref::CastOp::create(b, loc, argType, buffer);
+  return cpu::declareKernel(
+      module, kKernel,
+      {MemRefType::get({dyn, dyn}, i8), MemRefType::get({dyn}, i8),
+       MemRefType::get({dyn}, IntegerType::get(ctx, 32)),
+       MemRefType::get({dyn}, f32), MemRefType::get({dyn}, f32),
+       MemRefType::get({dyn, dyn}, f32), IntegerType::get(ctx, 32), index,
+       index, index, index});
 }
 
 /// The run-time row scales as a 1-D tensor: [R] per token, [1] per tensor.
@@ -240,11 +215,12 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
   Value scales = rowScales(b, loc, lhs);
 
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
-  SmallVector<Value> args = {asBuffer(b, loc, codes, argTypes[0]),
-                             asBuffer(b, loc, w->packed, argTypes[1]),
-                             asBuffer(b, loc, w->sums, argTypes[2]),
-                             asBuffer(b, loc, w->scales, argTypes[3]),
-                             asBuffer(b, loc, scales, argTypes[4])};
+  SmallVector<Value> args = {
+      cpu::asReadOnlyBuffer(b, loc, codes, argTypes[0]),
+      cpu::asReadOnlyBuffer(b, loc, w->packed, argTypes[1]),
+      cpu::asReadOnlyBuffer(b, loc, w->sums, argTypes[2]),
+      cpu::asReadOnlyBuffer(b, loc, w->scales, argTypes[3]),
+      cpu::asReadOnlyBuffer(b, loc, scales, argTypes[4])};
   int64_t staticRows = cast<RankedTensorType>(codes.getType()).getDimSize(0);
   Value r = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, codes, 0));
   auto outType = MemRefType::get({staticRows, n}, b.getF32Type());
@@ -257,32 +233,12 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
   args.push_back(
       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint)));
 
-  // One forall over (row tile, column tile), linearized so that the thread
-  // lowering (one parallel dimension) spreads both.
-  auto cst = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v).getResult();
-  };
-  int64_t columnTiles = (n + kTileColumns - 1) / kTileColumns;
-  Value rowTiles = arith::CeilDivUIOp::create(b, loc, r, cst(kTileRows));
-  Value tiles = arith::MulIOp::create(b, loc, rowTiles, cst(columnTiles));
-  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
-                                      ValueRange{}, std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forall.getBody());
-    Value t = forall.getInductionVars()[0];
-    Value mi = arith::DivUIOp::create(b, loc, t, cst(columnTiles));
-    Value ni = arith::RemUIOp::create(b, loc, t, cst(columnTiles));
-    Value m0 = arith::MulIOp::create(b, loc, mi, cst(kTileRows));
-    Value m1 = arith::MinUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, m0, cst(kTileRows)), r);
-    Value n0 = arith::MulIOp::create(b, loc, ni, cst(kTileColumns));
-    Value n1 = arith::MinUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, n0, cst(kTileColumns)), cst(n));
-    SmallVector<Value> callArgs(args);
-    callArgs.append({m0, m1, n0, n1});
-    func::CallOp::create(b, loc, kernel, callArgs);
-  }
+  cpu::forEachOutputTile(
+      b, loc, r, n, [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
+        SmallVector<Value> callArgs(args);
+        callArgs.append({m0, m1, n0, n1});
+        func::CallOp::create(nb, loc, kernel, callArgs);
+      });
   Value product = bufferization::ToTensorOp::create(
       b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
       /*restrict=*/true, /*writable=*/true);

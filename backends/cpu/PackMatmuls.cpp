@@ -1,30 +1,26 @@
 //===- PackMatmuls.cpp - f32 matmuls on prepacked weight panels -----------===//
 //
-// A linalg.matmul C[M, N] += A[M, K] * W[K, N] whose W is an f32 constant
-// (static K and N; a ragged N needs a fill init and computes into padding
-// columns that are sliced off) becomes, on tensors:
+// A linalg.matmul C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W is a
+// constant (static K and N) becomes, on tensors:
 //
-//   Wp = W repacked at compile time into panels [N/32][K][32]
-//   scf.forall (nb, mb) in (N/32, M/8)            -> threads over panels
-//     acc[0..7] : vector<32xf32>, C's rows (or the fill value)
-//     scf.for k in [0, K):
-//       b = Wp[nb, k, 0:32]                         (contiguous, 2 zmm)
-//       acc[r] = fma(broadcast(A[8 mb + r, k]), b, acc[r])   r = 0..7
-//     C[8 mb .. 8 mb + 7, 32 nb .. 32 nb + 31] = acc
-//   the M mod 8 remaining rows one at a time, 4 (or 2) panels per tile so
-//   that a row still has several independent FMA chains
+//   Wp  = W repacked at compile time into panels [N/32][K][32] (zero-padded
+//         columns in a ragged last panel)
+//   out = memref.alloc [M, N] (+ a copy of C when C is not a fill)
+//   scf.forall t in (tiles of 64 rows x 256 columns)      -> threads
+//     func.call @quantc_sgemm_f32(A, Wp, out, fill, accumulate, m0, m1, n0, n1)
 //
-// This is the schedule ../shared/PIPELINES.md measured at ONNX Runtime parity
-// on one core (an 8 x 32 register tile: 16 zmm accumulators, 8 broadcasts and
-// 2 panel loads per 16 FMAs), written directly instead of through the
-// transform dialect: the tile, the loop order and the packed layout are fixed,
-// and a direct rewrite keeps the accumulators in loop-carried vectors without
-// relying on hoisting. Upstream has no pass that packs a constant operand.
+// The call goes through the artifact's `quantc_ukernels` table to the f32
+// microkernel the runtime chose for the CPU it runs on (AVX-512, AVX2 + FMA
+// or scalar; runtime/ukernels/SGemm.h). A hand-scheduled kernel (register
+// tiles, B prefetch, K blocking) reaches a larger share of the FMA peak than
+// the register tiles this pass used to generate (~50%), as ONNX Runtime's
+// MLAS does. Upstream has no pass that packs a constant operand.
 //
 //===----------------------------------------------------------------------===//
 
 #include "backends/cpu/Passes.h"
 
+#include "backends/cpu/KernelCalls.h"
 #include "passes/PackedWeights.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -40,8 +36,11 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kPanel = 32; // columns per panel: two zmm registers
-constexpr int64_t kRows = 8;   // rows per register tile
+constexpr int64_t kPanel = 32; // columns per panel (runtime/ukernels/SGemm.h)
+
+/// The kernel's name; EmitSharedLibrary.cpp defines `_mlir_ciface_` of it to
+/// call slot 2 of `quantc_ukernels`.
+constexpr StringLiteral kKernel = "quantc_sgemm_f32";
 
 /// What a matmul is rewritten from.
 struct PackableMatmul {
@@ -77,10 +76,6 @@ std::optional<PackableMatmul> match(linalg::MatmulOp op) {
     m.fillValue = fill.getInputs()[0];
     m.init = fill.getOutputs()[0];
   }
-  // A ragged last panel computes into padding columns: only a fill's value
-  // can start them, an arbitrary init has none.
-  if (m.paddedN != m.n && !m.fillValue)
-    return std::nullopt;
   return m;
 }
 
@@ -106,185 +101,96 @@ std::optional<Value> packWeight(OpBuilder &b, const PackableMatmul &m) {
   auto attr = DenseResourceElementsAttr::get(
       type, "packed_weight",
       HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(packed)));
-  return arith::ConstantOp::create(b, m.weight.getLoc(), type, attr)
+  Value panelsValue =
+      arith::ConstantOp::create(b, m.weight.getLoc(), type, attr).getResult();
+  return tensor::CollapseShapeOp::create(
+             b, m.weight.getLoc(), panelsValue,
+             ArrayRef<ReassociationIndices>{{0, 1, 2}})
       .getResult();
 }
 
-/// Offsets, sizes and unit strides of a 2-d slice.
-struct Slice2d {
-  SmallVector<OpFoldResult> offsets, sizes, strides;
-  Slice2d(OpBuilder &b, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
-          OpFoldResult cols)
-      : offsets{row, col}, sizes{rows, cols},
-        strides{b.getIndexAttr(1), b.getIndexAttr(1)} {}
-};
+/// `func.func private @quantc_sgemm_f32(A, Wp, out, fill, accumulate, m0,
+/// m1, n0, n1)`.
+func::FuncOp declareKernel(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  int64_t dyn = ShapedType::kDynamic;
+  auto f32 = Float32Type::get(ctx);
+  auto index = IndexType::get(ctx);
+  return qc::cpu::declareKernel(
+      module, kKernel,
+      {MemRefType::get({dyn, dyn}, f32), MemRefType::get({dyn}, f32),
+       MemRefType::get({dyn, dyn}, f32), f32, IntegerType::get(ctx, 32), index,
+       index, index, index});
+}
 
-/// The shape of one register tile: `rows` rows of A times `panels`
-/// consecutive panels, rows * panels vector<32xf32> accumulators.
-struct TileShape {
-  int64_t rows, panels;
-  int64_t columns() const { return panels * kPanel; }
-};
-
-/// Rows [row0, row0 + rows) times the panels from `panel0` on, accumulated
-/// over all of K, as a [rows, columns] slice of `out` (the forall's shared
-/// output) starting at column `col0`.
-Value emitTile(OpBuilder &b, Location loc, const PackableMatmul &m,
-               Value packed, Value out, Value row0, Value panel0, Value col0,
-               TileShape shape) {
-  Type f32 = b.getF32Type();
-  auto vecType = VectorType::get({kPanel}, f32);
-  auto index = [&](OpBuilder &ib, Location l, int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(ib, l, v);
-  };
-  Value zero = index(b, loc, 0);
-  Slice2d slice(b, row0, col0, b.getIndexAttr(shape.rows),
-                b.getIndexAttr(shape.columns()));
-  Value tile = tensor::ExtractSliceOp::create(b, loc, out, slice.offsets,
-                                              slice.sizes, slice.strides);
-  Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-  SmallVector<bool> inBounds = {true};
-
-  // Accumulator (r, p) is element r * panels + p.
-  SmallVector<Value> accs;
-  for (int64_t r = 0; r < shape.rows; ++r)
-    for (int64_t p = 0; p < shape.panels; ++p) {
-      if (m.fillValue) {
-        accs.push_back(
-            vector::BroadcastOp::create(b, loc, vecType, *m.fillValue));
-        continue;
-      }
-      accs.push_back(vector::TransferReadOp::create(
-          b, loc, vecType, tile,
-          ValueRange{index(b, loc, r), index(b, loc, p * kPanel)}, padding,
-          inBounds));
-    }
-  auto loop = scf::ForOp::create(
-      b, loc, zero, index(b, loc, m.k), index(b, loc, 1), accs,
-      [&](OpBuilder &nb, Location l, Value k, ValueRange iter) {
-        SmallVector<Value> w;
-        for (int64_t p = 0; p < shape.panels; ++p) {
-          Value panel = arith::AddIOp::create(nb, l, panel0, index(nb, l, p));
-          w.push_back(vector::TransferReadOp::create(nb, l, vecType, packed,
-                                                     ValueRange{panel, k, zero},
-                                                     padding, inBounds));
-        }
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < shape.rows; ++r) {
-          Value row = arith::AddIOp::create(nb, l, row0, index(nb, l, r));
-          Value a = tensor::ExtractOp::create(nb, l, m.lhs, ValueRange{row, k});
-          Value splat = vector::BroadcastOp::create(nb, l, vecType, a);
-          for (int64_t p = 0; p < shape.panels; ++p)
-            next.push_back(vector::FMAOp::create(nb, l, splat, w[p],
-                                                 iter[r * shape.panels + p]));
-        }
-        scf::YieldOp::create(nb, l, next);
+/// The product into a fresh buffer through the microkernel.
+Value emitCalls(OpBuilder &b, Location loc, const PackableMatmul &m,
+                Value packed, func::FuncOp kernel) {
+  ArrayRef<Type> argTypes = kernel.getArgumentTypes();
+  auto initType = cast<RankedTensorType>(m.init.getType());
+  Value rows = getValueOrCreateConstantIndexOp(
+      b, loc, tensor::getMixedSize(b, loc, m.lhs, 0));
+  auto outType = MemRefType::get(initType.getShape(), b.getF32Type());
+  SmallVector<Value> dynamic;
+  if (outType.isDynamicDim(0))
+    dynamic.push_back(rows);
+  Value out = memref::AllocOp::create(b, loc, outType, dynamic,
+                                      b.getI64IntegerAttr(64));
+  Value fill = m.fillValue ? *m.fillValue
+                           : arith::ConstantOp::create(b, loc, b.getF32Type(),
+                                                       b.getF32FloatAttr(0))
+                                 .getResult();
+  if (!m.fillValue) {
+    // C's values are the starting point: the kernel accumulates onto a copy.
+    Value init = qc::cpu::asReadOnlyBuffer(b, loc, m.init, outType);
+    memref::CopyOp::create(b, loc, init, out);
+  }
+  SmallVector<Value> args = {
+      qc::cpu::asReadOnlyBuffer(b, loc, m.lhs, argTypes[0]),
+      qc::cpu::asReadOnlyBuffer(b, loc, packed, argTypes[1]),
+      memref::CastOp::create(b, loc, argTypes[2], out), fill,
+      arith::ConstantOp::create(b, loc,
+                                b.getI32IntegerAttr(m.fillValue ? 0 : 1))};
+  qc::cpu::forEachOutputTile(
+      b, loc, rows, m.n,
+      [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
+        SmallVector<Value> callArgs(args);
+        callArgs.append({m0, m1, n0, n1});
+        func::CallOp::create(nb, loc, kernel, callArgs);
       });
-  for (int64_t r = 0; r < shape.rows; ++r)
-    for (int64_t p = 0; p < shape.panels; ++p)
-      tile =
-          vector::TransferWriteOp::create(
-              b, loc, loop.getResult(r * shape.panels + p), tile,
-              ValueRange{index(b, loc, r), index(b, loc, p * kPanel)}, inBounds)
-              .getResult();
-  return tile;
-}
-
-/// scf.forall over (panel groups, row blocks starting at row `first`): each
-/// iteration computes one `shape` tile into `out`.
-Value emitTiles(OpBuilder &b, Location loc, const PackableMatmul &m,
-                Value packed, Value out, Value first, Value blocks,
-                TileShape shape) {
-  SmallVector<OpFoldResult> ubs = {b.getIndexAttr(m.paddedN / shape.columns()),
-                                   blocks};
-  auto forall = scf::ForallOp::create(b, loc, ubs, ValueRange{out},
-                                      /*mapping=*/std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getTerminator());
-  Value row0 = arith::AddIOp::create(
-      b, loc, first,
-      arith::MulIOp::create(
-          b, loc, forall.getInductionVar(1),
-          arith::ConstantIndexOp::create(b, loc, shape.rows)));
-  Value panel0 = arith::MulIOp::create(
-      b, loc, forall.getInductionVar(0),
-      arith::ConstantIndexOp::create(b, loc, shape.panels));
-  Value col0 = arith::MulIOp::create(
-      b, loc, panel0, arith::ConstantIndexOp::create(b, loc, kPanel));
-  Value shared = forall.getRegionIterArgs()[0];
-  Value tile = emitTile(b, loc, m, packed, shared, row0, panel0, col0, shape);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  Slice2d slice(b, row0, col0, b.getIndexAttr(shape.rows),
-                b.getIndexAttr(shape.columns()));
-  tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, slice.offsets,
-                                        slice.sizes, slice.strides);
-  return forall.getResult(0);
-}
-
-/// The tile for single rows: as many panels (up to 4) as divide the panel
-/// count, so that one row still has several independent FMA chains.
-TileShape singleRowTile(int64_t panels) {
-  for (int64_t p : {4, 2})
-    if (panels % p == 0)
-      return {1, p};
-  return {1, 1};
+  return bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
+      /*restrict=*/true, /*writable=*/true);
 }
 
 struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
   using Base::Base;
 
   void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Matched as they are rewritten: a product's init may be the result of
+    // one rewritten before it.
     SmallVector<linalg::MatmulOp> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    module.walk([&](linalg::MatmulOp op) {
+      if (match(op))
+        matmuls.push_back(op);
+    });
+    if (matmuls.empty())
+      return;
+    func::FuncOp kernel = declareKernel(module);
     // A weight several matmuls share is packed once.
     DenseMap<Value, Value> packedWeights;
     for (linalg::MatmulOp op : matmuls) {
-      std::optional<PackableMatmul> m = match(op);
-      if (!m)
-        continue;
+      PackableMatmul m = *match(op);
       OpBuilder b(op);
-      Location loc = op.getLoc();
-      auto cached = packedWeights.find(m->weight);
+      auto cached = packedWeights.find(m.weight);
       if (cached == packedWeights.end()) {
-        std::optional<Value> fresh = packWeight(b, *m);
+        std::optional<Value> fresh = packWeight(b, m);
         if (!fresh)
           continue;
-        cached = packedWeights.try_emplace(m->weight, *fresh).first;
+        cached = packedWeights.try_emplace(m.weight, *fresh).first;
       }
-      Value packed = cached->second;
-      Value rowsTotal = tensor::DimOp::create(b, loc, m->lhs, 0);
-      Value tileRows = arith::ConstantIndexOp::create(b, loc, kRows);
-      Value blocks = arith::DivUIOp::create(b, loc, rowsTotal, tileRows);
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      // A ragged N computes into a padded output, sliced afterwards.
-      Value out = m->init;
-      if (m->paddedN != m->n) {
-        auto paddedType = RankedTensorType::get(
-            {cast<RankedTensorType>(out.getType()).getDimSize(0), m->paddedN},
-            b.getF32Type());
-        SmallVector<Value> dynamic;
-        if (paddedType.isDynamicDim(0))
-          dynamic.push_back(rowsTotal);
-        out = tensor::EmptyOp::create(b, loc, paddedType, dynamic);
-      }
-      Value result =
-          emitTiles(b, loc, *m, packed, out, zero, blocks, TileShape{kRows, 1});
-      // The rows below a whole tile, one row and several panels at a time.
-      int64_t staticRows =
-          cast<RankedTensorType>(m->lhs.getType()).getDimSize(0);
-      if (ShapedType::isDynamic(staticRows) || staticRows % kRows != 0) {
-        Value done = arith::MulIOp::create(b, loc, blocks, tileRows);
-        Value rest = arith::SubIOp::create(b, loc, rowsTotal, done);
-        result = emitTiles(b, loc, *m, packed, result, done, rest,
-                           singleRowTile(m->paddedN / kPanel));
-      }
-      if (m->paddedN != m->n) {
-        Slice2d slice(b, b.getIndexAttr(0), b.getIndexAttr(0),
-                      tensor::getMixedSize(b, loc, m->init, 0),
-                      b.getIndexAttr(m->n));
-        result = tensor::ExtractSliceOp::create(b, loc, result, slice.offsets,
-                                                slice.sizes, slice.strides);
-      }
+      Value result = emitCalls(b, op.getLoc(), m, cached->second, kernel);
       op.getResult(0).replaceAllUsesWith(result);
       op.erase();
     }

@@ -44,40 +44,38 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
                            "tensor::TensorDialect"];
 }
 
-def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "func::FuncOp"> {
-  let summary = "f32 matmuls with constant weights on prepacked panels";
+def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "ModuleOp"> {
+  let summary = "f32 matmuls with constant weights as calls to the runtime's f32 microkernels";
   let description = [{
     Every `linalg.matmul` C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W
     is a constant (static K and N) is rewritten on tensors: W is repacked at
-    compile time into panels `[ceil(N/32)][K][32]` (the artifact holds only
-    that copy; a ragged last panel is zero-padded, which needs a
-    `linalg.fill` init: the product then goes to a padded `[M, 32 ceil(N/32)]`
-    tensor and is sliced back to N columns), and becomes an `scf.forall` over
-    (panel, block of 8 rows) whose body keeps an 8 x 32 tile of C in eight
-    `vector<32xf32>` loop-carried accumulators (16 zmm registers) through an
-    `scf.for` over K: per step, one contiguous panel row and eight
-    broadcast elements of A feed 16 FMAs. Rows beyond the last whole block
-    (M mod 8, or all of a dynamic M's remainder) get one accumulator row
-    each. A `linalg.fill` init becomes the accumulators' initial value.
-    Threads take whole panels (the outer forall dimension), so each reads
-    its panels of W once per row block. Other matmuls are left as they are.
+    compile time into panels `[ceil(N/32)][K][32]` (a ragged last panel is
+    zero-padded; the artifact holds only this copy, shared by every matmul
+    of the same weight), and the product becomes a parallel loop over output
+    tiles (64 rows x 256 columns) that calls `@quantc_sgemm_f32` on buffers:
+    A and the panels read-only, a fresh output buffer, the fill value when C
+    is a `linalg.fill` (else C is copied into the output and the kernel
+    accumulates onto it). The runtime binds the call at load time to the
+    variant for the CPU it runs on (AVX-512, AVX2 + FMA, scalar;
+    `runtime/ukernels/SGemm.h`), all of which compute one fused multiply-add
+    per k in increasing k. Other matmuls are left as they are.
 
     ```mlir
     %y = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>)
                        outs(%fill : tensor<?x32xf32>) -> tensor<?x32xf32>
     // qc-cpu-pack-matmuls:
     %p = arith.constant dense_resource<packed_weight> : tensor<1x64x32xf32>
-    %0 = scf.forall (%nb, %mb) in (1, %blocks) shared_outs(%o = %empty) ... {
-      %acc:8 = scf.for %k = %c0 to %c64 step %c1 iter_args(...) {
-        %b = vector.transfer_read %p[%nb, %k, %c0] ... : vector<32xf32>
-        %a = tensor.extract %x[%row, %k] : tensor<?x64xf32>
-        %s = vector.broadcast %a : f32 to vector<32xf32>
-        %f = vector.fma %s, %b, %acc0 : vector<32xf32>
-        ...
+    %out = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x32xf32>
+    scf.forall (%t) in (%tiles) {
+      func.call @quantc_sgemm_f32(%a, %p', %out', %zero, %c0_i32,
+                                  %m0, %m1, %n0, %n1) : (...) -> ()
+    }
+    %y = bufferization.to_tensor %out restrict writable : ...
     ```
   }];
-  let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect",
-                           "tensor::TensorDialect", "vector::VectorDialect"];
+  let dependentDialects = ["arith::ArithDialect", "bufferization::BufferizationDialect",
+                           "func::FuncDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect", "tensor::TensorDialect"];
 }
 
 def InterchangeReductions : Pass<"qc-cpu-interchange-reductions",

@@ -3,6 +3,7 @@
 #include "runtime/src/CpuKernels.h"
 
 #include "runtime/ukernels/QGemm.h"
+#include "runtime/ukernels/SGemm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +15,9 @@ namespace {
 using namespace quantc::ukernels;
 
 /// The layout of `quantc_ukernels` this runtime fills (kUkernelsAbi in
-/// backends/common/EmitSharedLibrary.cpp).
-constexpr int64_t kAbi = 1;
+/// backends/common/EmitSharedLibrary.cpp): version 1 had qgemm_s8 only,
+/// version 2 added sgemm_f32.
+constexpr int64_t kAbi = 2;
 
 /// A ranked memref descriptor as MLIR's C interface passes it.
 template <typename T, int Rank>
@@ -36,9 +38,14 @@ using QGemmEntry = void (*)(const MemRef<int8_t, 2> *,
                             const MemRef<float, 2> *, int32_t, int64_t, int64_t,
                             int64_t, int64_t);
 
+using SGemmEntry = void (*)(const MemRef<float, 2> *, const MemRef<float, 1> *,
+                            const MemRef<float, 2> *, float, int32_t, int64_t,
+                            int64_t, int64_t, int64_t);
+
 struct UkernelTable {
   int64_t abi;
   QGemmEntry qgemmS8;
+  SGemmEntry sgemmF32; // version >= 2
 };
 
 QGemmFn selectedQGemm() {
@@ -47,6 +54,40 @@ QGemmFn selectedQGemm() {
     return f ? f : qgemmFor(Isa::Scalar);
   }();
   return fn;
+}
+
+SGemmFn selectedSGemm() {
+  static const SGemmFn fn = [] {
+    SGemmFn f = sgemmFor(selectedIsa());
+    return f ? f : sgemmFor(Isa::Scalar);
+  }();
+  return fn;
+}
+
+/// Reports a kernel call whose operands disagree (a compiler bug) once.
+void reportInconsistent(const char *kernel) {
+  static bool reported = false;
+  if (!reported) {
+    reported = true;
+    std::fprintf(stderr,
+                 "quantc runtime: internal error: inconsistent %s operands; "
+                 "its output is NaN\n",
+                 kernel);
+  }
+}
+
+/// Fills the valid part of rows [m0, m1) x columns [n0, n1) of `out` with
+/// NaN, when out's own layout allows it.
+void poisonTile(const MemRef<float, 2> *out, int64_t m0, int64_t m1, int64_t n0,
+                int64_t n1) {
+  if (out->strides[1] != 1)
+    return;
+  for (int64_t r = std::max<int64_t>(m0, 0); r < std::min(m1, out->sizes[0]);
+       ++r)
+    for (int64_t c = std::max<int64_t>(n0, 0); c < std::min(n1, out->sizes[1]);
+         ++c)
+      out->data()[r * out->strides[0] + c] =
+          std::numeric_limits<float>::quiet_NaN();
 }
 
 /// `quantc_qgemm_s8(A [M, K] i8, W packed, column sums [Np], column scales
@@ -70,17 +111,9 @@ void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
       (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) && 0 <= m0 &&
       m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n && n0 % kPanel == 0;
   if (!valid) {
-    static bool reported = false;
-    if (!reported) {
-      reported = true;
-      std::fprintf(stderr, "quantc runtime: internal error: inconsistent "
-                           "int8 matmul operands; its output is NaN\n");
-    }
-    if (out->sizes[0] == m && out->strides[1] == 1)
-      for (int64_t r = std::max<int64_t>(m0, 0); r < std::min(m1, m); ++r)
-        for (int64_t c = std::max<int64_t>(n0, 0); c < std::min(n1, n); ++c)
-          out->data()[r * out->strides[0] + c] =
-              std::numeric_limits<float>::quiet_NaN();
+    reportInconsistent("int8 matmul");
+    if (out->sizes[0] == m)
+      poisonTile(out, m0, m1, n0, n1);
     return;
   }
   if (m0 == m1 || n0 == n1)
@@ -104,18 +137,58 @@ void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
   selectedQGemm()(tile);
 }
 
+/// `quantc_sgemm_f32(A [M, K], W packed [Np * K], out [M, N], fill,
+/// accumulate, rows [m0, m1), columns [n0, n1))`, one tile of an f32
+/// product with a constant weight (backends/cpu/PackMatmuls.cpp); checked
+/// like qgemmS8.
+void sgemmF32(const MemRef<float, 2> *a, const MemRef<float, 1> *w,
+              const MemRef<float, 2> *out, float fill, int32_t accumulate,
+              int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  int64_t np = roundUp(n, kSPanel);
+  bool valid = k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
+               out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
+               out->strides[0] >= n && w->sizes[0] == np * k && 0 <= m0 &&
+               m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n &&
+               n0 % kSPanel == 0;
+  if (!valid) {
+    reportInconsistent("f32 matmul");
+    if (out->sizes[0] == m)
+      poisonTile(out, m0, m1, n0, n1);
+    return;
+  }
+  if (m0 == m1 || n0 == n1)
+    return;
+  SGemmTile tile;
+  tile.a = a->data();
+  tile.lda = a->strides[0];
+  tile.w = w->data();
+  tile.out = out->data();
+  tile.ldc = out->strides[0];
+  tile.k = k;
+  tile.m0 = m0;
+  tile.m1 = m1;
+  tile.n0 = n0;
+  tile.n1 = n1;
+  tile.accumulate = accumulate != 0;
+  tile.fill = fill;
+  selectedSGemm()(tile);
+}
+
 } // namespace
 
 quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
   if (!table)
     return {};
   auto *t = static_cast<UkernelTable *>(table);
-  if (t->abi != kAbi)
+  if (t->abi < 1 || t->abi > kAbi)
     return {QUANTC_IO_ERROR,
             std::string("'") + path + "' needs microkernel table version " +
-                std::to_string(t->abi) + "; this runtime has version " +
+                std::to_string(t->abi) + "; this runtime has versions 1 to " +
                 std::to_string(kAbi)};
   t->qgemmS8 = qgemmS8;
+  if (t->abi >= 2)
+    t->sgemmF32 = sgemmF32;
   return {};
 }
 

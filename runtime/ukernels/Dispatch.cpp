@@ -1,4 +1,4 @@
-//===- Dispatch.cpp - choose the int8 GEMM variant for this CPU -----------===//
+//===- Dispatch.cpp - choose the GEMM variants for this CPU ---------------===//
 //
 // CPUID tells what the core implements, XGETBV what the OS saves on a context
 // switch (a feature is only usable when both agree), and on Linux AMX's tile
@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/ukernels/QGemm.h"
+#include "runtime/ukernels/SGemm.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -61,7 +62,7 @@ Isa detect() {
   if (__get_cpuid_max(0, nullptr) < 7)
     return Isa::Scalar;
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  if (!bit(ebx, 5) || !fma) // AVX2
+  if (!bit(ebx, 5) || !fma) // AVX2, and FMA (qgemmAvx2, sgemmAvx2)
     return Isa::Scalar;
   // XCR0 bits 5, 6, 7: opmask, upper halves of ZMM0-15, ZMM16-31.
   const bool zmmState = (xcr0 & 0xe0) == 0xe0;
@@ -92,6 +93,24 @@ QGemmFn qgemmFor(Isa isa) {
     return qgemmAvx512Vnni;
   case Isa::Amx:
     return qgemmAmx;
+#else
+  default:
+    return nullptr;
+#endif
+  }
+  return nullptr;
+}
+
+SGemmFn sgemmFor(Isa isa) {
+  switch (isa) {
+  case Isa::Scalar:
+    return sgemmScalar;
+#if defined(__x86_64__)
+  case Isa::Avx2:
+    return sgemmAvx2;
+  case Isa::Avx512Vnni:
+  case Isa::Amx:
+    return sgemmAvx512;
 #else
   default:
     return nullptr;

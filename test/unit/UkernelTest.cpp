@@ -1,14 +1,15 @@
-//===- UkernelTest.cpp - the int8 GEMM microkernels against a reference ---===//
+//===- UkernelTest.cpp - the GEMM microkernels against a reference -------===//
 //
 // Every variant this machine can run (each Isa up to detectIsa()) is run on
 // ragged shapes, sub-tiles, padded rows and extreme codes, and compared with
 // a straightforward reference that packs the weights itself from the layout
-// documented in QGemm.h. Also checks that nothing outside the tile is
-// written, and the QUANTC_ISA capping.
+// documented in QGemm.h (int8) or SGemm.h (f32). Also checks that nothing
+// outside the tile is written, and the QUANTC_ISA capping.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/ukernels/QGemm.h"
+#include "runtime/ukernels/SGemm.h"
 
 #include <gtest/gtest.h>
 
@@ -261,6 +262,173 @@ TEST(UkernelTest, CapIsa) {
   EXPECT_EQ(capIsa(Isa::Scalar, "amx"), Isa::Scalar);
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
     EXPECT_EQ(capIsa(Isa::Amx, isaName(isa)), isa);
+}
+
+//===----------------------------------------------------------------------===//
+// f32 (SGemm.h)
+//===----------------------------------------------------------------------===//
+
+struct SProblem {
+  int64_t m, n, k, lda;
+  std::vector<float> a;      // [m][lda], no padding after the last row's K
+  std::vector<float> w;      // [k][n], unpacked
+  std::vector<float> packed; // exactly Np * K floats
+};
+
+// Packs w as SGemm.h documents it; written independently of the compiler.
+void packF32(SProblem &p) {
+  const int64_t np = roundUp(p.n, kSPanel);
+  p.packed.assign(np * p.k, 0.0f);
+  for (int64_t k = 0; k < p.k; ++k)
+    for (int64_t n = 0; n < p.n; ++n)
+      p.packed[(n / kSPanel) * p.k * kSPanel + k * kSPanel + n % kSPanel] =
+          p.w[k * p.n + n];
+}
+
+SProblem makeSProblem(int64_t m, int64_t n, int64_t k, int64_t ldaExtra,
+                      std::mt19937 &rng) {
+  SProblem p{m, n, k, k + ldaExtra, {}, {}, {}};
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  // A is exactly m rows: the last row ends the buffer, so ASan catches
+  // reads past K. The padding between rows holds NaNs, which would show in
+  // any output that read them.
+  p.a.assign((m - 1) * p.lda + k, std::nanf(""));
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      p.a[r * p.lda + c] = value(rng);
+  p.w.resize(k * n);
+  for (auto &v : p.w)
+    v = value(rng);
+  packF32(p);
+  return p;
+}
+
+struct SCase {
+  int64_t m, n, k;
+  int64_t m0, m1, n0, n1;
+  int64_t ldaExtra;
+  bool accumulate;
+  float fill;
+};
+
+void runSCase(Isa isa, const SCase &cs, std::mt19937 &rng) {
+  SCOPED_TRACE(
+      std::string("f32 ") + isaName(isa) + " M=" + std::to_string(cs.m) +
+      " N=" + std::to_string(cs.n) + " K=" + std::to_string(cs.k) + " rows [" +
+      std::to_string(cs.m0) + "," + std::to_string(cs.m1) + ") cols [" +
+      std::to_string(cs.n0) + "," + std::to_string(cs.n1) + ") lda+" +
+      std::to_string(cs.ldaExtra) + (cs.accumulate ? " accumulate" : " fill=") +
+      (cs.accumulate ? std::string() : std::to_string(cs.fill)));
+  SProblem p = makeSProblem(cs.m, cs.n, cs.k, cs.ldaExtra, rng);
+  const int64_t ldc = cs.n + 3;
+  std::vector<float> out(cs.m * ldc), before;
+  std::uniform_real_distribution<float> value(-4.0f, 4.0f);
+  for (int64_t m = 0; m < cs.m; ++m)
+    for (int64_t n = 0; n < ldc; ++n) {
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      if (inside)
+        out[m * ldc + n] = value(rng);
+      else
+        std::memcpy(&out[m * ldc + n], &kSentinel, sizeof(float));
+    }
+  before = out;
+
+  SGemmTile t;
+  t.a = p.a.data();
+  t.lda = p.lda;
+  t.w = p.packed.data();
+  t.out = out.data();
+  t.ldc = ldc;
+  t.k = cs.k;
+  t.m0 = cs.m0;
+  t.m1 = cs.m1;
+  t.n0 = cs.n0;
+  t.n1 = cs.n1;
+  t.accumulate = cs.accumulate;
+  t.fill = cs.fill;
+  sgemmFor(isa)(t);
+
+  int failures = 0;
+  for (int64_t m = 0; m < cs.m && failures < 5; ++m)
+    for (int64_t n = 0; n < ldc && failures < 5; ++n) {
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      uint32_t want = kSentinel;
+      if (inside) {
+        // SGemm.h's contract: one fma per k, in increasing k, from the base.
+        float acc = cs.accumulate ? before[m * ldc + n] : cs.fill;
+        for (int64_t k = 0; k < cs.k; ++k)
+          acc = std::fma(p.a[m * p.lda + k], p.w[k * p.n + n], acc);
+        want = bitsOf(acc);
+      }
+      // Bit-exact: SGemm.h fixes the operations (a single rounding per k,
+      // k in order, partial sums carried exactly), so every variant must
+      // equal the reference exactly; a tolerance would let a separate
+      // multiply and add, or a reordered K, pass.
+      const uint32_t got = bitsOf(out[m * ldc + n]);
+      if (got != want)
+        ++failures;
+      EXPECT_EQ(got, want) << "at m=" << m << " n=" << n
+                           << (inside ? " (inside)" : " (outside the tile)");
+    }
+}
+
+std::vector<Isa> runnableF32Isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
+    if (isa <= detectIsa() && sgemmFor(isa))
+      isas.push_back(isa);
+  return isas;
+}
+
+TEST(UkernelTest, F32ScalarAlwaysAvailable) {
+  EXPECT_NE(sgemmFor(Isa::Scalar), nullptr);
+  EXPECT_NE(sgemmFor(selectedIsa()), nullptr);
+}
+
+// Whole tiles over ragged shapes (K = 1100 spans several K blocks of the
+// SIMD variants); lda, accumulate and fill vary with the shape.
+TEST(UkernelTest, F32Shapes) {
+  const int64_t ms[] = {1, 3, 13, 70};
+  const int64_t ns[] = {1, 17, 32, 33, 100};
+  const int64_t ks[] = {1, 7, 172, 300, 1100};
+  for (Isa isa : runnableF32Isas()) {
+    std::mt19937 rng(11);
+    int i = 0;
+    for (int64_t m : ms)
+      for (int64_t n : ns)
+        for (int64_t k : ks) {
+          ++i;
+          SCase cs{m,          n,
+                   k,          0,
+                   m,          0,
+                   n,          i % 3 == 0 ? 5 : 0,
+                   i % 2 == 0, i % 4 == 1 ? 0.0f : 0.375f};
+          runSCase(isa, cs, rng);
+          if (HasFailure())
+            return;
+        }
+  }
+}
+
+// Sub-tiles: first row > 0, first column a later panel, last column inside
+// a panel, lda > K; and a K of 0 (the base values alone).
+TEST(UkernelTest, F32SubTiles) {
+  const SCase cases[] = {
+      {70, 100, 300, 5, 69, 32, 90, 7, false, -1.5f},
+      {70, 100, 1100, 13, 70, 32, 65, 0, true, 0.0f},
+      {13, 100, 172, 1, 2, 32, 33, 64, true, 0.0f},
+      {13, 100, 7, 3, 13, 64, 100, 1, false, 2.0f},
+      {70, 33, 1, 2, 70, 32, 33, 3, true, 0.0f},
+      {3, 300, 1100, 0, 3, 32, 290, 9, false, 0.25f},
+      {40, 512, 300, 1, 38, 32, 480, 2, true, 0.0f},
+      {20, 40, 0, 2, 19, 0, 37, 3, false, 1.0f},
+      {20, 40, 0, 2, 19, 32, 37, 3, true, 0.0f},
+  };
+  for (Isa isa : runnableF32Isas()) {
+    std::mt19937 rng(5);
+    for (const SCase &cs : cases)
+      runSCase(isa, cs, rng);
+  }
 }
 
 } // namespace

@@ -1,24 +1,26 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-pack-matmuls | FileCheck %s
 
-// A dynamic M: whole 8-row blocks, then the remaining rows one at a time
-// (two panels per tile: two independent FMA chains for one row);
-// the fill value starts the accumulators; the weight is repacked into
-// [N/32][K][32] panels and read one contiguous 32-float row per K step.
+// A dynamic M with a fill init: the weight is repacked into [N/32][K][32]
+// panels, the product goes into a fresh buffer through one kernel call per
+// (64-row, 256-column) tile, starting from the fill value (accumulate = 0).
 // CHECK-LABEL: func.func @dynamic_rows(
-// CHECK-DAG:     %[[PACKED:.*]] = arith.constant dense_resource<packed_weight> : tensor<2x4x32xf32>
-// CHECK:         %[[BLOCKS:.*]] = arith.divui
-// CHECK:         %[[TILES:.*]] = scf.forall (%[[NB:.*]], %[[MB:.*]]) in (2, %[[BLOCKS]]) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x64xf32>)
-// CHECK:           %[[ZERO:.*]] = vector.broadcast %{{.*}} : f32 to vector<32xf32>
-// CHECK:           %[[ACC:.*]]:8 = scf.for %[[K:.*]] = %{{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
-// CHECK:             vector.transfer_read %[[PACKED]][%{{.*}}, %[[K]], %{{.*}}]{{.*}} : tensor<2x4x32xf32>, vector<32xf32>
-// CHECK-COUNT-8:     vector.fma
-// CHECK:           vector.transfer_write %[[ACC]]#7
-// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%{{.*}}, %{{.*}}] [8, 32] [1, 1]
-// CHECK:         %[[REST:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (1, %{{.*}}) shared_outs(%{{.*}} = %[[TILES]])
-// CHECK:           scf.for {{.*}} -> (vector<32xf32>, vector<32xf32>)
-// CHECK:           tensor.parallel_insert_slice {{.*}} [1, 64] [1, 1]
-// CHECK:         return %[[REST]]
-// CHECK-NOT:     linalg.matmul
+// CHECK-SAME:      %[[X:.*]]: tensor<?x4xf32>
+// CHECK:         %[[PANELS:.*]] = arith.constant dense_resource<packed_weight> : tensor<2x4x32xf32>
+// CHECK:         %[[PACKED:.*]] = tensor.collapse_shape %[[PANELS]] {{\[\[}}0, 1, 2]] : tensor<2x4x32xf32> into tensor<256xf32>
+// CHECK:         %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[M:.*]] = tensor.dim %[[X]]
+// CHECK:         %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x64xf32>
+// CHECK:         %[[A:.*]] = bufferization.to_buffer %[[X]] read_only : tensor<?x4xf32> to memref<?x4xf32>
+// CHECK:         %[[A2:.*]] = memref.cast %[[A]] : memref<?x4xf32> to memref<?x?xf32>
+// CHECK:         %[[W:.*]] = bufferization.to_buffer %[[PACKED]] read_only : tensor<256xf32> to memref<256xf32>
+// CHECK:         %[[W2:.*]] = memref.cast %[[W]] : memref<256xf32> to memref<?xf32>
+// CHECK:         %[[OUT2:.*]] = memref.cast %[[OUT]] : memref<?x64xf32> to memref<?x?xf32>
+// CHECK:         %[[FRESH:.*]] = arith.constant 0 : i32
+// CHECK:         scf.forall
+// CHECK:           func.call @quantc_sgemm_f32(%[[A2]], %[[W2]], %[[OUT2]], %[[Z]], %[[FRESH]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x64xf32> to tensor<?x64xf32>
+// CHECK:         return %[[Y]]
+// CHECK:       func.func private @quantc_sgemm_f32(memref<?x?xf32>, memref<?xf32>, memref<?x?xf32>, f32, i32, index, index, index, index) attributes {llvm.emit_c_interface}
 func.func @dynamic_rows(%x: tensor<?x4xf32>) -> tensor<?x64xf32> {
   %w = arith.constant dense<0.5> : tensor<4x64xf32>
   %c0 = arith.constant 0 : index
@@ -32,16 +34,17 @@ func.func @dynamic_rows(%x: tensor<?x4xf32>) -> tensor<?x64xf32> {
 
 // -----
 
-// A static M that is a multiple of 8 needs no remainder loop; an init that
-// is not a fill is read into the accumulators (the product adds to it).
-// CHECK-LABEL: func.func @static_rows(
-// CHECK:         scf.forall
-// CHECK:           vector.transfer_read %{{.*}} : tensor<8x32xf32>, vector<32xf32>
-// CHECK:           scf.for
-// CHECK:           scf.forall.in_parallel
-// CHECK-NOT:     scf.forall (
-// CHECK:         return
-func.func @static_rows(%x: tensor<16x8xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+// An init that is not a fill is copied into the output and the kernel adds
+// the product to it (accumulate = 1); a static M keeps its static buffer.
+// CHECK-LABEL: func.func @accumulate(
+// CHECK-SAME:      %{{.*}}: tensor<16x8xf32>, %[[C:.*]]: tensor<16x32xf32>
+// CHECK:         %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x32xf32>
+// CHECK:         %[[INIT:.*]] = bufferization.to_buffer %[[C]] read_only : tensor<16x32xf32> to memref<16x32xf32>
+// CHECK:         memref.copy %[[INIT]], %[[OUT]]
+// CHECK:         %[[ADD:.*]] = arith.constant 1 : i32
+// CHECK:         func.call @quantc_sgemm_f32({{.*}}, %[[ADD]],
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable : memref<16x32xf32> to tensor<16x32xf32>
+func.func @accumulate(%x: tensor<16x8xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
   %w = arith.constant dense<2.0> : tensor<8x32xf32>
   %y = linalg.matmul ins(%x, %w : tensor<16x8xf32>, tensor<8x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
   return %y : tensor<16x32xf32>
@@ -49,55 +52,34 @@ func.func @static_rows(%x: tensor<16x8xf32>, %c: tensor<16x32xf32>) -> tensor<16
 
 // -----
 
-// Two products of one weight share one packed copy.
-// CHECK-LABEL: func.func @shared_weight(
-// CHECK:         arith.constant dense_resource<packed_weight> : tensor<1x8x32xf32>
-// CHECK-NOT:     dense_resource<packed_weight>
-// CHECK:         return
-func.func @shared_weight(%x: tensor<8x8xf32>, %c: tensor<8x32xf32>) -> (tensor<8x32xf32>, tensor<8x32xf32>) {
-  %w = arith.constant dense<3.0> : tensor<8x32xf32>
-  %a = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
-  %b = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x32xf32>) outs(%a : tensor<8x32xf32>) -> tensor<8x32xf32>
-  return %a, %b : tensor<8x32xf32>, tensor<8x32xf32>
-}
-
-// -----
-
-// N = 48 with a fill init: a padded [?, 64] output (the weight's padding
-// columns are zero), sliced back to 48 columns.
-// CHECK-LABEL: func.func @ragged(
+// Two products of one weight share one packed copy; a ragged N (48: one
+// panel and half of a zero-padded second) needs no padded output, the
+// kernel stores only the 48 columns.
+// CHECK-LABEL: func.func @shared_ragged_weight(
 // CHECK:         arith.constant dense_resource<packed_weight> : tensor<2x8x32xf32>
-// CHECK:         %[[PADDED:.*]] = tensor.empty(%{{.*}}) : tensor<?x64xf32>
-// CHECK:         scf.forall {{.*}} shared_outs(%{{.*}} = %[[PADDED]]) -> (tensor<?x64xf32>)
-// CHECK:         %[[REST:.*]] = scf.forall
-// CHECK:         %[[Y:.*]] = tensor.extract_slice %[[REST]][0, 0] [%{{.*}}, 48] [1, 1] : tensor<?x64xf32> to tensor<?x48xf32>
-// CHECK:         return %[[Y]]
-func.func @ragged(%x: tensor<?x8xf32>) -> tensor<?x48xf32> {
-  %w = arith.constant dense<1.0> : tensor<8x48xf32>
-  %c0 = arith.constant 0 : index
-  %d = tensor.dim %x, %c0 : tensor<?x8xf32>
-  %e = tensor.empty(%d) : tensor<?x48xf32>
-  %z = arith.constant 0.0 : f32
-  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x48xf32>) -> tensor<?x48xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x48xf32>) outs(%f : tensor<?x48xf32>) -> tensor<?x48xf32>
-  return %y : tensor<?x48xf32>
+// CHECK-NOT:     dense_resource<packed_weight>
+// CHECK-COUNT-2: func.call @quantc_sgemm_f32
+// CHECK-NOT:     tensor.extract_slice
+// CHECK:         return
+func.func @shared_ragged_weight(%x: tensor<8x8xf32>, %c: tensor<8x48xf32>) -> (tensor<8x48xf32>, tensor<8x48xf32>) {
+  %w = arith.constant dense<3.0> : tensor<8x48xf32>
+  %a = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x48xf32>) outs(%c : tensor<8x48xf32>) -> tensor<8x48xf32>
+  %b = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x48xf32>) outs(%a : tensor<8x48xf32>) -> tensor<8x48xf32>
+  return %a, %b : tensor<8x48xf32>, tensor<8x48xf32>
 }
 
 // -----
 
-// Left alone: a ragged N whose init is not a fill (its padding columns would
-// have no initial value), a weight that is not a constant, and f16
-// operands.
+// Left alone: a weight that is not a constant, and f16 operands; no kernel
+// is declared.
 // CHECK-LABEL: func.func @untouched(
-// CHECK-COUNT-3: linalg.matmul
-// CHECK-NOT:     scf.forall (
+// CHECK-COUNT-2: linalg.matmul
+// CHECK-NOT:     quantc_sgemm_f32
 func.func @untouched(%x: tensor<4x8xf32>, %v: tensor<8x32xf32>, %h: tensor<4x8xf16>,
-                     %c48: tensor<4x48xf32>, %c32: tensor<4x32xf32>, %c16: tensor<4x32xf16>)
-    -> (tensor<4x48xf32>, tensor<4x32xf32>, tensor<4x32xf16>) {
-  %w48 = arith.constant dense<1.0> : tensor<8x48xf32>
-  %a = linalg.matmul ins(%x, %w48 : tensor<4x8xf32>, tensor<8x48xf32>) outs(%c48 : tensor<4x48xf32>) -> tensor<4x48xf32>
+                     %c32: tensor<4x32xf32>, %c16: tensor<4x32xf16>)
+    -> (tensor<4x32xf32>, tensor<4x32xf16>) {
   %b = linalg.matmul ins(%x, %v : tensor<4x8xf32>, tensor<8x32xf32>) outs(%c32 : tensor<4x32xf32>) -> tensor<4x32xf32>
   %w16 = arith.constant dense<1.0> : tensor<8x32xf16>
   %c = linalg.matmul ins(%h, %w16 : tensor<4x8xf16>, tensor<8x32xf16>) outs(%c16 : tensor<4x32xf16>) -> tensor<4x32xf16>
-  return %a, %b, %c : tensor<4x48xf32>, tensor<4x32xf32>, tensor<4x32xf16>
+  return %b, %c : tensor<4x32xf32>, tensor<4x32xf16>
 }

@@ -1,5 +1,6 @@
 """Writes a qc.matmul model with a distinct-valued constant weight, inputs and
-float64 references, for checking qc-cpu-pack-matmuls' packing and tiles.
+float64 references, for checking qc-cpu-pack-matmuls' packing and the f32
+microkernels' tiles.
 
 usage: pack_matmul_case.py OUT_DIR
 
@@ -7,9 +8,9 @@ OUT_DIR/model.mlir: x[?, 7] * W[7, 96] (three 32-column panels; every
 weight distinct, so a misplaced element changes the result);
 OUT_DIR/ragged.mlir: the first 72 columns of W (two panels and a ragged
 third of 8 columns);
-OUT_DIR/x13.npy, x3.npy and x16.npy: 13 rows (one 8-row tile and 5 single
-rows), 3 rows (single rows only) and 16 rows (two tiles);
-OUT_DIR/y13.npy, y3.npy, y16.npy: the products in float64, stored as f32;
+OUT_DIR/x{13,3,16,70}.npy: 13, 3, 16 and 70 rows (register tiles
+with and without a remainder; 70: two 64-row output tiles);
+OUT_DIR/y{13,3,16,70}.npy: the products in float64, stored as f32;
 OUT_DIR/r13.npy: the ragged model's product for x13.
 """
 import os
@@ -39,7 +40,7 @@ def write_model(path, w):
 write_model(os.path.join(out, "model.mlir"), w)
 write_model(os.path.join(out, "ragged.mlir"), w[:, :72])
 rng = np.random.default_rng(7)
-for m in (13, 3, 16):
+for m in (13, 3, 16, 70):
     x = rng.standard_normal((m, K)).astype(np.float32)
     np.save(os.path.join(out, f"x{m}.npy"), x)
     np.save(os.path.join(out, f"y{m}.npy"), (x.astype(np.float64) @ w).astype(np.float32))

@@ -1,0 +1,62 @@
+//===- KernelCalls.cpp - calls to the runtime's microkernels --------------===//
+
+#include "backends/cpu/KernelCalls.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+func::FuncOp qc::cpu::declareKernel(ModuleOp module, StringRef name,
+                                    ArrayRef<Type> args) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto f = func::FuncOp::create(b, module.getLoc(), name,
+                                FunctionType::get(ctx, args, {}));
+  f.setPrivate();
+  // Memref arguments reach the runtime as pointers to their descriptors.
+  f->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return f;
+}
+
+Value qc::cpu::asReadOnlyBuffer(OpBuilder &b, Location loc, Value v,
+                                Type argType) {
+  auto type = cast<RankedTensorType>(v.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), v,
+      /*read_only=*/true);
+  if (buffer.getType() == argType)
+    return buffer;
+  return memref::CastOp::create(b, loc, argType, buffer);
+}
+
+void qc::cpu::forEachOutputTile(
+    OpBuilder &b, Location loc, Value rows, int64_t columns,
+    function_ref<void(OpBuilder &, Value, Value, Value, Value)> body) {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  int64_t columnTiles = (columns + kKernelTileColumns - 1) / kKernelTileColumns;
+  Value rowTiles =
+      arith::CeilDivUIOp::create(b, loc, rows, cst(kKernelTileRows));
+  Value tiles = arith::MulIOp::create(b, loc, rowTiles, cst(columnTiles));
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                                      ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value t = forall.getInductionVars()[0];
+  Value mi = arith::DivUIOp::create(b, loc, t, cst(columnTiles));
+  Value ni = arith::RemUIOp::create(b, loc, t, cst(columnTiles));
+  Value m0 = arith::MulIOp::create(b, loc, mi, cst(kKernelTileRows));
+  Value m1 = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, m0, cst(kKernelTileRows)), rows);
+  Value n0 = arith::MulIOp::create(b, loc, ni, cst(kKernelTileColumns));
+  Value n1 = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, n0, cst(kKernelTileColumns)),
+      cst(columns));
+  body(b, m0, m1, n0, n1);
+}

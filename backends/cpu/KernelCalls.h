@@ -1,0 +1,43 @@
+//===- KernelCalls.h - calls to the runtime's microkernels ------*- C++ -*-===//
+//
+// What qc-cpu-int8-matmuls and qc-cpu-pack-matmuls share: the external
+// declaration of a microkernel (its memref arguments reach the runtime as
+// pointers to descriptors, through the artifact's `quantc_ukernels` table;
+// backends/common/EmitSharedLibrary.cpp), tensors handed over as read-only
+// buffers, and the parallel loop over output tiles that calls it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_BACKENDS_CPU_KERNELCALLS_H
+#define QUANTC_BACKENDS_CPU_KERNELCALLS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::qc::cpu {
+
+/// Output tiles handed to threads: a tile's weight panels stay in L2 across
+/// its row blocks, and a 128 x 4096 product has 32 tiles for the threads.
+constexpr int64_t kKernelTileRows = 64, kKernelTileColumns = 256;
+
+/// `func.func private @name(args)` with a C interface, declared once.
+func::FuncOp declareKernel(ModuleOp module, StringRef name,
+                           ArrayRef<Type> args);
+
+/// `v` (a ranked tensor) as a read-only buffer, cast to `argType` (a memref
+/// type with the same element type and rank, dynamic sizes).
+Value asReadOnlyBuffer(OpBuilder &b, Location loc, Value v, Type argType);
+
+/// One `scf.forall` over the tiles of a `[rows, columns]` output (rows a
+/// run-time index, columns static), linearized so that the thread lowering
+/// (one parallel dimension) spreads both; `body` emits the call for rows
+/// [m0, m1) and columns [n0, n1).
+void forEachOutputTile(
+    OpBuilder &b, Location loc, Value rows, int64_t columns,
+    function_ref<void(OpBuilder &, Value m0, Value m1, Value n0, Value n1)>
+        body);
+
+} // namespace mlir::qc::cpu
+
+#endif // QUANTC_BACKENDS_CPU_KERNELCALLS_H

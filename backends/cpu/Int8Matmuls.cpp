@@ -198,12 +198,20 @@ Value rowScales(OpBuilder &b, Location loc, const Int8Lhs &lhs) {
 }
 
 LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
-                      func::FuncOp kernel) {
+                      func::FuncOp kernel,
+                      DenseMap<Value, KernelWeight> &packedWeights) {
   Location loc = op.getLoc();
+  auto cached = packedWeights.find(op.getRhs());
+  if (cached == packedWeights.end()) {
+    // Right after the weight, so that every product of it can use it.
+    b.setInsertionPointAfterValue(op.getRhs());
+    FailureOr<KernelWeight> fresh = packKernelWeight(b, op);
+    if (failed(fresh))
+      return failure();
+    cached = packedWeights.try_emplace(op.getRhs(), *fresh).first;
+  }
+  const KernelWeight *w = &cached->second;
   b.setInsertionPoint(op);
-  FailureOr<KernelWeight> w = packKernelWeight(b, op);
-  if (failed(w))
-    return failure();
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t n = resultType.getDimSize(resultType.getRank() - 1);
 
@@ -259,8 +267,10 @@ struct Int8Matmuls : qc::cpu::impl::Int8MatmulsBase<Int8Matmuls> {
       return;
     func::FuncOp kernel = declareKernel(module);
     IRRewriter rewriter(&getContext());
+    // A weight several products share is packed once.
+    DenseMap<Value, KernelWeight> packedWeights;
     for (auto &[op, lhs] : products)
-      if (failed(rewrite(rewriter, op, lhs, kernel)))
+      if (failed(rewrite(rewriter, op, lhs, kernel, packedWeights)))
         return signalPassFailure();
   }
 };

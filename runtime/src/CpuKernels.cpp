@@ -6,6 +6,7 @@
 #include "runtime/ukernels/SGemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -64,30 +65,31 @@ SGemmFn selectedSGemm() {
   return fn;
 }
 
-/// Reports a kernel call whose operands disagree (a compiler bug) once.
-void reportInconsistent(const char *kernel) {
-  static bool reported = false;
-  if (!reported) {
-    reported = true;
+/// Whether a kernel should compute its tile. `valid` says its operands
+/// agree, which they always should: the generated code derives every size
+/// from the same buffers. A mismatch is a compiler bug: it is reported once
+/// and the tile's part inside `out` (when out has the M rows) is set to NaN
+/// instead of being read or written out of bounds. An empty tile needs no
+/// work.
+bool runTile(bool valid, const char *kernel, const MemRef<float, 2> *out,
+             int64_t m, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (valid)
+    return m0 < m1 && n0 < n1;
+  static std::atomic<bool> reported{false};
+  if (!reported.exchange(true))
     std::fprintf(stderr,
                  "quantc runtime: internal error: inconsistent %s operands; "
                  "its output is NaN\n",
                  kernel);
-  }
-}
-
-/// Fills the valid part of rows [m0, m1) x columns [n0, n1) of `out` with
-/// NaN, when out's own layout allows it.
-void poisonTile(const MemRef<float, 2> *out, int64_t m0, int64_t m1, int64_t n0,
-                int64_t n1) {
-  if (out->strides[1] != 1)
-    return;
+  if (out->sizes[0] != m || out->strides[1] != 1)
+    return false;
   for (int64_t r = std::max<int64_t>(m0, 0); r < std::min(m1, out->sizes[0]);
        ++r)
     for (int64_t c = std::max<int64_t>(n0, 0); c < std::min(n1, out->sizes[1]);
          ++c)
       out->data()[r * out->strides[0] + c] =
           std::numeric_limits<float>::quiet_NaN();
+  return false;
 }
 
 /// `quantc_qgemm_s8(A [M, K] i8, W packed, column sums [Np], column scales
@@ -110,13 +112,7 @@ void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
       colScales->sizes[0] == np && w->sizes[0] == np * roundUp(k, kKBlock) &&
       (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) && 0 <= m0 &&
       m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n && n0 % kPanel == 0;
-  if (!valid) {
-    reportInconsistent("int8 matmul");
-    if (out->sizes[0] == m)
-      poisonTile(out, m0, m1, n0, n1);
-    return;
-  }
-  if (m0 == m1 || n0 == n1)
+  if (!runTile(valid, "int8 matmul", out, m, m0, m1, n0, n1))
     return;
   QGemmTile tile;
   tile.a = a->data();
@@ -151,13 +147,7 @@ void sgemmF32(const MemRef<float, 2> *a, const MemRef<float, 1> *w,
                out->strides[0] >= n && w->sizes[0] == np * k && 0 <= m0 &&
                m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n &&
                n0 % kSPanel == 0;
-  if (!valid) {
-    reportInconsistent("f32 matmul");
-    if (out->sizes[0] == m)
-      poisonTile(out, m0, m1, n0, n1);
-    return;
-  }
-  if (m0 == m1 || n0 == n1)
+  if (!runTile(valid, "f32 matmul", out, m, m0, m1, n0, n1))
     return;
   SGemmTile tile;
   tile.a = a->data();

@@ -5,10 +5,10 @@
 // call per (64-row, 256-column) tile inside an scf.forall.
 // CHECK-LABEL: func.func @w8a8_dynamic(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x4xf32>
-// CHECK:         %[[Q:.*]], %[[S:.*]] = qc.dynamic_quantize %[[X]]
 // CHECK-DAG:     %[[W:.*]] = arith.constant dense_resource<int8_weight> : tensor<1024xi8>
 // CHECK-DAG:     %[[SUMS:.*]] = arith.constant dense_resource<int8_weight_sums> : tensor<16xi32>
 // CHECK-DAG:     %[[SCALES:.*]] = arith.constant dense_resource<int8_weight_scales> : tensor<16xf32>
+// CHECK:         %[[Q:.*]], %[[S:.*]] = qc.dynamic_quantize %[[X]]
 // CHECK:         %[[ROWS:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1]] : tensor<?x1xf32> into tensor<?xf32>
 // CHECK:         %[[A:.*]] = bufferization.to_buffer %[[Q]] read_only : tensor<?x4xi8> to memref<?x4xi8>
 // CHECK:         %[[A2:.*]] = memref.cast %[[A]] : memref<?x4xi8> to memref<?x?xi8>
@@ -63,6 +63,21 @@ func.func @w8a8_static_batched(%x: tensor<1x?x4xf32>) -> tensor<1x?x2xf32> {
   %q = quant.qcast %x : tensor<1x?x4xf32> to tensor<1x?x4x!quant.uniform<i8:f32, 0.25:-5>>
   %y = qc.quantized_matmul %q, %w : (tensor<1x?x4x!quant.uniform<i8:f32, 0.25:-5>>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<1x?x2xf32>
   return %y : tensor<1x?x2xf32>
+}
+
+// -----
+
+// Two products of one weight share one packed copy.
+// CHECK-LABEL: func.func @shared_weight(
+// CHECK:         arith.constant dense_resource<int8_weight> : tensor<1024xi8>
+// CHECK-NOT:     dense_resource<int8_weight>
+// CHECK-COUNT-2: func.call @quantc_qgemm_s8
+func.func @shared_weight(%q: tensor<?x4xi8>, %s: tensor<?x1xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %c = arith.constant dense<1> : tensor<4x2xi8>
+  %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
+  %a = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  %b = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %a, %b : tensor<?x2xf32>, tensor<?x2xf32>
 }
 
 // -----

@@ -35,14 +35,13 @@ Value qc::cpu::asReadOnlyBuffer(OpBuilder &b, Location loc, Value v,
 }
 
 void qc::cpu::forEachOutputTile(
-    OpBuilder &b, Location loc, Value rows, int64_t columns,
+    OpBuilder &b, Location loc, Value rows, int64_t columns, OutputTile tile,
     function_ref<void(OpBuilder &, Value, Value, Value, Value)> body) {
   auto cst = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
-  int64_t columnTiles = (columns + kKernelTileColumns - 1) / kKernelTileColumns;
-  Value rowTiles =
-      arith::CeilDivUIOp::create(b, loc, rows, cst(kKernelTileRows));
+  int64_t columnTiles = (columns + tile.columns - 1) / tile.columns;
+  Value rowTiles = arith::CeilDivUIOp::create(b, loc, rows, cst(tile.rows));
   Value tiles = arith::MulIOp::create(b, loc, rowTiles, cst(columnTiles));
   auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
                                       ValueRange{}, std::nullopt);
@@ -51,12 +50,12 @@ void qc::cpu::forEachOutputTile(
   Value t = forall.getInductionVars()[0];
   Value mi = arith::DivUIOp::create(b, loc, t, cst(columnTiles));
   Value ni = arith::RemUIOp::create(b, loc, t, cst(columnTiles));
-  Value m0 = arith::MulIOp::create(b, loc, mi, cst(kKernelTileRows));
+  Value m0 = arith::MulIOp::create(b, loc, mi, cst(tile.rows));
   Value m1 = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, m0, cst(kKernelTileRows)), rows);
-  Value n0 = arith::MulIOp::create(b, loc, ni, cst(kKernelTileColumns));
+      b, loc, arith::AddIOp::create(b, loc, m0, cst(tile.rows)), rows);
+  Value n0 = arith::MulIOp::create(b, loc, ni, cst(tile.columns));
   Value n1 = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, n0, cst(kKernelTileColumns)),
+      b, loc, arith::AddIOp::create(b, loc, n0, cst(tile.columns)),
       cst(columns));
   body(b, m0, m1, n0, n1);
 }

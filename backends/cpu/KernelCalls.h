@@ -17,9 +17,10 @@
 
 namespace mlir::qc::cpu {
 
-/// Output tiles handed to threads: a tile's weight panels stay in L2 across
-/// its row blocks, and a 128 x 4096 product has 32 tiles for the threads.
-constexpr int64_t kKernelTileRows = 64, kKernelTileColumns = 256;
+/// The output tiles a kernel call computes (and threads share).
+struct OutputTile {
+  int64_t rows, columns;
+};
 
 /// `func.func private @name(args)` with a C interface, declared once.
 func::FuncOp declareKernel(ModuleOp module, StringRef name,
@@ -29,12 +30,12 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name,
 /// type with the same element type and rank, dynamic sizes).
 Value asReadOnlyBuffer(OpBuilder &b, Location loc, Value v, Type argType);
 
-/// One `scf.forall` over the tiles of a `[rows, columns]` output (rows a
+/// One `scf.forall` over the `tile`s of a `[rows, columns]` output (rows a
 /// run-time index, columns static), linearized so that the thread lowering
 /// (one parallel dimension) spreads both; `body` emits the call for rows
 /// [m0, m1) and columns [n0, n1).
 void forEachOutputTile(
-    OpBuilder &b, Location loc, Value rows, int64_t columns,
+    OpBuilder &b, Location loc, Value rows, int64_t columns, OutputTile tile,
     function_ref<void(OpBuilder &, Value m0, Value m1, Value n0, Value n1)>
         body);
 

@@ -42,6 +42,11 @@ constexpr int64_t kPanel = 32; // columns per panel (runtime/ukernels/SGemm.h)
 /// call slot 2 of `quantc_ukernels`.
 constexpr StringLiteral kKernel = "quantc_sgemm_f32";
 
+/// A call's output tile: a 128 x 4096 product is 32 tiles for the threads,
+/// and a tile's weight panels (256 columns x K floats) are reused across its
+/// row blocks while in L2.
+constexpr qc::cpu::OutputTile kTile = {64, 256};
+
 /// What a matmul is rewritten from.
 struct PackableMatmul {
   Value lhs, init;
@@ -152,7 +157,7 @@ Value emitCalls(OpBuilder &b, Location loc, const PackableMatmul &m,
       arith::ConstantOp::create(b, loc,
                                 b.getI32IntegerAttr(m.fillValue ? 0 : 1))};
   qc::cpu::forEachOutputTile(
-      b, loc, rows, m.n,
+      b, loc, rows, m.n, kTile,
       [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
         SmallVector<Value> callArgs(args);
         callArgs.append({m0, m1, n0, n1});

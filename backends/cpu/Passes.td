@@ -12,8 +12,9 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
     one scale per column (or per tensor) and no zero point, whose activation
     is int8 (static `quant.qcast` to a signed per-tensor type, or the codes
     and scales of `qc.dynamic_quantize`) and whose result is f32 is
-    rewritten, on tensors, into a parallel loop over output tiles (64 rows x
-    256 columns) that calls `@quantc_qgemm_s8` on buffers. The weight is
+    rewritten, on tensors, into a parallel loop over output tiles (128 rows x
+    256 to 1024 columns, 8 tiles across N where N allows) that calls
+    `@quantc_qgemm_s8` on buffers. The weight is
     repacked at compile time into the microkernels' layout
     (`runtime/ukernels/QGemm.h`: panels of 16 columns, 4 consecutive K bytes
     per column, K padded to 64), with its column sums and scales; the

@@ -10,13 +10,19 @@
 // Cache blocking, per call: the panels go in groups of kNcPanels (a group's
 // K block, kNcPanels x Kc x 128 bytes, stays in L2 while every row tile
 // reuses it) and K in blocks of at most kKc (one row tile's A block, 14 x Kc
-// floats, stays in L1 while it sweeps the group's panels). While a block
-// runs, the next block's B is prefetched into L2 (one line per k step of
-// each kernel call), so that its first row tile does not wait on L3. Between K
-// blocks the partial sums go through `out`: each output element is still one
-// chain of fmas in increasing k, stored and reloaded exactly, so the result is
-// bit-identical to sgemmScalar's. A call with a single row tile has no reuse
-// of B to win and runs its whole K in one block.
+// floats, stays in L1 while it sweeps the group's panels). Where A's row
+// stride would put a row tile's A block into too few L1 sets (lda a multiple
+// of 1 KiB, as K = 4096 is), the block is first copied to a per-thread buffer
+// with a padded stride. While a block runs, the next block's B is prefetched
+// into L2 (one line every other k step) and, while a row tile runs, the next
+// row tile's A; after the call's last block the "next block" is a guess at
+// the next call's (the following panels, same rows: the generated loop's
+// order), so that a call's first row tile does not wait on memory either. For
+// 128 x 4096 x 4096 in 64 x 256 calls B (64 MiB) streams from memory twice.
+// Between K blocks the partial sums go through `out`: each output element is
+// still one chain of fmas in increasing k, stored and reloaded exactly, so the
+// result is bit-identical to sgemmScalar's. A call with a single row tile has
+// no reuse of B to win and runs its whole K in one block, A in place.
 //
 // Ragged N: the last panel's columns >= N are zero in the packed weights, so
 // full panels are computed and only columns < n1 are loaded and stored
@@ -36,6 +42,8 @@
 
 #include <immintrin.h>
 
+#include <vector>
+
 #define QUANTC_TARGET_AVX512 __attribute__((target("avx512f")))
 
 namespace quantc::ukernels {
@@ -43,22 +51,22 @@ namespace quantc::ukernels {
 namespace {
 
 // Measured on Sapphire Rapids (M = 128, K = 4096, N = 4096, one thread): 12
-// and 14 rows within noise, 14 slightly ahead; K blocks of 128-1024 and
-// groups of 4-16 panels within a few percent of these.
+// and 14 rows within noise, 14 slightly ahead; K blocks of 128-256 and
+// groups of 4-16 panels within a few percent of these (512-1024: 5-15%
+// slower once B streams from memory).
 constexpr int kMaxRows = 14;
 constexpr int kMaxPanels = 4;
 // K block (floats).
 constexpr int64_t kKc = 256;
 // Panels per group.
 constexpr int64_t kNcPanels = 8;
-// How far ahead of its loads each panel's B stream is prefetched (floats).
-constexpr int64_t kPrefetch = 128;
+// How far ahead of its loads each panel's B stream is prefetched into L1
+// (floats; 16 k steps, a few % ahead of 4 with B streaming from memory).
+constexpr int64_t kPrefetch = 512;
 
 /// What one call's blocks share; plain data so that it crosses from the
 /// unattributed driver into the AVX-512 functions.
 struct Ctx {
-  const float *a;
-  int64_t lda;
   const float *w;
   int64_t panelFloats; // K * 32
   float *out;
@@ -68,12 +76,25 @@ struct Ctx {
   bool accumulate;
 };
 
-/// Rows [m, m + R) x panels [p0, p0 + P) over k in [k0, k1): starts from
-/// `fill` or from out (accumulate, or a K block after the first), ends
-/// storing to out.
+/// Lines to prefetch into L2 from the kernels that carry it (s0: one every
+/// other k step, s1: one every k step): `left` lines, `rowBytes` bytes from
+/// `row` then the same from `row + stride`, and so on.
+struct Stream {
+  uintptr_t row; // an address, not a pointer: it may lie past the weights
+  int64_t col;   // bytes into the row
+  int64_t rowBytes;
+  int64_t stride;
+  int64_t left;
+};
+
+/// Rows [m, m + R) x panels [p0, p0 + P) over k in [k0, k1), A's row i at
+/// a + i * lda (k0 at a): starts from `fill` or from out (accumulate, or a K
+/// block after the first), ends storing to out. Advances the prefetch
+/// streams `s0` and `s1`.
 template <int R, int P>
-QUANTC_TARGET_AVX512 void block(const Ctx &c, int64_t m, int64_t p0, int64_t k0,
-                                int64_t k1, const char *pf, int64_t pfLines) {
+QUANTC_TARGET_AVX512 void block(const Ctx &c, const float *a, int64_t lda,
+                                int64_t m, int64_t p0, int64_t k0, int64_t k1,
+                                Stream &s0, Stream &s1) {
   __mmask16 mask[P][2];
 #pragma unroll
   for (int j = 0; j < P; ++j) {
@@ -109,12 +130,30 @@ QUANTC_TARGET_AVX512 void block(const Ctx &c, int64_t m, int64_t p0, int64_t k0,
           acc[i][j][h] = fill;
   }
 
-  const float *a = c.a + m * c.lda + k0;
   const float *b = c.w + p0 * c.panelFloats + k0 * kSPanel;
-  const int64_t lda = c.lda, ps = c.panelFloats;
+  const int64_t ps = c.panelFloats;
+  Stream t0 = s0, t1 = s1;
   for (int64_t k = k0; k < k1; ++k) {
-    if (k - k0 < pfLines)
-      _mm_prefetch(pf + (k - k0) * 64, _MM_HINT_T1);
+    if ((k & 1) == 0 && t0.left > 0) {
+      _mm_prefetch(reinterpret_cast<const char *>(t0.row + t0.col),
+                   _MM_HINT_T1);
+      t0.col += 64;
+      if (t0.col >= t0.rowBytes) {
+        t0.col = 0;
+        t0.row += uintptr_t(t0.stride);
+      }
+      --t0.left;
+    }
+    if (t1.left > 0) {
+      _mm_prefetch(reinterpret_cast<const char *>(t1.row + t1.col),
+                   _MM_HINT_T1);
+      t1.col += 64;
+      if (t1.col >= t1.rowBytes) {
+        t1.col = 0;
+        t1.row += uintptr_t(t1.stride);
+      }
+      --t1.left;
+    }
     __m512 bv[P][2];
 #pragma unroll
     for (int j = 0; j < P; ++j) {
@@ -135,6 +174,8 @@ QUANTC_TARGET_AVX512 void block(const Ctx &c, int64_t m, int64_t p0, int64_t k0,
     a += 1;
     b += kSPanel;
   }
+  s0 = t0;
+  s1 = t1;
 
 #pragma unroll
   for (int i = 0; i < R; ++i)
@@ -146,8 +187,8 @@ QUANTC_TARGET_AVX512 void block(const Ctx &c, int64_t m, int64_t p0, int64_t k0,
                               mask[j][h], acc[i][j][h]);
 }
 
-using BlockFn = void (*)(const Ctx &, int64_t, int64_t, int64_t, int64_t,
-                         const char *, int64_t);
+using BlockFn = void (*)(const Ctx &, const float *, int64_t, int64_t, int64_t,
+                         int64_t, int64_t, Stream &, Stream &);
 
 /// Panels per tile for a tile of `rows` rows: at most 28 accumulators, and
 /// at least 8 for any row count.
@@ -177,6 +218,47 @@ const BlockFn kBlocks[14][kMaxPanels] = {
 };
 #undef QUANTC_ROW
 
+/// Copies rows x k floats from src (row stride lds) to dst (row stride
+/// ldd); reads exactly those floats.
+QUANTC_TARGET_AVX512 void packA(const float *src, int64_t lds, int64_t rows,
+                                int64_t k, float *dst, int64_t ldd) {
+  for (int64_t r = 0; r < rows; ++r, src += lds, dst += ldd) {
+    int64_t i = 0;
+    for (; i + 16 <= k; i += 16)
+      _mm512_store_ps(dst + i, _mm512_loadu_ps(src + i));
+    if (i < k) {
+      const __mmask16 mask = __mmask16((1u << (k - i)) - 1);
+      _mm512_mask_store_ps(dst + i, mask, _mm512_maskz_loadu_ps(mask, src + i));
+    }
+  }
+}
+
+/// A stream over rows [m, m + rows) x k in [k0, k1) of A (whole lines).
+Stream aStream(const float *a, int64_t lda, int64_t m, int64_t rows, int64_t k0,
+               int64_t k1) {
+  const uintptr_t first = reinterpret_cast<uintptr_t>(a + m * lda + k0);
+  const uintptr_t start = first & ~uintptr_t(63);
+  const int64_t rowBytes =
+      int64_t((first + uintptr_t(k1 - k0) * 4 - start + 63) & ~uintptr_t(63));
+  const int64_t lines = rows * (rowBytes / 64);
+  return {start, 0, rowBytes, lda * int64_t(sizeof(float)), lines};
+}
+
+/// Whether kMaxRows rows of A at stride lda, each reading a K block of kc
+/// floats, would put more lines in one L1 set (64 sets of 64-byte lines)
+/// than it has ways (12 on Sapphire Rapids; 8 on older cores).
+bool aliases(int64_t lda, int64_t kc) {
+  int count[64] = {};
+  const int64_t lines = (kc + 15) / 16 + 1; // a block may straddle a line
+  for (int64_t i = 0; i < kMaxRows; ++i) {
+    const int64_t first = (i * lda / 16) % 64;
+    for (int64_t l = 0; l < lines && l < 64; ++l)
+      if (++count[(first + l) % 64] > 8)
+        return true;
+  }
+  return false;
+}
+
 } // namespace
 
 void sgemmAvx512(const SGemmTile &t) {
@@ -190,8 +272,7 @@ void sgemmAvx512(const SGemmTile &t) {
           t.out[m * t.ldc + n] = t.fill;
     return;
   }
-  const Ctx c = {t.a,   t.lda, t.w,    t.k * kSPanel, t.out,
-                 t.ldc, t.n1,  t.fill, t.accumulate};
+  const Ctx c = {t.w, t.k * kSPanel, t.out, t.ldc, t.n1, t.fill, t.accumulate};
   const int64_t pFirst = t.n0 / kSPanel;
   const int64_t pEnd = (t.n1 + kSPanel - 1) / kSPanel;
 
@@ -199,61 +280,83 @@ void sgemmAvx512(const SGemmTile &t) {
   // tiles one row taller.
   const int64_t tiles = (rows + kMaxRows - 1) / kMaxRows;
   const int64_t base = rows / tiles, extra = rows % tiles;
-  // Near-equal K blocks (one when there is no B reuse to keep in cache).
-  const int64_t kBlocksN = tiles == 1 ? 1 : (t.k + kKc - 1) / kKc;
-  const int64_t kcN = kBlocksN > 1 ? kBlocksN : 1;
-  const int64_t kc = (t.k + kcN - 1) / kcN;
-
-  // The blocks in order: (group, K block). While one block runs, the next
-  // one's B (each of its panels' K slice, contiguous) is prefetched to L2,
-  // one line per k step of every kernel call, so that the next block's first
-  // row tile does not wait on L3.
-  struct Cursor {
-    int64_t g0, g1, k0, k1; // the next block
-    int64_t p, line;        // next line to prefetch: panel p, line `line`
-  };
-  auto nextBlock = [&](int64_t g0, int64_t k0, int64_t k1, Cursor &cur) {
-    int64_t ng0 = g0, nk0 = k1;
-    if (k1 >= t.k) {
-      ng0 = g0 + kNcPanels;
-      nk0 = 0;
+  Stream none = {0, 0, 64, 0, 0};
+  if (tiles == 1) { // no reuse of B: one K block, A read in place
+    const int r = int(rows);
+    const int pMax = panelsFor(r);
+    for (int64_t p = pFirst; p < pEnd; p += pMax) {
+      const int np = int(pEnd - p < pMax ? pEnd - p : pMax);
+      Stream s0 = none, s1 = none;
+      kBlocks[r - 1][np - 1](c, t.a + t.m0 * t.lda, t.lda, t.m0, p, 0, t.k, s0,
+                             s1);
     }
-    cur.g0 = ng0;
-    cur.g1 = pEnd - ng0 < kNcPanels ? pEnd : ng0 + kNcPanels;
-    cur.k0 = nk0;
-    cur.k1 = t.k - nk0 < kc ? t.k : nk0 + kc;
-    cur.p = ng0;
-    cur.line = 0;
-    (void)k0;
-  };
+    return;
+  }
+
+  // Near-equal K blocks.
+  const int64_t kcN = (t.k + kKc - 1) / kKc;
+  const int64_t kc = (t.k + kcN - 1) / kcN;
+  // Where A's rows would share L1 sets (lda a multiple of 1 KiB and more),
+  // each row tile's A block is copied to a per-thread buffer whose row
+  // stride is a whole number of lines plus one.
+  const bool pack = aliases(t.lda, kc);
+  const int64_t ldp = (kc + 15) / 16 * 16 + 16;
+  float *pa = nullptr;
+  if (pack) {
+    thread_local std::vector<float> aBuf;
+    if (int64_t(aBuf.size()) < kMaxRows * ldp + 16)
+      aBuf.resize(kMaxRows * ldp + 16);
+    pa = reinterpret_cast<float *>(
+        (reinterpret_cast<uintptr_t>(aBuf.data()) + 63) & ~uintptr_t(63));
+  }
+  // The blocks in order: (group, K block); in each, the row tiles in order.
+  // While one block runs, the next one's B (each of its panels' K slice,
+  // contiguous) is prefetched to L2 (stream s0), one line every other k
+  // step: with 64 rows (5 row tiles of 8 panels) that spreads it over 80% of
+  // the block, so that the next block's first row tile does not wait on
+  // memory, without bursts that compete with the kernel's own loads;
+  // while a row tile runs, the next row tile's A block is prefetched to L2
+  // (stream s1). After the call's last block, the next block is a guess at
+  // the next call's first: the following panels' first K block, same rows
+  // (the generated loop's order; prefetches cannot fault).
   for (int64_t g0 = pFirst; g0 < pEnd; g0 += kNcPanels) {
     const int64_t g1 = pEnd - g0 < kNcPanels ? pEnd : g0 + kNcPanels;
     for (int64_t k0 = 0, k1;; k0 = k1) {
       k1 = t.k - k0 < kc ? t.k : k0 + kc;
-      Cursor cur;
-      nextBlock(g0, k0, k1, cur);
-      const int64_t sliceLines = (cur.k1 - cur.k0) * kSPanel * 4 / 64;
+      int64_t ng0 = g0, nk0 = k1;
+      if (k1 >= t.k) {
+        ng0 = g0 + kNcPanels;
+        nk0 = 0;
+      }
+      const int64_t ng1 =
+          ng0 < pEnd
+              ? (pEnd - ng0 < kNcPanels ? pEnd : ng0 + kNcPanels)
+              : ng0 + (pEnd - pFirst < kNcPanels ? pEnd - pFirst : kNcPanels);
+      const int64_t nk1 = t.k - nk0 < kc ? t.k : nk0 + kc;
+      const int64_t sliceBytes = (nk1 - nk0) * kSPanel * 4;
+      Stream s0 = {reinterpret_cast<uintptr_t>(t.w) +
+                       uintptr_t(ng0 * c.panelFloats + nk0 * kSPanel) * 4,
+                   0, sliceBytes, c.panelFloats * 4,
+                   (ng1 - ng0) * (sliceBytes / 64)};
       int64_t m = t.m0;
       for (int64_t i = 0; i < tiles; ++i) {
         const int r = int(base + (i < extra ? 1 : 0));
+        const float *a = t.a + m * t.lda + k0;
+        int64_t lda = t.lda;
+        if (pack) {
+          packA(a, t.lda, r, k1 - k0, pa, ldp);
+          a = pa;
+          lda = ldp;
+        }
+        Stream s1 = i + 1 < tiles
+                        ? aStream(t.a, t.lda, m + r,
+                                  base + (i + 1 < extra ? 1 : 0), k0, k1)
+                        : aStream(t.a, t.lda, t.m0, base + (0 < extra ? 1 : 0),
+                                  nk0, nk1);
         const int pMax = panelsFor(r);
         for (int64_t p = g0; p < g1; p += pMax) {
           const int np = int(g1 - p < pMax ? g1 - p : pMax);
-          const char *pf = nullptr;
-          int64_t pfLines = 0;
-          if (tiles > 1 && cur.p < cur.g1) {
-            pf = reinterpret_cast<const char *>(t.w + cur.p * c.panelFloats +
-                                                cur.k0 * kSPanel) +
-                 cur.line * 64;
-            pfLines = sliceLines - cur.line < k1 - k0 ? sliceLines - cur.line
-                                                      : k1 - k0;
-            cur.line += pfLines;
-            if (cur.line >= sliceLines) {
-              ++cur.p;
-              cur.line = 0;
-            }
-          }
-          kBlocks[r - 1][np - 1](c, m, p, k0, k1, pf, pfLines);
+          kBlocks[r - 1][np - 1](c, a, lda, m, p, k0, k1, s0, s1);
         }
         m += r;
       }

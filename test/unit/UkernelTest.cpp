@@ -411,7 +411,8 @@ TEST(UkernelTest, F32Shapes) {
 }
 
 // Sub-tiles: first row > 0, first column a later panel, last column inside
-// a panel, lda > K; and a K of 0 (the base values alone).
+// a panel, lda > K; a K of 0 (the base values alone); row strides that
+// alias in L1.
 TEST(UkernelTest, F32SubTiles) {
   const SCase cases[] = {
       {70, 100, 300, 5, 69, 32, 90, 7, false, -1.5f},
@@ -423,6 +424,9 @@ TEST(UkernelTest, F32SubTiles) {
       {40, 512, 300, 1, 38, 32, 480, 2, true, 0.0f},
       {20, 40, 0, 2, 19, 0, 37, 3, false, 1.0f},
       {20, 40, 0, 2, 19, 32, 37, 3, true, 0.0f},
+      // lda a multiple of 1 KiB: the AVX-512 variant copies A's blocks.
+      {70, 100, 1024, 5, 69, 32, 90, 0, true, 0.0f},
+      {40, 70, 2000, 1, 40, 0, 70, 48, false, 0.5f},
   };
   for (Isa isa : runnableF32Isas()) {
     std::mt19937 rng(5);

@@ -9,7 +9,7 @@ OUT_DIR/{dyn,static}_{big,odd}.mlir: x[?, K] * W[K, N] with
        panel, two 256-column... one column tile), codes over all of [-128, 127];
   odd: K = 5, N = 17 (K not a multiple of 4, one column past a panel);
   static: activation scale 0.05, zero point -5.
-OUT_DIR/x{1,3,70}_{big,odd}.npy: 1, 3 and 70 rows (70: two 64-row tiles);
+OUT_DIR/x{1,3,130}_{big,odd}.npy: 1, 3 and 130 rows (130: two 128-row tiles);
 OUT_DIR/{dyn,static}_x{rows}_{shape}.npy: the references.
 
 The references emulate the generated code's float32 operations one by one
@@ -89,7 +89,7 @@ for name, (k, n) in SHAPES.items():
     for static in (False, True):
         kind = "static" if static else "dyn"
         write_model(os.path.join(out, f"{kind}_{name}.mlir"), codes, scales, static)
-    for m in (1, 3, 70):
+    for m in (1, 3, 130):
         x = (rng.standard_normal((m, k)) * 2).astype(np.float32)
         x[m - 1, 0] = 40.0  # an outlier: saturates the static codes
         np.save(os.path.join(out, f"x{m}_{name}.npy"), x)

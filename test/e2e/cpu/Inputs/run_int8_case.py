@@ -24,7 +24,7 @@ for isa in ("scalar", "avx2", "avx512-vnni", "amx"):
                                 if l.startswith("cpu int8 kernels:")))
     for model in ("dyn_big", "dyn_odd", "static_big", "static_odd"):
         kind, shape = model.split("_")
-        for rows in (1, 3, 70):
+        for rows in (1, 3, 130):
             with tempfile.TemporaryDirectory() as outdir:
                 subprocess.run(
                     [quantc, "run", os.path.join(d, model + ".so"), "--input",

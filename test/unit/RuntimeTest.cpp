@@ -334,6 +334,27 @@ TEST(Runtime, RejectsFilesThatAreNotModels) {
   std::remove(truncated.c_str());
 }
 
+TEST(Runtime, RejectsUnknownMicrokernelTables) {
+  // The artifact's quantc_ukernels says version 99: its slots mean nothing
+  // to this runtime, so the load fails instead of leaving them unfilled.
+  quantc_model *m = nullptr;
+  quantc_status *s = quantc_model_load(QUANTC_TEST_FUTURE_UKERNELS, &m);
+  EXPECT_EQ(quantc_status_get_code(s), QUANTC_IO_ERROR);
+  std::string why = message(s); // frees s
+  EXPECT_NE(why.find("needs microkernel table version 99; this runtime has "
+                     "versions 1 to 2"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(m, nullptr);
+}
+
+TEST(Runtime, NamesItsCpuKernels) {
+  std::string isa = quantc_cpu_isa();
+  EXPECT_TRUE(isa == "amx" || isa == "avx512-vnni" || isa == "avx2" ||
+              isa == "scalar")
+      << isa;
+}
+
 TEST_F(AddModel, RunsOnTheCpu) {
   EXPECT_STREQ(quantc_model_target(model), "cpu");
 }

@@ -1,7 +1,8 @@
 //===- PackMatmuls.cpp - f32 matmuls on prepacked weight panels -----------===//
 //
 // A linalg.matmul C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W is a
-// constant (static K and N) becomes, on tensors:
+// constant (static K and N), or the same product with W stored [N, K] (a
+// generic; ONNX Gemm with transB, PyTorch's Linear), becomes, on tensors:
 //
 //   Wp  = W repacked at compile time into panels [N/32][K][32] (zero-padded
 //         columns in a ragged last panel)
@@ -50,33 +51,69 @@ constexpr qc::cpu::OutputTile kTile = {64, 256};
 /// What a matmul is rewritten from.
 struct PackableMatmul {
   Value lhs, init;
-  Value weight; // the [K][N] constant
+  Value weight; // the [K][N] constant, or [N][K] when `transposed`
+  bool transposed = false;
   int64_t k, n;
   int64_t paddedN; // N rounded up to whole panels (zero weight columns)
   std::optional<Value> fillValue; // the init is linalg.fill of this scalar
 };
 
-std::optional<PackableMatmul> match(linalg::MatmulOp op) {
-  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
+/// Whether `op` is C[m, n] += A[m, k] * B[k, n] (`transposed` false) or
+/// C[m, n] += A[m, k] * B[n, k] (true, what ONNX Gemm with transB and
+/// PyTorch's Linear export lower to): linalg.matmul with its default maps,
+/// or a generic with those maps and a multiply-add body.
+std::optional<bool> matmulForm(linalg::LinalgOp op) {
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+    return matmul.hasUserDefinedMaps() ? std::nullopt
+                                       : std::optional<bool>(false);
+  if (!isa<linalg::GenericOp>(op.getOperation()) || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
+      !linalg::isaContractionOpInterface(op))
     return std::nullopt;
-  auto lhsType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
-  auto rhsType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
-  auto outType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  using IT = utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IT>{IT::parallel, IT::parallel, IT::reduction})
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  auto map = [&](unsigned a, unsigned b) {
+    return AffineMap::get(
+        3, 0, {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)}, ctx);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != map(0, 2) || maps[2] != map(0, 1))
+    return std::nullopt;
+  if (maps[1] == map(2, 1))
+    return false;
+  if (maps[1] == map(1, 2))
+    return true;
+  return std::nullopt;
+}
+
+std::optional<PackableMatmul> match(linalg::LinalgOp op) {
+  std::optional<bool> transposed = matmulForm(op);
+  if (!transposed || !op.hasPureTensorSemantics())
+    return std::nullopt;
+  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  auto lhsType = dyn_cast<RankedTensorType>(lhs.getType());
+  auto rhsType = dyn_cast<RankedTensorType>(rhs.getType());
+  auto outType = dyn_cast<RankedTensorType>(init.getType());
   if (!lhsType || !rhsType || !outType || !lhsType.getElementType().isF32() ||
       !rhsType.getElementType().isF32() || !outType.getElementType().isF32() ||
       !rhsType.hasStaticShape())
     return std::nullopt;
   PackableMatmul m;
-  m.k = rhsType.getDimSize(0);
-  m.n = rhsType.getDimSize(1);
+  m.transposed = *transposed;
+  m.k = rhsType.getDimSize(m.transposed ? 1 : 0);
+  m.n = rhsType.getDimSize(m.transposed ? 0 : 1);
   m.paddedN = llvm::divideCeil(m.n, kPanel) * kPanel;
   if (m.k == 0 || m.n == 0)
     return std::nullopt;
-  if (!matchPattern(op.getInputs()[1], m_Constant()))
+  if (!matchPattern(rhs, m_Constant()))
     return std::nullopt;
-  m.weight = op.getInputs()[1];
-  m.lhs = op.getInputs()[0];
-  m.init = op.getOutputs()[0];
+  m.weight = rhs;
+  m.lhs = lhs;
+  m.init = init;
   if (auto fill = m.init.getDefiningOp<linalg::FillOp>()) {
     m.fillValue = fill.getInputs()[0];
     m.init = fill.getOutputs()[0];
@@ -99,7 +136,8 @@ std::optional<Value> packWeight(OpBuilder &b, const PackableMatmul &m) {
     for (int64_t k = 0; k < m.k; ++k)
       for (int64_t j = 0; j < kPanel && p * kPanel + j < m.n; ++j)
         packed[(p * m.k + k) * kPanel + j] =
-            (*weight)[k * m.n + p * kPanel + j];
+            m.transposed ? (*weight)[(p * kPanel + j) * m.k + k]
+                         : (*weight)[k * m.n + p * kPanel + j];
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointAfter(m.weight.getDefiningOp());
   auto type = RankedTensorType::get({panels, m.k, kPanel}, b.getF32Type());
@@ -175,8 +213,8 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
     ModuleOp module = getOperation();
     // Matched as they are rewritten: a product's init may be the result of
     // one rewritten before it.
-    SmallVector<linalg::MatmulOp> matmuls;
-    module.walk([&](linalg::MatmulOp op) {
+    SmallVector<linalg::LinalgOp> matmuls;
+    module.walk([&](linalg::LinalgOp op) {
       if (match(op))
         matmuls.push_back(op);
     });
@@ -185,7 +223,7 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
     func::FuncOp kernel = declareKernel(module);
     // A weight several matmuls share is packed once.
     DenseMap<Value, Value> packedWeights;
-    for (linalg::MatmulOp op : matmuls) {
+    for (linalg::LinalgOp op : matmuls) {
       PackableMatmul m = *match(op);
       OpBuilder b(op);
       auto cached = packedWeights.find(m.weight);
@@ -196,8 +234,8 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
         cached = packedWeights.try_emplace(m.weight, *fresh).first;
       }
       Value result = emitCalls(b, op.getLoc(), m, cached->second, kernel);
-      op.getResult(0).replaceAllUsesWith(result);
-      op.erase();
+      op->getResult(0).replaceAllUsesWith(result);
+      op->erase();
     }
   }
 };

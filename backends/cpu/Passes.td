@@ -49,7 +49,10 @@ def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "ModuleOp"> {
   let summary = "f32 matmuls with constant weights as calls to the runtime's f32 microkernels";
   let description = [{
     Every `linalg.matmul` C[M, N] += A[M, K] * W[K, N] on f32 tensors whose W
-    is a constant (static K and N) is rewritten on tensors: W is repacked at
+    is a constant (static K and N), and every `linalg.generic` computing the
+    same product with W stored [N, K] (maps (m, k), (n, k), (m, n) and a
+    multiply-add body: ONNX Gemm with transB, PyTorch's Linear), is
+    rewritten on tensors: W is repacked at
     compile time into panels `[ceil(N/32)][K][32]` (a ragged last panel is
     zero-padded; the artifact holds only this copy, shared by every matmul
     of the same weight), and the product becomes a parallel loop over output

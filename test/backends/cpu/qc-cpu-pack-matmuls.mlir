@@ -70,16 +70,51 @@ func.func @shared_ragged_weight(%x: tensor<8x8xf32>, %c: tensor<8x48xf32>) -> (t
 
 // -----
 
-// Left alone: a weight that is not a constant, and f16 operands; no kernel
-// is declared.
+// B stored [N, K] (ONNX Gemm with transB): a generic with B's map (n, k) is
+// the same product; the panels are packed from the transpose (row k of
+// panel 0 holds column k of the stored weight: 1, 3 for k = 0, then 2, 4).
+// CHECK-LABEL: func.func @transposed_weight(
+// CHECK:         arith.constant dense_resource<packed_weight> : tensor<1x2x32xf32>
+// CHECK:         func.call @quantc_sgemm_f32
+// CHECK-NOT:     linalg.generic
+// CHECK:       packed_weight: "0x040000000000803F00004040{{0+}}0000004000008040
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @transposed_weight(%x: tensor<?x2xf32>, %c: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %y = linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<2x2xf32>) outs(%c : tensor<?x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// Left alone: a weight that is not a constant, f16 operands, and a generic
+// whose maps are not a matmul's (A read as [k, m]); no kernel is declared.
 // CHECK-LABEL: func.func @untouched(
 // CHECK-COUNT-2: linalg.matmul
+// CHECK:         linalg.generic
 // CHECK-NOT:     quantc_sgemm_f32
 func.func @untouched(%x: tensor<4x8xf32>, %v: tensor<8x32xf32>, %h: tensor<4x8xf16>,
                      %c32: tensor<4x32xf32>, %c16: tensor<4x32xf16>)
-    -> (tensor<4x32xf32>, tensor<4x32xf16>) {
+    -> (tensor<4x32xf32>, tensor<4x32xf16>, tensor<4x32xf32>) {
   %b = linalg.matmul ins(%x, %v : tensor<4x8xf32>, tensor<8x32xf32>) outs(%c32 : tensor<4x32xf32>) -> tensor<4x32xf32>
   %w16 = arith.constant dense<1.0> : tensor<8x32xf16>
   %c = linalg.matmul ins(%h, %w16 : tensor<4x8xf16>, tensor<8x32xf16>) outs(%c16 : tensor<4x32xf16>) -> tensor<4x32xf16>
-  return %b, %c : tensor<4x32xf32>, tensor<4x32xf16>
+  %w8 = arith.constant dense<1.0> : tensor<8x32xf32>
+  %xt = arith.constant dense<1.0> : tensor<8x4xf32>
+  %d = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%xt, %w8 : tensor<8x4xf32>, tensor<8x32xf32>) outs(%c32 : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %bb: f32, %acc: f32):
+    %p = arith.mulf %a, %bb : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<4x32xf32>
+  return %b, %c, %d : tensor<4x32xf32>, tensor<4x32xf16>, tensor<4x32xf32>
 }

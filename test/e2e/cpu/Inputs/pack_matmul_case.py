@@ -8,10 +8,13 @@ OUT_DIR/model.mlir: x[?, 7] * W[7, 96] (three 32-column panels; every
 weight distinct, so a misplaced element changes the result);
 OUT_DIR/ragged.mlir: the first 72 columns of W (two panels and a ragged
 third of 8 columns);
+OUT_DIR/transposed.mlir: qc.gemm with trans_b over W stored as [96, 7]
+(ONNX Gemm with transB, PyTorch's Linear) and a bias;
 OUT_DIR/x{13,3,16,70}.npy: 13, 3, 16 and 70 rows (register tiles
 with and without a remainder; 70: two 64-row output tiles);
 OUT_DIR/y{13,3,16,70}.npy: the products in float64, stored as f32;
-OUT_DIR/r13.npy: the ragged model's product for x13.
+OUT_DIR/r13.npy: the ragged model's product for x13;
+OUT_DIR/t13.npy: the transposed model's x13 W + bias.
 """
 import os
 import sys
@@ -38,6 +41,19 @@ def write_model(path, w):
 
 
 write_model(os.path.join(out, "model.mlir"), w)
+bias = np.arange(N, dtype=np.float64) / 8.0
+wt = w.T
+with open(os.path.join(out, "transposed.mlir"), "w") as f:
+    rows = ",\n    ".join("[" + ", ".join(f"{v:.6f}" for v in r) + "]" for r in wt)
+    b = ", ".join(f"{v:.6f}" for v in bias)
+    f.write(f"""func.func @main(%x: tensor<?x{K}xf32>) -> tensor<?x{N}xf32> {{
+  %w = arith.constant dense<[
+    {rows}]> : tensor<{N}x{K}xf32>
+  %b = arith.constant dense<[{b}]> : tensor<{N}xf32>
+  %y = qc.gemm %x, %w, %b {{trans_b = true}} : (tensor<?x{K}xf32>, tensor<{N}x{K}xf32>, tensor<{N}xf32>) -> tensor<?x{N}xf32>
+  return %y : tensor<?x{N}xf32>
+}}
+""")
 write_model(os.path.join(out, "ragged.mlir"), w[:, :72])
 rng = np.random.default_rng(7)
 for m in (13, 3, 16, 70):
@@ -47,3 +63,5 @@ for m in (13, 3, 16, 70):
     if m == 13:
         np.save(os.path.join(out, "r13.npy"),
                 (x.astype(np.float64) @ w[:, :72]).astype(np.float32))
+        np.save(os.path.join(out, "t13.npy"),
+                (x.astype(np.float64) @ w + bias).astype(np.float32))

@@ -5,15 +5,21 @@
 // with more panels for a small M (1 row x 4 panels for decode), so that every
 // tile has at least 8 independent FMA chains. Per k: 2 zmm loads of B per
 // panel (a panel row is 32 contiguous floats) and one A value per row
-// broadcast from memory (folded into vfmadd231ps), B prefetched ahead.
+// broadcast from memory, B prefetched ahead. The k loop runs two steps per
+// iteration, in runs over which the L2 prefetch streams below advance by a
+// plain pointer bump (one line each per two steps), so that it issues little
+// beyond the FMAs and their loads: at 14 x 1 the loop used to be bound by
+// the ~6 uops/cycle front end, not the two FMA ports.
 //
 // Cache blocking, per call: the panels go in groups of kNcPanels (a group's
 // K block, kNcPanels x Kc x 128 bytes, stays in L2 while every row tile
 // reuses it) and K in blocks of at most kKc (one row tile's A block, 14 x Kc
-// floats, stays in L1 while it sweeps the group's panels). Where A's row
-// stride would put a row tile's A block into too few L1 sets (lda a multiple
-// of 1 KiB, as K = 4096 is), the block is first copied to a per-thread buffer
-// with a padded stride. While a block runs, the next block's B is prefetched
+// floats, stays in L1 while it sweeps the group's panels). Each row tile's A
+// block is first copied to a per-thread buffer with the constant row stride
+// kLdp (a whole number of lines plus one): the broadcasts then address A as
+// one pointer plus constant offsets, and the rows fall in different L1 sets
+// whatever lda is (a multiple of 1 KiB, as K = 4096 gives, would crowd a few
+// sets). While a block runs, the next block's B is prefetched
 // into L2 (one line every other k step) and, while a row tile runs, the next
 // row tile's A; after the call's last block the "next block" is a guess at
 // the next call's (the following panels, same rows: the generated loop's
@@ -63,6 +69,9 @@ constexpr int64_t kNcPanels = 8;
 // How far ahead of its loads each panel's B stream is prefetched into L1
 // (floats; 16 k steps, a few % ahead of 4 with B streaming from memory).
 constexpr int64_t kPrefetch = 512;
+// Row stride of the copied A blocks (floats): a whole number of lines plus
+// one, so that a tile's rows fall in different L1 sets.
+constexpr int64_t kLdp = kKc + 16;
 
 /// What one call's blocks share; plain data so that it crosses from the
 /// unattributed driver into the AVX-512 functions.
@@ -76,8 +85,8 @@ struct Ctx {
   bool accumulate;
 };
 
-/// Lines to prefetch into L2 from the kernels that carry it (s0: one every
-/// other k step, s1: one every k step): `left` lines, `rowBytes` bytes from
+/// Lines to prefetch into L2 from the kernels that carry it (one every
+/// other k step): `left` lines, `rowBytes` bytes from
 /// `row` then the same from `row + stride`, and so on.
 struct Stream {
   uintptr_t row; // an address, not a pointer: it may lie past the weights
@@ -87,14 +96,40 @@ struct Stream {
   int64_t left;
 };
 
-/// Rows [m, m + R) x panels [p0, p0 + P) over k in [k0, k1), A's row i at
-/// a + i * lda (k0 at a): starts from `fill` or from out (accumulate, or a K
-/// block after the first), ends storing to out. Advances the prefetch
-/// streams `s0` and `s1`.
+/// One k step of the register tile: acc += A[., k] x B[k, .].
 template <int R, int P>
-QUANTC_TARGET_AVX512 void block(const Ctx &c, const float *a, int64_t lda,
+QUANTC_TARGET_AVX512 __attribute__((always_inline)) inline void
+step(__m512 (&acc)[R][P][2], const float *a, int64_t lda, const float *b,
+     int64_t ps) {
+  __m512 bv[P][2];
+#pragma unroll
+  for (int j = 0; j < P; ++j) {
+    _mm_prefetch((const char *)(b + j * ps + kPrefetch), _MM_HINT_T0);
+    _mm_prefetch((const char *)(b + j * ps + kPrefetch + 16), _MM_HINT_T0);
+    bv[j][0] = _mm512_loadu_ps(b + j * ps);
+    bv[j][1] = _mm512_loadu_ps(b + j * ps + 16);
+  }
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+    const __m512 av = _mm512_set1_ps(a[i * lda]);
+#pragma unroll
+    for (int j = 0; j < P; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+        acc[i][j][h] = _mm512_fmadd_ps(av, bv[j][h], acc[i][j][h]);
+  }
+}
+
+/// Rows [m, m + R) x panels [p0, p0 + P) over k in [k0, k1), A's row i at
+/// a + i * lda (k0 at a; lda = kLdp when Packed): starts from `fill` or from
+/// out (accumulate, or a K block after the first), ends storing to out.
+/// Advances the prefetch streams `s0` and `s1`, one line of each per two k
+/// steps.
+template <int R, int P, bool Packed>
+QUANTC_TARGET_AVX512 void block(const Ctx &c, const float *a, int64_t ldaIn,
                                 int64_t m, int64_t p0, int64_t k0, int64_t k1,
                                 Stream &s0, Stream &s1) {
+  const int64_t lda = Packed ? kLdp : ldaIn;
   __mmask16 mask[P][2];
 #pragma unroll
   for (int j = 0; j < P; ++j) {
@@ -133,47 +168,57 @@ QUANTC_TARGET_AVX512 void block(const Ctx &c, const float *a, int64_t lda,
   const float *b = c.w + p0 * c.panelFloats + k0 * kSPanel;
   const int64_t ps = c.panelFloats;
   Stream t0 = s0, t1 = s1;
-  for (int64_t k = k0; k < k1; ++k) {
-    if ((k & 1) == 0 && t0.left > 0) {
-      _mm_prefetch(reinterpret_cast<const char *>(t0.row + t0.col),
-                   _MM_HINT_T1);
-      t0.col += 64;
+  // Runs of k-step pairs in which neither stream crosses a row: there each
+  // prefetch is a pointer bump (an exhausted stream re-touches a line of A).
+  for (int64_t pairs = (k1 - k0) / 2; pairs > 0;) {
+    int64_t n = pairs;
+    const char *q0 = reinterpret_cast<const char *>(a);
+    const char *q1 = q0;
+    int64_t i0 = 0, i1 = 0;
+    if (t0.left > 0) {
+      const int64_t l = (t0.rowBytes - t0.col) / 64;
+      n = n < l ? n : l;
+      n = n < t0.left ? n : t0.left;
+      q0 = reinterpret_cast<const char *>(t0.row + t0.col);
+      i0 = 64;
+    }
+    if (t1.left > 0) {
+      const int64_t l = (t1.rowBytes - t1.col) / 64;
+      n = n < l ? n : l;
+      n = n < t1.left ? n : t1.left;
+      q1 = reinterpret_cast<const char *>(t1.row + t1.col);
+      i1 = 64;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      _mm_prefetch(q0, _MM_HINT_T1);
+      q0 += i0;
+      _mm_prefetch(q1, _MM_HINT_T1);
+      q1 += i1;
+      step<R, P>(acc, a, lda, b, ps);
+      step<R, P>(acc, a + 1, lda, b + kSPanel, ps);
+      a += 2;
+      b += 2 * kSPanel;
+    }
+    pairs -= n;
+    if (i0 != 0) {
+      t0.left -= n;
+      t0.col += n * 64;
       if (t0.col >= t0.rowBytes) {
         t0.col = 0;
         t0.row += uintptr_t(t0.stride);
       }
-      --t0.left;
     }
-    if (t1.left > 0) {
-      _mm_prefetch(reinterpret_cast<const char *>(t1.row + t1.col),
-                   _MM_HINT_T1);
-      t1.col += 64;
+    if (i1 != 0) {
+      t1.left -= n;
+      t1.col += n * 64;
       if (t1.col >= t1.rowBytes) {
         t1.col = 0;
         t1.row += uintptr_t(t1.stride);
       }
-      --t1.left;
     }
-    __m512 bv[P][2];
-#pragma unroll
-    for (int j = 0; j < P; ++j) {
-      _mm_prefetch((const char *)(b + j * ps + kPrefetch), _MM_HINT_T0);
-      _mm_prefetch((const char *)(b + j * ps + kPrefetch + 16), _MM_HINT_T0);
-      bv[j][0] = _mm512_loadu_ps(b + j * ps);
-      bv[j][1] = _mm512_loadu_ps(b + j * ps + 16);
-    }
-#pragma unroll
-    for (int i = 0; i < R; ++i) {
-      const __m512 av = _mm512_set1_ps(a[i * lda]);
-#pragma unroll
-      for (int j = 0; j < P; ++j)
-#pragma unroll
-        for (int h = 0; h < 2; ++h)
-          acc[i][j][h] = _mm512_fmadd_ps(av, bv[j][h], acc[i][j][h]);
-    }
-    a += 1;
-    b += kSPanel;
   }
+  if ((k1 - k0) & 1)
+    step<R, P>(acc, a, lda, b, ps);
   s0 = t0;
   s1 = t1;
 
@@ -196,20 +241,21 @@ constexpr int panelsFor(int rows) {
   return rows <= 3 ? 4 : rows == 4 ? 3 : rows <= 6 ? 2 : 1;
 }
 
-template <int R>
+template <int R, bool Packed>
 constexpr BlockFn blockFor(int panels) {
-  return panels == 1   ? block<R, 1>
-         : panels == 2 ? block<R, 2>
-         : panels == 3 ? block<R, 3>
-                       : block<R, 4>;
+  return panels == 1   ? block<R, 1, Packed>
+         : panels == 2 ? block<R, 2, Packed>
+         : panels == 3 ? block<R, 3, Packed>
+                       : block<R, 4, Packed>;
 }
 
 // kBlocks[R - 1][P - 1]; only P <= panelsFor(R) is used.
 static_assert(kMaxRows <= 14 && kMaxPanels == 4, "update the table");
 #define QUANTC_ROW(R)                                                          \
-  {blockFor<R>(1), blockFor<R>(2 < panelsFor(R) ? 2 : panelsFor(R)),           \
-   blockFor<R>(3 < panelsFor(R) ? 3 : panelsFor(R)),                           \
-   blockFor<R>(panelsFor(R))}
+  {blockFor<R, false>(1),                                                      \
+   blockFor<R, false>(2 < panelsFor(R) ? 2 : panelsFor(R)),                    \
+   blockFor<R, false>(3 < panelsFor(R) ? 3 : panelsFor(R)),                    \
+   blockFor<R, false>(panelsFor(R))}
 const BlockFn kBlocks[14][kMaxPanels] = {
     QUANTC_ROW(1),  QUANTC_ROW(2),  QUANTC_ROW(3),  QUANTC_ROW(4),
     QUANTC_ROW(5),  QUANTC_ROW(6),  QUANTC_ROW(7),  QUANTC_ROW(8),
@@ -217,6 +263,17 @@ const BlockFn kBlocks[14][kMaxPanels] = {
     QUANTC_ROW(13), QUANTC_ROW(14),
 };
 #undef QUANTC_ROW
+// The multi-tile path: A copied with row stride kLdp, one panel per tile
+// (more than kMaxRows rows split into near-equal tiles of at least
+// (kMaxRows + 1) / 2 rows: enough independent accumulators).
+static_assert(kMaxRows <= 14 && kMaxRows >= 8, "update the table");
+const BlockFn kPackedBlocks[14] = {
+    block<1, 1, true>,  block<2, 1, true>,  block<3, 1, true>,
+    block<4, 1, true>,  block<5, 1, true>,  block<6, 1, true>,
+    block<7, 1, true>,  block<8, 1, true>,  block<9, 1, true>,
+    block<10, 1, true>, block<11, 1, true>, block<12, 1, true>,
+    block<13, 1, true>, block<14, 1, true>,
+};
 
 /// Copies rows x k floats from src (row stride lds) to dst (row stride
 /// ldd); reads exactly those floats.
@@ -242,21 +299,6 @@ Stream aStream(const float *a, int64_t lda, int64_t m, int64_t rows, int64_t k0,
       int64_t((first + uintptr_t(k1 - k0) * 4 - start + 63) & ~uintptr_t(63));
   const int64_t lines = rows * (rowBytes / 64);
   return {start, 0, rowBytes, lda * int64_t(sizeof(float)), lines};
-}
-
-/// Whether kMaxRows rows of A at stride lda, each reading a K block of kc
-/// floats, would put more lines in one L1 set (64 sets of 64-byte lines)
-/// than it has ways (12 on Sapphire Rapids; 8 on older cores).
-bool aliases(int64_t lda, int64_t kc) {
-  int count[64] = {};
-  const int64_t lines = (kc + 15) / 16 + 1; // a block may straddle a line
-  for (int64_t i = 0; i < kMaxRows; ++i) {
-    const int64_t first = (i * lda / 16) % 64;
-    for (int64_t l = 0; l < lines && l < 64; ++l)
-      if (++count[(first + l) % 64] > 8)
-        return true;
-  }
-  return false;
 }
 
 } // namespace
@@ -296,19 +338,14 @@ void sgemmAvx512(const SGemmTile &t) {
   // Near-equal K blocks.
   const int64_t kcN = (t.k + kKc - 1) / kKc;
   const int64_t kc = (t.k + kcN - 1) / kcN;
-  // Where A's rows would share L1 sets (lda a multiple of 1 KiB and more),
-  // each row tile's A block is copied to a per-thread buffer whose row
-  // stride is a whole number of lines plus one.
-  const bool pack = aliases(t.lda, kc);
-  const int64_t ldp = (kc + 15) / 16 * 16 + 16;
-  float *pa = nullptr;
-  if (pack) {
-    thread_local std::vector<float> aBuf;
-    if (int64_t(aBuf.size()) < kMaxRows * ldp + 16)
-      aBuf.resize(kMaxRows * ldp + 16);
-    pa = reinterpret_cast<float *>(
-        (reinterpret_cast<uintptr_t>(aBuf.data()) + 63) & ~uintptr_t(63));
-  }
+  // Each row tile's A block is copied to a per-thread buffer with the
+  // constant row stride kLdp: the kernel's broadcasts then need no address
+  // arithmetic, and the rows fall in different L1 sets whatever lda is.
+  thread_local std::vector<float> aBuf;
+  if (int64_t(aBuf.size()) < kMaxRows * kLdp + 16)
+    aBuf.resize(kMaxRows * kLdp + 16);
+  float *pa = reinterpret_cast<float *>(
+      (reinterpret_cast<uintptr_t>(aBuf.data()) + 63) & ~uintptr_t(63));
   // The blocks in order: (group, K block); in each, the row tiles in order.
   // While one block runs, the next one's B (each of its panels' K slice,
   // contiguous) is prefetched to L2 (stream s0), one line every other k
@@ -341,23 +378,14 @@ void sgemmAvx512(const SGemmTile &t) {
       int64_t m = t.m0;
       for (int64_t i = 0; i < tiles; ++i) {
         const int r = int(base + (i < extra ? 1 : 0));
-        const float *a = t.a + m * t.lda + k0;
-        int64_t lda = t.lda;
-        if (pack) {
-          packA(a, t.lda, r, k1 - k0, pa, ldp);
-          a = pa;
-          lda = ldp;
-        }
+        packA(t.a + m * t.lda + k0, t.lda, r, k1 - k0, pa, kLdp);
         Stream s1 = i + 1 < tiles
                         ? aStream(t.a, t.lda, m + r,
                                   base + (i + 1 < extra ? 1 : 0), k0, k1)
                         : aStream(t.a, t.lda, t.m0, base + (0 < extra ? 1 : 0),
                                   nk0, nk1);
-        const int pMax = panelsFor(r);
-        for (int64_t p = g0; p < g1; p += pMax) {
-          const int np = int(g1 - p < pMax ? g1 - p : pMax);
-          kBlocks[r - 1][np - 1](c, a, lda, m, p, k0, k1, s0, s1);
-        }
+        for (int64_t p = g0; p < g1; ++p)
+          kPackedBlocks[r - 1](c, pa, kLdp, m, p, k0, k1, s0, s1);
         m += r;
       }
       if (k1 >= t.k)

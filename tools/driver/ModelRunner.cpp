@@ -120,22 +120,42 @@ llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
                        std::to_string(QUANTC_MAX_RANK));
     inViews.push_back(t.view());
   }
+  // An output whose declared shape is fully static is written straight into
+  // its HostTensor (kept across runs: repeated runs copy each result once,
+  // into memory already touched); others come back in a buffer the runtime
+  // allocates, copied out.
+  out.resize(outputs_.size());
   std::vector<quantc_tensor> outViews(outputs_.size(), quantc_tensor{});
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    const Info &info = outputs_[i];
+    HostTensor &t = out[i];
+    t.name = info.name;
+    t.dtype = info.dtype;
+    t.shape = info.shape;
+    int64_t count = t.numElements();
+    size_t elem = quantc_dtype_size(info.dtype);
+    bool fixed = elem && count >= 0 &&
+                 llvm::none_of(info.shape, [](int64_t d) { return d < 0; });
+    if (!fixed)
+      continue;
+    t.data.resize(static_cast<size_t>(count) * elem);
+    outViews[i].data = t.data.data();
+    outViews[i].capacity_bytes = t.data.size();
+  }
   if (llvm::Error e =
           check(quantc_model_run(model_, inViews.data(), inViews.size(),
                                  outViews.data(), outViews.size())))
     return e;
-  out.clear();
   for (size_t i = 0; i < outViews.size(); ++i) {
     quantc_tensor &v = outViews[i];
-    HostTensor t;
-    t.name = outputs_[i].name;
+    HostTensor &t = out[i];
     t.dtype = v.dtype;
     t.shape.assign(v.shape, v.shape + v.rank);
+    if (v.data == t.data.data() && !t.data.empty())
+      continue; // written in place
     const char *p = static_cast<const char *>(v.data);
     t.data.assign(p, p + v.capacity_bytes);
     quantc_buffer_free(v.data);
-    out.push_back(std::move(t));
   }
   return llvm::Error::success();
 }

@@ -168,10 +168,13 @@ void runCase(Isa isa, const Case &cs, std::mt19937 &rng) {
     }
 }
 
-std::vector<Isa> runnableIsas() {
+/// The ISAs whose variant (`variantFor`: qgemmFor or sgemmFor) this machine
+/// can run.
+template <typename VariantFor>
+std::vector<Isa> runnableIsas(VariantFor variantFor) {
   std::vector<Isa> isas;
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
-    if (isa <= detectIsa() && qgemmFor(isa))
+    if (isa <= detectIsa() && variantFor(isa))
       isas.push_back(isa);
   return isas;
 }
@@ -187,7 +190,7 @@ TEST(UkernelTest, Shapes) {
   const int64_t ns[] = {1, 15, 16, 17, 100, 172};
   const int64_t ks[] = {1, 3, 63, 64, 65, 172, 300};
   const int32_t zeros[] = {0, -3, 127};
-  for (Isa isa : runnableIsas()) {
+  for (Isa isa : runnableIsas(qgemmFor)) {
     std::mt19937 rng(42);
     int i = 0;
     for (int64_t m : ms)
@@ -223,7 +226,7 @@ TEST(UkernelTest, SubTiles) {
       {40, 48, 3, 3, 38, 16, 48, 13, 127, 1, Codes::Random},
       {70, 172, 1, 2, 70, 0, 160, 0, 0, 0, Codes::Random},
   };
-  for (Isa isa : runnableIsas()) {
+  for (Isa isa : runnableIsas(qgemmFor)) {
     std::mt19937 rng(7);
     for (const Case &cs : cases)
       runCase(isa, cs, rng);
@@ -234,7 +237,7 @@ TEST(UkernelTest, SubTiles) {
 // saturate here, the u8 + 128 form of VNNI reaches 255 * 127). K = 4100
 // also crosses the VNNI variant's K blocking.
 TEST(UkernelTest, ExtremeCodes) {
-  for (Isa isa : runnableIsas()) {
+  for (Isa isa : runnableIsas(qgemmFor)) {
     std::mt19937 rng(3);
     for (Codes codes : {Codes::AllMin, Codes::AllMax, Codes::MinMax})
       for (int32_t aZero : {0, -3, 127})
@@ -372,14 +375,6 @@ void runSCase(Isa isa, const SCase &cs, std::mt19937 &rng) {
     }
 }
 
-std::vector<Isa> runnableF32Isas() {
-  std::vector<Isa> isas;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512Vnni, Isa::Amx})
-    if (isa <= detectIsa() && sgemmFor(isa))
-      isas.push_back(isa);
-  return isas;
-}
-
 TEST(UkernelTest, F32ScalarAlwaysAvailable) {
   EXPECT_NE(sgemmFor(Isa::Scalar), nullptr);
   EXPECT_NE(sgemmFor(selectedIsa()), nullptr);
@@ -391,7 +386,7 @@ TEST(UkernelTest, F32Shapes) {
   const int64_t ms[] = {1, 3, 13, 70};
   const int64_t ns[] = {1, 17, 32, 33, 100};
   const int64_t ks[] = {1, 7, 172, 300, 1100};
-  for (Isa isa : runnableF32Isas()) {
+  for (Isa isa : runnableIsas(sgemmFor)) {
     std::mt19937 rng(11);
     int i = 0;
     for (int64_t m : ms)
@@ -428,7 +423,7 @@ TEST(UkernelTest, F32SubTiles) {
       {70, 100, 1024, 5, 69, 32, 90, 0, true, 0.0f},
       {40, 70, 2000, 1, 40, 0, 70, 48, false, 0.5f},
   };
-  for (Isa isa : runnableF32Isas()) {
+  for (Isa isa : runnableIsas(sgemmFor)) {
     std::mt19937 rng(5);
     for (const SCase &cs : cases)
       runSCase(isa, cs, rng);

@@ -130,8 +130,11 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
 
     Storage is a signed `bits`-bit integer (2 to 8 bits). Symmetric weights
     have zero point 0 and scale `max|w| / (2^(b-1) - 1)`; asymmetric ones
-    cover `[min, max]` (widened to hold 0) with a zero point. Rounding is
-    half to even. The float constant is erased unless something else still
+    cover `[min, max]` (widened to hold 0) with a zero point. With
+    `clip=mse` each scale's range is instead the clipping `r` x that range
+    (r = 1, 0.99, ..., 0.5) whose codes reconstruct its values with the
+    least squared error (r = 1 unless a smaller range is strictly better).
+    Rounding is half to even. The float constant is erased unless something else still
     uses it.
 
     ```mlir
@@ -149,6 +152,13 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
            "Input channels per scale: 0 per channel, -1 per tensor">,
     Option<"symmetric", "symmetric", "bool", /*default=*/"true",
            "Zero point 0 (else asymmetric with a zero point)">,
+    Option<"clip", "clip", "WeightClip", /*default=*/"WeightClip::None",
+           "How each scale's range is chosen",
+           [{::llvm::cl::values(
+             clEnumValN(WeightClip::None, "none", "the values' min/max"),
+             clEnumValN(WeightClip::Mse, "mse",
+                        "the clipping (0.5 to 1 of the range, steps of "
+                        "0.01) with the least squared error"))}]>,
   ];
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "quant::QuantDialect", "tensor::TensorDialect"];

@@ -27,6 +27,7 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   weights.bits = options.weightBits;
   weights.groupSize = options.groupSize;
   weights.symmetric = options.symmetricWeights;
+  weights.clip = options.clip;
   funcs.addPass(createQuantizeWeights(weights));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

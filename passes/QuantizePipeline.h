@@ -6,8 +6,8 @@
 //
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
-//   weights:                 qc-quantize-weights{bits group-size symmetric}
-//   int8 activations:        qc-quantize-activations{mode}
+//   weights:                 qc-quantize-weights{bits group-size symmetric
+//   clip} int8 activations:        qc-quantize-activations{mode}
 //
 // Calibration itself (running the model) is not a pass: the stats file comes
 // from `quantc calibrate` or the driver's calibration step.
@@ -39,6 +39,13 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   PassOptions::Option<bool> symmetricWeights{
       *this, "symmetric-weights", llvm::cl::desc("Weights without zero points"),
       llvm::cl::init(true)};
+  PassOptions::Option<WeightClip> clip{
+      *this, "clip", llvm::cl::desc("How each weight scale's range is chosen"),
+      llvm::cl::init(WeightClip::None),
+      llvm::cl::values(
+          clEnumValN(WeightClip::None, "none", "the values' min/max"),
+          clEnumValN(WeightClip::Mse, "mse",
+                     "the clipping with the least squared error"))};
   PassOptions::Option<unsigned> activationBits{
       *this, "activation-bits",
       llvm::cl::desc("8: integer activations for quantized matmuls; 16 (or "

@@ -112,6 +112,11 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     return weights;
   }
 
+  alg::RangeChoice rangeChoice() const {
+    return clip == WeightClip::Mse ? alg::RangeChoice::Mse
+                                   : alg::RangeChoice::MinMax;
+  }
+
   /// RTN-quantizes W[K][N] into `quant.scast` of an integer constant.
   Value quantizedWeight(OpBuilder &b, Location loc,
                         const std::vector<float> &weights, int64_t k,
@@ -122,7 +127,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
                                        : alg::Granularity::PerGroup;
     alg::QuantizedWeights q = alg::quantizeRTN(
         weights.data(), k, n, bits, granularity,
-        granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric);
+        granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
+        rangeChoice());
 
     // Whole groups for quant.scast: padded rows hold the zero point of
     // their column's last group, so they dequantize to exactly 0.
@@ -236,8 +242,9 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     alg::Granularity granularity = groupSize == -1
                                        ? alg::Granularity::PerTensor
                                        : alg::Granularity::PerChannel;
-    alg::QuantizedWeights q = alg::quantizeRTN(columns.data(), rest, m, bits,
-                                               granularity, rest, symmetric);
+    alg::QuantizedWeights q =
+        alg::quantizeRTN(columns.data(), rest, m, bits, granularity, rest,
+                         symmetric, rangeChoice());
     std::vector<int8_t> codes(q.values.size());
     for (int64_t c = 0; c < m; ++c)
       for (int64_t r = 0; r < rest; ++r)

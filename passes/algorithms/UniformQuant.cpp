@@ -35,6 +35,35 @@ QuantParams quantc::algorithms::chooseParams(float min, float max,
   return p;
 }
 
+QuantParams quantc::algorithms::chooseMseParams(const float *values,
+                                                int64_t count, int64_t stride,
+                                                QuantRange range,
+                                                bool symmetric) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t i = 0; i < count; ++i) {
+    lo = std::min(lo, values[i * stride]);
+    hi = std::max(hi, values[i * stride]);
+  }
+  QuantParams best;
+  double bestError = 0;
+  // r = 1 first: a clipped range must be strictly better to be taken.
+  for (int step = 0; step <= 50; ++step) {
+    float r = 1.0f - 0.01f * static_cast<float>(step);
+    QuantParams p = chooseParams(r * lo, r * hi, range, symmetric);
+    double error = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      float x = values[i * stride];
+      double d = double(x) - double(dequantize(quantize(x, p, range), p));
+      error += d * d;
+    }
+    if (step == 0 || error < bestError) {
+      best = p;
+      bestError = error;
+    }
+  }
+  return best;
+}
+
 int32_t quantc::algorithms::quantize(float x, QuantParams p, QuantRange range) {
   // nearbyint rounds half to even in the default rounding mode.
   float q = std::nearbyint(x / p.scale) + static_cast<float>(p.zeroPoint);
@@ -65,7 +94,8 @@ QuantizedWeights quantc::algorithms::quantizeRTN(const float *w, int64_t rows,
                                                  int64_t cols, unsigned bits,
                                                  Granularity granularity,
                                                  int64_t groupSize,
-                                                 bool symmetric) {
+                                                 bool symmetric,
+                                                 RangeChoice choice) {
   assert(bits >= 2 && bits <= 8 && "weights are stored as int8");
   QuantRange range = QuantRange::signedBits(bits);
   QuantizedWeights q;
@@ -92,8 +122,24 @@ QuantizedWeights quantc::algorithms::quantizeRTN(const float *w, int64_t rows,
       hi[s] = std::max(hi[s], v);
     }
   q.params.resize(slots);
-  for (int64_t s = 0; s < slots; ++s)
-    q.params[s] = chooseParams(lo[s], hi[s], range, symmetric);
+  if (choice == RangeChoice::Mse) {
+    // Each slot's values: the tensor, or rows [g * groupSize, ...) of
+    // column n (stride cols).
+    for (int64_t s = 0; s < slots; ++s) {
+      if (granularity == Granularity::PerTensor) {
+        q.params[s] = chooseMseParams(w, rows * cols, 1, range, symmetric);
+        continue;
+      }
+      int64_t g = s / cols, n = s % cols;
+      int64_t first = g * q.groupSize;
+      int64_t count = std::min(q.groupSize, rows - first);
+      q.params[s] =
+          chooseMseParams(w + first * cols + n, count, cols, range, symmetric);
+    }
+  } else {
+    for (int64_t s = 0; s < slots; ++s)
+      q.params[s] = chooseParams(lo[s], hi[s], range, symmetric);
+  }
   for (int64_t k = 0; k < rows; ++k)
     for (int64_t n = 0; n < cols; ++n)
       q.values[k * cols + n] = static_cast<int8_t>(

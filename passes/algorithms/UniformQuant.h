@@ -33,6 +33,15 @@ struct QuantParams {
 QuantParams chooseParams(float min, float max, QuantRange range,
                          bool symmetric);
 
+/// The parameters for `count` values (`stride` apart) that minimise the
+/// squared reconstruction error sum (x - dequantize(quantize(x)))^2 over
+/// clipped ranges: ratio r times the full range (symmetric: [-r b, r b]
+/// with b = max|x|; asymmetric: [r min, r max]) for r = 1, 0.99, ..., 0.5.
+/// Ties keep the larger r; r = 1 is chooseParams' result, so the error
+/// never exceeds RTN's.
+QuantParams chooseMseParams(const float *values, int64_t count, int64_t stride,
+                            QuantRange range, bool symmetric);
+
 /// round-half-to-even(x / s) + z, saturated to the range.
 int32_t quantize(float x, QuantParams p, QuantRange range);
 inline float dequantize(int32_t q, QuantParams p) {
@@ -60,9 +69,14 @@ struct QuantizedWeights {
   }
 };
 
+/// How the range of each scale's values is chosen: their min/max, or the
+/// MSE-optimal clipping of it (chooseMseParams).
+enum class RangeChoice { MinMax, Mse };
+
 QuantizedWeights quantizeRTN(const float *weights, int64_t rows, int64_t cols,
                              unsigned bits, Granularity granularity,
-                             int64_t groupSize, bool symmetric);
+                             int64_t groupSize, bool symmetric,
+                             RangeChoice choice = RangeChoice::MinMax);
 
 } // namespace quantc::algorithms
 

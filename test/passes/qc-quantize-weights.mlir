@@ -2,6 +2,8 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=3" | FileCheck %s --check-prefix=GROUP
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=8 group-size=-1 symmetric=false" | FileCheck %s --check-prefix=TENSOR
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 clip=mse" | FileCheck %s --check-prefix=CLIP
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 clip=p99" 2>&1 | FileCheck %s --check-prefix=BADCLIP
 
 // Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
 // max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
@@ -92,4 +94,23 @@ func.func @elided(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
   // expected-error @below {{weight constant cannot be read for quantization}}
   %y = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// clip=mse: a column with an outlier (7) among values up to 1. The full
+// range (scale 1) rounds 0.5 and -0.5 to 0 (half to even); clipping to 0.98
+// of it (scale 0.98) represents them as +-1 and reconstructs the column
+// with less squared error (0.659 against 0.6875), the least over r = 1 ...
+// 0.5. Without clip, the same column keeps scale 1.
+// CLIP-LABEL: func.func @outlier(
+// CLIP:         arith.constant dense<{{\[}}[1], [-1], [0], [1], [-1], [1], [0], [7]]> : tensor<8x1xi4>
+// CLIP:         quant.scast %{{.*}} to tensor<8x1x!quant.uniform<i4:f32:1, {0.98000001907348633}>>
+// CHECK-LABEL: func.func @outlier(
+// CHECK:         quant.scast %{{.*}} to tensor<8x1x!quant.uniform<i4:f32:1, {1.000000e+00}>>
+// BADCLIP: for the --clip option: Cannot find option named 'p99'!
+func.func @outlier(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[0.5], [-0.5], [0.25], [1.0], [-1.0], [0.75], [-0.25], [7.0]]> : tensor<8x1xf32>
+  %y = qc.matmul %x, %w : (tensor<?x8xf32>, tensor<8x1xf32>) -> tensor<?x1xf32>
+  return %y : tensor<?x1xf32>
 }

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -97,6 +98,85 @@ TEST(UniformQuant, PerChannelAndPerTensor) {
       quantizeRTN(v.data(), 4, 1, 2, Granularity::PerChannel, 0, false);
   for (int64_t k = 0; k < 4; ++k)
     EXPECT_NEAR(a2.dequantized(k, 0), v[k], 0.5f * a2.params[0].scale);
+}
+
+/// Squared reconstruction error of `values` under `p`, computed here
+/// independently of the library: round half to even (nearbyint), saturate.
+double reconstructionError(const std::vector<float> &values, QuantParams p,
+                           QuantRange range) {
+  double error = 0;
+  for (float x : values) {
+    float q = std::nearbyint(x / p.scale) + float(p.zeroPoint);
+    q = std::min(std::max(q, float(range.qmin)), float(range.qmax));
+    double d = double(x) - double(p.scale * (q - float(p.zeroPoint)));
+    error += d * d;
+  }
+  return error;
+}
+
+TEST(UniformQuant, MseClipIsTheBestRatioOnTheGrid) {
+  // A heavy-tailed group: 31 values in [-1, 1] and one outlier at 12. At 4
+  // bits the full range spends its levels on the outlier; some clipping
+  // reconstructs the group with less squared error.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> small(-1.0f, 1.0f);
+  std::vector<float> values(32);
+  for (float &v : values)
+    v = small(rng);
+  values[5] = 12.0f;
+  QuantRange range = QuantRange::signedBits(4);
+  for (bool symmetric : {true, false}) {
+    QuantParams chosen =
+        chooseMseParams(values.data(), values.size(), 1, range, symmetric);
+    // Brute force over the same grid of ratios: no ratio does better.
+    float lo = *std::min_element(values.begin(), values.end());
+    float hi = *std::max_element(values.begin(), values.end());
+    double best = 1e300;
+    for (int step = 0; step <= 50; ++step) {
+      float r = 1.0f - 0.01f * float(step);
+      best = std::min(best,
+                      reconstructionError(values,
+                                          chooseParams(r * std::min(lo, 0.0f),
+                                                       r * std::max(hi, 0.0f),
+                                                       range, symmetric),
+                                          range));
+    }
+    double got = reconstructionError(values, chosen, range);
+    EXPECT_DOUBLE_EQ(got, best) << "symmetric " << symmetric;
+    double full = reconstructionError(
+        values, chooseParams(lo, hi, range, symmetric), range);
+    EXPECT_LT(got, full) << "clipping should help this group";
+    EXPECT_LT(chosen.scale, chooseParams(lo, hi, range, symmetric).scale);
+  }
+}
+
+TEST(UniformQuant, MseClipKeepsTheFullRangeWhenNothingIsBetter) {
+  // Evenly spread values on the 3-bit symmetric grid of the full range are
+  // reconstructed exactly: no clipping can do better, and ties keep r = 1.
+  std::vector<float> values = {-3, -2, -1, 0, 1, 2, 3};
+  QuantRange range = QuantRange::signedBits(3);
+  QuantParams p = chooseMseParams(values.data(), values.size(), 1, range,
+                                  /*symmetric=*/true);
+  EXPECT_FLOAT_EQ(p.scale, 1.0f);
+  EXPECT_EQ(reconstructionError(values, p, range), 0.0);
+}
+
+TEST(UniformQuant, MseClipRTNSearchesEachGroup) {
+  // W[5][2], groups of 2 rows (a ragged last group): each (group, column)
+  // gets chooseMseParams of exactly its own values.
+  std::vector<float> w = {0.1f, -4.0f, 0.3f, 0.2f, -0.2f,
+                          0.1f, 5.0f,  0.3f, 0.4f, -0.1f};
+  QuantizedWeights q = quantizeRTN(w.data(), 5, 2, 4, Granularity::PerGroup, 2,
+                                   /*symmetric=*/true, RangeChoice::Mse);
+  QuantRange range = QuantRange::signedBits(4);
+  for (int64_t g = 0; g < 3; ++g)
+    for (int64_t n = 0; n < 2; ++n) {
+      int64_t rows = std::min<int64_t>(2, 5 - 2 * g);
+      QuantParams want =
+          chooseMseParams(w.data() + 2 * g * 2 + n, rows, 2, range, true);
+      EXPECT_FLOAT_EQ(q.paramsAt(2 * g, n).scale, want.scale)
+          << "group " << g << " column " << n;
+    }
 }
 
 TEST(Packing, FourBitsAreTwoPerByteLowNibbleFirst) {

@@ -14,6 +14,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.activationBits = activationBits;
   options.groupSize = groupSize;
   options.symmetricWeights = symmetricWeights;
+  options.clip = clip;
   options.activations = activations;
   options.statsFile = statsFile;
 }

@@ -29,6 +29,7 @@ struct QuantizeOptions {
   unsigned activationBits = 16; // 8: integer activations
   int64_t groupSize = 0;        // 0 per channel, -1 per tensor
   bool symmetricWeights = true;
+  mlir::qc::WeightClip clip = mlir::qc::WeightClip::None; // weight ranges
   mlir::qc::ActivationMode activations = mlir::qc::ActivationMode::Static;
   std::string statsFile;          // calibrated ranges, else calibrate
   CalibrationOptions calibration; // samples and observer

@@ -90,6 +90,15 @@ cl::opt<bool> asymmetricWeights("asymmetric-weights",
                                 cl::desc("Weights get zero points (default: "
                                          "symmetric)"),
                                 cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::WeightClip>
+    clip("clip", cl::desc("How each weight scale's range is chosen"),
+         cl::init(qc::WeightClip::None),
+         cl::values(clEnumValN(qc::WeightClip::None, "none",
+                               "the values' min/max (default)"),
+                    clEnumValN(qc::WeightClip::Mse, "mse",
+                               "the clipping (0.5 to 1 of the range) with the "
+                               "least squared error, per scale")),
+         cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<qc::ActivationMode>
     activations("activations",
                 cl::desc("A8 schemes: how activations get their scales"),
@@ -141,6 +150,7 @@ static llvm::Expected<CompileOptions> compileOptions() {
     return std::move(e);
   quant.groupSize = groupSize;
   quant.symmetricWeights = !asymmetricWeights;
+  quant.clip = clip;
   quant.activations = activations;
   quant.statsFile = stats;
   quant.calibration.observer = observer;

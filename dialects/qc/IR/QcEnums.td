@@ -41,4 +41,13 @@ def Qc_ActivationMode : I32EnumAttr<"ActivationMode",
   let genSpecializedAttr = 0;
 }
 
+def Qc_WeightClip : I32EnumAttr<"WeightClip",
+    "how a weight group's quantization range is chosen", [
+      I32EnumAttrCase<"None", 0, "none">,
+      I32EnumAttrCase<"Mse", 1, "mse">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+
 #endif // QUANTC_DIALECTS_QC_IR_QCENUMS_TD

@@ -176,6 +176,11 @@ void addGpuTable(llvm::Module &module) {
 /// it does not know.
 constexpr int64_t kUkernelsAbi = 2;
 
+/// The functions `quantc_ukernels` reaches, in slot order (slot 0 holds the
+/// version).
+constexpr StringLiteral kUkernelSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
+                                           "_mlir_ciface_quantc_sgemm_f32"};
+
 /// CPU artifacts call the runtime's microkernels: W8A8 products
 /// (backends/cpu/Int8Matmuls.cpp) `_mlir_ciface_quantc_qgemm_s8(...)`, f32
 /// products with constant weights (backends/cpu/PackMatmuls.cpp)
@@ -184,9 +189,7 @@ constexpr int64_t kUkernelsAbi = 2;
 /// runtime fills at load time with the variants for the CPU it runs on
 /// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {
-  constexpr StringLiteral kSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
-                                      "_mlir_ciface_quantc_sgemm_f32"};
-  if (llvm::none_of(kSlots, [&](StringRef name) {
+  if (llvm::none_of(kUkernelSlots, [&](StringRef name) {
         llvm::Function *f = module.getFunction(name);
         return f && f->isDeclaration();
       }))
@@ -202,7 +205,7 @@ void addUkernelTable(llvm::Module &module) {
       llvm::ConstantStruct::get(
           tableType, {llvm::ConstantInt::get(i64, kUkernelsAbi), null, null}),
       "quantc_ukernels");
-  for (auto [slot, name] : llvm::enumerate(kSlots))
+  for (auto [slot, name] : llvm::enumerate(kUkernelSlots))
     defineForwarder(module.getFunction(name), tableType, table, slot + 1,
                     /*withContext=*/false);
 }
@@ -223,8 +226,13 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                              "taking "
                           << signature.inputs.size() << " inputs";
 
-  llvm::Constant *text =
-      llvm::ConstantDataArray::getString(ctx, formatSignature(signature));
+  // Version 2 marks artifacts whose microkernel table the runtime must fill.
+  bool needsUkernels = llvm::any_of(kUkernelSlots, [&](StringRef name) {
+    llvm::Function *f = module.getFunction(name);
+    return f && f->isDeclaration();
+  });
+  llvm::Constant *text = llvm::ConstantDataArray::getString(
+      ctx, formatSignature(signature, needsUkernels ? 2 : 1));
   new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, text,
                            "quantc_signature");

@@ -83,8 +83,9 @@ static std::string percentEncode(StringRef s) {
   return out.empty() ? "%" : out; // "%" alone spells the empty name
 }
 
-std::string mlir::qc::formatSignature(const ModelSignature &signature) {
-  std::string text = "quantc-signature 1\n";
+std::string mlir::qc::formatSignature(const ModelSignature &signature,
+                                      unsigned version) {
+  std::string text = "quantc-signature " + std::to_string(version) + "\n";
   llvm::raw_string_ostream os(text);
   auto emit = [&](StringRef kind, const TensorSignature &t) {
     os << kind << ' ' << percentEncode(t.name) << ' ' << t.dtype << ' '

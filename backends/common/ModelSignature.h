@@ -34,11 +34,15 @@ struct ModelSignature {
 FailureOr<ModelSignature> getModelSignature(func::FuncOp func);
 
 /// The text form embedded in artifacts and parsed by the runtime:
-///   quantc-signature 1
+///   quantc-signature VERSION
 ///   input NAME DTYPE RANK D0 D1 ...
 ///   output NAME DTYPE RANK D0 D1 ...
 /// NAME is percent-encoded (bytes outside [A-Za-z0-9_.:/-] become %XX).
-std::string formatSignature(const ModelSignature &signature);
+/// VERSION is 1, or 2 for an artifact that needs the runtime to fill its
+/// microkernel table (`quantc_ukernels`): a runtime older than the table
+/// then refuses the artifact instead of calling through null slots.
+std::string formatSignature(const ModelSignature &signature,
+                            unsigned version = 1);
 
 /// A C header naming the model's inputs and outputs with their dtypes and
 /// shapes; `guard` is the model's base name.

@@ -93,8 +93,10 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
     return std::nullopt;
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
   PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
+  auto weightType = dyn_cast<quant::QuantizedType>(rhsType.getElementType());
   if (layout.bits != 8 || layout.groups != 1 || layout.zeroPoints ||
-      !rhsType.hasStaticShape())
+      !rhsType.hasStaticShape() || rhsType.getDimSize(0) == 0 ||
+      rhsType.getDimSize(1) == 0 || !weightType || !weightType.isSigned())
     return std::nullopt;
   auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
   if (lhsType.isDynamicDim(lhsType.getRank() - 1) ||
@@ -113,7 +115,10 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
     lhs.qmax = q.getStorageTypeMax();
     return lhs;
   }
-  if (elt.isInteger(8) && op.getLhsScale()) {
+  if (elt.isInteger(8) && op.getLhsScale() &&
+      cast<RankedTensorType>(op.getLhsScale().getType())
+          .getElementType()
+          .isF32()) {
     lhs.codesOrFloat = op.getLhs();
     lhs.rowScale = op.getLhsScale();
     return lhs;

@@ -58,6 +58,27 @@ struct PackableMatmul {
   std::optional<Value> fillValue; // the init is linalg.fill of this scalar
 };
 
+/// Whether `op`'s body is exactly `out + a * b` (either operand order of
+/// each), nothing applied to the operands or the result.
+bool isMultiplyAdd(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != add.getResult())
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        out = body.getArgument(2);
+  auto isPair = [](Value x, Value y, Value p, Value q) {
+    return (x == p && y == q) || (x == q && y == p);
+  };
+  return isPair(mul.getLhs(), mul.getRhs(), a, b) &&
+         isPair(add.getLhs(), add.getRhs(), out, mul.getResult());
+}
+
 /// Whether `op` is C[m, n] += A[m, k] * B[k, n] (`transposed` false) or
 /// C[m, n] += A[m, k] * B[n, k] (true, what ONNX Gemm with transB and
 /// PyTorch's Linear export lower to): linalg.matmul with its default maps,
@@ -66,9 +87,9 @@ std::optional<bool> matmulForm(linalg::LinalgOp op) {
   if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
     return matmul.hasUserDefinedMaps() ? std::nullopt
                                        : std::optional<bool>(false);
-  if (!isa<linalg::GenericOp>(op.getOperation()) || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
-      !linalg::isaContractionOpInterface(op))
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 3 || !isMultiplyAdd(generic))
     return std::nullopt;
   using IT = utils::IteratorType;
   if (op.getIteratorTypesArray() !=
@@ -100,7 +121,7 @@ std::optional<PackableMatmul> match(linalg::LinalgOp op) {
   auto outType = dyn_cast<RankedTensorType>(init.getType());
   if (!lhsType || !rhsType || !outType || !lhsType.getElementType().isF32() ||
       !rhsType.getElementType().isF32() || !outType.getElementType().isF32() ||
-      !rhsType.hasStaticShape())
+      !rhsType.hasStaticShape() || outType.isDynamicDim(1))
     return std::nullopt;
   PackableMatmul m;
   m.transposed = *transposed;
@@ -114,7 +135,8 @@ std::optional<PackableMatmul> match(linalg::LinalgOp op) {
   m.weight = rhs;
   m.lhs = lhs;
   m.init = init;
-  if (auto fill = m.init.getDefiningOp<linalg::FillOp>()) {
+  if (auto fill = m.init.getDefiningOp<linalg::FillOp>();
+      fill && fill.getInputs()[0].getType().isF32()) {
     m.fillValue = fill.getInputs()[0];
     m.init = fill.getOutputs()[0];
   }
@@ -221,17 +243,19 @@ struct PackMatmuls : qc::cpu::impl::PackMatmulsBase<PackMatmuls> {
     if (matmuls.empty())
       return;
     func::FuncOp kernel = declareKernel(module);
-    // A weight several matmuls share is packed once.
-    DenseMap<Value, Value> packedWeights;
+    // A weight several matmuls share is packed once per orientation (a
+    // tied weight may be read as [K, N] by one product, [N, K] by another).
+    DenseMap<std::pair<Value, unsigned>, Value> packedWeights;
     for (linalg::LinalgOp op : matmuls) {
       PackableMatmul m = *match(op);
       OpBuilder b(op);
-      auto cached = packedWeights.find(m.weight);
+      std::pair<Value, unsigned> key(m.weight, m.transposed);
+      auto cached = packedWeights.find(key);
       if (cached == packedWeights.end()) {
         std::optional<Value> fresh = packWeight(b, m);
         if (!fresh)
           continue;
-        cached = packedWeights.try_emplace(m.weight, *fresh).first;
+        cached = packedWeights.try_emplace(key, *fresh).first;
       }
       Value result = emitCalls(b, op.getLoc(), m, cached->second, kernel);
       op->getResult(0).replaceAllUsesWith(result);

@@ -105,13 +105,15 @@ void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
              int32_t zero, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
   int64_t np = sums->sizes[0];
-  bool valid =
-      k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
-      out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
-      out->strides[0] >= n && np % kPanel == 0 && n <= np &&
-      colScales->sizes[0] == np && w->sizes[0] == np * roundUp(k, kKBlock) &&
-      (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) && 0 <= m0 &&
-      m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n && n0 % kPanel == 0;
+  bool valid = k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
+               out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
+               out->strides[0] >= n && np % kPanel == 0 && n <= np &&
+               colScales->sizes[0] == np &&
+               w->sizes[0] == np * roundUp(k, kKBlock) && w->strides[0] == 1 &&
+               sums->strides[0] == 1 && colScales->strides[0] == 1 &&
+               (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) &&
+               0 <= m0 && m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 &&
+               n1 <= n && n0 % kPanel == 0;
   if (!runTile(valid, "int8 matmul", out, m, m0, m1, n0, n1))
     return;
   QGemmTile tile;
@@ -144,9 +146,9 @@ void sgemmF32(const MemRef<float, 2> *a, const MemRef<float, 1> *w,
   int64_t np = roundUp(n, kSPanel);
   bool valid = k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
                out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
-               out->strides[0] >= n && w->sizes[0] == np * k && 0 <= m0 &&
-               m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 && n1 <= n &&
-               n0 % kSPanel == 0;
+               out->strides[0] >= n && w->sizes[0] == np * k &&
+               w->strides[0] == 1 && 0 <= m0 && m0 <= m1 && m1 <= m &&
+               0 <= n0 && n0 <= n1 && n1 <= n && n0 % kSPanel == 0;
   if (!runTile(valid, "f32 matmul", out, m, m0, m1, n0, n1))
     return;
   SGemmTile tile;

@@ -1,11 +1,12 @@
 //===- CpuKernels.h - the artifact's calls into the microkernels -*- C++
 //-*-===//
 //
-// A CPU artifact with W8A8 products has a `quantc_ukernels` table
-// (backends/common/EmitSharedLibrary.cpp): {int64 abi version, qgemm_s8}.
+// A CPU artifact that calls microkernels has a `quantc_ukernels` table
+// (backends/common/EmitSharedLibrary.cpp): {int64 abi version, qgemm_s8,
+// sgemm_f32} (version 1 had qgemm_s8 only).
 // bindCpuKernels fills it with the entry below, which unpacks the memref
 // descriptors the generated code passes, checks them, and calls the int8
-// microkernel chosen for this CPU once per process (runtime/ukernels).
+// microkernels chosen for this CPU once per process (runtime/ukernels).
 //
 //===----------------------------------------------------------------------===//
 

@@ -96,7 +96,10 @@ std::string parseSignature(const char *text, std::vector<TensorInfo> &inputs,
   std::istringstream in(text);
   std::string magic;
   int version = 0;
-  if (!(in >> magic >> version) || magic != "quantc-signature" || version != 1)
+  // Version 2 (artifacts that call microkernels) has version 1's text; it
+  // exists so that runtimes without the microkernel table refuse them.
+  if (!(in >> magic >> version) || magic != "quantc-signature" ||
+      (version != 1 && version != 2))
     return "unsupported signature format";
   std::string kind;
   while (in >> kind) {

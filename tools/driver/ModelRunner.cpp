@@ -120,12 +120,14 @@ llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
                        std::to_string(QUANTC_MAX_RANK));
     inViews.push_back(t.view());
   }
-  // An output whose declared shape is fully static is written straight into
-  // its HostTensor (kept across runs: repeated runs copy each result once,
-  // into memory already touched); others come back in a buffer the runtime
-  // allocates, copied out.
+  // An output whose declared shape is fully static (and not empty) is
+  // written straight into its HostTensor (kept across runs: repeated runs
+  // copy each result once, into memory already touched); others come back in
+  // a buffer the runtime allocates, copied out. On an error `out` may hold
+  // the declared names and shapes but no results.
   out.resize(outputs_.size());
   std::vector<quantc_tensor> outViews(outputs_.size(), quantc_tensor{});
+  std::vector<bool> inPlace(outputs_.size(), false);
   for (size_t i = 0; i < outputs_.size(); ++i) {
     const Info &info = outputs_[i];
     HostTensor &t = out[i];
@@ -134,13 +136,14 @@ llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
     t.shape = info.shape;
     int64_t count = t.numElements();
     size_t elem = quantc_dtype_size(info.dtype);
-    bool fixed = elem && count >= 0 &&
+    bool fixed = elem && count > 0 &&
                  llvm::none_of(info.shape, [](int64_t d) { return d < 0; });
     if (!fixed)
       continue;
     t.data.resize(static_cast<size_t>(count) * elem);
     outViews[i].data = t.data.data();
     outViews[i].capacity_bytes = t.data.size();
+    inPlace[i] = true;
   }
   if (llvm::Error e =
           check(quantc_model_run(model_, inViews.data(), inViews.size(),
@@ -151,8 +154,8 @@ llvm::Error LoadedModel::run(std::vector<HostTensor> &in,
     HostTensor &t = out[i];
     t.dtype = v.dtype;
     t.shape.assign(v.shape, v.shape + v.rank);
-    if (v.data == t.data.data() && !t.data.empty())
-      continue; // written in place
+    if (inPlace[i])
+      continue; // written into t.data
     const char *p = static_cast<const char *>(v.data);
     t.data.assign(p, p + v.capacity_bytes);
     quantc_buffer_free(v.data);

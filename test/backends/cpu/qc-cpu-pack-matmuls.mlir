@@ -95,6 +95,53 @@ func.func @transposed_weight(%x: tensor<?x2xf32>, %c: tensor<?x2xf32>) -> tensor
 
 // -----
 
+// A tied weight read as [K, N] by one product and as [N, K] by another is
+// packed once per orientation.
+// CHECK-LABEL: func.func @tied_weight(
+// CHECK-COUNT-2: arith.constant dense_resource<packed_weight{{.*}}> : tensor<1x2x32xf32>
+// CHECK-COUNT-2: func.call @quantc_sgemm_f32
+#tk = affine_map<(m, n, k) -> (m, k)>
+#tw = affine_map<(m, n, k) -> (n, k)>
+#to = affine_map<(m, n, k) -> (m, n)>
+func.func @tied_weight(%x: tensor<?x2xf32>, %c: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %a = linalg.matmul ins(%x, %w : tensor<?x2xf32>, tensor<2x2xf32>) outs(%c : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %b = linalg.generic {indexing_maps = [#tk, #tw, #to], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<2x2xf32>) outs(%c : tensor<?x2xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %a, %b : tensor<?x2xf32>, tensor<?x2xf32>
+}
+
+// -----
+
+// A contraction body that does more than multiply-add (a negated operand)
+// is not the kernel's product: left alone.
+// CHECK-LABEL: func.func @not_multiply_add(
+// CHECK:         linalg.generic
+// CHECK:           arith.negf
+// CHECK-NOT:     quantc_sgemm_f32
+#nk = affine_map<(m, n, k) -> (m, k)>
+#nw = affine_map<(m, n, k) -> (n, k)>
+#no = affine_map<(m, n, k) -> (m, n)>
+func.func @not_multiply_add(%x: tensor<?x2xf32>, %c: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %y = linalg.generic {indexing_maps = [#nk, #nw, #no], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<2x2xf32>) outs(%c : tensor<?x2xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %n = arith.negf %q : f32
+    %m = arith.mulf %p, %n : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
 // Left alone: a weight that is not a constant, f16 operands, and a generic
 // whose maps are not a matmul's (A read as [k, m]); no kernel is declared.
 // CHECK-LABEL: func.func @untouched(

@@ -185,6 +185,14 @@ def main():
           f"GOP/s at 1 thread, {peaks.get(('vnni', 2), 0):.0f} at 2"
           + (f"; AMX int8 {peaks[('amx', 1)]:.0f} GOP/s at 1 thread, "
              f"{peaks.get(('amx', 2), 0):.0f} at 2" if ('amx', 1) in peaks else ''))
+    # Which microkernels ran (the runtime's choice for this CPU, or the
+    # QUANTC_ISA cap): the figures mean little without it.
+    devices = subprocess.run([a.quantc, 'devices'], capture_output=True,
+                             text=True).stdout
+    kernels = next((l.split(':', 1)[1].strip() for l in devices.splitlines()
+                    if l.startswith('cpu int8 kernels:')), 'unknown')
+    print(f"quantc kernels: {kernels} (int8; f32 uses the AVX-512 kernel for "
+          f"amx/avx512-vnni, AVX2 for avx2)")
     print()
     print('| layer | quantc | threads | quantc ms | GOP/s | % peak | ORT ms | ORT form '
           '| ORT/quantc | rel. error |')

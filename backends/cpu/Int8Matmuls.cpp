@@ -60,14 +60,15 @@ constexpr int64_t kKBlock = 64; // K padded to a multiple of this
 constexpr StringLiteral kKernel = "quantc_qgemm_s8";
 
 /// A call's output tile for N columns: up to 128 rows, so that a prefill's
-/// weight bytes are read from L3 once, and as many columns as keep 8 tiles
-/// across N (256 to 1024): every call repacks its A rows, so wider calls
-/// repack less. Measured with the AMX kernel on 128 x 4096 x 4096 (one
-/// thread): 64 x 256 tiles 1775 GOP/s, 128 x 256 1970, 128 x 512 2084,
-/// 128 x 1024 2213.
+/// weight bytes are read from L3 once, and as many columns as keep 4 tiles
+/// across N (256 to 1024; rows add tiles for longer inputs): every call
+/// repacks its A rows, so wider calls repack less. Measured with the AMX
+/// kernel on 128 x 4096 x 4096 (one thread): 64 x 256 tiles 1775 GOP/s,
+/// 128 x 256 1970, 128 x 512 2084, 128 x 1024 2213; in bench/gemm.py 8 ->
+/// 4 tiles across N took W8A8 128x4096x4096 from 2.5-2.7 to 2.1-2.4 ms.
 cpu::OutputTile outputTile(int64_t n) {
   int64_t columns =
-      std::clamp<int64_t>(llvm::alignTo(llvm::divideCeil(n, 8), kPanel * 16),
+      std::clamp<int64_t>(llvm::alignTo(llvm::divideCeil(n, 4), kPanel * 16),
                           kPanel * 16, kPanel * 64);
   return {128, columns};
 }

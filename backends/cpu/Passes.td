@@ -13,7 +13,7 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
     is int8 (static `quant.qcast` to a signed per-tensor type, or the codes
     and scales of `qc.dynamic_quantize`) and whose result is f32 is
     rewritten, on tensors, into a parallel loop over output tiles (128 rows x
-    256 to 1024 columns, 8 tiles across N where N allows) that calls
+    256 to 1024 columns, 4 tiles across N where N allows) that calls
     `@quantc_qgemm_s8` on buffers. The weight is
     repacked at compile time into the microkernels' layout
     (`runtime/ukernels/QGemm.h`: panels of 16 columns, 4 consecutive K bytes

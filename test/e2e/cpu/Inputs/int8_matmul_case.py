@@ -4,12 +4,13 @@ checking qc-cpu-int8-matmuls and the runtime's microkernels.
 
 usage: int8_matmul_case.py OUT_DIR
 
-OUT_DIR/{dyn,static}_{big,odd}.mlir: x[?, K] * W[K, N] with
+OUT_DIR/{dyn,static}_{big,odd,wide}.mlir: x[?, K] * W[K, N] with
   big: K = 172, N = 100 (K not a multiple of 64, a ragged last 16-column
        panel, two 256-column... one column tile), codes over all of [-128, 127];
   odd: K = 5, N = 17 (K not a multiple of 4, one column past a panel);
+  wide: K = 64, N = 600 (three 256-column tiles, the last one ragged);
   static: activation scale 0.05, zero point -5.
-OUT_DIR/x{1,3,130}_{big,odd}.npy: 1, 3 and 130 rows (130: two 128-row tiles);
+OUT_DIR/x{1,3,130}_{big,odd,wide}.npy: 1, 3 and 130 rows (130: two 128-row tiles);
 OUT_DIR/{dyn,static}_x{rows}_{shape}.npy: the references.
 
 The references emulate the generated code's float32 operations one by one
@@ -25,7 +26,7 @@ import numpy as np
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(11)
-SHAPES = {"big": (172, 100), "odd": (5, 17)}
+SHAPES = {"big": (172, 100), "odd": (5, 17), "wide": (64, 600)}
 STATIC_SCALE, STATIC_ZERO = np.float32(0.05), -5
 
 

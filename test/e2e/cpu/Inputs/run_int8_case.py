@@ -2,7 +2,7 @@
 every microkernel ISA cap and compares each output with its reference.
 
 usage: run_int8_case.py DIR QUANTC
-DIR holds {dyn,static}_{big,odd}.so beside int8_matmul_case.py's files;
+DIR holds {dyn,static}_{big,odd,wide}.so beside int8_matmul_case.py's files;
 QUANTC is the quantc binary. Prints one line per (ISA cap, model, rows);
 exits 1 if any output differs from its reference (they must be
 bit-identical). A cap above what the machine has runs its best variant.
@@ -22,7 +22,8 @@ for isa in ("scalar", "avx2", "avx512-vnni", "amx"):
                           capture_output=True, text=True).stdout
     print(f"cap {isa}: " + next(l for l in used.splitlines()
                                 if l.startswith("cpu int8 kernels:")))
-    for model in ("dyn_big", "dyn_odd", "static_big", "static_odd"):
+    for model in ("dyn_big", "dyn_odd", "dyn_wide", "static_big", "static_odd",
+                  "static_wide"):
         kind, shape = model.split("_")
         for rows in (1, 3, 130):
             with tempfile.TemporaryDirectory() as outdir:

@@ -26,10 +26,10 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
   if (!root || root->getString("format") != "quantc-stats")
     return statsError(file + " is not a quantc-stats file");
   std::optional<int64_t> version = root->getInteger("version");
-  if (version != CalibrationStats::kVersion)
+  if (!version || *version < 1 || *version > CalibrationStats::kVersion)
     return statsError(file + " has version " +
                       (version ? std::to_string(*version) : "(none)") +
-                      "; this quantc reads version " +
+                      "; this quantc reads versions 1 to " +
                       std::to_string(CalibrationStats::kVersion));
   const llvm::json::Object *tensors = root->getObject("tensors");
   if (!tensors)
@@ -62,6 +62,29 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
                           "'");
       entry.observer = *parsed;
     }
+    if (const llvm::json::Object *channels = o->getObject("channels")) {
+      // Three equally long arrays of finite, non-negative numbers.
+      auto read = [&](StringRef key, std::vector<double> &out) -> bool {
+        const llvm::json::Array *a = channels->getArray(key);
+        if (!a)
+          return false;
+        for (const llvm::json::Value &v : *a) {
+          std::optional<double> d = v.getAsNumber();
+          if (!d || !std::isfinite(*d) || *d < 0)
+            return false;
+          out.push_back(*d);
+        }
+        return true;
+      };
+      if (!read("mean_abs", entry.meanAbs) || !read("max_abs", entry.maxAbs) ||
+          !read("mean_square", entry.meanSquare) ||
+          entry.maxAbs.size() != entry.meanAbs.size() ||
+          entry.meanSquare.size() != entry.meanAbs.size())
+        return statsError(what + " have malformed \"channels\" (mean_abs, "
+                                 "max_abs and mean_square: equally long arrays "
+                                 "of non-negative numbers)");
+      entry.rows = channels->getInteger("rows").value_or(0);
+    }
     stats.tensors[name.str()] = entry;
   }
   return stats;
@@ -90,6 +113,20 @@ static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats) {
           json.attribute("min", t.min);
           json.attribute("max", t.max);
           json.attribute("observer", stringifyObserverKind(t.observer));
+          if (t.meanAbs.empty())
+            return;
+          json.attributeObject("channels", [&] {
+            auto array = [&](StringRef key, const std::vector<double> &v) {
+              json.attributeArray(key, [&] {
+                for (double d : v)
+                  json.value(d);
+              });
+            };
+            array("mean_abs", t.meanAbs);
+            array("max_abs", t.maxAbs);
+            array("mean_square", t.meanSquare);
+            json.attribute("rows", t.rows);
+          });
         });
     });
   });

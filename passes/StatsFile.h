@@ -4,10 +4,16 @@
 // driver's in-process calibration) to `qc-apply-stats` in one JSON format,
 // read and written only here:
 //
-//   {"format": "quantc-stats", "version": 1, "samples": N,
-//    "tensors": {"NAME": {"min": A, "max": B, "observer": "minmax"}, ...}}
+//   {"format": "quantc-stats", "version": 2, "samples": N,
+//    "tensors": {"NAME": {"min": A, "max": B, "observer": "minmax",
+//                         "channels": {"mean_abs": [...], "max_abs": [...],
+//                                      "mean_square": [...], "rows": R}},
+//                ...}}
 //
 // NAME is a `qc.observe` name; the observer is one of qc::ObserverKind.
+// "channels" (version 2) holds per-channel statistics over the tensor's last
+// dimension and the R rows they were gathered over; version 1 files (no
+// "channels") are still read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,21 +24,24 @@
 
 #include "llvm/Support/Error.h"
 #include <map>
-
 #include <string>
+#include <vector>
 
 namespace mlir::qc {
 
-/// The calibrated range of one observed tensor.
+/// The calibrated range of one observed tensor, and (when calibration
+/// gathered them) per-channel statistics over its last dimension.
 struct TensorStats {
   double min = 0, max = 0;
   ObserverKind observer = ObserverKind::MinMax;
+  std::vector<double> meanAbs, maxAbs, meanSquare; // empty, or one per channel
+  int64_t rows = 0;                                // rows they cover
 };
 
 /// The contents of a quantc-stats file.
 struct CalibrationStats {
-  /// The format version this module writes and the only one it reads.
-  static constexpr int64_t kVersion = 1;
+  /// The format version this module writes; it reads 1 and 2.
+  static constexpr int64_t kVersion = 2;
   /// Runs the ranges were gathered over.
   int64_t samples = 0;
   /// Ranges by observer name (sorted: files are written deterministically).
@@ -46,7 +55,7 @@ llvm::Expected<CalibrationStats> parseStats(llvm::StringRef text,
 /// Reads and parses a stats file.
 llvm::Expected<CalibrationStats> readStatsFile(llvm::StringRef path);
 
-/// Writes `stats` as a version-1 file ("-": standard output); nothing is
+/// Writes `stats` as a version-2 file ("-": standard output); nothing is
 /// left at `path` on failure (it is written to a temporary and renamed).
 llvm::Error writeStatsFile(llvm::StringRef path, const CalibrationStats &stats);
 

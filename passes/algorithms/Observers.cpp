@@ -2,6 +2,8 @@
 
 #include "passes/algorithms/Observers.h"
 
+#include <cassert>
+
 #include <algorithm>
 #include <cmath>
 
@@ -162,4 +164,45 @@ float quantc::algorithms::klClip(const AbsHistogram &h, unsigned bits) {
     }
   }
   return static_cast<float>(bestBins) * h.binWidth();
+}
+
+void ChannelStats::update(const float *values, int64_t count,
+                          int64_t channels) {
+  assert(channels > 0 && count % channels == 0 && "whole rows");
+  if (sumAbs.empty()) {
+    sumAbs.assign(channels, 0.0);
+    sumSquare.assign(channels, 0.0);
+    maxAbs_.assign(channels, 0.0);
+    finite.assign(channels, 0);
+  }
+  assert(channels == this->channels() && "the channel count is fixed");
+  for (int64_t i = 0; i < count; i += channels, ++rows_)
+    for (int64_t c = 0; c < channels; ++c) {
+      float x = values[i + c];
+      if (!std::isfinite(x)) {
+        ++nonFinite_;
+        continue;
+      }
+      double a = std::fabs(static_cast<double>(x));
+      sumAbs[c] += a;
+      sumSquare[c] += a * a;
+      maxAbs_[c] = std::max(maxAbs_[c], a);
+      ++finite[c];
+    }
+}
+
+std::vector<double> ChannelStats::meanAbs() const {
+  std::vector<double> mean(sumAbs.size(), 0.0);
+  for (size_t c = 0; c < mean.size(); ++c)
+    if (finite[c])
+      mean[c] = sumAbs[c] / static_cast<double>(finite[c]);
+  return mean;
+}
+
+std::vector<double> ChannelStats::meanSquare() const {
+  std::vector<double> mean(sumSquare.size(), 0.0);
+  for (size_t c = 0; c < mean.size(); ++c)
+    if (finite[c])
+      mean[c] = sumSquare[c] / static_cast<double>(finite[c]);
+  return mean;
 }

@@ -48,6 +48,31 @@ private:
   bool seen_ = false;
 };
 
+/// Per-channel statistics of a tensor whose last dimension is the channel
+/// (an activation a linear layer reads: channel k meets row k of the
+/// weight): mean |x|, max |x| and mean x^2 over every row of every sample,
+/// streamed (memory is O(channels)). mean x^2 times the row count is the
+/// diagonal of X^T X, what GPTQ-style and activation-aware methods weight
+/// the weight rows by. Non-finite values are skipped (counted apart).
+class ChannelStats {
+public:
+  /// `count` values, `channels` per row, row-major.
+  void update(const float *values, int64_t count, int64_t channels);
+
+  int64_t channels() const { return static_cast<int64_t>(sumAbs.size()); }
+  int64_t rows() const { return rows_; }
+  int64_t nonFinite() const { return nonFinite_; }
+  /// Per channel (0 for a channel that saw no finite value).
+  std::vector<double> meanAbs() const;
+  std::vector<double> meanSquare() const;
+  const std::vector<double> &maxAbs() const { return maxAbs_; }
+
+private:
+  std::vector<double> sumAbs, sumSquare, maxAbs_;
+  std::vector<int64_t> finite; // finite values per channel
+  int64_t rows_ = 0, nonFinite_ = 0;
+};
+
 /// The symmetric clip c such that a fraction `percentile` (e.g. 0.9999) of
 /// the observed |x| lies at or below c (upper edge of the bin reaching it).
 float percentileClip(const AbsHistogram &h, double percentile);

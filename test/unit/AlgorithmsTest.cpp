@@ -272,6 +272,29 @@ TEST(Observers, MinMaxAndStreamingRangeGrowth) {
   EXPECT_EQ(sum, 5);
 }
 
+TEST(Observers, ChannelStatsMatchBruteForce) {
+  // Two batches of rows with 3 channels, streamed; NaN and inf skipped (and
+  // counted) without touching the other channels of their row.
+  std::vector<float> a = {1, -2, 0.5f, -3, 4, 0.25f};
+  std::vector<float> b = {2, NAN, -0.5f, 0, INFINITY, 1};
+  ChannelStats s;
+  s.update(a.data(), a.size(), 3);
+  s.update(b.data(), b.size(), 3);
+  EXPECT_EQ(s.channels(), 3);
+  EXPECT_EQ(s.rows(), 4);
+  EXPECT_EQ(s.nonFinite(), 2);
+  // Channel 0: 1, -3, 2, 0; channel 1: -2, 4 (NaN, inf skipped); channel 2:
+  // 0.5, 0.25, -0.5, 1.
+  std::vector<double> meanAbs = s.meanAbs(), meanSquare = s.meanSquare();
+  EXPECT_DOUBLE_EQ(meanAbs[0], 6.0 / 4);
+  EXPECT_DOUBLE_EQ(meanAbs[1], 6.0 / 2);
+  EXPECT_DOUBLE_EQ(meanAbs[2], 2.25 / 4);
+  EXPECT_DOUBLE_EQ(meanSquare[0], 14.0 / 4);
+  EXPECT_DOUBLE_EQ(meanSquare[1], 20.0 / 2);
+  EXPECT_DOUBLE_EQ(meanSquare[2], 1.5625 / 4);
+  EXPECT_EQ(s.maxAbs(), (std::vector<double>{3, 4, 1}));
+}
+
 TEST(Observers, PercentileOfUniform) {
   // |U(-1, 1)| is U(0, 1): the p-th percentile of |x| is p. Tolerance: one
   // bin (limit / 2048) plus sampling noise of 1e6 draws (~1e-3).

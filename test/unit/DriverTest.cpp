@@ -137,6 +137,12 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
   stats.tensors["fc1.input"] = {-1.5, 2.25, ObserverKind::Kl};
   stats.tensors["attn.wq.input"] = {0, 6, ObserverKind::MinMax};
   stats.tensors["tiny"] = {-1e-30, 3.0000001, ObserverKind::Percentile};
+  // Per-channel statistics (version 2) on one of them.
+  TensorStats &fc1 = stats.tensors["fc1.input"];
+  fc1.meanAbs = {0.5, 1e-7, 0};
+  fc1.maxAbs = {1.5, 2.25, 0};
+  fc1.meanSquare = {0.3333333333333333, 4e-14, 0};
+  fc1.rows = 96;
   ASSERT_NO_ERROR(writeStatsFile(file.path, stats));
   llvm::Expected<CalibrationStats> back = readStatsFile(file.path);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
@@ -148,6 +154,10 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
     EXPECT_EQ(u.min, t.min) << name;
     EXPECT_EQ(u.max, t.max) << name;
     EXPECT_EQ(u.observer, t.observer) << name;
+    EXPECT_EQ(u.meanAbs, t.meanAbs) << name;
+    EXPECT_EQ(u.maxAbs, t.maxAbs) << name;
+    EXPECT_EQ(u.meanSquare, t.meanSquare) << name;
+    EXPECT_EQ(u.rows, t.rows) << name;
   }
 }
 
@@ -157,8 +167,20 @@ TEST(StatsFile, RejectsOtherVersionsAndBadRanges) {
     llvm::Expected<CalibrationStats> s = parseStats(text, "s.json");
     return s ? std::string() : llvm::toString(s.takeError());
   };
-  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 2, "tensors": {}})")
-                .find("has version 2; this quantc reads version 1"),
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 3, "tensors": {}})")
+                .find("has version 3; this quantc reads versions 1 to 2"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 2, "tensors":
+                      {"x": {"min": 0, "max": 1, "channels":
+                        {"mean_abs": [1, 2], "max_abs": [1],
+                         "mean_square": [1, 2]}}}})")
+                .find("malformed \"channels\""),
+            std::string::npos);
+  EXPECT_NE(error(R"({"format": "quantc-stats", "version": 2, "tensors":
+                      {"x": {"min": 0, "max": 1, "channels":
+                        {"mean_abs": [-1], "max_abs": [1],
+                         "mean_square": [1]}}}})")
+                .find("malformed \"channels\""),
             std::string::npos);
   EXPECT_NE(error(R"({"format": "other", "version": 1, "tensors": {}})")
                 .find("is not a quantc-stats file"),

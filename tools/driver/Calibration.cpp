@@ -26,7 +26,8 @@ namespace {
 
 struct Observed {
   std::vector<alg::AbsHistogram> histograms;
-  std::vector<float> scratch; // a strided tensor made contiguous
+  std::vector<alg::ChannelStats> channels; // over each tensor's last dim
+  std::vector<float> scratch;              // a strided tensor made contiguous
 };
 
 void observe(void *user, size_t index, const float *data, size_t rank,
@@ -58,6 +59,8 @@ void observe(void *user, size_t index, const float *data, size_t rank,
     data = state->scratch.data();
   }
   state->histograms[index].update(data, count);
+  if (rank > 0 && shape[rank - 1] > 0)
+    state->channels[index].update(data, count, shape[rank - 1]);
 }
 
 /// The inputs of every sample, in the model's input order.
@@ -207,6 +210,7 @@ llvm::Error quantc::calibrate(ModuleOp module,
       return e;
   Observed state;
   state.histograms.assign(names.size(), alg::AbsHistogram());
+  state.channels.assign(names.size(), alg::ChannelStats());
   if (llvm::Error e = model.setObserver(observe, &state))
     return e;
 
@@ -233,6 +237,15 @@ llvm::Error quantc::calibrate(ModuleOp module,
       return makeError("observer '" + names[i] + "' saw no finite values");
     ranges.emplace_back(names[i], chooseRange(h, options));
   }
-  return mlir::qc::writeStatsFile(
-      statsPath, makeStats(ranges, options.observer, runs.size()));
+  mlir::qc::CalibrationStats stats =
+      makeStats(ranges, options.observer, runs.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const alg::ChannelStats &c = state.channels[i];
+    mlir::qc::TensorStats &t = stats.tensors[names[i]];
+    t.meanAbs = c.meanAbs();
+    t.maxAbs = c.maxAbs();
+    t.meanSquare = c.meanSquare();
+    t.rows = c.rows();
+  }
+  return mlir::qc::writeStatsFile(statsPath, stats);
 }

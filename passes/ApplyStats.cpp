@@ -45,6 +45,20 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
       const TensorStats &e = it->second;
       op.setRangeAttr(RangeAttr::get(op.getContext(), llvm::APFloat(e.min),
                                      llvm::APFloat(e.max), e.observer));
+      // Per-channel mean x^2 over the last dimension (stats version 2), for
+      // the weight passes that weight a weight row by its input channel.
+      auto type = cast<RankedTensorType>(op.getType());
+      if (!e.meanSquare.empty() && type.getRank() > 0 &&
+          type.getDimSize(type.getRank() - 1) ==
+              static_cast<int64_t>(e.meanSquare.size())) {
+        std::vector<float> values(e.meanSquare.begin(), e.meanSquare.end());
+        op->setAttr(
+            kChannelMeanSquareAttr,
+            DenseElementsAttr::get(
+                RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                      Float32Type::get(op.getContext())),
+                ArrayRef<float>(values)));
+      }
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -15,6 +15,12 @@
 
 namespace mlir::qc {
 
+/// On a `qc.observe`: the calibrated mean x^2 of each channel of its last
+/// dimension (an f32 vector), set by qc-apply-stats from a version-2 stats
+/// file and read by qc-quantize-weights{clip=mse} to weight weight rows.
+inline constexpr llvm::StringLiteral kChannelMeanSquareAttr =
+    "qc.channel_mean_square";
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

@@ -133,7 +133,11 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     cover `[min, max]` (widened to hold 0) with a zero point. With
     `clip=mse` each scale's range is instead the clipping `r` x that range
     (r = 1, 0.99, ..., 0.5) whose codes reconstruct its values with the
-    least squared error (r = 1 unless a smaller range is strictly better).
+    least squared error (r = 1 unless a smaller range is strictly better);
+    when the product's input is a `qc.observe` carrying
+    `qc.channel_mean_square` (qc-apply-stats, from a version-2 stats file),
+    each weight's error is weighted by the mean x^2 of the input channel
+    (weight row) it meets.
     Rounding is half to even. The float constant is erased unless something else still
     uses it.
 

@@ -15,7 +15,10 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   if (options.weightBits == 0)
     return;
   OpPassManager &funcs = pm.nest<func::FuncOp>();
-  if (options.staticActivations()) {
+  // Observers carry calibrated statistics for static activations, and for
+  // the clip search to weight weight rows by their input channels.
+  if (options.staticActivations() ||
+      (options.clip == WeightClip::Mse && !options.statsFile.empty())) {
     InsertObserversOptions observers;
     observers.activationProducts = false; // only weight matmuls quantize
     funcs.addPass(createInsertObservers(observers));

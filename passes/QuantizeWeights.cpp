@@ -117,10 +117,26 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
                                    : alg::RangeChoice::MinMax;
   }
 
-  /// RTN-quantizes W[K][N] into `quant.scast` of an integer constant.
+  /// The calibrated mean x^2 of each of `input`'s K channels, when `input`
+  /// is a `qc.observe` that qc-apply-stats gave them (clip=mse weights each
+  /// weight row's error by it); empty otherwise.
+  static std::vector<float> rowImportance(Value input, int64_t k) {
+    auto observe = input.getDefiningOp<ObserveOp>();
+    auto attr =
+        observe
+            ? observe->getAttrOfType<DenseElementsAttr>(kChannelMeanSquareAttr)
+            : DenseElementsAttr();
+    if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
+      return {};
+    auto values = attr.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+
+  /// RTN-quantizes W[K][N] into `quant.scast` of an integer constant;
+  /// `importance` (K values or empty) weights rows in the clip search.
   Value quantizedWeight(OpBuilder &b, Location loc,
-                        const std::vector<float> &weights, int64_t k,
-                        int64_t n) {
+                        const std::vector<float> &weights, int64_t k, int64_t n,
+                        const std::vector<float> &importance = {}) {
     alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
                                    : groupSize == 0 || groupSize >= k
                                        ? alg::Granularity::PerChannel
@@ -128,7 +144,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     alg::QuantizedWeights q = alg::quantizeRTN(
         weights.data(), k, n, bits, granularity,
         granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
-        rangeChoice());
+        rangeChoice(), importance.empty() ? nullptr : importance.data());
 
     // Whole groups for quant.scast: padded rows hold the zero point of
     // their column's last group, so they dequantize to exactly 0.
@@ -177,9 +193,9 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       return success(); // not a weight matmul: stays float
     auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
     OpBuilder b(op);
-    Value weight =
-        quantizedWeight(b, op.getLoc(), **weights, rhsType.getDimSize(0),
-                        rhsType.getDimSize(1));
+    Value weight = quantizedWeight(
+        b, op.getLoc(), **weights, rhsType.getDimSize(0), rhsType.getDimSize(1),
+        rowImportance(op.getLhs(), rhsType.getDimSize(0)));
     auto product = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
         weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
@@ -211,7 +227,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Value product = QuantizedMatmulOp::create(
         b, loc, resultType, op.getA(), /*lhs_scale=*/Value(),
-        quantizedWeight(b, loc, w, k, n), /*lrc_a=*/Value(),
+        quantizedWeight(b, loc, w, k, n, rowImportance(op.getA(), k)),
+        /*lrc_a=*/Value(),
         /*lrc_b=*/Value());
     float beta = op.getBeta().convertToFloat();
     if (Value c = op.getC(); c && beta != 0.0f)

@@ -38,7 +38,8 @@ QuantParams quantc::algorithms::chooseParams(float min, float max,
 QuantParams quantc::algorithms::chooseMseParams(const float *values,
                                                 int64_t count, int64_t stride,
                                                 QuantRange range,
-                                                bool symmetric) {
+                                                bool symmetric,
+                                                const float *importance) {
   float lo = 0.0f, hi = 0.0f;
   for (int64_t i = 0; i < count; ++i) {
     lo = std::min(lo, values[i * stride]);
@@ -54,7 +55,7 @@ QuantParams quantc::algorithms::chooseMseParams(const float *values,
     for (int64_t i = 0; i < count; ++i) {
       float x = values[i * stride];
       double d = double(x) - double(dequantize(quantize(x, p, range), p));
-      error += d * d;
+      error += (importance ? double(importance[i]) : 1.0) * d * d;
     }
     if (step == 0 || error < bestError) {
       best = p;
@@ -90,12 +91,10 @@ const QuantParams &QuantizedWeights::paramsAt(int64_t k, int64_t n) const {
   return params[(k / groupSize) * cols + n];
 }
 
-QuantizedWeights quantc::algorithms::quantizeRTN(const float *w, int64_t rows,
-                                                 int64_t cols, unsigned bits,
-                                                 Granularity granularity,
-                                                 int64_t groupSize,
-                                                 bool symmetric,
-                                                 RangeChoice choice) {
+QuantizedWeights quantc::algorithms::quantizeRTN(
+    const float *w, int64_t rows, int64_t cols, unsigned bits,
+    Granularity granularity, int64_t groupSize, bool symmetric,
+    RangeChoice choice, const float *rowImportance) {
   assert(bits >= 2 && bits <= 8 && "weights are stored as int8");
   QuantRange range = QuantRange::signedBits(bits);
   QuantizedWeights q;
@@ -127,14 +126,22 @@ QuantizedWeights quantc::algorithms::quantizeRTN(const float *w, int64_t rows,
     // column n (stride cols).
     for (int64_t s = 0; s < slots; ++s) {
       if (granularity == Granularity::PerTensor) {
-        q.params[s] = chooseMseParams(w, rows * cols, 1, range, symmetric);
+        // Row k's importance for each of its cols values.
+        std::vector<float> importance;
+        if (rowImportance)
+          for (int64_t k = 0; k < rows; ++k)
+            importance.insert(importance.end(), cols, rowImportance[k]);
+        q.params[s] =
+            chooseMseParams(w, rows * cols, 1, range, symmetric,
+                            rowImportance ? importance.data() : nullptr);
         continue;
       }
       int64_t g = s / cols, n = s % cols;
       int64_t first = g * q.groupSize;
       int64_t count = std::min(q.groupSize, rows - first);
       q.params[s] =
-          chooseMseParams(w + first * cols + n, count, cols, range, symmetric);
+          chooseMseParams(w + first * cols + n, count, cols, range, symmetric,
+                          rowImportance ? rowImportance + first : nullptr);
     }
   } else {
     for (int64_t s = 0; s < slots; ++s)

@@ -39,8 +39,12 @@ QuantParams chooseParams(float min, float max, QuantRange range,
 /// with b = max|x|; asymmetric: [r min, r max]) for r = 1, 0.99, ..., 0.5.
 /// Ties keep the larger r; r = 1 is chooseParams' result, so the error
 /// never exceeds RTN's.
+/// `importance`, when given, weights value i's squared error by
+/// importance[i] (e.g. the mean x^2 of the input channel the weight meets:
+/// diag(X^T X) up to a constant).
 QuantParams chooseMseParams(const float *values, int64_t count, int64_t stride,
-                            QuantRange range, bool symmetric);
+                            QuantRange range, bool symmetric,
+                            const float *importance = nullptr);
 
 /// round-half-to-even(x / s) + z, saturated to the range.
 int32_t quantize(float x, QuantParams p, QuantRange range);
@@ -73,10 +77,13 @@ struct QuantizedWeights {
 /// MSE-optimal clipping of it (chooseMseParams).
 enum class RangeChoice { MinMax, Mse };
 
+/// With RangeChoice::Mse, `rowImportance` (one per row k, or null) weights
+/// each weight's squared error in the search.
 QuantizedWeights quantizeRTN(const float *weights, int64_t rows, int64_t cols,
                              unsigned bits, Granularity granularity,
                              int64_t groupSize, bool symmetric,
-                             RangeChoice choice = RangeChoice::MinMax);
+                             RangeChoice choice = RangeChoice::MinMax,
+                             const float *rowImportance = nullptr);
 
 } // namespace quantc::algorithms
 

@@ -3,6 +3,7 @@
 // RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/truncated-stats.json" 2>&1 | FileCheck %s --check-prefix=MALFORMED
 // RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=UNREADABLE
 // RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/bad-range-stats.json" 2>&1 | FileCheck %s --check-prefix=BADRANGE
+// RUN: quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/channel-stats.json allow-missing=true" | FileCheck %s --check-prefix=CHANNELS
 
 // Listed observers get the file's range and observer (minmax by default).
 // CHECK-LABEL: func.func @listed(
@@ -27,4 +28,19 @@ func.func @unlisted(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @below {{'qc.observe' op has no entry 'fc3.input' in}}
   %a = qc.observe %x {name = "fc3.input"} : tensor<4xf32>
   return %a : tensor<4xf32>
+}
+
+// -----
+
+// A version-2 stats file's per-channel mean x^2 goes onto the observer when
+// its last dimension has that many channels (and not otherwise).
+// CHANNELS-LABEL: func.func @channels(
+// CHANNELS:         qc.observe %{{.*}} {name = "x.input", qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>, range = #qc.range<-2.000000e+00, 2.000000e+00, minmax>}
+// CHANNELS:         qc.observe %{{.*}} {name = "x.input", range = #qc.range<-2.000000e+00, 2.000000e+00, minmax>} : tensor<3x4xf32>
+func.func @channels(%x: tensor<3x8xf32>, %y: tensor<3x4xf32>) -> (tensor<3x8xf32>, tensor<3x4xf32>) {
+  // (Not in stats.json: an error for the first RUN line.)
+  // expected-error @below {{has no entry 'x.input'}}
+  %a = qc.observe %x {name = "x.input"} : tensor<3x8xf32>
+  %b = qc.observe %y {name = "x.input"} : tensor<3x4xf32>
+  return %a, %b : tensor<3x8xf32>, tensor<3x4xf32>
 }

@@ -4,6 +4,7 @@
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 clip=mse" | FileCheck %s --check-prefix=CLIP
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 clip=p99" 2>&1 | FileCheck %s --check-prefix=BADCLIP
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-apply-stats="stats-file=%S/Inputs/channel-stats.json allow-missing=true" --qc-quantize-weights="bits=4 clip=mse" | FileCheck %s --check-prefix=WEIGHTED
 
 // Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
 // max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
@@ -112,5 +113,23 @@ func.func @elided(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
 func.func @outlier(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
   %w = arith.constant dense<[[0.5], [-0.5], [0.25], [1.0], [-1.0], [0.75], [-0.25], [7.0]]> : tensor<8x1xf32>
   %y = qc.matmul %x, %w : (tensor<?x8xf32>, tensor<8x1xf32>) -> tensor<?x1xf32>
+  return %y : tensor<?x1xf32>
+}
+
+// -----
+
+// clip=mse weighted by the input channels' calibrated mean x^2 (the
+// qc.channel_mean_square qc-apply-stats puts on the observer): the outlier
+// weight (7) meets a channel with mean x^2 = 0, so its error does not count
+// and the search clips to r = 0.52 (scale 0.52: codes 1, -1, 0, 2, -2, 1, 0
+// and a saturated 7), against 0.98 unweighted (the @outlier case above).
+// WEIGHTED-LABEL: func.func @weighted(
+// WEIGHTED:         qc.observe {{.*}}qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>
+// WEIGHTED:         arith.constant dense<{{\[}}[1], [-1], [0], [2], [-2], [1], [0], [7]]> : tensor<8x1xi4>
+// WEIGHTED:         quant.scast %{{.*}} to tensor<8x1x!quant.uniform<i4:f32:1, {0.51999998092651367}>>
+func.func @weighted(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
+  %o = qc.observe %x {name = "x.input"} : tensor<?x8xf32>
+  %w = arith.constant dense<[[0.5], [-0.5], [0.25], [1.0], [-1.0], [0.75], [-0.25], [7.0]]> : tensor<8x1xf32>
+  %y = qc.matmul %o, %w : (tensor<?x8xf32>, tensor<8x1xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }

@@ -161,6 +161,40 @@ TEST(UniformQuant, MseClipKeepsTheFullRangeWhenNothingIsBetter) {
   EXPECT_EQ(reconstructionError(values, p, range), 0.0);
 }
 
+TEST(UniformQuant, MseClipWeightsEachValuesError) {
+  // The column of qc-quantize-weights.mlir's @weighted case: with the
+  // outlier's importance 0 only the other values count. The choice equals
+  // a brute force over the grid of the weighted error, and unit weights
+  // give the unweighted choice.
+  std::vector<float> v = {0.5f, -0.5f, 0.25f, 1.0f, -1.0f, 0.75f, -0.25f, 7.0f};
+  std::vector<float> importance = {1, 1, 1, 1, 1, 1, 1, 0};
+  QuantRange range = QuantRange::signedBits(4);
+  QuantParams weighted = chooseMseParams(v.data(), v.size(), 1, range,
+                                         /*symmetric=*/true, importance.data());
+  double best = 1e300;
+  float bestScale = 0;
+  for (int step = 0; step <= 50; ++step) {
+    float r = 1.0f - 0.01f * float(step);
+    QuantParams p = chooseParams(-r, r * 7.0f, range, true);
+    double e = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      float q = std::min(std::max(std::nearbyint(v[i] / p.scale), -8.0f), 7.0f);
+      double d = double(v[i]) - double(p.scale * q);
+      e += importance[i] * d * d;
+    }
+    if (e < best) {
+      best = e;
+      bestScale = p.scale;
+    }
+  }
+  EXPECT_FLOAT_EQ(weighted.scale, bestScale);
+  EXPECT_FLOAT_EQ(weighted.scale, 0.52f);
+  std::vector<float> ones(v.size(), 1.0f);
+  EXPECT_FLOAT_EQ(
+      chooseMseParams(v.data(), v.size(), 1, range, true, ones.data()).scale,
+      chooseMseParams(v.data(), v.size(), 1, range, true).scale);
+}
+
 TEST(UniformQuant, MseClipRTNSearchesEachGroup) {
   // W[5][2], groups of 2 rows (a ragged last group): each (group, column)
   // gets chooseMseParams of exactly its own values.

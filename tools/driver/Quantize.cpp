@@ -46,7 +46,13 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   if (options.weightBits != 0 && options.groupSize < -1)
     return makeError("--group-size must be -1 (per tensor), 0 (per channel) "
                      "or positive");
-  if (!options.staticActivations() || !options.statsFile.empty())
+  // --clip mse uses calibration when samples are given (per-channel mean
+  // x^2 weights the search); without them it is unweighted.
+  bool clipStats = options.weightBits != 0 &&
+                   options.clip == qc::WeightClip::Mse &&
+                   !options.calibration.samples.empty();
+  if ((!options.staticActivations() && !clipStats) ||
+      !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
     return makeError("static int8 activations need calibration: give --calib "

@@ -97,7 +97,9 @@ cl::opt<qc::WeightClip>
                                "the values' min/max (default)"),
                     clEnumValN(qc::WeightClip::Mse, "mse",
                                "the clipping (0.5 to 1 of the range) with the "
-                               "least squared error, per scale")),
+                               "least squared error, per scale; weighted by "
+                               "the input channels' mean x^2 when --calib "
+                               "or --stats give them")),
          cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<qc::ActivationMode>
     activations("activations",

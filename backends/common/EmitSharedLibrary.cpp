@@ -181,6 +181,14 @@ constexpr int64_t kUkernelsAbi = 2;
 constexpr StringLiteral kUkernelSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
                                            "_mlir_ciface_quantc_sgemm_f32"};
 
+/// Whether the module calls any microkernel (declares a slot's function).
+bool needsUkernelTable(llvm::Module &module) {
+  return llvm::any_of(kUkernelSlots, [&](StringRef name) {
+    llvm::Function *f = module.getFunction(name);
+    return f && f->isDeclaration();
+  });
+}
+
 /// CPU artifacts call the runtime's microkernels: W8A8 products
 /// (backends/cpu/Int8Matmuls.cpp) `_mlir_ciface_quantc_qgemm_s8(...)`, f32
 /// products with constant weights (backends/cpu/PackMatmuls.cpp)
@@ -189,10 +197,7 @@ constexpr StringLiteral kUkernelSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
 /// runtime fills at load time with the variants for the CPU it runs on
 /// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {
-  if (llvm::none_of(kUkernelSlots, [&](StringRef name) {
-        llvm::Function *f = module.getFunction(name);
-        return f && f->isDeclaration();
-      }))
+  if (!needsUkernelTable(module))
     return;
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
@@ -227,12 +232,8 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                           << signature.inputs.size() << " inputs";
 
   // Version 2 marks artifacts whose microkernel table the runtime must fill.
-  bool needsUkernels = llvm::any_of(kUkernelSlots, [&](StringRef name) {
-    llvm::Function *f = module.getFunction(name);
-    return f && f->isDeclaration();
-  });
   llvm::Constant *text = llvm::ConstantDataArray::getString(
-      ctx, formatSignature(signature, needsUkernels ? 2 : 1));
+      ctx, formatSignature(signature, needsUkernelTable(module) ? 2 : 1));
   new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, text,
                            "quantc_signature");

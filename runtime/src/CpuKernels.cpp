@@ -92,6 +92,34 @@ bool runTile(bool valid, const char *kernel, const MemRef<float, 2> *out,
   return false;
 }
 
+/// The checks both kernels need: A [M, K] and out [M, N] with unit inner
+/// strides, and a tile inside them whose first column starts a panel of
+/// `panel` columns.
+template <typename T>
+bool tileFits(const MemRef<T, 2> *a, const MemRef<float, 2> *out, int64_t m0,
+              int64_t m1, int64_t n0, int64_t n1, int64_t panel) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  return k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
+         out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
+         out->strides[0] >= n && 0 <= m0 && m0 <= m1 && m1 <= m && 0 <= n0 &&
+         n0 <= n1 && n1 <= n && n0 % panel == 0;
+}
+
+/// The fields QGemmTile and SGemmTile share, from the same operands.
+template <typename Tile, typename T>
+void setTile(Tile &tile, const MemRef<T, 2> *a, const MemRef<float, 2> *out,
+             int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  tile.a = a->data();
+  tile.lda = a->strides[0];
+  tile.k = a->sizes[1];
+  tile.out = out->data();
+  tile.ldc = out->strides[0];
+  tile.m0 = m0;
+  tile.m1 = m1;
+  tile.n0 = n0;
+  tile.n1 = n1;
+}
+
 /// `quantc_qgemm_s8(A [M, K] i8, W packed, column sums [Np], column scales
 /// [Np], row scales [M] or [1], out [M, N] f32, activation zero point, rows
 /// [m0, m1), columns [n0, n1))`, one tile of a W8A8 product
@@ -105,33 +133,21 @@ void qgemmS8(const MemRef<int8_t, 2> *a, const MemRef<int8_t, 1> *w,
              int32_t zero, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
   int64_t np = sums->sizes[0];
-  bool valid = k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
-               out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
-               out->strides[0] >= n && np % kPanel == 0 && n <= np &&
-               colScales->sizes[0] == np &&
+  bool valid = tileFits(a, out, m0, m1, n0, n1, kPanel) && np % kPanel == 0 &&
+               n <= np && colScales->sizes[0] == np &&
                w->sizes[0] == np * roundUp(k, kKBlock) && w->strides[0] == 1 &&
                sums->strides[0] == 1 && colScales->strides[0] == 1 &&
-               (rowScales->sizes[0] == m || rowScales->sizes[0] == 1) &&
-               0 <= m0 && m0 <= m1 && m1 <= m && 0 <= n0 && n0 <= n1 &&
-               n1 <= n && n0 % kPanel == 0;
+               (rowScales->sizes[0] == m || rowScales->sizes[0] == 1);
   if (!runTile(valid, "int8 matmul", out, m, m0, m1, n0, n1))
     return;
   QGemmTile tile;
-  tile.a = a->data();
-  tile.lda = a->strides[0];
+  setTile(tile, a, out, m0, m1, n0, n1);
   tile.w = w->data();
   tile.colSums = sums->data();
   tile.colScales = colScales->data();
   tile.rowScales = rowScales->data();
   tile.rowScaleStride = rowScales->sizes[0] == 1 ? 0 : rowScales->strides[0];
   tile.aZero = zero;
-  tile.out = out->data();
-  tile.ldc = out->strides[0];
-  tile.k = k;
-  tile.m0 = m0;
-  tile.m1 = m1;
-  tile.n0 = n0;
-  tile.n1 = n1;
   selectedQGemm()(tile);
 }
 
@@ -143,25 +159,13 @@ void sgemmF32(const MemRef<float, 2> *a, const MemRef<float, 1> *w,
               const MemRef<float, 2> *out, float fill, int32_t accumulate,
               int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
-  int64_t np = roundUp(n, kSPanel);
-  bool valid = k > 0 && (a->strides[1] == 1 || k == 1) && a->strides[0] >= k &&
-               out->sizes[0] == m && (out->strides[1] == 1 || n == 1) &&
-               out->strides[0] >= n && w->sizes[0] == np * k &&
-               w->strides[0] == 1 && 0 <= m0 && m0 <= m1 && m1 <= m &&
-               0 <= n0 && n0 <= n1 && n1 <= n && n0 % kSPanel == 0;
+  bool valid = tileFits(a, out, m0, m1, n0, n1, kSPanel) &&
+               w->sizes[0] == roundUp(n, kSPanel) * k && w->strides[0] == 1;
   if (!runTile(valid, "f32 matmul", out, m, m0, m1, n0, n1))
     return;
   SGemmTile tile;
-  tile.a = a->data();
-  tile.lda = a->strides[0];
+  setTile(tile, a, out, m0, m1, n0, n1);
   tile.w = w->data();
-  tile.out = out->data();
-  tile.ldc = out->strides[0];
-  tile.k = k;
-  tile.m0 = m0;
-  tile.m1 = m1;
-  tile.n0 = n0;
-  tile.n1 = n1;
   tile.accumulate = accumulate != 0;
   tile.fill = fill;
   selectedSGemm()(tile);

@@ -5,6 +5,9 @@
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/StatsFile.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_APPLYSTATS
 #include "passes/Passes.h.inc"
@@ -58,6 +61,19 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
                 RankedTensorType::get({static_cast<int64_t>(values.size())},
                                       Float32Type::get(op.getContext())),
                 ArrayRef<float>(values)));
+      }
+      // E[x x^T] as a resource blob: K x K floats are too many for an
+      // inline attribute in printed IR.
+      int64_t k = static_cast<int64_t>(e.meanSquare.size());
+      if (!e.gram.empty() && type.getRank() > 0 &&
+          type.getDimSize(type.getRank() - 1) == k) {
+        auto gramType =
+            RankedTensorType::get({k, k}, Float32Type::get(op.getContext()));
+        op->setAttr(kInputGramAttr,
+                    DenseResourceElementsAttr::get(
+                        gramType, (op.getName() + ".gram").str(),
+                        HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                            ArrayRef<float>(e.gram))));
       }
       return WalkResult::advance();
     });

@@ -21,6 +21,11 @@ namespace mlir::qc {
 inline constexpr llvm::StringLiteral kChannelMeanSquareAttr =
     "qc.channel_mean_square";
 
+/// On a `qc.observe`: the calibrated E[x x^T] over the channels of its last
+/// dimension (f32 [K, K]; a resource blob from qc-apply-stats, or inline),
+/// the Hessian qc-quantize-weights{method=gptq} quantizes weight rows with.
+inline constexpr llvm::StringLiteral kInputGramAttr = "qc.input_gram";
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

@@ -27,7 +27,12 @@ def ApplyStats : Pass<"qc-apply-stats", "func::FuncOp"> {
     ```
 
     `observer` is one of `minmax`, `percentile`, `mse`, `kl` (default
-    `minmax`). An observer the file does not list is an error unless
+    `minmax`). Per-channel statistics over the observed tensor's last
+    dimension (version 2, when its size matches) become attributes the
+    weight quantization reads: `qc.channel_mean_square` (f32 `[K]`, the mean
+    x^2 of each channel) and, when the file has a gram side file,
+    `qc.input_gram` (f32 `[K, K]` resource blob, E[x x^T]).
+    An observer the file does not list is an error unless
     `allow-missing` is set; so are an unreadable or malformed file and an
     entry whose bounds are not finite or have min > max.
   }];
@@ -141,6 +146,21 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     Rounding is half to even. The float constant is erased unless something else still
     uses it.
 
+    `method=gptq` chooses the codes of a matmul weight by GPTQ (Frantar et
+    al., 2022; ../shared/ALGORITHMS.md): rows (input channels) are quantized
+    one at a time and each one's error is spread over the rows not yet
+    quantized through the inverse of H = E[x x^T] + lambda I, lambda =
+    `dampening` x mean(diag H), the layer-output error
+    `tr((W - W^)^T H (W - W^))` being what it minimises. H is the
+    `qc.input_gram` of the `qc.observe` the product reads (qc-apply-stats,
+    from a stats file with gram matrices); a product without one is an
+    error, or stays float with `calibrated-only` (the driver's sequential
+    GPTQ quantizes one stage of layers at a time that way). The scales of a
+    group are chosen (min/max, or `clip=mse` weighted by diag H) from the
+    already-updated rows when its first row is reached; `act-order` takes
+    rows in order of decreasing diag H (groups stay consecutive rows).
+    Convolutions are quantized round-to-nearest under either method.
+
     ```mlir
     %y = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x172xf32>) -> tensor<?x172xf32>
     // qc-quantize-weights{bits=4 group-size=32}:
@@ -163,6 +183,19 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
              clEnumValN(WeightClip::Mse, "mse",
                         "the clipping (0.5 to 1 of the range, steps of "
                         "0.01) with the least squared error"))}]>,
+    Option<"method", "method", "WeightMethod", /*default=*/"WeightMethod::Rtn",
+           "How codes are chosen",
+           [{::llvm::cl::values(
+             clEnumValN(WeightMethod::Rtn, "rtn", "round to nearest"),
+             clEnumValN(WeightMethod::Gptq, "gptq",
+                        "GPTQ with the input's calibrated E[x x^T]"))}]>,
+    Option<"actOrder", "act-order", "bool", /*default=*/"false",
+           "GPTQ: rows in order of decreasing diag(H)">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.01",
+           "GPTQ: lambda as a fraction of mean(diag H)">,
+    Option<"calibratedOnly", "calibrated-only", "bool", /*default=*/"false",
+           "GPTQ: leave products whose input has no qc.input_gram float "
+           "instead of failing">,
   ];
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "quant::QuantDialect", "tensor::TensorDialect"];

@@ -15,10 +15,10 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   if (options.weightBits == 0)
     return;
   OpPassManager &funcs = pm.nest<func::FuncOp>();
-  // Observers carry calibrated statistics for static activations, and for
-  // the clip search to weight weight rows by their input channels.
-  if (options.staticActivations() ||
-      (options.clip == WeightClip::Mse && !options.statsFile.empty())) {
+  // Observers carry calibrated statistics for static activations, for the
+  // clip search to weight weight rows by their input channels, and GPTQ's
+  // Hessians.
+  if (options.needsStats()) {
     InsertObserversOptions observers;
     observers.activationProducts = false; // only weight matmuls quantize
     funcs.addPass(createInsertObservers(observers));
@@ -31,6 +31,8 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   weights.groupSize = options.groupSize;
   weights.symmetric = options.symmetricWeights;
   weights.clip = options.clip;
+  weights.method = options.method;
+  weights.actOrder = options.actOrder;
   funcs.addPass(createQuantizeWeights(weights));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

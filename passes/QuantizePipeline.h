@@ -7,7 +7,11 @@
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
-//   clip} int8 activations:        qc-quantize-activations{mode}
+//                                               clip method act-order}
+//   int8 activations:        qc-quantize-activations{mode}
+//
+// Observers and stats are also applied for what the weight passes read
+// from calibration: clip=mse with a stats file, method=gptq.
 //
 // Calibration itself (running the model) is not a pass: the stats file comes
 // from `quantc calibrate` or the driver's calibration step.
@@ -46,6 +50,17 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
           clEnumValN(WeightClip::None, "none", "the values' min/max"),
           clEnumValN(WeightClip::Mse, "mse",
                      "the clipping with the least squared error"))};
+  PassOptions::Option<WeightMethod> method{
+      *this, "method", llvm::cl::desc("How weight codes are chosen"),
+      llvm::cl::init(WeightMethod::Rtn),
+      llvm::cl::values(
+          clEnumValN(WeightMethod::Rtn, "rtn", "round to nearest"),
+          clEnumValN(WeightMethod::Gptq, "gptq",
+                     "GPTQ (needs a stats file with gram matrices)"))};
+  PassOptions::Option<bool> actOrder{
+      *this, "act-order",
+      llvm::cl::desc("GPTQ: rows in order of decreasing diag(H)"),
+      llvm::cl::init(false)};
   PassOptions::Option<unsigned> activationBits{
       *this, "activation-bits",
       llvm::cl::desc("8: integer activations for quantized matmuls; 16 (or "
@@ -72,6 +87,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   /// Whether integer activations take calibrated ranges.
   bool staticActivations() const {
     return integerActivations() && activations == ActivationMode::Static;
+  }
+  /// Whether qc.observe ops and a stats file feed the passes.
+  bool needsStats() const {
+    return staticActivations() || method == WeightMethod::Gptq ||
+           (clip == WeightClip::Mse && !statsFile.empty());
   }
 };
 

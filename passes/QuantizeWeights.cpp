@@ -2,8 +2,8 @@
 //
 // qc.matmul with a constant f32 weight becomes qc.quantized_matmul on an
 // integer constant whose upstream !quant.uniform type carries the scales.
-// The rounding itself is passes/algorithms (quantizeRTN), shared with the
-// unit tests.
+// The rounding itself is passes/algorithms (quantizeRTN, quantizeGPTQ),
+// shared with the unit tests.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +11,7 @@
 
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/PackedWeights.h"
+#include "passes/algorithms/Gptq.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -76,6 +77,12 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
           << static_cast<int64_t>(bits);
       return signalPassFailure();
     }
+    if (method == WeightMethod::Gptq && !(dampening >= 0 && dampening < 1e6)) {
+      emitError(getOperation().getLoc())
+          << "qc-quantize-weights: dampening must be non-negative, got "
+          << static_cast<double>(dampening);
+      return signalPassFailure();
+    }
     if (groupSize < -1) {
       emitError(getOperation().getLoc())
           << "qc-quantize-weights: group-size must be -1, 0 or positive, got "
@@ -132,19 +139,79 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     return std::vector<float>(values.begin(), values.end());
   }
 
-  /// RTN-quantizes W[K][N] into `quant.scast` of an integer constant;
-  /// `importance` (K values or empty) weights rows in the clip search.
-  Value quantizedWeight(OpBuilder &b, Location loc,
-                        const std::vector<float> &weights, int64_t k, int64_t n,
-                        const std::vector<float> &importance = {}) {
+  /// The calibrated E[x x^T] of `input`'s K channels (K x K), when `input`
+  /// is a `qc.observe` that carries one; empty otherwise.
+  static std::vector<float> inputGram(Value input, int64_t k) {
+    auto observe = input.getDefiningOp<ObserveOp>();
+    Attribute attr = observe ? observe->getAttr(kInputGramAttr) : Attribute();
+    auto type = attr ? dyn_cast<ShapedType>(cast<TypedAttr>(attr).getType())
+                     : ShapedType();
+    if (!type || type.getShape() != ArrayRef<int64_t>{k, k})
+      return {};
+    return readFloatConstant(attr).value_or(std::vector<float>());
+  }
+
+  /// What the product reading `input` is quantized with: its row
+  /// importance (clip=mse) and Hessian (method=gptq). `skip` when GPTQ
+  /// has no Hessian and calibrated-only leaves the product float.
+  struct Calibration {
+    std::vector<float> importance, gram;
+    bool skip = false;
+  };
+  FailureOr<Calibration> calibration(Operation *op, Value input, int64_t k) {
+    Calibration c{rowImportance(input, k), {}};
+    if (method != WeightMethod::Gptq)
+      return c;
+    c.gram = inputGram(input, k);
+    if (!c.gram.empty())
+      return c;
+    if (calibratedOnly) {
+      c.skip = true;
+      return c;
+    }
+    return op->emitOpError("method=gptq needs the calibrated E[x x^T] of its "
+                           "input: a qc.observe with a [")
+           << k << ", " << k << "] " << kInputGramAttr
+           << " (a stats file from `quantc calibrate --gram`, through "
+              "qc-apply-stats)";
+  }
+
+  /// Quantizes W[K][N] (RTN, or GPTQ when `c` has a Hessian) into
+  /// `quant.scast` of an integer constant; `c.importance` (K values or
+  /// empty) weights rows in the clip search.
+  FailureOr<Value> quantizedWeight(OpBuilder &b, Operation *op,
+                                   const std::vector<float> &weights, int64_t k,
+                                   int64_t n, const Calibration &c) {
+    Location loc = op->getLoc();
     alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
                                    : groupSize == 0 || groupSize >= k
                                        ? alg::Granularity::PerChannel
                                        : alg::Granularity::PerGroup;
-    alg::QuantizedWeights q = alg::quantizeRTN(
-        weights.data(), k, n, bits, granularity,
-        granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
-        rangeChoice(), importance.empty() ? nullptr : importance.data());
+    int64_t rowsPerScale =
+        granularity == alg::Granularity::PerGroup ? groupSize : k;
+    const float *importance =
+        c.importance.empty() ? nullptr : c.importance.data();
+    alg::QuantizedWeights q;
+    if (c.gram.empty()) {
+      q = alg::quantizeRTN(weights.data(), k, n, bits, granularity,
+                           rowsPerScale, symmetric, rangeChoice(), importance);
+    } else {
+      alg::GptqOptions options;
+      options.bits = bits;
+      options.granularity = granularity;
+      options.groupSize = rowsPerScale;
+      options.symmetric = symmetric;
+      options.choice = rangeChoice();
+      options.dampening = dampening;
+      options.actOrder = actOrder;
+      std::optional<alg::QuantizedWeights> result =
+          alg::quantizeGPTQ(weights.data(), k, n, c.gram.data(), options);
+      if (!result)
+        return op->emitOpError("GPTQ failed: the weight or its input's E[x "
+                               "x^T] is not finite, or E[x x^T] is not "
+                               "positive definite even with raised damping");
+      q = std::move(*result);
+    }
 
     // Whole groups for quant.scast: padded rows hold the zero point of
     // their column's last group, so they dequantize to exactly 0.
@@ -192,13 +259,20 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (!*weights)
       return success(); // not a weight matmul: stays float
     auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+    int64_t k = rhsType.getDimSize(0);
+    FailureOr<Calibration> c = calibration(op, op.getLhs(), k);
+    if (failed(c))
+      return failure();
+    if (c->skip)
+      return success();
     OpBuilder b(op);
-    Value weight = quantizedWeight(
-        b, op.getLoc(), **weights, rhsType.getDimSize(0), rhsType.getDimSize(1),
-        rowImportance(op.getLhs(), rhsType.getDimSize(0)));
+    FailureOr<Value> weight =
+        quantizedWeight(b, op, **weights, k, rhsType.getDimSize(1), *c);
+    if (failed(weight))
+      return failure();
     auto product = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
-        weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
+        *weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
     replace(op, product, op.getRhs());
     return success();
   }
@@ -216,6 +290,11 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     auto bType = cast<RankedTensorType>(op.getB().getType());
     int64_t k = bType.getDimSize(op.getTransB() ? 1 : 0);
     int64_t n = bType.getDimSize(op.getTransB() ? 0 : 1);
+    FailureOr<Calibration> c = calibration(op, op.getA(), k);
+    if (failed(c))
+      return failure();
+    if (c->skip)
+      return success();
     std::vector<float> w(k * n);
     float alpha = op.getAlpha().convertToFloat();
     for (int64_t r = 0; r < k; ++r)
@@ -225,11 +304,12 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
+    FailureOr<Value> weight = quantizedWeight(b, op, w, k, n, *c);
+    if (failed(weight))
+      return failure();
     Value product = QuantizedMatmulOp::create(
-        b, loc, resultType, op.getA(), /*lhs_scale=*/Value(),
-        quantizedWeight(b, loc, w, k, n, rowImportance(op.getA(), k)),
-        /*lrc_a=*/Value(),
-        /*lrc_b=*/Value());
+        b, loc, resultType, op.getA(), /*lhs_scale=*/Value(), *weight,
+        /*lrc_a=*/Value(), /*lrc_b=*/Value());
     float beta = op.getBeta().convertToFloat();
     if (Value c = op.getC(); c && beta != 0.0f)
       product = addScaledBias(b, loc, product, c, beta);

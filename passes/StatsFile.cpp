@@ -2,17 +2,47 @@
 
 #include "passes/StatsFile.h"
 
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::qc;
 
 static llvm::Error statsError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static constexpr llvm::StringLiteral kGramMagic = "QCGRAM01";
+
+/// Reads the K x K matrix at byte `offset` of the side file `data`:
+/// in bounds, finite and symmetric, or an error naming `what`.
+static llvm::Error readGram(StringRef data, int64_t offset, size_t k,
+                            const std::string &what, std::vector<float> &out) {
+  uint64_t bytes = static_cast<uint64_t>(k) * k * sizeof(float);
+  if (offset < static_cast<int64_t>(kGramMagic.size()) ||
+      static_cast<uint64_t>(offset) > data.size() ||
+      data.size() - static_cast<uint64_t>(offset) < bytes)
+    return statsError(what + " have a \"gram_offset\" outside the gram file");
+  out.resize(k * k);
+  const char *p = data.data() + offset;
+  for (size_t i = 0; i < k * k; ++i) {
+    uint32_t bits = llvm::support::endian::read32le(p + i * sizeof(float));
+    std::memcpy(&out[i], &bits, sizeof(float));
+    if (!std::isfinite(out[i]))
+      return statsError(what + " have a non-finite gram matrix entry");
+  }
+  for (size_t i = 0; i < k; ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out[i * k + j] != out[j * k + i])
+        return statsError(what + " have a gram matrix that is not symmetric");
+  return llvm::Error::success();
 }
 
 llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
@@ -34,6 +64,23 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
   const llvm::json::Object *tensors = root->getObject("tensors");
   if (!tensors)
     return statsError(file + " has no \"tensors\" object");
+
+  // The side file of gram matrices, when there is one.
+  std::unique_ptr<llvm::MemoryBuffer> gramFile;
+  if (std::optional<StringRef> name = root->getString("gram_file")) {
+    if (name->empty() || llvm::sys::path::has_parent_path(*name))
+      return statsError(file + " names a gram file '" + name->str() +
+                        "' that is not a plain file name");
+    SmallString<256> gramPath = llvm::sys::path::parent_path(path);
+    llvm::sys::path::append(gramPath, *name);
+    auto buffer = llvm::MemoryBuffer::getFile(gramPath);
+    if (!buffer)
+      return statsError(file + ": cannot read its gram file '" +
+                        gramPath.str() + "': " + buffer.getError().message());
+    if (!(*buffer)->getBuffer().starts_with(kGramMagic))
+      return statsError("'" + gramPath.str() + "' is not a quantc gram file");
+    gramFile = std::move(*buffer);
+  }
 
   CalibrationStats stats;
   stats.samples = root->getInteger("samples").value_or(0);
@@ -84,6 +131,14 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
                                  "max_abs and mean_square: equally long arrays "
                                  "of non-negative numbers)");
       entry.rows = channels->getInteger("rows").value_or(0);
+      if (std::optional<int64_t> offset = channels->getInteger("gram_offset")) {
+        if (!gramFile)
+          return statsError(what + " have a \"gram_offset\" but the file "
+                                   "names no \"gram_file\"");
+        if (llvm::Error e = readGram(gramFile->getBuffer(), *offset,
+                                     entry.meanSquare.size(), what, entry.gram))
+          return e;
+      }
     }
     stats.tensors[name.str()] = entry;
   }
@@ -100,8 +155,11 @@ llvm::Expected<CalibrationStats> qc::readStatsFile(StringRef path) {
   return parseStats((*buffer)->getBuffer(), path);
 }
 
-/// The file's text.
-static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats) {
+/// The file's text; `gramFile` names the side file and `gramOffsets` the
+/// offset of each tensor's matrix in it (by name) when there is one.
+static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats,
+                       StringRef gramFile,
+                       const std::map<std::string, uint64_t> &gramOffsets) {
   llvm::json::OStream json(os, 2);
   json.object([&] {
     json.attribute("format", "quantc-stats");
@@ -126,17 +184,62 @@ static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats) {
             array("max_abs", t.maxAbs);
             array("mean_square", t.meanSquare);
             json.attribute("rows", t.rows);
+            auto offset = gramOffsets.find(name);
+            if (offset != gramOffsets.end())
+              json.attribute("gram_offset",
+                             static_cast<int64_t>(offset->second));
           });
         });
     });
+    if (!gramFile.empty())
+      json.attribute("gram_file", gramFile);
   });
   os << "\n";
 }
 
 llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
+  std::map<std::string, uint64_t> offsets;
+  uint64_t size = kGramMagic.size();
+  for (const auto &[name, t] : stats.tensors)
+    if (!t.gram.empty()) {
+      if (t.gram.size() != t.meanSquare.size() * t.meanSquare.size())
+        return statsError("the gram matrix of '" + name +
+                          "' does not match its channel count");
+      offsets[name] = size;
+      size += t.gram.size() * sizeof(float);
+    }
+  std::string gramPath, gramName;
+  if (!offsets.empty()) {
+    if (path == "-")
+      return statsError("gram matrices need a stats file, not standard "
+                        "output");
+    gramPath = (path + ".gram").str();
+    gramName = llvm::sys::path::filename(gramPath).str();
+    // Like the JSON: a temporary renamed over the path when complete.
+    llvm::Error e = llvm::writeToOutput(gramPath, [&](llvm::raw_ostream &os) {
+      os << kGramMagic;
+      for (const auto &[name, t] : stats.tensors) {
+        if (!offsets.count(name))
+          continue;
+        for (float v : t.gram) {
+          uint32_t bits;
+          std::memcpy(&bits, &v, sizeof(float));
+          char le[4];
+          llvm::support::endian::write32le(le, bits);
+          os.write(le, sizeof(le));
+        }
+      }
+      return llvm::Error::success();
+    });
+    if (e)
+      return e;
+  }
   // A temporary renamed over `path` when complete; "-" is standard output.
-  return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    printStats(os, stats);
+  llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    printStats(os, stats, gramName, offsets);
     return llvm::Error::success();
   });
+  if (e && !gramPath.empty())
+    llvm::sys::fs::remove(gramPath); // no side file without its JSON
+  return e;
 }

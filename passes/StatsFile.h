@@ -7,13 +7,21 @@
 //   {"format": "quantc-stats", "version": 2, "samples": N,
 //    "tensors": {"NAME": {"min": A, "max": B, "observer": "minmax",
 //                         "channels": {"mean_abs": [...], "max_abs": [...],
-//                                      "mean_square": [...], "rows": R}},
-//                ...}}
+//                                      "mean_square": [...], "rows": R,
+//                                      "gram_offset": O}},
+//                ...},
+//    "gram_file": "stats.json.gram"}
 //
 // NAME is a `qc.observe` name; the observer is one of qc::ObserverKind.
 // "channels" (version 2) holds per-channel statistics over the tensor's last
 // dimension and the R rows they were gathered over; version 1 files (no
 // "channels") are still read.
+//
+// E[x x^T] over the channels (K x K, what GPTQ needs) is too large for JSON:
+// when calibration gathered it, the matrices live in a binary side file named
+// by "gram_file" (relative to the JSON file's folder): the 8 bytes
+// "QCGRAM01", then each matrix as K * K little-endian f32, row-major, at the
+// byte offset its tensor's "gram_offset" gives.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +44,8 @@ struct TensorStats {
   ObserverKind observer = ObserverKind::MinMax;
   std::vector<double> meanAbs, maxAbs, meanSquare; // empty, or one per channel
   int64_t rows = 0;                                // rows they cover
+  /// E[x x^T] over the channels, K x K row-major (empty when not gathered).
+  std::vector<float> gram;
 };
 
 /// The contents of a quantc-stats file.
@@ -48,7 +58,8 @@ struct CalibrationStats {
   std::map<std::string, TensorStats> tensors;
 };
 
-/// Parses the text of a stats file. Errors name `path` and what is wrong.
+/// Parses the text of a stats file; a "gram_file" is read from the folder
+/// of `path`. Errors name `path` and what is wrong.
 llvm::Expected<CalibrationStats> parseStats(llvm::StringRef text,
                                             llvm::StringRef path);
 
@@ -57,6 +68,7 @@ llvm::Expected<CalibrationStats> readStatsFile(llvm::StringRef path);
 
 /// Writes `stats` as a version-2 file ("-": standard output); nothing is
 /// left at `path` on failure (it is written to a temporary and renamed).
+/// Gram matrices go to `path` + ".gram" (not with "-").
 llvm::Error writeStatsFile(llvm::StringRef path, const CalibrationStats &stats);
 
 } // namespace mlir::qc

@@ -2,6 +2,8 @@
 
 #include "passes/algorithms/Observers.h"
 
+#include <Eigen/Core>
+
 #include <cassert>
 
 #include <algorithm>
@@ -205,4 +207,53 @@ std::vector<double> ChannelStats::meanSquare() const {
     if (finite[c])
       mean[c] = sumSquare[c] / static_cast<double>(finite[c]);
   return mean;
+}
+
+// Eigen's rank update (a SYRK) keeps accumulation at matrix-matrix speed:
+// calibrating an LLM layer adds thousands of rows of width 4096 per sample.
+void GramStats::update(const float *values, int64_t count, int64_t channels) {
+  assert(channels > 0 && count % channels == 0 && "whole rows");
+  if (channels_ == 0) {
+    channels_ = channels;
+    sum.assign(channels * channels, 0.0f);
+  }
+  assert(channels == channels_ && "the channel count is fixed");
+  int64_t rows = count / channels;
+  const float *data = values;
+  int64_t kept = rows;
+  if (!std::all_of(values, values + count,
+                   [](float x) { return std::isfinite(x); })) {
+    finiteRows.clear();
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = values + r * channels;
+      if (std::all_of(row, row + channels,
+                      [](float x) { return std::isfinite(x); }))
+        finiteRows.insert(finiteRows.end(), row, row + channels);
+    }
+    data = finiteRows.data();
+    kept = static_cast<int64_t>(finiteRows.size()) / channels;
+    skipped_ += rows - kept;
+  }
+  if (kept == 0)
+    return;
+  // Rows are row-major [kept][K]: as a column-major K x kept matrix each
+  // column is one row x, and the update adds X^T X = sum of x x^T.
+  Eigen::Map<const Eigen::MatrixXf> xt(data, channels, kept);
+  Eigen::Map<Eigen::MatrixXf> acc(sum.data(), channels, channels);
+  acc.selfadjointView<Eigen::Lower>().rankUpdate(xt);
+  rows_ += kept;
+}
+
+std::vector<float> GramStats::mean() const {
+  std::vector<float> out(channels_ * channels_, 0.0f);
+  if (rows_ == 0)
+    return out;
+  float inv = 1.0f / static_cast<float>(rows_);
+  for (int64_t j = 0; j < channels_; ++j)
+    for (int64_t i = j; i < channels_; ++i) {
+      float v = sum[j * channels_ + i] * inv; // column-major (i, j), i >= j
+      out[i * channels_ + j] = v;
+      out[j * channels_ + i] = v;
+    }
+  return out;
 }

@@ -73,6 +73,30 @@ private:
   int64_t rows_ = 0, nonFinite_ = 0;
 };
 
+/// The second moment E[x x^T] of a tensor's rows (last dimension = the K
+/// channels a linear layer's weight rows meet), streamed: memory is K x K
+/// floats whatever the number of samples. Times the row count it is the
+/// X^T X that GPTQ's Hessian is made of. Rows holding a non-finite value are
+/// skipped whole (counted apart): a partial row would bias the cross terms.
+class GramStats {
+public:
+  /// `count` values, `channels` per row, row-major. The channel count is
+  /// fixed by the first call.
+  void update(const float *values, int64_t count, int64_t channels);
+
+  int64_t channels() const { return channels_; }
+  /// Rows accumulated (finite ones).
+  int64_t rows() const { return rows_; }
+  int64_t skippedRows() const { return skipped_; }
+  /// E[x x^T], K x K row-major and symmetric (zeros when no row was seen).
+  std::vector<float> mean() const;
+
+private:
+  int64_t channels_ = 0, rows_ = 0, skipped_ = 0;
+  std::vector<float> sum;        // lower triangle of sum x x^T, column-major
+  std::vector<float> finiteRows; // scratch: the finite rows of one update
+};
+
 /// The symmetric clip c such that a fraction `percentile` (e.g. 0.9999) of
 /// the observed |x| lies at or below c (upper edge of the bin reaching it).
 float percentileClip(const AbsHistogram &h, double percentile);

@@ -4,6 +4,11 @@
 // RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=UNREADABLE
 // RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/bad-range-stats.json" 2>&1 | FileCheck %s --check-prefix=BADRANGE
 // RUN: quant-opt %s --split-input-file --qc-apply-stats="stats-file=%S/Inputs/channel-stats.json allow-missing=true" | FileCheck %s --check-prefix=CHANNELS
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: %python %S/Inputs/write_gram_stats.py %t/gram.json
+// RUN: quant-opt %s --split-input-file --qc-apply-stats="stats-file=%t/gram.json allow-missing=true" | FileCheck %s --check-prefix=GRAM
+// RUN: %python %S/Inputs/write_gram_stats.py %t/bad-gram.json --bad-offset
+// RUN: not quant-opt %s --split-input-file --qc-apply-stats="stats-file=%t/bad-gram.json allow-missing=true" 2>&1 | FileCheck %s --check-prefix=BADGRAM
 
 // Listed observers get the file's range and observer (minmax by default).
 // CHECK-LABEL: func.func @listed(
@@ -43,4 +48,20 @@ func.func @channels(%x: tensor<3x8xf32>, %y: tensor<3x4xf32>) -> (tensor<3x8xf32
   %a = qc.observe %x {name = "x.input"} : tensor<3x8xf32>
   %b = qc.observe %y {name = "x.input"} : tensor<3x4xf32>
   return %a, %b : tensor<3x8xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// A gram side file's E[x x^T] goes onto the observer as a [K, K] resource
+// blob (f32 little endian after a 4-byte alignment word: 1, 0.5, 0.5, 2),
+// with the mean x^2 beside it; a matrix outside the side file is an error.
+// GRAM-LABEL: func.func @gram(
+// GRAM:         qc.observe %{{.*}} {name = "g.input", qc.channel_mean_square = dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>, qc.input_gram = dense_resource<g.input.gram> : tensor<2x2xf32>, range = #qc.range<-1.000000e+00, 1.000000e+00, minmax>} : tensor<?x2xf32>
+// GRAM:         g.input.gram: "0x040000000000803F0000003F0000003F00000040"
+// BADGRAM: error: stats for 'g.input' have a "gram_offset" outside the gram file
+func.func @gram(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // (Not in stats.json: an error for the first RUN line.)
+  // expected-error @below {{has no entry 'g.input'}}
+  %a = qc.observe %x {name = "g.input"} : tensor<?x2xf32>
+  return %a : tensor<?x2xf32>
 }

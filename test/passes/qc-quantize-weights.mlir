@@ -5,6 +5,11 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 clip=mse" | FileCheck %s --check-prefix=CLIP
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 clip=p99" 2>&1 | FileCheck %s --check-prefix=BADCLIP
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-apply-stats="stats-file=%S/Inputs/channel-stats.json allow-missing=true" --qc-quantize-weights="bits=4 clip=mse" | FileCheck %s --check-prefix=WEIGHTED
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=-1 method=gptq calibrated-only=true" | FileCheck %s --check-prefix=GPTQ
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=-1 method=gptq act-order=true calibrated-only=true" | FileCheck %s --check-prefix=ACTORDER
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq" 2>&1 | FileCheck %s --check-prefix=NOGRAM
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq dampening=-1" 2>&1 | FileCheck %s --check-prefix=DAMPENING
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq dampening=0 calibrated-only=true" 2>&1 | FileCheck %s --check-prefix=INDEFINITE
 
 // Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
 // max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
@@ -26,6 +31,9 @@
 // TENSOR-LABEL: func.func @per_channel(
 // TENSOR:         quant.scast %{{.*}} : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32, 0.0431372{{[0-9]*}}:34>>
 // BITS: error: qc-quantize-weights: bits must be in [2, 8], got 9
+// method=gptq calibrated-only: no qc.input_gram, the product stays float.
+// GPTQ-LABEL: func.func @per_channel(
+// GPTQ:         qc.matmul %arg0, %{{.*}} : (tensor<?x4xf32>, tensor<4x2xf32>)
 func.func @per_channel(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [0.5, 1.0], [-7.0, 0.25], [3.5, 4.0]]> : tensor<4x2xf32>
   %y = qc.matmul %x, %w : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
@@ -132,4 +140,60 @@ func.func @weighted(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
   %w = arith.constant dense<[[0.5], [-0.5], [0.25], [1.0], [-1.0], [0.75], [-0.25], [7.0]]> : tensor<8x1xf32>
   %y = qc.matmul %o, %w : (tensor<?x8xf32>, tensor<8x1xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
+}
+
+// -----
+
+// method=gptq, worked by hand (4 bits per tensor: the scale is max|w| / 7
+// = 1; H is the qc.input_gram, the default damping adding 0.01 x mean diag
+// = 0.01 to its diagonal). Row 0 rounds 2.5 -> 2 (half to even), error 0.5;
+// GPTQ moves row 1 by -U01/U00 x 0.5 = H01/H11 x 0.5 = 0.9/1.01 x 0.5 =
+// 0.446 (U the upper Cholesky factor of H^-1), so 3.2 + 0.446 rounds to 4
+// where RTN gives 3. The layer-output error
+// e^T H e: 0.17 against RTN's 0.47. A product whose input has no
+// qc.input_gram stays float with calibrated-only, and is an error without.
+// GPTQ-LABEL: func.func @gptq(
+// GPTQ:         arith.constant dense<{{\[}}[2, 7], [4, 0]]> : tensor<2x2xi4>
+// GPTQ:         quant.scast %{{.*}} to tensor<2x2x!quant.uniform<i4:f32, 1.000000e+00>>
+// NOGRAM: error: 'qc.matmul' op method=gptq needs the calibrated E[x x^T] of its input: a qc.observe with a [4, 4] qc.input_gram
+// DAMPENING: error: qc-quantize-weights: dampening must be non-negative, got -1
+func.func @gptq(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 0.9], [0.9, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
+  %w = arith.constant dense<[[2.5, 7.0], [3.2, 0.0]]> : tensor<2x2xf32>
+  %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// act-order: with H = [[1, 0.9], [0.9, 4]] (+ 0.025 I) row 1 (diag 4)
+// goes first: 3.2 -> 3 (error 0.2) moves row 0 by 0.9/1.025 x 0.2 = 0.176,
+// and 2.676 rounds to 3 (e^T H e = 0.23). In row order row 0 goes first
+// (2.5 -> 2, error 0.5), row 1 moves by 0.9/4.025 x 0.5 to 3.31 and still
+// rounds to 3 (e^T H e = 0.59).
+// GPTQ-LABEL: func.func @gptq_act_order(
+// GPTQ:         arith.constant dense<{{\[}}[2, 7], [3, 0]]> : tensor<2x2xi4>
+// ACTORDER-LABEL: func.func @gptq_act_order(
+// ACTORDER:         arith.constant dense<{{\[}}[3, 7], [3, 0]]> : tensor<2x2xi4>
+func.func @gptq_act_order(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 0.9], [0.9, 4.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
+  %w = arith.constant dense<[[2.5, 7.0], [3.2, 0.0]]> : tensor<2x2xf32>
+  %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// A Gram matrix that is not positive definite (|H01| > H00, H11) cannot be
+// factorized: the damping is raised tenfold until it can (here at 1000 x
+// 0.01 x mean diag = 10); with dampening 0 it cannot be raised, and GPTQ
+// fails with an error at the product.
+// GPTQ-LABEL: func.func @gptq_indefinite(
+// GPTQ:         qc.quantized_matmul
+// INDEFINITE: error: 'qc.matmul' op GPTQ failed: the weight or its input's E[x x^T] is not finite, or E[x x^T] is not positive definite
+func.func @gptq_indefinite(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 10.0], [10.0, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
+  %w = arith.constant dense<[[2.5, 7.0], [3.2, 0.0]]> : tensor<2x2xf32>
+  %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
 }

@@ -329,6 +329,35 @@ TEST(Observers, ChannelStatsMatchBruteForce) {
   EXPECT_EQ(s.maxAbs(), (std::vector<double>{3, 4, 1}));
 }
 
+TEST(Observers, GramStatsMatchBruteForce) {
+  // Rows streamed in three updates of different sizes; the row holding NaN
+  // is skipped whole. E[x x^T] against a double-precision brute force over
+  // the kept rows: small integers, so float sums are exact (tolerance 0
+  // up to the final division, hence a relative 1e-6).
+  std::vector<float> a = {1, -2, 3, 0, 4, -1};
+  std::vector<float> b = {2, 2, 2};
+  std::vector<float> c = {1, NAN, 0, -3, 1, 5, 0, 0, 1};
+  GramStats g;
+  g.update(a.data(), a.size(), 3);
+  g.update(b.data(), b.size(), 3);
+  g.update(c.data(), c.size(), 3);
+  EXPECT_EQ(g.channels(), 3);
+  EXPECT_EQ(g.rows(), 5);
+  EXPECT_EQ(g.skippedRows(), 1);
+  std::vector<std::vector<float>> rows = {
+      {1, -2, 3}, {0, 4, -1}, {2, 2, 2}, {-3, 1, 5}, {0, 0, 1}};
+  std::vector<float> mean = g.mean();
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      double expected = 0;
+      for (const auto &r : rows)
+        expected += double(r[i]) * r[j];
+      expected /= rows.size();
+      EXPECT_NEAR(mean[i * 3 + j], expected, 1e-6 * std::fabs(expected))
+          << i << "," << j;
+    }
+}
+
 TEST(Observers, PercentileOfUniform) {
   // |U(-1, 1)| is U(0, 1): the p-th percentile of |x| is p. Tolerance: one
   // bin (limit / 2048) plus sampling noise of 1e6 draws (~1e-3).

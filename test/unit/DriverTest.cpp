@@ -19,6 +19,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
@@ -143,6 +144,11 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
   fc1.maxAbs = {1.5, 2.25, 0};
   fc1.meanSquare = {0.3333333333333333, 4e-14, 0};
   fc1.rows = 96;
+  // E[x x^T] (3 x 3) goes to the side file; bit patterns that JSON text
+  // could not keep (1/3, a denormal-adjacent tiny value) come back exactly.
+  fc1.gram = {1.0f / 3, 0.5f, 0, 0.5f, 4e-14f, -2, 0, -2, 1e-38f};
+  std::string gramPath = std::string(file.path) + ".gram";
+  file.companionSuffixes.push_back(".gram");
   ASSERT_NO_ERROR(writeStatsFile(file.path, stats));
   llvm::Expected<CalibrationStats> back = readStatsFile(file.path);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
@@ -158,7 +164,35 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
     EXPECT_EQ(u.maxAbs, t.maxAbs) << name;
     EXPECT_EQ(u.meanSquare, t.meanSquare) << name;
     EXPECT_EQ(u.rows, t.rows) << name;
+    EXPECT_EQ(u.gram, t.gram) << name;
   }
+
+  // A side file that is truncated, or whose JSON points past its end, is
+  // an error naming the tensor; so is a gram_file that is not a plain name.
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(gramPath, ec);
+    ASSERT_FALSE(ec);
+    os << "QCGRAM01" << std::string(20, '\0'); // 28 of the 44 bytes
+  }
+  llvm::Expected<CalibrationStats> truncated = readStatsFile(file.path);
+  ASSERT_FALSE(bool(truncated));
+  EXPECT_NE(llvm::toString(truncated.takeError())
+                .find("stats for 'fc1.input' have a \"gram_offset\" "
+                      "outside the gram file"),
+            std::string::npos);
+  llvm::Expected<CalibrationStats> escaping = parseStats(
+      R"({"format": "quantc-stats", "version": 2, "gram_file": "../x.gram",
+          "tensors": {}})",
+      file.path);
+  ASSERT_FALSE(bool(escaping));
+  EXPECT_NE(llvm::toString(escaping.takeError()).find("not a plain file name"),
+            std::string::npos);
+  llvm::sys::fs::remove(gramPath);
+  llvm::Expected<CalibrationStats> missing = readStatsFile(file.path);
+  ASSERT_FALSE(bool(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("cannot read its gram"),
+            std::string::npos);
 }
 
 TEST(StatsFile, RejectsOtherVersionsAndBadRanges) {

@@ -25,9 +25,13 @@ namespace alg = quantc::algorithms;
 namespace {
 
 struct Observed {
+  std::vector<std::string> names;
   std::vector<alg::AbsHistogram> histograms;
   std::vector<alg::ChannelStats> channels; // over each tensor's last dim
+  std::vector<alg::GramStats> grams;       // empty unless asked for
+  std::vector<bool> wantGram;              // per observer, with grams
   std::vector<float> scratch;              // a strided tensor made contiguous
+  std::string error; // the first inconsistency (the callback cannot fail)
 };
 
 void observe(void *user, size_t index, const float *data, size_t rank,
@@ -59,8 +63,21 @@ void observe(void *user, size_t index, const float *data, size_t rank,
     data = state->scratch.data();
   }
   state->histograms[index].update(data, count);
-  if (rank > 0 && shape[rank - 1] > 0)
-    state->channels[index].update(data, count, shape[rank - 1]);
+  if (rank == 0 || shape[rank - 1] <= 0)
+    return;
+  int64_t k = shape[rank - 1];
+  alg::ChannelStats &channels = state->channels[index];
+  if (channels.channels() != 0 && channels.channels() != k) {
+    if (state->error.empty())
+      state->error = "observer '" + state->names[index] +
+                     "': the last dimension changed from " +
+                     std::to_string(channels.channels()) + " to " +
+                     std::to_string(k) + " between samples";
+    return;
+  }
+  channels.update(data, count, k);
+  if (!state->grams.empty() && state->wantGram[index])
+    state->grams[index].update(data, count, k);
 }
 
 /// The inputs of every sample, in the model's input order.
@@ -209,8 +226,15 @@ llvm::Error quantc::calibrate(ModuleOp module,
     if (llvm::Error e = model.setThreads(options.threads))
       return e;
   Observed state;
+  state.names = names;
   state.histograms.assign(names.size(), alg::AbsHistogram());
   state.channels.assign(names.size(), alg::ChannelStats());
+  if (options.grams) {
+    state.grams.assign(names.size(), alg::GramStats());
+    for (const std::string &name : names)
+      state.wantGram.push_back(options.gramTensors.empty() ||
+                               llvm::is_contained(options.gramTensors, name));
+  }
   if (llvm::Error e = model.setObserver(observe, &state))
     return e;
 
@@ -229,6 +253,8 @@ llvm::Error quantc::calibrate(ModuleOp module,
   }
   if (progress)
     llvm::errs() << "\n";
+  if (!state.error.empty())
+    return makeError(state.error);
 
   std::vector<std::pair<std::string, alg::Range>> ranges;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -246,6 +272,8 @@ llvm::Error quantc::calibrate(ModuleOp module,
     t.maxAbs = c.maxAbs();
     t.meanSquare = c.meanSquare();
     t.rows = c.rows();
+    if (!state.grams.empty() && state.grams[i].rows() > 0)
+      t.gram = state.grams[i].mean();
   }
   return mlir::qc::writeStatsFile(statsPath, stats);
 }

@@ -28,6 +28,11 @@ struct CalibrationOptions {
   unsigned bits = 8;         // grid the mse and kl observers fit
   unsigned window = 256;     // ids per window for token models
   int threads = 0;           // 0: the runtime's default
+  /// Also gather E[x x^T] per observed tensor (K x K each; GPTQ's Hessian)
+  /// into the stats file's gram side file.
+  bool grams = false;
+  /// With `grams`: only for these observers (empty: all).
+  std::vector<std::string> gramTensors;
   /// One sample per entry: FILE (.npy/.pb) for a single-input model (an
   /// int64 ids file is cut into windows), or NAME=FILE[,NAME=FILE...].
   std::vector<std::string> samples;

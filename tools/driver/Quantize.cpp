@@ -2,9 +2,14 @@
 
 #include "tools/driver/Quantize.h"
 
+#include "dialects/qc/IR/QcOps.h"
+#include "passes/LayerOrder.h"
+#include "passes/Passes.h"
 #include "passes/QuantizePipeline.h"
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
@@ -15,6 +20,8 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.groupSize = groupSize;
   options.symmetricWeights = symmetricWeights;
   options.clip = clip;
+  options.method = method;
+  options.actOrder = actOrder;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -40,6 +47,59 @@ llvm::Error quantc::parseScheme(StringRef scheme, QuantizeOptions &options) {
   return llvm::Error::success();
 }
 
+/// Sequential GPTQ (see prepareCalibration): observers on `module`, then
+/// per stage a calibration of a copy (gram matrices of that stage's inputs
+/// only) and qc-apply-stats + qc-quantize-weights{method=gptq
+/// calibrated-only} on `module`; the observers go at the end.
+static llvm::Error gptqInStages(ModuleOp module,
+                                const quantc::QuantizeOptions &options) {
+  if (llvm::Error e = quantc::insertObservers(module, false))
+    return e;
+  std::vector<std::vector<std::string>> stages = qc::observedStages(module);
+  bool progress = llvm::sys::Process::StandardErrIsDisplayed();
+  for (size_t s = 0; s < stages.size(); ++s) {
+    if (progress)
+      llvm::errs() << "GPTQ stage " << s + 1 << "/" << stages.size() << " ("
+                   << stages[s].front() << (stages[s].size() > 1 ? ", ..." : "")
+                   << ")\n";
+    OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
+    quantc::TemporaryFile stats;
+    if (llvm::Error e = stats.create("quantc-stats", "json"))
+      return e;
+    stats.companionSuffixes.push_back(".gram");
+    quantc::CalibrationOptions calibration = options.calibration;
+    calibration.grams = true;
+    calibration.gramTensors = stages[s];
+    if (llvm::Error e = quantc::calibrate(*copy, calibration, stats.path))
+      return quantc::prefixError("GPTQ stage " + std::to_string(s + 1),
+                                 std::move(e));
+    quantc::FirstError diag(module.getContext());
+    PassManager pm(module.getContext(), ModuleOp::getOperationName());
+    OpPassManager &funcs = pm.nest<func::FuncOp>();
+    qc::ApplyStatsOptions apply;
+    apply.statsFile = std::string(stats.path);
+    funcs.addPass(qc::createApplyStats(apply));
+    qc::QuantizeWeightsOptions weights;
+    weights.bits = options.weightBits;
+    weights.groupSize = options.groupSize;
+    weights.symmetric = options.symmetricWeights;
+    weights.clip = options.clip;
+    weights.method = qc::WeightMethod::Gptq;
+    weights.actOrder = options.actOrder;
+    weights.calibratedOnly = true;
+    funcs.addPass(qc::createQuantizeWeights(weights));
+    if (failed(pm.run(module)))
+      return diag.takeError("GPTQ stage " + std::to_string(s + 1) + " failed");
+    // The Hessians of quantized layers are not needed again.
+    module.walk([](qc::ObserveOp op) { op->removeAttr(qc::kInputGramAttr); });
+  }
+  module.walk([](qc::ObserveOp op) {
+    op.replaceAllUsesWith(op.getInput());
+    op.erase();
+  });
+  return llvm::Error::success();
+}
+
 llvm::Error quantc::prepareCalibration(ModuleOp module,
                                        QuantizeOptions &options,
                                        TemporaryFile &stats) {
@@ -51,12 +111,28 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   bool clipStats = options.weightBits != 0 &&
                    options.clip == qc::WeightClip::Mse &&
                    !options.calibration.samples.empty();
-  if ((!options.staticActivations() && !clipStats) ||
+  bool gptq =
+      options.weightBits != 0 && options.method == qc::WeightMethod::Gptq;
+  if (gptq && options.sequentialGptq && options.statsFile.empty()) {
+    if (options.calibration.samples.empty())
+      return makeError("--weights gptq needs calibration samples (--calib "
+                       "SAMPLE...), or --stats FILE from `quantc calibrate "
+                       "--gram` with --gptq-inputs float");
+    if (llvm::Error e = gptqInStages(module, options))
+      return e;
+    options.method = qc::WeightMethod::Rtn; // the weight products are done
+    gptq = false;
+  }
+  if ((!options.staticActivations() && !clipStats && !gptq) ||
       !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
-    return makeError("static int8 activations need calibration: give --calib "
-                     "SAMPLE... or --stats FILE (or --activations dynamic)");
+    return makeError(gptq ? "--weights gptq needs calibration: give --calib "
+                            "SAMPLE... or --stats FILE (from quantc "
+                            "calibrate --gram)"
+                          : "static int8 activations need calibration: give "
+                            "--calib SAMPLE... or --stats FILE (or "
+                            "--activations dynamic)");
   // The observers qc-quantize-pipeline inserts (activation-products=false),
   // on a copy.
   OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
@@ -64,7 +140,10 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
     return e;
   if (llvm::Error e = stats.create("quantc-stats", "json"))
     return e;
-  if (llvm::Error e = calibrate(*copy, options.calibration, stats.path))
+  stats.companionSuffixes.push_back(".gram");
+  CalibrationOptions calibration = options.calibration;
+  calibration.grams = calibration.grams || gptq;
+  if (llvm::Error e = calibrate(*copy, calibration, stats.path))
     return e;
   options.statsFile = std::string(stats.path);
   return llvm::Error::success();

@@ -29,7 +29,15 @@ struct QuantizeOptions {
   unsigned activationBits = 16; // 8: integer activations
   int64_t groupSize = 0;        // 0 per channel, -1 per tensor
   bool symmetricWeights = true;
-  mlir::qc::WeightClip clip = mlir::qc::WeightClip::None; // weight ranges
+  mlir::qc::WeightClip clip = mlir::qc::WeightClip::None;      // weight ranges
+  mlir::qc::WeightMethod method = mlir::qc::WeightMethod::Rtn; // weight codes
+  bool actOrder = false;                                       // GPTQ row order
+  /// GPTQ: each stage of layers calibrated on the outputs of the layers
+  /// before it already quantized (one calibration build and run per
+  /// stage), or all on the float model's activations (one run). Float is
+  /// the default: on stories260k sequential GPTQ was no better (W4 g32
+  /// 4.6675 against 4.6605) and took 30x longer (docs/quantization.md).
+  bool sequentialGptq = false;
   mlir::qc::ActivationMode activations = mlir::qc::ActivationMode::Static;
   std::string statsFile;          // calibrated ranges, else calibrate
   CalibrationOptions calibration; // samples and observer
@@ -46,10 +54,16 @@ struct QuantizeOptions {
 /// Sets the bits of `options` from "fp32" or "wBaA".
 llvm::Error parseScheme(llvm::StringRef scheme, QuantizeOptions &options);
 
-/// Static activations without a stats file: calibrates `module` (a copy gets
-/// the observers the quantization pipeline inserts; `module` is unchanged)
-/// into `stats`, a temporary the caller keeps alive while compiling, and
-/// points `options.statsFile` at it. Otherwise does nothing.
+/// What quantization needs from calibration samples, before the pipeline:
+/// - static activations (or the weighted clip search, or GPTQ on the float
+///   model's activations) without a stats file: calibrates a copy of
+///   `module` into `stats`, a temporary the caller keeps alive while
+///   compiling, and points `options.statsFile` at it;
+/// - sequential GPTQ: quantizes the weight products of `module` stage by
+///   stage (passes/LayerOrder.h), each stage calibrated with the stages
+///   before it quantized, and sets `options.method` to rtn: what is left
+///   for the pipeline is convolutions and activations.
+/// Otherwise does nothing.
 llvm::Error prepareCalibration(mlir::ModuleOp module, QuantizeOptions &options,
                                TemporaryFile &stats);
 

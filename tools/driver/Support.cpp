@@ -53,8 +53,11 @@ llvm::Error quantc::TemporaryFile::create(StringRef prefix, StringRef suffix) {
 }
 
 quantc::TemporaryFile::~TemporaryFile() {
-  if (!path.empty())
-    llvm::sys::fs::remove(path);
+  if (path.empty())
+    return;
+  llvm::sys::fs::remove(path);
+  for (const std::string &suffix : companionSuffixes)
+    llvm::sys::fs::remove(path + suffix);
 }
 
 llvm::Error quantc::prefixError(const llvm::Twine &prefix, llvm::Error error) {

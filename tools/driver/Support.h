@@ -16,6 +16,7 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace quantc {
 
@@ -31,6 +32,9 @@ struct FirstError : mlir::ScopedDiagnosticHandler {
 /// A file removed when this goes out of scope (intermediate artifacts).
 struct TemporaryFile {
   llvm::SmallString<128> path;
+  /// Files written beside it (path + suffix, e.g. a stats file's ".gram"),
+  /// removed with it.
+  std::vector<std::string> companionSuffixes;
   /// Creates an empty file named PREFIX-XXXXXX.SUFFIX in the temp dir.
   llvm::Error create(llvm::StringRef prefix, llvm::StringRef suffix);
   ~TemporaryFile();

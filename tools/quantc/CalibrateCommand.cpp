@@ -2,11 +2,12 @@
 //
 //   quantc calibrate MODEL.onnx --data SAMPLE... -o stats.json
 //       [--observer minmax|percentile|mse|kl] [--percentile P]
-//       [--calib-window N] [--all-matmuls] [--threads N]
+//       [--calib-window N] [--all-matmuls] [--gram] [--threads N]
 //
 // Inserts observers on the activations that weight matmuls read (all
 // matmul operands with --all-matmuls), runs the model compiled for the CPU
-// over the samples and writes the ranges as a quantc-stats file.
+// over the samples and writes the ranges as a quantc-stats file (with
+// --gram also each observed tensor's E[x x^T], in stats.json.gram).
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,6 +59,10 @@ cl::opt<bool>
     allMatmuls("all-matmuls",
                cl::desc("Also observe matmuls of two activations (attention)"),
                cl::sub(calibrateCmd));
+cl::opt<bool> gram("gram",
+                   cl::desc("Also record E[x x^T] of each observed tensor "
+                            "(what --weights gptq needs) in -o FILE.gram"),
+                   cl::sub(calibrateCmd));
 cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
                      cl::init(0), cl::sub(calibrateCmd));
 } // namespace
@@ -76,6 +81,7 @@ int quantc::runCalibrate(MLIRContext &context) {
   options.bits = bits;
   options.window = window;
   options.threads = threads;
+  options.grams = gram;
   options.samples.assign(data.begin(), data.end());
   options.samples.insert(options.samples.end(), positional.begin() + 1,
                          positional.end());

@@ -101,6 +101,34 @@ cl::opt<qc::WeightClip>
                                "the input channels' mean x^2 when --calib "
                                "or --stats give them")),
          cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::WeightMethod> weightMethod(
+    "weights", cl::desc("How weight codes are chosen"),
+    cl::init(qc::WeightMethod::Rtn),
+    cl::values(clEnumValN(qc::WeightMethod::Rtn, "rtn",
+                          "round to nearest (default)"),
+               clEnumValN(qc::WeightMethod::Gptq, "gptq",
+                          "GPTQ: each row's rounding error compensated by "
+                          "the rows after it, through the calibrated "
+                          "E[x x^T] (needs --calib, or --stats from "
+                          "`quantc calibrate --gram`)")),
+    cl::sub(compileCmd), cl::cat(quantCategory));
+enum class GptqInputs { Quantized, Float };
+cl::opt<GptqInputs> gptqInputs(
+    "gptq-inputs",
+    cl::desc("GPTQ: whose activations each layer's E[x x^T] is measured on"),
+    cl::init(GptqInputs::Float),
+    cl::values(clEnumValN(GptqInputs::Float, "float",
+                          "the float model: one calibration run (default; "
+                          "always so with --stats)"),
+               clEnumValN(GptqInputs::Quantized, "quantized",
+                          "the model with the layers before it already "
+                          "quantized (sequential GPTQ): one calibration "
+                          "build and run per stage of layers")),
+    cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<bool> actOrder("act-order",
+                       cl::desc("GPTQ: quantize rows in order of decreasing "
+                                "input energy diag(E[x x^T])"),
+                       cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<qc::ActivationMode>
     activations("activations",
                 cl::desc("A8 schemes: how activations get their scales"),
@@ -153,6 +181,9 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.groupSize = groupSize;
   quant.symmetricWeights = !asymmetricWeights;
   quant.clip = clip;
+  quant.method = weightMethod;
+  quant.actOrder = actOrder;
+  quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;
   quant.activations = activations;
   quant.statsFile = stats;
   quant.calibration.observer = observer;

@@ -50,4 +50,13 @@ def Qc_WeightClip : I32EnumAttr<"WeightClip",
   let genSpecializedAttr = 0;
 }
 
+def Qc_WeightMethod : I32EnumAttr<"WeightMethod",
+    "how weight codes are chosen once the scales are known", [
+      I32EnumAttrCase<"Rtn", 0, "rtn">,
+      I32EnumAttrCase<"Gptq", 1, "gptq">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+
 #endif // QUANTC_DIALECTS_QC_IR_QCENUMS_TD

@@ -424,12 +424,124 @@ FailureOr<Value> requantize(OpBuilder &b, Location loc, Operation *op,
       .getResult(0);
 }
 
+/// A LoRC factor as the correction kernels read it: its values (f32, or
+/// the i8 codes of an 8-bit per-column type) and, for codes, the per-column
+/// scales (an f32 [cols] constant).
+struct LowRankFactor {
+  Value values, scales;
+};
+
+FailureOr<LowRankFactor> lowRankFactor(OpBuilder &b, Operation *op, Value v,
+                                       FloatType f) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == f)
+    return LowRankFactor{v, Value()};
+  FailureOr<DenseElementsAttr> codesAttr = weightCodes(op, v);
+  if (failed(codesAttr))
+    return failure();
+  auto qtype = cast<quant::UniformQuantizedPerAxisType>(type.getElementType());
+  if (anyZeroPoint(qtype))
+    return op->emitOpError("low-rank factors must be symmetric (zero points "
+                           "0)");
+  int64_t cols = type.getDimSize(1);
+  std::vector<int8_t> codes = readCodes(*codesAttr, 8);
+  std::vector<double> scales;
+  std::vector<int32_t> zeros;
+  readParams(qtype, /*groups=*/1, cols, scales, zeros);
+  Location loc = op->getLoc();
+  Value values = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get(type.getShape(), b.getI8Type()),
+          ArrayRef<int8_t>(codes)));
+  return LowRankFactor{values, scaleConstant(b, loc, scales, {cols}, f)};
+}
+
+/// `v` (a factor element) as a float: codes are converted (their scale is
+/// applied by the caller, once per column).
+Value factorValue(OpBuilder &b, Location loc, Value v, Type f) {
+  return v.getType() == f ? v : arith::SIToFPOp::create(b, loc, f, v);
+}
+
+/// LoRC: product[m, n] + ((x A)[m, r] * sa[r]) * B[r, n] * sb[n], as two
+/// reductions (the factor scales are per column, so each applies after
+/// its own sum: t = x * codes(A), then t * sa meets codes(B), times sb).
+/// `rows2d` is the float activation [M, K], `product` the [M, N] product.
+FailureOr<Value> addLowRank(OpBuilder &b, QuantizedMatmulOp op, Value rows2d,
+                            Value product) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto f = cast<FloatType>(
+      cast<RankedTensorType>(product.getType()).getElementType());
+  FailureOr<LowRankFactor> a = lowRankFactor(b, op, op.getLrcA(), f);
+  FailureOr<LowRankFactor> bf = lowRankFactor(b, op, op.getLrcB(), f);
+  if (failed(a) || failed(bf))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(op.getLrcA().getType()).getDimSize(1);
+  auto rowsType = cast<RankedTensorType>(rows2d.getType());
+  auto tType = RankedTensorType::get({rowsType.getDimSize(0), rank}, f);
+  SmallVector<Value> dynamic;
+  if (tType.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, rows2d, 0));
+  Value tInit = zeroFilled(
+      b, loc, tensor::EmptyOp::create(b, loc, tType.getShape(), f, dynamic));
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // t[m, r] = sum_k x[m, k] * A[k, r]   (loops m, r, k)
+  Value t =
+      linalg::GenericOp::create(
+          b, loc, tType, ValueRange{rows2d, a->values}, ValueRange{tInit},
+          {AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+           AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+           AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value prod = arith::MulFOp::create(nb, l, args[0],
+                                               factorValue(nb, l, args[1], f));
+            linalg::YieldOp::create(
+                nb, l, Value(arith::AddFOp::create(nb, l, args[2], prod)));
+          })
+          .getResult(0);
+  // product[m, n] += t[m, r] * sa[r] * B[r, n] * sb[n]   (loops m, n, r)
+  SmallVector<Value> inputs = {t, bf->values};
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                 AffineMap::get(3, 0, {d(2), d(1)}, ctx)};
+  if (a->scales) {
+    inputs.push_back(a->scales);
+    maps.push_back(AffineMap::get(3, 0, {d(2)}, ctx));
+  }
+  if (bf->scales) {
+    inputs.push_back(bf->scales);
+    maps.push_back(AffineMap::get(3, 0, {d(1)}, ctx));
+  }
+  maps.push_back(AffineMap::get(3, 0, {d(0), d(1)}, ctx));
+  bool scaleA = static_cast<bool>(a->scales), scaleB = bool(bf->scales);
+  return linalg::GenericOp::create(
+             b, loc, product.getType(), inputs, ValueRange{product}, maps,
+             iterators(2, 1),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value tv = args[0];
+               unsigned next = 2;
+               if (scaleA)
+                 tv = arith::MulFOp::create(nb, l, tv, args[next++]);
+               Value bv = factorValue(nb, l, args[1], f);
+               if (scaleB)
+                 bv = arith::MulFOp::create(nb, l, bv, args[next++]);
+               Value prod = arith::MulFOp::create(nb, l, tv, bv);
+               linalg::YieldOp::create(
+                   nb, l,
+                   Value(arith::AddFOp::create(nb, l, args.back(), prod)));
+             })
+      .getResult(0);
+}
+
 LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
-  // The LoRC correction (lrc_a x lrc_b added to the weight) is not lowered
-  // yet; dropping it silently would compute a different product.
-  if (op.getLrcA())
-    return op.emitOpError("with a low-rank correction (low_rank operands) "
-                          "has no lowering yet");
+  // LoRC's correction reads the float activation; integer activations
+  // would need it dequantized first (not done: W4A16-style schemes only).
+  if (op.getLrcA() &&
+      !isa<FloatType>(
+          cast<RankedTensorType>(op.getLhs().getType()).getElementType()))
+    return op.emitOpError("with a low-rank correction needs float "
+                          "activations");
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
   auto f = dyn_cast<FloatType>(resultType.getElementType());
@@ -451,7 +563,14 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   Value product;
   Value shapeSource = lhs; // what the result's leading sizes are read from
   if (isa<FloatType>(lhsElt)) {
-    product = floatKernel(b, loc, collapseToRows(b, loc, lhs), *w);
+    Value rows = collapseToRows(b, loc, lhs);
+    product = floatKernel(b, loc, rows, *w);
+    if (op.getLrcA()) {
+      FailureOr<Value> corrected = addLowRank(b, op, rows, product);
+      if (failed(corrected))
+        return failure();
+      product = *corrected;
+    }
   } else if (auto q = dyn_cast<quant::UniformQuantizedType>(lhsElt)) {
     auto qcast = lhs.getDefiningOp<quant::QuantizeCastOp>();
     if (!qcast)

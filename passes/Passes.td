@@ -161,6 +161,12 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     rows in order of decreasing diag H (groups stay consecutive rows).
     Convolutions are quantized round-to-nearest under either method.
 
+    `lorc-rank=r` (LoRC, ZeroQuant-V2) adds to every quantized matmul the
+    best rank-r approximation A B of its residual `W - W^` (truncated SVD,
+    the singular values split evenly between A `[K, r]` and B `[r, N]`),
+    both stored as 8-bit symmetric integers with one scale per column and
+    passed as the product's `low_rank` operands: `y = x W^ + (x A) B`.
+
     ```mlir
     %y = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x172xf32>) -> tensor<?x172xf32>
     // qc-quantize-weights{bits=4 group-size=32}:
@@ -193,6 +199,8 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
            "GPTQ: rows in order of decreasing diag(H)">,
     Option<"dampening", "dampening", "double", /*default=*/"0.01",
            "GPTQ: lambda as a fraction of mean(diag H)">,
+    Option<"lorcRank", "lorc-rank", "int64_t", /*default=*/"0",
+           "LoRC: rank of the correction of each matmul weight (0: none)">,
     Option<"calibratedOnly", "calibrated-only", "bool", /*default=*/"false",
            "GPTQ: leave products whose input has no qc.input_gram float "
            "instead of failing">,

@@ -33,6 +33,7 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   weights.clip = options.clip;
   weights.method = options.method;
   weights.actOrder = options.actOrder;
+  weights.lorcRank = options.lorcRank;
   funcs.addPass(createQuantizeWeights(weights));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

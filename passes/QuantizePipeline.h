@@ -7,7 +7,8 @@
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
-//                                               clip method act-order}
+//                                               clip method act-order
+//                                               lorc-rank}
 //   int8 activations:        qc-quantize-activations{mode}
 //
 // Observers and stats are also applied for what the weight passes read
@@ -61,6 +62,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
       *this, "act-order",
       llvm::cl::desc("GPTQ: rows in order of decreasing diag(H)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> lorcRank{
+      *this, "lorc-rank",
+      llvm::cl::desc("LoRC: rank of each matmul weight's low-rank correction "
+                     "(0: none; float activations only)"),
+      llvm::cl::init(0)};
   PassOptions::Option<unsigned> activationBits{
       *this, "activation-bits",
       llvm::cl::desc("8: integer activations for quantized matmuls; 16 (or "

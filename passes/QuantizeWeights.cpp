@@ -12,6 +12,7 @@
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/PackedWeights.h"
 #include "passes/algorithms/Gptq.h"
+#include "passes/algorithms/LowRank.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -81,6 +82,12 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       emitError(getOperation().getLoc())
           << "qc-quantize-weights: dampening must be non-negative, got "
           << static_cast<double>(dampening);
+      return signalPassFailure();
+    }
+    if (lorcRank < 0) {
+      emitError(getOperation().getLoc())
+          << "qc-quantize-weights: lorc-rank must be non-negative, got "
+          << static_cast<int64_t>(lorcRank);
       return signalPassFailure();
     }
     if (groupSize < -1) {
@@ -176,12 +183,38 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
               "qc-apply-stats)";
   }
 
+  /// `quant.scast` of an integer constant holding `codes` ([rows, cols],
+  /// one per byte) as `type`.
+  static Value storedCodes(OpBuilder &b, Location loc,
+                           const std::vector<int8_t> &codes, int64_t rows,
+                           int64_t cols, unsigned bits, Type type) {
+    // Integers narrower than a byte are stored one per byte in a dense
+    // attribute, so the codes are its raw buffer.
+    auto storageType = RankedTensorType::get(
+        {rows, cols}, IntegerType::get(b.getContext(), bits));
+    auto attr = DenseElementsAttr::getFromRawBuffer(
+        storageType,
+        ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
+                       codes.size()));
+    Value storage = arith::ConstantOp::create(b, loc, storageType, attr);
+    return quant::StorageCastOp::create(
+               b, loc, RankedTensorType::get({rows, cols}, type), storage)
+        .getResult();
+  }
+
+  /// The quantized weight and, with lorc-rank, its LoRC factors.
+  struct QuantizedOperands {
+    Value weight, lrcA, lrcB;
+  };
+
   /// Quantizes W[K][N] (RTN, or GPTQ when `c` has a Hessian) into
   /// `quant.scast` of an integer constant; `c.importance` (K values or
-  /// empty) weights rows in the clip search.
-  FailureOr<Value> quantizedWeight(OpBuilder &b, Operation *op,
-                                   const std::vector<float> &weights, int64_t k,
-                                   int64_t n, const Calibration &c) {
+  /// empty) weights rows in the clip search. With lorc-rank, the residual's
+  /// rank-r factors as 8-bit per-column constants.
+  FailureOr<QuantizedOperands>
+  quantizedWeight(OpBuilder &b, Operation *op,
+                  const std::vector<float> &weights, int64_t k, int64_t n,
+                  const Calibration &c) {
     Location loc = op->getLoc();
     alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
                                    : groupSize == 0 || groupSize >= k
@@ -213,6 +246,18 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       q = std::move(*result);
     }
 
+    QuantizedOperands operands;
+    MLIRContext *ctx = &getContext();
+    if (lorcRank > 0) {
+      alg::QuantizedLowRank factors = alg::quantizeLowRank(
+          alg::lowRankResidual(weights.data(), q, lorcRank));
+      for (auto [factor, out] : {std::pair{&factors.a, &operands.lrcA},
+                                 std::pair{&factors.b, &operands.lrcB}})
+        *out =
+            storedCodes(b, loc, factor->values, factor->rows, factor->cols, 8,
+                        quantizedType(*factor, 8, /*channelAxis=*/1, ctx));
+    }
+
     // Whole groups for quant.scast: padded rows hold the zero point of
     // their column's last group, so they dequantize to exactly 0.
     int64_t rows = k;
@@ -225,20 +270,10 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
           codes[r * n + c] =
               static_cast<int8_t>(q.paramsAt(k - 1, c).zeroPoint);
     }
-    MLIRContext *ctx = &getContext();
-    // Integers narrower than a byte are stored one per byte in a dense
-    // attribute, so the codes are its raw buffer.
-    auto storageType =
-        RankedTensorType::get({rows, n}, IntegerType::get(ctx, bits));
-    auto attr = DenseElementsAttr::getFromRawBuffer(
-        storageType,
-        ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
-                       codes.size()));
-    Value storage = arith::ConstantOp::create(b, loc, storageType, attr);
-    auto weightType = RankedTensorType::get(
-        {rows, n}, quantizedType(q, bits, /*channelAxis=*/1, ctx));
-    return quant::StorageCastOp::create(b, loc, weightType, storage)
-        .getResult();
+    operands.weight =
+        storedCodes(b, loc, codes, rows, n, bits,
+                    quantizedType(q, bits, /*channelAxis=*/1, ctx));
+    return operands;
   }
 
   /// Replaces `op` by `replacement` and drops the float weight if unused.
@@ -266,13 +301,13 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (c->skip)
       return success();
     OpBuilder b(op);
-    FailureOr<Value> weight =
+    FailureOr<QuantizedOperands> weight =
         quantizedWeight(b, op, **weights, k, rhsType.getDimSize(1), *c);
     if (failed(weight))
       return failure();
     auto product = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
-        *weight, /*lrc_a=*/Value(), /*lrc_b=*/Value());
+        weight->weight, weight->lrcA, weight->lrcB);
     replace(op, product, op.getRhs());
     return success();
   }
@@ -304,12 +339,12 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
-    FailureOr<Value> weight = quantizedWeight(b, op, w, k, n, *c);
+    FailureOr<QuantizedOperands> weight = quantizedWeight(b, op, w, k, n, *c);
     if (failed(weight))
       return failure();
     Value product = QuantizedMatmulOp::create(
-        b, loc, resultType, op.getA(), /*lhs_scale=*/Value(), *weight,
-        /*lrc_a=*/Value(), /*lrc_b=*/Value());
+        b, loc, resultType, op.getA(), /*lhs_scale=*/Value(), weight->weight,
+        weight->lrcA, weight->lrcB);
     float beta = op.getBeta().convertToFloat();
     if (Value c = op.getC(); c && beta != 0.0f)
       product = addScaledBias(b, loc, product, c, beta);

@@ -5,6 +5,8 @@
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/PackedWeights.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_RECORDWEIGHTINFO
 #include "backends/common/Passes.h.inc"
@@ -26,6 +28,15 @@ struct RecordWeightInfo : qc::impl::RecordWeightInfoBase<RecordWeightInfo> {
         auto lhs = cast<RankedTensorType>(mm.getLhs().getType());
         quantizedParams += lhs.getShape().back() * rhs.getDimSize(1);
         quantizedBytes += qc::PackedWeightLayout::get(rhs).storageBytes();
+        // LoRC factors stored as 8-bit codes with f32 scales per column
+        // count with the weight they correct (float factors are float
+        // constants, counted below).
+        for (Value factor : {mm.getLrcA(), mm.getLrcB()}) {
+          auto type = factor ? cast<RankedTensorType>(factor.getType())
+                             : RankedTensorType();
+          if (type && isa<quant::QuantizedType>(type.getElementType()))
+            quantizedBytes += type.getNumElements() + 4 * type.getDimSize(1);
+        }
       } else if (auto conv = dyn_cast<qc::QuantizedConvOp>(op)) {
         auto weight = cast<RankedTensorType>(conv.getWeight().getType());
         quantizedParams += weight.getNumElements();

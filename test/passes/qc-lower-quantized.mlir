@@ -227,12 +227,52 @@ func.func @stray_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5
 
 // -----
 
-// A LoRC low-rank correction is not lowered yet: an error rather than a
-// product that silently leaves it out.
-func.func @low_rank(%x: tensor<?x4xf32>, %a: tensor<4x1xf32>, %b: tensor<1x2xf32>) -> tensor<?x2xf32> {
+// LoRC: y = x * dequant(W) + ((x * A) * sa) * B * sb, the correction as
+// two reductions after the weight kernel. 8-bit factors keep their codes
+// (i8 constants) and apply one scale per column after each sum (A: one per
+// rank index, here 0.25 and 0.5; B: one per output column, 1 and 2).
+// CHECK-LABEL: func.func @low_rank(
+// CHECK:         %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]}
+// CHECK-DAG:     %[[A:.*]] = arith.constant dense<{{\[\[}}1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
+// CHECK-DAG:     %[[SA:.*]] = arith.constant dense<[2.500000e-01, 5.000000e-01]> : tensor<2xf32>
+// CHECK-DAG:     %[[B:.*]] = arith.constant dense<{{\[\[}}-1, 1], [2, -2]]> : tensor<2x2xi8>
+// CHECK-DAG:     %[[SB:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+// CHECK:         %[[T:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[A]] : tensor<?x4xf32>, tensor<4x2xi8>) outs(%{{.*}} : tensor<?x2xf32>)
+// CHECK:           arith.sitofp %{{.*}} : i8 to f32
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[T]], %[[B]], %[[SA]], %[[SB]] : tensor<?x2xf32>, tensor<2x2xi8>, tensor<2xf32>, tensor<2xf32>) outs(%[[P]] : tensor<?x2xf32>)
+// CHECK:           arith.mulf
+// CHECK:           arith.sitofp %{{.*}} : i8 to f32
+func.func @low_rank(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
-  // expected-error @below {{with a low-rank correction (low_rank operands) has no lowering yet}}
+  %ca = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
+  %a = quant.scast %ca : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.5}>>
+  %cb = arith.constant dense<[[-1, 1], [2, -2]]> : tensor<2x2xi8>
+  %b = quant.scast %cb : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
+  %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.5}>>, tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// Float factors are used as they are; integer activations cannot take a
+// correction (it reads the float activation).
+// CHECK-LABEL: func.func @low_rank_float(
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x1xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x1xf32>, tensor<1x2xf32>)
+func.func @low_rank_float(%x: tensor<?x4xf32>, %a: tensor<4x1xf32>, %b: tensor<1x2xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
   %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @low_rank_integer(%xi: tensor<?x4xi8>, %s: tensor<?x1xf32>, %a: tensor<4x1xf32>, %b: tensor<1x2xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
+  // expected-error @below {{with a low-rank correction needs float activations}}
+  %z = qc.quantized_matmul %xi scaled by %s, %w low_rank(%a, %b) : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<?x2xf32>
+  return %z : tensor<?x2xf32>
 }

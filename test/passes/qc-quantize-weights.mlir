@@ -10,6 +10,8 @@
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq" 2>&1 | FileCheck %s --check-prefix=NOGRAM
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq dampening=-1" 2>&1 | FileCheck %s --check-prefix=DAMPENING
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq dampening=0 calibrated-only=true" 2>&1 | FileCheck %s --check-prefix=INDEFINITE
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=-1 lorc-rank=1" | FileCheck %s --check-prefix=LORC
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 lorc-rank=-1" 2>&1 | FileCheck %s --check-prefix=BADRANK
 
 // Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
 // max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
@@ -195,5 +197,24 @@ func.func @gptq_indefinite(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 10.0], [10.0, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
   %w = arith.constant dense<[[2.5, 7.0], [3.2, 0.0]]> : tensor<2x2xf32>
   %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// lorc-rank=1: the product gets the rank-1 factors of its residual as 8-bit
+// codes with a scale per column ([K, 1] and [1, N]). This weight is exact
+// on the 4-bit grid (scale 1), so the residual is 0: codes 0, scale 1. (The
+// factors' values are checked against the SVD in LowRankTest, and their
+// effect end to end in test/e2e/cpu/lorc.test.)
+// LORC-LABEL: func.func @lorc_exact(
+// LORC-DAG:     %[[W:.*]] = quant.scast %{{.*}} : tensor<2x2xi4> to tensor<2x2x!quant.uniform<i4:f32, 1.000000e+00>>
+// LORC-DAG:     %[[A:.*]] = quant.scast %{{.*}} : tensor<2x1xi8> to tensor<2x1x!quant.uniform<i8:f32:1, {1.000000e+00}>>
+// LORC-DAG:     %[[B:.*]] = quant.scast %{{.*}} : tensor<1x2xi8> to tensor<1x2x!quant.uniform<i8:f32:1, {1.000000e+00,1.000000e+00}>>
+// LORC:         qc.quantized_matmul %arg0, %[[W]] low_rank(%[[A]], %[[B]])
+// BADRANK: error: qc-quantize-weights: lorc-rank must be non-negative, got -1
+func.func @lorc_exact(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [-3.0, 7.0]]> : tensor<2x2xf32>
+  %y = qc.matmul %x, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
 }

@@ -22,6 +22,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.clip = clip;
   options.method = method;
   options.actOrder = actOrder;
+  options.lorcRank = lorcRank;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -86,6 +87,7 @@ static llvm::Error gptqInStages(ModuleOp module,
     weights.clip = options.clip;
     weights.method = qc::WeightMethod::Gptq;
     weights.actOrder = options.actOrder;
+    weights.lorcRank = options.lorcRank;
     weights.calibratedOnly = true;
     funcs.addPass(qc::createQuantizeWeights(weights));
     if (failed(pm.run(module)))
@@ -106,6 +108,12 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   if (options.weightBits != 0 && options.groupSize < -1)
     return makeError("--group-size must be -1 (per tensor), 0 (per channel) "
                      "or positive");
+  if (options.weightBits != 0 && options.lorcRank < 0)
+    return makeError("--lorc-rank must be non-negative");
+  if (options.weightBits != 0 && options.lorcRank > 0 &&
+      options.activationBits == 8)
+    return makeError("--lorc-rank needs float activations (a wBa16 scheme): "
+                     "the correction reads the float activation");
   // --clip mse uses calibration when samples are given (per-channel mean
   // x^2 weights the search); without them it is unweighted.
   bool clipStats = options.weightBits != 0 &&

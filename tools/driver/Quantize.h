@@ -32,6 +32,7 @@ struct QuantizeOptions {
   mlir::qc::WeightClip clip = mlir::qc::WeightClip::None;      // weight ranges
   mlir::qc::WeightMethod method = mlir::qc::WeightMethod::Rtn; // weight codes
   bool actOrder = false;                                       // GPTQ row order
+  int64_t lorcRank = 0; // LoRC correction rank (0: none)
   /// GPTQ: each stage of layers calibrated on the outputs of the layers
   /// before it already quantized (one calibration build and run per
   /// stage), or all on the float model's activations (one run). Float is

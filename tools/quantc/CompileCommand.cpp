@@ -125,6 +125,13 @@ cl::opt<GptqInputs> gptqInputs(
                           "quantized (sequential GPTQ): one calibration "
                           "build and run per stage of layers")),
     cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<int64_t> lorcRank(
+    "lorc-rank",
+    cl::desc("LoRC: add to each quantized matmul the rank-R approximation "
+             "of its rounding residual, stored as 8-bit factors (default 0: "
+             "none; wBa16 schemes)"),
+    cl::init(0), cl::value_desc("R"), cl::sub(compileCmd),
+    cl::cat(quantCategory));
 cl::opt<bool> actOrder("act-order",
                        cl::desc("GPTQ: quantize rows in order of decreasing "
                                 "input energy diag(E[x x^T])"),
@@ -183,6 +190,7 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.clip = clip;
   quant.method = weightMethod;
   quant.actOrder = actOrder;
+  quant.lorcRank = lorcRank;
   quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;
   quant.activations = activations;
   quant.statsFile = stats;

@@ -470,16 +470,28 @@ LogicalResult QuantizedMatmulOp::verify() {
     auto at = cast<RankedTensorType>(a.getType());
     auto bt = cast<RankedTensorType>(getLrcB().getType());
     if (at.getRank() != 2 || bt.getRank() != 2 ||
-        !sizesAgree(at.getDimSize(0), k) ||
+        !sizesAgree(at.getDimSize(0), lhsK) ||
         !sizesAgree(at.getDimSize(1), bt.getDimSize(0)) ||
         !sizesAgree(bt.getDimSize(1), n))
       return emitOpError("low-rank factors must be [K, r] and [r, N] with "
                          "K = ")
-             << k << " and N = " << n << ", got " << shapeString(at.getShape())
-             << " and " << shapeString(bt.getShape());
-    if (at.getElementType() != expressed || bt.getElementType() != expressed)
+             << lhsK << " and N = " << n << ", got "
+             << shapeString(at.getShape()) << " and "
+             << shapeString(bt.getShape());
+    // Float factors, or 8-bit integers with one scale per column (axis 1)
+    // over the product's float type.
+    auto factorOk = [&](RankedTensorType t) {
+      if (t.getElementType() == expressed)
+        return true;
+      auto q = dyn_cast<quant::UniformQuantizedPerAxisType>(t.getElementType());
+      return q && q.getQuantizedDimension() == 1 &&
+             q.getStorageTypeIntegralWidth() == 8 &&
+             q.getExpressedType() == expressed;
+    };
+    if (!factorOk(at) || !factorOk(bt))
       return emitOpError("low-rank factors must have element type ")
-             << expressed;
+             << expressed << " or an 8-bit per-axis (axis 1) quantized type "
+             << "over it";
   }
   return success();
 }

@@ -223,7 +223,8 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     `!quant.uniform` tensor (static activation quantization), or signless
     integers with the run-time scales of `qc.dynamic_quantize` in `lhs_scale`.
     `lrc_a` (`[K, r]`) and `lrc_b` (`[r, N]`) are the optional low-rank
-    correction of LoRC.
+    correction of LoRC: float, or 8-bit integers with one scale per column
+    (`!quant.uniform<i8:f32:1, {...}>`, what qc-quantize-weights stores).
 
     Verifier rules:
     - `rhs` is 2-D with a quantized element type of at most 8 storage bits;
@@ -232,7 +233,9 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     - `lhs` has rank >= 2 and last dimension K (a group-wise weight may have
       up to g - 1 padding rows beyond K); `lhs_scale` is present exactly
       when `lhs` is plain integer;
-    - `lrc_a` and `lrc_b` come together and have shapes `[K, r]`, `[r, N]`;
+    - `lrc_a` and `lrc_b` come together and have shapes `[K, r]`, `[r, N]`,
+      each with the result's float element type or an 8-bit per-axis type
+      on axis 1 expressed in it;
     - the result has `lhs`'s shape with the last dimension N.
 
     ```mlir
@@ -241,8 +244,8 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
   }];
   let arguments = (ins Qc_AnyTensor:$lhs, Optional<Qc_FloatTensor>:$lhs_scale,
                        Qc_AnyTensor:$rhs,
-                       Optional<Qc_FloatTensor>:$lrc_a,
-                       Optional<Qc_FloatTensor>:$lrc_b);
+                       Optional<Qc_AnyTensor>:$lrc_a,
+                       Optional<Qc_AnyTensor>:$lrc_b);
   let results = (outs Qc_AnyTensor:$result);
   let assemblyFormat = [{
     $lhs (`scaled` `by` $lhs_scale^)? `,` $rhs

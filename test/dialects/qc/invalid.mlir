@@ -247,6 +247,14 @@ func.func @quantized_matmul_low_rank(%x: tensor<4x8xf32>, %w: tensor<8x2x!quant.
 
 // -----
 
+func.func @quantized_matmul_low_rank_type(%x: tensor<4x8xf32>, %w: tensor<8x2x!quant.uniform<i8:f32, 0.1>>, %a: tensor<8x1x!quant.uniform<i8:f32:0, {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}>>, %b: tensor<1x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @below {{'qc.quantized_matmul' op low-rank factors must have element type 'f32' or an 8-bit per-axis (axis 1) quantized type over it}}
+  %0 = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<4x8xf32>, tensor<8x2x!quant.uniform<i8:f32, 0.1>>, tensor<8x1x!quant.uniform<i8:f32:0, {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}>>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
 func.func @quantized_matmul_expressed(%x: tensor<4x8xf32>, %w: tensor<8x2x!quant.uniform<i8:f16, 0.1>>) -> tensor<4x2xf32> {
   // expected-error @below {{'qc.quantized_matmul' op weight expresses 'f16' but the result is 'f32'}}
   %0 = qc.quantized_matmul %x, %w : (tensor<4x8xf32>, tensor<8x2x!quant.uniform<i8:f16, 0.1>>) -> tensor<4x2xf32>

@@ -56,6 +56,15 @@ func.func @quantized_matmuls(%x: tensor<?x64xf32>, %w4: tensor<64x2x!w4g32>, %w8
   return %0, %1, %2 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>
 }
 
+// LoRC factors stored as 8-bit integers with a scale per column.
+// CHECK-LABEL: func.func @quantized_low_rank_factors(
+// CHECK: qc.quantized_matmul %{{.*}}, %{{.*}} low_rank(%{{.*}}, %{{.*}}) : (tensor<?x64xf32>, tensor<64x2x!quant.uniform<i4:f32:{0:32, 1:1}, {{.*}}>>, tensor<64x4x!quant.uniform<i8:f32:1, {{.*}}>>, tensor<4x2x!quant.uniform<i8:f32:1, {{.*}}>>) -> tensor<?x2xf32>
+func.func @quantized_low_rank_factors(%x: tensor<?x64xf32>, %w4: tensor<64x2x!w4g32>,
+    %a: tensor<64x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, %b: tensor<4x2x!w8pc>) -> tensor<?x2xf32> {
+  %0 = qc.quantized_matmul %x, %w4 low_rank(%a, %b) : (tensor<?x64xf32>, tensor<64x2x!w4g32>, tensor<64x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, tensor<4x2x!w8pc>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
 // CHECK-LABEL: func.func @quantized_conv_and_codebook(
 func.func @quantized_conv_and_codebook(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>,
                                        %idx: tensor<64x2xui4>, %levels: tensor<2x2x16xf32>)

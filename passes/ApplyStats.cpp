@@ -54,13 +54,15 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
       if (!e.meanSquare.empty() && type.getRank() > 0 &&
           type.getDimSize(type.getRank() - 1) ==
               static_cast<int64_t>(e.meanSquare.size())) {
-        std::vector<float> values(e.meanSquare.begin(), e.meanSquare.end());
-        op->setAttr(
-            kChannelMeanSquareAttr,
-            DenseElementsAttr::get(
-                RankedTensorType::get({static_cast<int64_t>(values.size())},
-                                      Float32Type::get(op.getContext())),
-                ArrayRef<float>(values)));
+        auto vector = [&](const std::vector<double> &v) {
+          std::vector<float> values(v.begin(), v.end());
+          return DenseElementsAttr::get(
+              RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    Float32Type::get(op.getContext())),
+              ArrayRef<float>(values));
+        };
+        op->setAttr(kChannelMeanSquareAttr, vector(e.meanSquare));
+        op->setAttr(kChannelMeanAbsAttr, vector(e.meanAbs));
       }
       // E[x x^T] as a resource blob: K x K floats are too many for an
       // inline attribute in printed IR.

@@ -21,6 +21,11 @@ namespace mlir::qc {
 inline constexpr llvm::StringLiteral kChannelMeanSquareAttr =
     "qc.channel_mean_square";
 
+/// On a `qc.observe`: the calibrated mean |x| of each channel of its last
+/// dimension (an f32 vector; qc-apply-stats), what qc-awq scales by.
+inline constexpr llvm::StringLiteral kChannelMeanAbsAttr =
+    "qc.channel_mean_abs";
+
 /// On a `qc.observe`: the calibrated E[x x^T] over the channels of its last
 /// dimension (f32 [K, K]; a resource blob from qc-apply-stats, or inline),
 /// the Hessian qc-quantize-weights{method=gptq} quantizes weight rows with.

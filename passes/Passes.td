@@ -108,6 +108,58 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "func::FuncOp"> {
   let dependentDialects = ["quant::QuantDialect"];
 }
 
+def ActivationAwareScaling : Pass<"qc-awq", "func::FuncOp"> {
+  let summary = "Scale weight rows by the activation's magnitude before "
+                "rounding (AWQ)";
+  let description = [{
+    For every `qc.observe` that carries `qc.channel_mean_abs` and
+    `qc.input_gram` (qc-apply-stats, from a stats file with gram matrices)
+    and feeds `qc.matmul`s with constant 2-D f32 weights (the layers that
+    read one activation: q/k/v, gate/up), chooses per-channel factors
+    `s_k = mean|x_k|^alpha` (alpha on a grid of `grid` + 1 points in
+    [0, 1], normalised so that max(s) min(s) = 1) that minimise the layers'
+    output error after rounding with this pass's `bits`, `group-size`,
+    `symmetric` and `clip` (as qc-quantize-weights will round them):
+    `tr(D^T H D)`, `D = W - Q(diag(s) W) / s`, H the input's E[x x^T]
+    (../shared/ALGORITHMS.md; the quadratic form stands in for the paper's
+    cache of input rows exactly).
+
+    When some alpha > 0 lowers the error, the weights become `diag(s) W`
+    and the activation is divided by `s`: folded into the per-channel
+    constant multiply that produces it when there is one (the scale of an
+    imported RMSNorm/LayerNorm, `linalg.generic` x * c[k] with no other
+    user), else as an explicit multiply by `1/s` before the products. A
+    remark at each observer reports alpha and the error before and after.
+    Run it before qc-quantize-weights with the same rounding options;
+    weight-only schemes (the observers' ranges describe x, not x / s).
+
+    ```mlir
+    // qc-awq: %n = x * gamma (an RMSNorm scale) feeding q/k/v
+    %n = linalg.generic ... ins(%x, %gamma ...)        // gamma / s
+    %o = qc.observe %n {name = "wq.input", qc.channel_mean_abs = ..., qc.input_gram = ...}
+    %q = qc.matmul %o, %wq                             // diag(s) W
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Bits per weight (2 to 8), as qc-quantize-weights">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "Input channels per scale, as qc-quantize-weights">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"true",
+           "Zero point 0, as qc-quantize-weights">,
+    Option<"clip", "clip", "WeightClip", /*default=*/"WeightClip::None",
+           "How each scale's range is chosen, as qc-quantize-weights",
+           [{::llvm::cl::values(
+             clEnumValN(WeightClip::None, "none", "the values' min/max"),
+             clEnumValN(WeightClip::Mse, "mse",
+                        "the clipping with the least squared error"))}]>,
+    Option<"grid", "grid", "int64_t", /*default=*/"20",
+           "Steps of alpha over [0, 1]">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
   let summary = "Round-to-nearest quantization of matmul weights";
   let description = [{

@@ -26,6 +26,14 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     stats.statsFile = options.statsFile;
     funcs.addPass(createApplyStats(stats));
   }
+  if (options.awq) {
+    ActivationAwareScalingOptions awq;
+    awq.bits = options.weightBits;
+    awq.groupSize = options.groupSize;
+    awq.symmetric = options.symmetricWeights;
+    awq.clip = options.clip;
+    funcs.addPass(createActivationAwareScaling(awq));
+  }
   QuantizeWeightsOptions weights;
   weights.bits = options.weightBits;
   weights.groupSize = options.groupSize;

@@ -6,6 +6,7 @@
 //
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
+//   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
 //                                               clip method act-order
 //                                               lorc-rank}
@@ -58,6 +59,12 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
           clEnumValN(WeightMethod::Rtn, "rtn", "round to nearest"),
           clEnumValN(WeightMethod::Gptq, "gptq",
                      "GPTQ (needs a stats file with gram matrices)"))};
+  PassOptions::Option<bool> awq{
+      *this, "awq",
+      llvm::cl::desc("qc-awq before rounding: weight rows scaled by the "
+                     "activation's calibrated mean |x|^alpha (needs a stats "
+                     "file with gram matrices; float activations)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> actOrder{
       *this, "act-order",
       llvm::cl::desc("GPTQ: rows in order of decreasing diag(H)"),
@@ -96,7 +103,7 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   }
   /// Whether qc.observe ops and a stats file feed the passes.
   bool needsStats() const {
-    return staticActivations() || method == WeightMethod::Gptq ||
+    return staticActivations() || method == WeightMethod::Gptq || awq ||
            (clip == WeightClip::Mse && !statsFile.empty());
   }
 };

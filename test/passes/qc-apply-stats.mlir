@@ -37,10 +37,10 @@ func.func @unlisted(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// A version-2 stats file's per-channel mean x^2 goes onto the observer when
+// A version-2 stats file's per-channel mean |x| and x^2 go onto the observer when
 // its last dimension has that many channels (and not otherwise).
 // CHANNELS-LABEL: func.func @channels(
-// CHANNELS:         qc.observe %{{.*}} {name = "x.input", qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>, range = #qc.range<-2.000000e+00, 2.000000e+00, minmax>}
+// CHANNELS:         qc.observe %{{.*}} {name = "x.input", qc.channel_mean_abs = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>, qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>, range = #qc.range<-2.000000e+00, 2.000000e+00, minmax>}
 // CHANNELS:         qc.observe %{{.*}} {name = "x.input", range = #qc.range<-2.000000e+00, 2.000000e+00, minmax>} : tensor<3x4xf32>
 func.func @channels(%x: tensor<3x8xf32>, %y: tensor<3x4xf32>) -> (tensor<3x8xf32>, tensor<3x4xf32>) {
   // (Not in stats.json: an error for the first RUN line.)
@@ -56,7 +56,7 @@ func.func @channels(%x: tensor<3x8xf32>, %y: tensor<3x4xf32>) -> (tensor<3x8xf32
 // blob (f32 little endian after a 4-byte alignment word: 1, 0.5, 0.5, 2),
 // with the mean x^2 beside it; a matrix outside the side file is an error.
 // GRAM-LABEL: func.func @gram(
-// GRAM:         qc.observe %{{.*}} {name = "g.input", qc.channel_mean_square = dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>, qc.input_gram = dense_resource<g.input.gram> : tensor<2x2xf32>, range = #qc.range<-1.000000e+00, 1.000000e+00, minmax>} : tensor<?x2xf32>
+// GRAM:         qc.observe %{{.*}} {name = "g.input", qc.channel_mean_abs = dense<1.000000e+00> : tensor<2xf32>, qc.channel_mean_square = dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>, qc.input_gram = dense_resource<g.input.gram> : tensor<2x2xf32>, range = #qc.range<-1.000000e+00, 1.000000e+00, minmax>} : tensor<?x2xf32>
 // GRAM:         g.input.gram: "0x040000000000803F0000003F0000003F00000040"
 // BADGRAM: error: stats for 'g.input' have a "gram_offset" outside the gram file
 func.func @gram(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {

@@ -134,7 +134,7 @@ func.func @outlier(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
 // and the search clips to r = 0.52 (scale 0.52: codes 1, -1, 0, 2, -2, 1, 0
 // and a saturated 7), against 0.98 unweighted (the @outlier case above).
 // WEIGHTED-LABEL: func.func @weighted(
-// WEIGHTED:         qc.observe {{.*}}qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>
+// WEIGHTED:         qc.observe {{.*}}qc.channel_mean_abs = {{.*}}qc.channel_mean_square = dense<[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00]> : tensor<8xf32>
 // WEIGHTED:         arith.constant dense<{{\[}}[1], [-1], [0], [2], [-2], [1], [0], [7]]> : tensor<8x1xi4>
 // WEIGHTED:         quant.scast %{{.*}} to tensor<8x1x!quant.uniform<i4:f32:1, {0.51999998092651367}>>
 func.func @weighted(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/algorithms/Awq.h"
 #include "passes/algorithms/Observers.h"
 #include "passes/algorithms/Packing.h"
 #include "passes/algorithms/Requantize.h"
@@ -407,3 +408,49 @@ TEST(Observers, KlClipIgnoresARareOutlier) {
 }
 
 } // namespace
+
+TEST(Awq, OutputErrorIsTheQuadraticForm) {
+  // tr(D^T H D) against the explicit double sum over (k, k', n); small
+  // integers, so exact.
+  std::vector<float> w = {1, 2, -1, 0, 3, 1};    // 3 x 2
+  std::vector<float> what = {0, 2, -1, 1, 1, 1}; // D = (1,0; -1,-1; 2,0)
+  std::vector<float> h = {2, 1, 0, 1, 3, -1, 0, -1, 1};
+  double expected = 0;
+  for (int n = 0; n < 2; ++n)
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b)
+        expected += (w[a * 2 + n] - what[a * 2 + n]) * h[a * 3 + b] *
+                    (w[b * 2 + n] - what[b * 2 + n]);
+  EXPECT_EQ(outputError(w.data(), what.data(), 3, 2, h.data()), expected);
+}
+
+TEST(Awq, SearchKeepsPlainRoundingUnlessScalingHelps) {
+  // A lossless "rounding": every alpha has error 0, ties keep alpha 0 and
+  // s = 1. A rounding to multiples of 1 with a channel whose weights are
+  // small (0.3) and whose activations are large: scaling that row up lets
+  // it survive rounding, so some alpha > 0 wins and lowers the error.
+  std::vector<float> w = {0.3f, -0.3f, 1, 2}; // 2 x 2
+  std::vector<float> meanAbs = {8, 0.5f};
+  std::vector<float> h = {64, 0, 0, 0.25f};
+  std::vector<AwqLayer> layers = {{w.data(), 2}};
+  AwqChoice lossless = searchAwqScales(
+      layers, 2, meanAbs.data(), h.data(),
+      [](const std::vector<float> &v, int64_t, int64_t) { return v; });
+  EXPECT_EQ(lossless.alpha, 0);
+  EXPECT_EQ(lossless.scales, (std::vector<float>{1, 1}));
+  EXPECT_EQ(lossless.error, 0);
+  auto integers = [](const std::vector<float> &v, int64_t, int64_t) {
+    std::vector<float> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      out[i] = std::nearbyint(v[i]);
+    return out;
+  };
+  AwqChoice scaled =
+      searchAwqScales(layers, 2, meanAbs.data(), h.data(), integers);
+  // alpha = 0: row 0 rounds to 0, error 64 * (0.09 + 0.09) = 11.52.
+  EXPECT_NEAR(scaled.unscaledError, 11.52, 1e-5);
+  EXPECT_GT(scaled.alpha, 0);
+  EXPECT_LT(scaled.error, scaled.unscaledError);
+  // max(s) min(s) = 1.
+  EXPECT_NEAR(scaled.scales[0] * scaled.scales[1], 1.0, 1e-5);
+}

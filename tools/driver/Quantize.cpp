@@ -23,6 +23,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.method = method;
   options.actOrder = actOrder;
   options.lorcRank = lorcRank;
+  options.awq = awq;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -110,6 +111,9 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
                      "or positive");
   if (options.weightBits != 0 && options.lorcRank < 0)
     return makeError("--lorc-rank must be non-negative");
+  if (options.weightBits != 0 && options.awq && options.activationBits == 8)
+    return makeError("--weights awq needs float activations (a wBa16 "
+                     "scheme): it divides the activation by its scales");
   if (options.weightBits != 0 && options.lorcRank > 0 &&
       options.activationBits == 8)
     return makeError("--lorc-rank needs float activations (a wBa16 scheme): "
@@ -119,9 +123,11 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   bool clipStats = options.weightBits != 0 &&
                    options.clip == qc::WeightClip::Mse &&
                    !options.calibration.samples.empty();
-  bool gptq =
-      options.weightBits != 0 && options.method == qc::WeightMethod::Gptq;
-  if (gptq && options.sequentialGptq && options.statsFile.empty()) {
+  // GPTQ and AWQ read E[x x^T] from calibration.
+  bool gptq = options.weightBits != 0 &&
+              (options.method == qc::WeightMethod::Gptq || options.awq);
+  if (gptq && options.method == qc::WeightMethod::Gptq &&
+      options.sequentialGptq && options.statsFile.empty()) {
     if (options.calibration.samples.empty())
       return makeError("--weights gptq needs calibration samples (--calib "
                        "SAMPLE...), or --stats FILE from `quantc calibrate "
@@ -135,8 +141,8 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
-    return makeError(gptq ? "--weights gptq needs calibration: give --calib "
-                            "SAMPLE... or --stats FILE (from quantc "
+    return makeError(gptq ? "--weights gptq/awq needs calibration: give "
+                            "--calib SAMPLE... or --stats FILE (from quantc "
                             "calibrate --gram)"
                           : "static int8 activations need calibration: give "
                             "--calib SAMPLE... or --stats FILE (or "

@@ -101,16 +101,21 @@ cl::opt<qc::WeightClip>
                                "the input channels' mean x^2 when --calib "
                                "or --stats give them")),
          cl::sub(compileCmd), cl::cat(quantCategory));
-cl::opt<qc::WeightMethod> weightMethod(
+enum class WeightsChoice { Rtn, Gptq, Awq };
+cl::opt<WeightsChoice> weightMethod(
     "weights", cl::desc("How weight codes are chosen"),
-    cl::init(qc::WeightMethod::Rtn),
-    cl::values(clEnumValN(qc::WeightMethod::Rtn, "rtn",
+    cl::init(WeightsChoice::Rtn),
+    cl::values(clEnumValN(WeightsChoice::Rtn, "rtn",
                           "round to nearest (default)"),
-               clEnumValN(qc::WeightMethod::Gptq, "gptq",
+               clEnumValN(WeightsChoice::Gptq, "gptq",
                           "GPTQ: each row's rounding error compensated by "
                           "the rows after it, through the calibrated "
                           "E[x x^T] (needs --calib, or --stats from "
-                          "`quantc calibrate --gram`)")),
+                          "`quantc calibrate --gram`)"),
+               clEnumValN(WeightsChoice::Awq, "awq",
+                          "AWQ: rows scaled by the activation's mean "
+                          "|x|^alpha, alpha searched per layer, then RTN "
+                          "(same calibration as gptq; wBa16)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
 enum class GptqInputs { Quantized, Float };
 cl::opt<GptqInputs> gptqInputs(
@@ -188,7 +193,9 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.groupSize = groupSize;
   quant.symmetricWeights = !asymmetricWeights;
   quant.clip = clip;
-  quant.method = weightMethod;
+  quant.method = weightMethod == WeightsChoice::Gptq ? qc::WeightMethod::Gptq
+                                                     : qc::WeightMethod::Rtn;
+  quant.awq = weightMethod == WeightsChoice::Awq;
   quant.actOrder = actOrder;
   quant.lorcRank = lorcRank;
   quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;

@@ -1,0 +1,254 @@
+//===- ActivationAwareScaling.cpp - AWQ weight scaling --------------------===//
+//
+// qc-awq: per observed activation, the alpha search of passes/algorithms/Awq
+// (rounding as qc-quantize-weights will), then W -> diag(s) W on every
+// product reading it and x -> x / s folded into the constant per-channel
+// multiply that produces x, or inserted before the products.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/qc/IR/QcOps.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/PackedWeights.h"
+#include "passes/algorithms/Awq.h"
+#include "passes/algorithms/UniformQuant.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_ACTIVATIONAWARESCALING
+#include "passes/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+namespace alg = quantc::algorithms;
+
+namespace {
+
+/// A float vector attribute of `k` values on `op`, or empty.
+std::vector<float> floatVector(Operation *op, StringRef name, int64_t k) {
+  auto attr = op->getAttrOfType<DenseElementsAttr>(name);
+  if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
+    return {};
+  auto values = attr.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
+/// `generic` computes x * c[k] elementwise with c a 1-D f32 constant of K
+/// values along the last dimension (an imported norm scale): the index of
+/// c's operand, or -1.
+int constantChannelFactor(linalg::GenericOp generic, int64_t k) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0)
+    return -1;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto mul = yield.getOperand(0).getDefiningOp<arith::MulFOp>();
+  if (!mul || &body.front() != mul.getOperation() ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(0)) ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(1)))
+    return -1;
+  for (int i = 0; i < 2; ++i) {
+    Value in = generic.getDpsInputs()[i];
+    auto type = cast<RankedTensorType>(in.getType());
+    AffineMap map = generic.getIndexingMapsArray()[i];
+    unsigned last = generic.getNumLoops() - 1;
+    if (type.getRank() == 1 && type.getDimSize(0) == k &&
+        type.getElementType().isF32() && matchPattern(in, m_Constant()) &&
+        map.getNumResults() == 1 && map.getResult(0).isFunctionOfDim(last) &&
+        map.getResult(0) == getAffineDimExpr(last, generic.getContext()))
+      return i;
+  }
+  return -1;
+}
+
+struct ActivationAwareScaling
+    : qc::impl::ActivationAwareScalingBase<ActivationAwareScaling> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (bits < 2 || bits > 8 || groupSize < -1 || grid < 1) {
+      emitError(getOperation().getLoc())
+          << "qc-awq: bits must be in [2, 8], group-size >= -1 and grid >= 1";
+      return signalPassFailure();
+    }
+    SmallVector<ObserveOp> observers;
+    getOperation().walk([&](ObserveOp op) { observers.push_back(op); });
+    for (ObserveOp op : observers)
+      if (failed(scale(op)))
+        return signalPassFailure();
+  }
+
+  /// Rounds a K x N weight as qc-quantize-weights will and dequantizes it.
+  std::vector<float> roundTrip(const std::vector<float> &w, int64_t k,
+                               int64_t n, const float *importance) const {
+    alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
+                                   : groupSize == 0 || groupSize >= k
+                                       ? alg::Granularity::PerChannel
+                                       : alg::Granularity::PerGroup;
+    alg::QuantizedWeights q = alg::quantizeRTN(
+        w.data(), k, n, bits, granularity,
+        granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
+        clip == WeightClip::Mse ? alg::RangeChoice::Mse
+                                : alg::RangeChoice::MinMax,
+        importance);
+    std::vector<float> out(k * n);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        out[i * n + j] = q.dequantized(i, j);
+    return out;
+  }
+
+  LogicalResult scale(ObserveOp op) {
+    auto type = cast<RankedTensorType>(op.getType());
+    if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
+      return success();
+    int64_t k = type.getShape().back();
+    // The products reading the activation, with their weights.
+    SmallVector<MatmulOp> products;
+    std::vector<std::vector<float>> weights;
+    for (Operation *user : op->getUsers()) {
+      auto mm = dyn_cast<MatmulOp>(user);
+      Attribute value;
+      auto rhsType = mm ? cast<RankedTensorType>(mm.getRhs().getType())
+                        : RankedTensorType();
+      if (!mm || mm.getLhs() != op.getResult() || rhsType.getRank() != 2 ||
+          !rhsType.getElementType().isF32() || !rhsType.hasStaticShape() ||
+          !matchPattern(mm.getRhs(), m_Constant(&value)))
+        continue;
+      std::optional<std::vector<float>> w = readFloatConstant(value);
+      if (!w)
+        return mm.emitOpError("weight constant cannot be read for AWQ");
+      products.push_back(mm);
+      weights.push_back(std::move(*w));
+    }
+    std::vector<float> meanAbs = floatVector(op, kChannelMeanAbsAttr, k);
+    std::optional<std::vector<float>> gram;
+    if (Attribute g = op->getAttr(kInputGramAttr))
+      gram = readFloatConstant(g);
+    if (products.empty() || meanAbs.empty() || !gram ||
+        gram->size() != static_cast<size_t>(k * k))
+      return success(); // nothing to scale, or no statistics for it
+    std::vector<float> importance = floatVector(op, kChannelMeanSquareAttr, k);
+
+    std::vector<alg::AwqLayer> layers;
+    for (auto [mm, w] : llvm::zip(products, weights))
+      layers.push_back(
+          {w.data(),
+           cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1)});
+    // The clip search weights rows of diag(s) W by the mean x^2 of x / s.
+    alg::AwqChoice choice = alg::searchAwqScales(
+        layers, k, meanAbs.data(), gram->data(),
+        [&](const std::vector<float> &w, int64_t rows, int64_t cols) {
+          return roundTrip(w, rows, cols,
+                           importance.empty() ? nullptr : importance.data());
+        },
+        static_cast<int>(grid));
+    op.emitRemark() << "AWQ: alpha " << choice.alpha << ", output error "
+                    << choice.unscaledError << " -> " << choice.error;
+    if (choice.alpha == 0)
+      return success();
+
+    OpBuilder b(op);
+    for (auto [mm, w] : llvm::zip(products, weights)) {
+      auto rhsType = cast<RankedTensorType>(mm.getRhs().getType());
+      int64_t n = rhsType.getDimSize(1);
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          w[i * n + j] *= choice.scales[i];
+      b.setInsertionPoint(mm);
+      Value scaled = arith::ConstantOp::create(
+          b, mm.getLoc(), rhsType,
+          DenseElementsAttr::get(rhsType, ArrayRef<float>(w)));
+      Operation *old = mm.getRhs().getDefiningOp();
+      mm.getRhsMutable().assign(scaled);
+      if (old->use_empty())
+        old->erase();
+    }
+    std::vector<float> inverse(k);
+    for (int64_t i = 0; i < k; ++i)
+      inverse[i] = 1.0f / choice.scales[i];
+    // The channel statistics the observer carries now describe x / s (its
+    // range and Gram matrix are left: weight-only schemes do not read them
+    // after this pass).
+    auto vectorType = RankedTensorType::get({k}, b.getF32Type());
+    for (int64_t i = 0; i < k; ++i)
+      meanAbs[i] *= inverse[i];
+    op->setAttr(kChannelMeanAbsAttr,
+                DenseElementsAttr::get(vectorType, ArrayRef<float>(meanAbs)));
+    if (!importance.empty()) {
+      for (int64_t i = 0; i < k; ++i)
+        importance[i] *= inverse[i] * inverse[i];
+      op->setAttr(
+          kChannelMeanSquareAttr,
+          DenseElementsAttr::get(vectorType, ArrayRef<float>(importance)));
+    }
+    foldInverse(b, op, inverse, products);
+    return success();
+  }
+
+  /// x / s: into the constant per-channel multiply producing x when only
+  /// the observer reads it, else an explicit multiply before the products.
+  void foldInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse,
+                   ArrayRef<MatmulOp> products) {
+    int64_t k = static_cast<int64_t>(inverse.size());
+    auto vectorType = RankedTensorType::get({k}, b.getF32Type());
+    // Folding changes what every reader of the observer sees: only when
+    // they all are the scaled products.
+    bool onlyProducts = llvm::all_of(op->getUsers(), [&](Operation *user) {
+      return llvm::is_contained(products, user);
+    });
+    if (auto generic = op.getInput().getDefiningOp<linalg::GenericOp>();
+        generic && generic->hasOneUse() && onlyProducts) {
+      int index = constantChannelFactor(generic, k);
+      if (index >= 0) {
+        Value c = generic.getDpsInputs()[index];
+        Attribute value;
+        matchPattern(c, m_Constant(&value));
+        if (std::optional<std::vector<float>> factors =
+                readFloatConstant(value)) {
+          for (int64_t i = 0; i < k; ++i)
+            (*factors)[i] *= inverse[i];
+          b.setInsertionPoint(generic);
+          Value folded = arith::ConstantOp::create(
+              b, c.getLoc(), vectorType,
+              DenseElementsAttr::get(vectorType, ArrayRef<float>(*factors)));
+          generic->setOperand(index, folded);
+          if (c.use_empty())
+            c.getDefiningOp()->erase();
+          return;
+        }
+      }
+    }
+    // x * (1/s) along the last dimension, read by the scaled products.
+    b.setInsertionPointAfter(op);
+    Location loc = op.getLoc();
+    Value factor = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, ArrayRef<float>(inverse)));
+    auto type = cast<RankedTensorType>(op.getType());
+    unsigned rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
+    Value init = emptyShapedLike(b, loc, op.getResult(), type.getElementType());
+    Value divided =
+        linalg::GenericOp::create(
+            b, loc, type, ValueRange{op.getResult(), factor}, ValueRange{init},
+            {id, last, id}, iterators(rank, 0),
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, l, Value(arith::MulFOp::create(nb, l, a[0], a[1])));
+            })
+            .getResult(0);
+    for (MatmulOp mm : products)
+      mm.getLhsMutable().assign(divided);
+  }
+};
+
+} // namespace

@@ -146,9 +146,12 @@ void weightMaps(MLIRContext *ctx, const PackedWeight &w,
 }
 
 /// Weight-only: out[m, n] += x[m, k] * s[g, n] * (q[k, n] - z[g, n]) in the
-/// activation's float type, one pass over the packed weight.
+/// activation's float type, one pass over the packed weight. With a
+/// `codebook` ([2^b] levels) the code indexes it instead:
+/// out[m, n] += x[m, k] * s[g, n] * codebook[q[k, n] - qmin], a table
+/// lookup inside the kernel (no float copy of the weight).
 Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
-                  const PackedWeight &w) {
+                  const PackedWeight &w, Value codebook = Value()) {
   MLIRContext *ctx = b.getContext();
   auto rowsType = cast<RankedTensorType>(rows2d.getType());
   Type f = rowsType.getElementType();
@@ -184,7 +187,16 @@ Value floatKernel(OpBuilder &b, Location loc, Value rows2d,
         Value scale = a[1 + numPlanes];
         Value zero = hasZero ? a[2 + numPlanes] : Value();
         Value q = unpackCode(nb, l, planes, zero, w, /*jDim=*/3);
-        Value wq = arith::SIToFPOp::create(nb, l, f, q);
+        Value wq;
+        if (codebook) {
+          Value index = arith::AddIOp::create(
+              nb, l, arith::IndexCastOp::create(nb, l, nb.getIndexType(), q),
+              arith::ConstantIndexOp::create(nb, l,
+                                             int64_t(1) << (w.bits - 1)));
+          wq = tensor::ExtractOp::create(nb, l, codebook, ValueRange{index});
+        } else {
+          wq = arith::SIToFPOp::create(nb, l, f, q);
+        }
         if (scale.getType() != f)
           scale = arith::ExtFOp::create(nb, l, f, scale);
         Value prod = arith::MulFOp::create(
@@ -564,7 +576,9 @@ LogicalResult lowerQuantizedMatmul(IRRewriter &b, QuantizedMatmulOp op) {
   Value shapeSource = lhs; // what the result's leading sizes are read from
   if (isa<FloatType>(lhsElt)) {
     Value rows = collapseToRows(b, loc, lhs);
-    product = floatKernel(b, loc, rows, *w);
+    if (op.getCodebook() && w->zeroPoints)
+      return op.emitOpError("a codebook weight must have zero points 0");
+    product = floatKernel(b, loc, rows, *w, op.getCodebook());
     if (op.getLrcA()) {
       FailureOr<Value> corrected = addLowRank(b, op, rows, product);
       if (failed(corrected))

@@ -213,6 +213,17 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
     rows in order of decreasing diag H (groups stay consecutive rows).
     Convolutions are quantized round-to-nearest under either method.
 
+    `codebook=nf4|kmeans` quantizes matmul weights to a non-uniform grid:
+    per group (or channel) the scale is max|w|, and each w / scale takes
+    the nearest of 2^bits levels in [-1, 1], the NF4 table (QLoRA's 16
+    normal quantiles, bits=4) or one fitted per layer by k-means (Lloyd,
+    each value weighted by its scale^2 and, with calibration, the mean x^2
+    of its input channel). The codes are stored like uniform ones (the
+    level's index minus 2^(bits-1), zero point 0) and the table becomes the
+    product's `codebook` operand, looked up inside the kernel. With
+    `method=gptq` the rounding inside GPTQ takes the nearest level (k-means
+    fits its table first on the original weight). Not with lorc-rank.
+
     `lorc-rank=r` (LoRC, ZeroQuant-V2) adds to every quantized matmul the
     best rank-r approximation A B of its residual `W - W^` (truncated SVD,
     the singular values split evenly between A `[K, r]` and B `[r, N]`),
@@ -251,6 +262,15 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
            "GPTQ: rows in order of decreasing diag(H)">,
     Option<"dampening", "dampening", "double", /*default=*/"0.01",
            "GPTQ: lambda as a fraction of mean(diag H)">,
+    Option<"codebook", "codebook", "WeightCodebook",
+           /*default=*/"WeightCodebook::None",
+           "A non-uniform grid the codes index",
+           [{::llvm::cl::values(
+             clEnumValN(WeightCodebook::None, "none", "uniform levels"),
+             clEnumValN(WeightCodebook::Nf4, "nf4",
+                        "the 16 NF4 levels (normal quantiles), 4 bits"),
+             clEnumValN(WeightCodebook::Kmeans, "kmeans",
+                        "2^bits levels per layer by weighted k-means"))}]>,
     Option<"lorcRank", "lorc-rank", "int64_t", /*default=*/"0",
            "LoRC: rank of the correction of each matmul weight (0: none)">,
     Option<"calibratedOnly", "calibrated-only", "bool", /*default=*/"false",

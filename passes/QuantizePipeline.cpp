@@ -42,6 +42,7 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   weights.method = options.method;
   weights.actOrder = options.actOrder;
   weights.lorcRank = options.lorcRank;
+  weights.codebook = options.codebook;
   funcs.addPass(createQuantizeWeights(weights));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

@@ -9,7 +9,7 @@
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
 //                                               clip method act-order
-//                                               lorc-rank}
+//                                               lorc-rank codebook}
 //   int8 activations:        qc-quantize-activations{mode}
 //
 // Observers and stats are also applied for what the weight passes read
@@ -59,6 +59,14 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
           clEnumValN(WeightMethod::Rtn, "rtn", "round to nearest"),
           clEnumValN(WeightMethod::Gptq, "gptq",
                      "GPTQ (needs a stats file with gram matrices)"))};
+  PassOptions::Option<WeightCodebook> codebook{
+      *this, "codebook", llvm::cl::desc("A non-uniform grid for the weights"),
+      llvm::cl::init(WeightCodebook::None),
+      llvm::cl::values(
+          clEnumValN(WeightCodebook::None, "none", "uniform levels"),
+          clEnumValN(WeightCodebook::Nf4, "nf4", "the 16 NF4 levels"),
+          clEnumValN(WeightCodebook::Kmeans, "kmeans",
+                     "2^bits levels per layer by weighted k-means"))};
   PassOptions::Option<bool> awq{
       *this, "awq",
       llvm::cl::desc("qc-awq before rounding: weight rows scaled by the "
@@ -104,7 +112,8 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   /// Whether qc.observe ops and a stats file feed the passes.
   bool needsStats() const {
     return staticActivations() || method == WeightMethod::Gptq || awq ||
-           (clip == WeightClip::Mse && !statsFile.empty());
+           ((clip == WeightClip::Mse || codebook == WeightCodebook::Kmeans) &&
+            !statsFile.empty());
   }
 };
 

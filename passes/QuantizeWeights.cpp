@@ -11,6 +11,7 @@
 
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/PackedWeights.h"
+#include "passes/algorithms/Codebook.h"
 #include "passes/algorithms/Gptq.h"
 #include "passes/algorithms/LowRank.h"
 #include "passes/algorithms/UniformQuant.h"
@@ -82,6 +83,15 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       emitError(getOperation().getLoc())
           << "qc-quantize-weights: dampening must be non-negative, got "
           << static_cast<double>(dampening);
+      return signalPassFailure();
+    }
+    if (codebook != WeightCodebook::None &&
+        (groupSize == -1 || lorcRank > 0 || !symmetric ||
+         (codebook == WeightCodebook::Nf4 && bits != 4))) {
+      emitError(getOperation().getLoc())
+          << "qc-quantize-weights: a codebook needs per-channel or group "
+             "scales (group-size >= 0), symmetric scales (its levels span "
+             "[-1, 1] of max|w|), no lorc-rank, and bits=4 for nf4";
       return signalPassFailure();
     }
     if (lorcRank < 0) {
@@ -202,9 +212,66 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
         .getResult();
   }
 
+  /// Codebook quantization of W[K][N] (GPTQ on the grid when `c` has a
+  /// Hessian) as uniform-layout codes (index - 2^(bits-1), zero point 0,
+  /// the group scales); `table` becomes the [2^bits] levels constant.
+  FailureOr<alg::QuantizedWeights>
+  codebookWeight(OpBuilder &b, Operation *op, const std::vector<float> &weights,
+                 int64_t k, int64_t n, const Calibration &c,
+                 int64_t rowsPerScale, Value &table) {
+    alg::CodebookOptions options;
+    options.kind = codebook == WeightCodebook::Nf4 ? alg::CodebookKind::NF4
+                                                   : alg::CodebookKind::KMeans;
+    options.bits = bits;
+    options.groupSize = rowsPerScale;
+    std::vector<float> diag;
+    if (!c.gram.empty())
+      for (int64_t i = 0; i < k; ++i)
+        diag.push_back(c.gram[i * k + i]);
+    const float *importance = !diag.empty()           ? diag.data()
+                              : !c.importance.empty() ? c.importance.data()
+                                                      : nullptr;
+    alg::CodebookWeights cw =
+        alg::quantizeCodebook(weights.data(), k, n, options, importance);
+    if (!c.gram.empty()) {
+      alg::GptqOptions gptq;
+      gptq.bits = bits;
+      gptq.granularity = rowsPerScale < k ? alg::Granularity::PerGroup
+                                          : alg::Granularity::PerChannel;
+      gptq.groupSize = rowsPerScale;
+      gptq.dampening = dampening;
+      gptq.actOrder = actOrder;
+      std::optional<alg::CodebookWeights> result = alg::quantizeGPTQCodebook(
+          weights.data(), k, n, c.gram.data(), cw.table, gptq);
+      if (!result)
+        return op->emitOpError("GPTQ failed: the weight or its input's E[x "
+                               "x^T] is not finite, or E[x x^T] is not "
+                               "positive definite even with raised damping");
+      cw = std::move(*result);
+    }
+    alg::QuantizedWeights q;
+    q.rows = k;
+    q.cols = n;
+    q.groupSize = cw.groupSize;
+    q.granularity = cw.groupSize < k ? alg::Granularity::PerGroup
+                                     : alg::Granularity::PerChannel;
+    int32_t offset = int32_t(1) << (bits - 1);
+    q.values.resize(k * n);
+    for (int64_t i = 0; i < k * n; ++i)
+      q.values[i] = static_cast<int8_t>(int32_t(cw.indices[i]) - offset);
+    for (float scale : cw.scales)
+      q.params.push_back({scale > 0 ? scale : 1.0f, 0});
+    auto tableType = RankedTensorType::get(
+        {static_cast<int64_t>(cw.table.size())}, b.getF32Type());
+    table = arith::ConstantOp::create(
+        b, op->getLoc(), tableType,
+        DenseElementsAttr::get(tableType, ArrayRef<float>(cw.table)));
+    return q;
+  }
+
   /// The quantized weight and, with lorc-rank, its LoRC factors.
   struct QuantizedOperands {
-    Value weight, lrcA, lrcB;
+    Value weight, lrcA, lrcB, codebook;
   };
 
   /// Quantizes W[K][N] (RTN, or GPTQ when `c` has a Hessian) into
@@ -225,7 +292,14 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     const float *importance =
         c.importance.empty() ? nullptr : c.importance.data();
     alg::QuantizedWeights q;
-    if (c.gram.empty()) {
+    Value table;
+    if (codebook != WeightCodebook::None) {
+      FailureOr<alg::QuantizedWeights> indexed =
+          codebookWeight(b, op, weights, k, n, c, rowsPerScale, table);
+      if (failed(indexed))
+        return failure();
+      q = std::move(*indexed);
+    } else if (c.gram.empty()) {
       q = alg::quantizeRTN(weights.data(), k, n, bits, granularity,
                            rowsPerScale, symmetric, rangeChoice(), importance);
     } else {
@@ -247,6 +321,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     }
 
     QuantizedOperands operands;
+    operands.codebook = table;
     MLIRContext *ctx = &getContext();
     if (lorcRank > 0) {
       alg::QuantizedLowRank factors = alg::quantizeLowRank(
@@ -307,7 +382,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       return failure();
     auto product = QuantizedMatmulOp::create(
         b, op.getLoc(), op.getType(), op.getLhs(), /*lhs_scale=*/Value(),
-        weight->weight, weight->lrcA, weight->lrcB);
+        weight->weight, weight->lrcA, weight->lrcB, weight->codebook);
     replace(op, product, op.getRhs());
     return success();
   }
@@ -344,7 +419,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       return failure();
     Value product = QuantizedMatmulOp::create(
         b, loc, resultType, op.getA(), /*lhs_scale=*/Value(), weight->weight,
-        weight->lrcA, weight->lrcB);
+        weight->lrcA, weight->lrcB, weight->codebook);
     float beta = op.getBeta().convertToFloat();
     if (Value c = op.getC(); c && beta != 0.0f)
       product = addScaledBias(b, loc, product, c, beta);

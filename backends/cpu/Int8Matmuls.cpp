@@ -87,7 +87,7 @@ struct Int8Lhs {
 /// Whether `op` is W8A8 with a per-column (or per-tensor) symmetric weight,
 /// an f32 result and a static K; the activation side when it is.
 std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
-  if (op.getLrcA())
+  if (op.getLrcA() || op.getCodebook())
     return std::nullopt;
   auto resultType = cast<RankedTensorType>(op.getType());
   if (!resultType.getElementType().isF32())

@@ -4,7 +4,8 @@
 // factor of H^-1 (H^-1 = U^T U), rounding row i with error e_i moves the
 // later rows j by -U[i][j] * e_i / U[i][i]. Inside a block of rows these
 // rank-1 updates are applied at once; the rows after the block receive the
-// block's errors in one matrix product at its end.
+// block's errors in one matrix product at its end. The loop is one template
+// over the grid (scales and rounding), uniform or codebook.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,34 +63,41 @@ bool upperCholeskyOfInverse(const Matrix &h, Matrix &u) {
   return u.allFinite() && (u.diagonal().array() > 0).all();
 }
 
-} // namespace
+//===----------------------------------------------------------------------===//
+// The loop
+//===----------------------------------------------------------------------===//
 
-std::optional<QuantizedWeights>
-quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
-                                 int64_t cols, const float *gram,
-                                 const GptqOptions &options) {
-  assert(rows > 0 && cols > 0 && "an empty weight");
-  assert(options.bits >= 2 && options.bits <= 8 &&
-         "weights are stored as int8");
+/// The GPTQ loop, shared by the uniform and the codebook grid. `Grid`
+/// decides the scales and the rounding:
+///
+///   void prepare(const RowMatrix &w, const std::vector<float> &importance)
+///     once, with the dead rows zeroed, in the original row order, before
+///     anything is rounded (per-tensor scales);
+///   void chooseGroup(int64_t group, int64_t first, int64_t count,
+///                    const float *values, const float *importance)
+///     when the first row of `group` (rows [first, first + count)) is reached
+///     in processing order, only if `scalesPerGroup`: `values` holds those
+///     rows as they stand then (count x N, row-major), `importance` their
+///     diag(H) entries;
+///   double round(int64_t row, int64_t group, int64_t n, double value)
+///     stores the code of `value` at (row, n) and returns its dequantized
+///     value.
+///
+/// Returns false where quantizeGPTQ returns std::nullopt.
+template <typename Grid>
+bool runGptq(const float *weights, int64_t K, int64_t N, const float *gram,
+             const GptqOptions &options, int64_t groupSize, bool scalesPerGroup,
+             Grid &grid) {
+  assert(K > 0 && N > 0 && "an empty weight");
   assert(options.blockSize > 0 && "block size must be positive");
-  const int64_t K = rows, N = cols;
+  assert(groupSize > 0 && "group size must be positive");
   for (int64_t i = 0; i < K * N; ++i)
     if (!std::isfinite(weights[i]))
-      return std::nullopt;
+      return false;
   for (int64_t i = 0; i < K * K; ++i)
     if (!std::isfinite(gram[i]))
-      return std::nullopt;
-
-  const QuantRange range = QuantRange::signedBits(options.bits);
-  const Granularity granularity = options.granularity;
-  QuantizedWeights q;
-  q.rows = K;
-  q.cols = N;
-  q.granularity = granularity;
-  q.groupSize = granularity == Granularity::PerGroup ? options.groupSize : K;
-  assert(q.groupSize > 0 && "group size must be positive");
-  q.values.assign(K * N, 0);
-  const int64_t groupSize = q.groupSize, numGroups = q.numGroups();
+      return false;
+  const int64_t numGroups = (K + groupSize - 1) / groupSize;
 
   // The original order first: dead inputs, then the importance of each row.
   Matrix h =
@@ -110,28 +118,7 @@ quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
   std::vector<float> importance(K);
   for (int64_t k = 0; k < K; ++k)
     importance[k] = static_cast<float>(h(k, k));
-
-  // PerTensor: one scale from the whole W before any update, as RTN does.
-  if (granularity == Granularity::PerTensor) {
-    std::vector<float> all(K * N);
-    Eigen::Map<
-        Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-        all.data(), K, N) = w.cast<float>();
-    if (options.choice == RangeChoice::Mse) {
-      std::vector<float> allImportance;
-      allImportance.reserve(K * N);
-      for (int64_t k = 0; k < K; ++k)
-        allImportance.insert(allImportance.end(), N, importance[k]);
-      q.params = {chooseMseParams(all.data(), K * N, 1, range,
-                                  options.symmetric, allImportance.data())};
-    } else {
-      auto [lo, hi] = std::minmax_element(all.begin(), all.end());
-      q.params = {chooseParams(std::min(*lo, 0.0f), std::max(*hi, 0.0f), range,
-                               options.symmetric)};
-    }
-  } else {
-    q.params.assign(numGroups * N, QuantParams());
-  }
+  grid.prepare(w, importance);
 
   // Processing order: position p holds original row perm[p].
   std::vector<int64_t> perm(K), position(K);
@@ -163,7 +150,7 @@ quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
     lambda *= 10;
   }
   if (!factorized)
-    return std::nullopt;
+    return false;
   Matrix().swap(h); // no longer needed: give the memory back
 
   const int64_t blockSize = options.blockSize;
@@ -175,7 +162,7 @@ quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
     for (int64_t i = i1; i < i2; ++i) {
       const int64_t row = perm[i];
       const int64_t group = row / groupSize;
-      if (granularity != Granularity::PerTensor && !groupDone[group]) {
+      if (scalesPerGroup && !groupDone[group]) {
         // The group's rows as they stand now: those in this block carry every
         // update so far; those after it still miss the errors of rows
         // [i1, i), added here as the block's final product would. No row of
@@ -196,36 +183,14 @@ quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
                                   err.topRows(i - i1))
                       .cast<float>();
         }
-        for (int64_t n = 0; n < N; ++n) {
-          QuantParams &params = q.params[group * N + n];
-          if (options.choice == RangeChoice::Mse) {
-            params =
-                chooseMseParams(groupValues.data() + n, count, N, range,
-                                options.symmetric, importance.data() + first);
-            continue;
-          }
-          float lo = 0.0f, hi = 0.0f;
-          for (int64_t r = 0; r < count; ++r) {
-            lo = std::min(lo, groupValues[r * N + n]);
-            hi = std::max(hi, groupValues[r * N + n]);
-          }
-          params = chooseParams(lo, hi, range, options.symmetric);
-        }
+        grid.chooseGroup(group, first, count, groupValues.data(),
+                         importance.data() + first);
       }
 
       // Round the row, and record its error scaled by 1 / U[i][i].
-      const QuantParams *params = granularity == Granularity::PerTensor
-                                      ? &q.params[0]
-                                      : &q.params[group * N];
-      const int64_t stride = granularity == Granularity::PerTensor ? 0 : 1;
       const double d = u(i, i);
-      int8_t *codes = q.values.data() + row * N;
-      for (int64_t n = 0; n < N; ++n) {
-        const QuantParams &p = params[n * stride];
-        const int32_t code = quantize(static_cast<float>(w(i, n)), p, range);
-        codes[n] = static_cast<int8_t>(code);
-        err(i - i1, n) = (w(i, n) - double(dequantize(code, p))) / d;
-      }
+      for (int64_t n = 0; n < N; ++n)
+        err(i - i1, n) = (w(i, n) - grid.round(row, group, n, w(i, n))) / d;
       // The rest of the block: a rank-1 update.
       if (i + 1 < i2)
         w.middleRows(i + 1, i2 - i - 1).noalias() -=
@@ -236,21 +201,211 @@ quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
       w.bottomRows(K - i2).noalias() -=
           u.block(i1, i2, i2 - i1, K - i2).transpose() * err.topRows(i2 - i1);
   }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Grids
+//===----------------------------------------------------------------------===//
+
+/// quantizeGPTQ's grid: QuantParams from chooseParams or chooseMseParams,
+/// rounding by quantize.
+class UniformGrid {
+public:
+  UniformGrid(QuantizedWeights &q, const GptqOptions &options)
+      : q(q), options(options), range(QuantRange::signedBits(options.bits)) {}
+
+  /// PerTensor: one scale from the whole W before any update, as RTN does.
+  void prepare(const RowMatrix &w, const std::vector<float> &importance) {
+    const int64_t K = q.rows, N = q.cols;
+    if (q.granularity != Granularity::PerTensor) {
+      q.params.assign(q.numGroups() * N, QuantParams());
+      return;
+    }
+    std::vector<float> all(K * N);
+    Eigen::Map<
+        Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        all.data(), K, N) = w.cast<float>();
+    if (options.choice == RangeChoice::Mse) {
+      std::vector<float> allImportance;
+      allImportance.reserve(K * N);
+      for (int64_t k = 0; k < K; ++k)
+        allImportance.insert(allImportance.end(), N, importance[k]);
+      q.params = {chooseMseParams(all.data(), K * N, 1, range,
+                                  options.symmetric, allImportance.data())};
+    } else {
+      auto [lo, hi] = std::minmax_element(all.begin(), all.end());
+      q.params = {chooseParams(std::min(*lo, 0.0f), std::max(*hi, 0.0f), range,
+                               options.symmetric)};
+    }
+  }
+
+  void chooseGroup(int64_t group, int64_t /*first*/, int64_t count,
+                   const float *values, const float *importance) {
+    const int64_t N = q.cols;
+    for (int64_t n = 0; n < N; ++n) {
+      QuantParams &params = q.params[group * N + n];
+      if (options.choice == RangeChoice::Mse) {
+        params = chooseMseParams(values + n, count, N, range, options.symmetric,
+                                 importance);
+        continue;
+      }
+      float lo = 0.0f, hi = 0.0f;
+      for (int64_t r = 0; r < count; ++r) {
+        lo = std::min(lo, values[r * N + n]);
+        hi = std::max(hi, values[r * N + n]);
+      }
+      params = chooseParams(lo, hi, range, options.symmetric);
+    }
+  }
+
+  double round(int64_t row, int64_t group, int64_t n, double value) {
+    const int64_t N = q.cols;
+    const QuantParams &p = q.granularity == Granularity::PerTensor
+                               ? q.params[0]
+                               : q.params[group * N + n];
+    const int32_t code = quantize(static_cast<float>(value), p, range);
+    q.values[row * N + n] = static_cast<int8_t>(code);
+    return double(dequantize(code, p));
+  }
+
+private:
+  QuantizedWeights &q;
+  const GptqOptions &options;
+  const QuantRange range;
+};
+
+/// quantizeGPTQCodebook's grid: absmax scales, rounding to the nearest level.
+class CodebookGrid {
+public:
+  CodebookGrid(CodebookWeights &q, bool perTensor)
+      : q(q), perTensor(perTensor) {}
+
+  /// PerTensor: one absmax from the whole W, before any update.
+  void prepare(const RowMatrix &w, const std::vector<float> & /*importance*/) {
+    q.scales.assign(q.numGroups() * q.cols, 0.0f);
+    if (!perTensor)
+      return;
+    float absmax = 0.0f;
+    for (int64_t k = 0; k < q.rows; ++k)
+      for (int64_t n = 0; n < q.cols; ++n)
+        absmax = std::max(absmax, std::fabs(static_cast<float>(w(k, n))));
+    std::fill(q.scales.begin(), q.scales.end(), absmax > 0 ? absmax : 1.0f);
+  }
+
+  void chooseGroup(int64_t group, int64_t /*first*/, int64_t count,
+                   const float *values, const float * /*importance*/) {
+    const int64_t N = q.cols;
+    for (int64_t n = 0; n < N; ++n) {
+      float absmax = 0.0f;
+      for (int64_t r = 0; r < count; ++r)
+        absmax = std::max(absmax, std::fabs(values[r * N + n]));
+      q.scales[group * N + n] = absmax > 0 ? absmax : 1.0f;
+    }
+  }
+
+  double round(int64_t row, int64_t group, int64_t n, double value) {
+    const int64_t N = q.cols;
+    const float scale = q.scales[group * N + n];
+    const uint8_t index = nearestLevel(q.table.data(), q.table.size(),
+                                       static_cast<float>(value) / scale);
+    q.indices[row * N + n] = index;
+    return double(scale * q.table[index]);
+  }
+
+private:
+  CodebookWeights &q;
+  const bool perTensor;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+std::optional<QuantizedWeights>
+quantc::algorithms::quantizeGPTQ(const float *weights, int64_t rows,
+                                 int64_t cols, const float *gram,
+                                 const GptqOptions &options) {
+  assert(rows > 0 && cols > 0 && "an empty weight");
+  assert(options.bits >= 2 && options.bits <= 8 &&
+         "weights are stored as int8");
+  QuantizedWeights q;
+  q.rows = rows;
+  q.cols = cols;
+  q.granularity = options.granularity;
+  q.groupSize =
+      options.granularity == Granularity::PerGroup ? options.groupSize : rows;
+  assert(q.groupSize > 0 && "group size must be positive");
+  q.values.assign(rows * cols, 0);
+  UniformGrid grid(q, options);
+  if (!runGptq(weights, rows, cols, gram, options, q.groupSize,
+               options.granularity != Granularity::PerTensor, grid))
+    return std::nullopt;
   return q;
 }
 
-double quantc::algorithms::gramWeightedError(const float *weights,
-                                             const QuantizedWeights &q,
-                                             const float *gram) {
-  const int64_t K = q.rows, N = q.cols;
+std::optional<CodebookWeights> quantc::algorithms::quantizeGPTQCodebook(
+    const float *weights, int64_t rows, int64_t cols, const float *gram,
+    const std::vector<float> &table, const GptqOptions &options) {
+  assert(rows > 0 && cols > 0 && "an empty weight");
+  const size_t levels = table.size();
+  assert(levels >= 4 && levels <= 256 && (levels & (levels - 1)) == 0 &&
+         "a table of 2^bits levels, bits 2..8");
+  assert(std::is_sorted(table.begin(), table.end()) &&
+         "table levels must ascend");
+  CodebookWeights q;
+  q.rows = rows;
+  q.cols = cols;
+  q.groupSize = options.granularity == Granularity::PerGroup
+                    ? std::min(options.groupSize, rows)
+                    : rows;
+  assert(q.groupSize > 0 && "group size must be positive");
+  q.bits = 0;
+  while ((size_t(1) << q.bits) < levels)
+    ++q.bits;
+  q.table = table;
+  q.indices.assign(rows * cols, 0);
+  CodebookGrid grid(q, options.granularity == Granularity::PerTensor);
+  if (!runGptq(weights, rows, cols, gram, options, q.groupSize,
+               options.granularity != Granularity::PerTensor, grid))
+    return std::nullopt;
+  return q;
+}
+
+namespace {
+
+/// trace(E^T H E) for E = W - What, What(k, n) = dequantized(k, n).
+template <typename Dequantized>
+double gramWeighted(const float *weights, int64_t K, int64_t N,
+                    const float *gram, Dequantized dequantized) {
   RowMatrix e(K, N);
   for (int64_t k = 0; k < K; ++k)
     for (int64_t n = 0; n < N; ++n)
-      e(k, n) = double(weights[k * N + n]) - double(q.dequantized(k, n));
+      e(k, n) = double(weights[k * N + n]) - double(dequantized(k, n));
   Matrix h =
       Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic,
                                      Eigen::RowMajor>>(gram, K, K)
           .cast<double>();
   // trace(E^T H E) = sum over (k, n) of (H E)[k][n] * E[k][n].
   return (h * e).cwiseProduct(e).sum();
+}
+
+} // namespace
+
+double quantc::algorithms::gramWeightedError(const float *weights,
+                                             const QuantizedWeights &q,
+                                             const float *gram) {
+  return gramWeighted(weights, q.rows, q.cols, gram, [&](int64_t k, int64_t n) {
+    return q.dequantized(k, n);
+  });
+}
+
+double quantc::algorithms::gramWeightedError(const float *weights,
+                                             const CodebookWeights &q,
+                                             const float *gram) {
+  return gramWeighted(weights, q.rows, q.cols, gram, [&](int64_t k, int64_t n) {
+    return q.dequantized(k, n);
+  });
 }

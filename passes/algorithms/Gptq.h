@@ -6,17 +6,20 @@
 // matrix H = E[x x^T], so that the layer output X * W moves as little as it
 // can. The result has exactly quantizeRTN's layout, so everything that
 // consumes RTN weights consumes GPTQ weights. Plain C++ (Eigen inside, not
-// in this header), so gtest checks it directly.
+// in this header), so gtest checks it directly. quantizeGPTQCodebook runs
+// the same loop on a non-uniform grid (Codebook.h).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef QUANTC_PASSES_ALGORITHMS_GPTQ_H
 #define QUANTC_PASSES_ALGORITHMS_GPTQ_H
 
+#include "passes/algorithms/Codebook.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace quantc::algorithms {
 
@@ -67,9 +70,41 @@ std::optional<QuantizedWeights> quantizeGPTQ(const float *weights, int64_t rows,
                                              int64_t cols, const float *gram,
                                              const GptqOptions &options);
 
+/// GPTQ whose rounding step takes the nearest level of `table` (normalized,
+/// as CodebookWeights: 4..256 levels, a power of two, ascending; asserted)
+/// times the group's scale: the codebook counterpart of quantizeGPTQ, with
+/// its damping, act-order, block, dead-input and std::nullopt rules.
+///
+/// - Scales: PerChannel (one group of K rows) and PerGroup (groupSize rows;
+///   >= K is one group) take a group's N scales when the first of its rows
+///   is reached in processing order: the absmax of its current (error-
+///   updated) rows in each column, 1 for an all-zero group. PerTensor takes
+///   one absmax from all of W (after the dead rows are zeroed) up front and
+///   stores it as N equal per-channel scales (groupSize K).
+/// - Rounding: u = float(w) / scale (in float), its nearestLevel, and
+///   w^ = scale * table[index]. Values past the scale (a group's later rows,
+///   after updates) take the extreme level.
+/// - bits, symmetric and choice are not used: the table is the grid, and
+///   the result's bits are log2(table.size()).
+/// - A dead input's row (zeroed first) takes the level nearest 0: it
+///   dequantizes to exactly 0 when the table holds 0 (NF4 does), and its
+///   value does not reach the output either way.
+/// - With a diagonal H nothing propagates, and the result equals
+///   quantizeCodebook with the same table (CodebookOptions::groupSize as
+///   here) bit for bit.
+///
+/// For a k-means grid, fit the table first on the original W with
+/// quantizeCodebook(KMeans, rowImportance = diag(H)) and pass its table.
+std::optional<CodebookWeights>
+quantizeGPTQCodebook(const float *weights, int64_t rows, int64_t cols,
+                     const float *gram, const std::vector<float> &table,
+                     const GptqOptions &options);
+
 /// The layer-output error GPTQ minimises: trace((W - What)^T H (W - What)),
 /// What = q.dequantized. For tests and reports.
 double gramWeightedError(const float *weights, const QuantizedWeights &q,
+                         const float *gram);
+double gramWeightedError(const float *weights, const CodebookWeights &q,
                          const float *gram);
 
 } // namespace quantc::algorithms

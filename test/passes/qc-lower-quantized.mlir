@@ -276,3 +276,22 @@ func.func @low_rank_integer(%xi: tensor<?x4xi8>, %s: tensor<?x1xf32>, %a: tensor
   %z = qc.quantized_matmul %xi scaled by %s, %w low_rank(%a, %b) : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<?x2xf32>
   return %z : tensor<?x2xf32>
 }
+
+// -----
+
+// A codebook weight: the unpacked code q (here 2 bits, packed four per
+// byte) indexes the table at q + 2 inside the kernel, then the scale
+// applies: w = s[n] * table[q + 2].
+// CHECK-LABEL: func.func @codebook(
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]}
+// CHECK:           %[[I:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK:           %[[J:.*]] = arith.addi %[[I]], %c2
+// CHECK:           tensor.extract %{{.*}}[%[[J]]] : tensor<4xf32>
+// CHECK-NOT:       arith.sitofp
+func.func @codebook(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[-2, 1], [0, -1], [1, -2], [-1, 0]]> : tensor<4x2xi2>
+  %w = quant.scast %c : tensor<4x2xi2> to tensor<4x2x!quant.uniform<i2:f32:1, {1.0, 0.5}>>
+  %t = arith.constant dense<[-1.0, -0.25, 0.5, 1.0]> : tensor<4xf32>
+  %y = qc.quantized_matmul %x, %w codebook(%t) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i2:f32:1, {1.0, 0.5}>>, tensor<4xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}

@@ -12,6 +12,8 @@
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 method=gptq dampening=0 calibrated-only=true" 2>&1 | FileCheck %s --check-prefix=INDEFINITE
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 group-size=-1 lorc-rank=1" | FileCheck %s --check-prefix=LORC
 // RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=4 lorc-rank=-1" 2>&1 | FileCheck %s --check-prefix=BADRANK
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-quantize-weights="bits=4 codebook=nf4" | FileCheck %s --check-prefix=NF4
+// RUN: not quant-opt %s --split-input-file --qc-quantize-weights="bits=3 codebook=nf4" 2>&1 | FileCheck %s --check-prefix=NF4BITS
 
 // Per channel, symmetric 4 bits: column 0 has max|w| = 7 (scale 1), column 1
 // max|w| = 4 (scale fl(4/7), a little above 4/7). Rounding is half to even:
@@ -217,4 +219,23 @@ func.func @lorc_exact(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [-3.0, 7.0]]> : tensor<2x2xf32>
   %y = qc.matmul %x, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// codebook=nf4, per channel: the scale is max|w| = 1, and each w / scale
+// takes the nearest NF4 level: 1.0 is level 15 (code 15 - 8 = 7); 0.5 lies
+// between levels 12 (0.4407) and 13 (0.5626) and is nearer 12 (code 4);
+// -0.7 is nearest level 1 (-0.6962, code -7). The table is the product's
+// codebook operand.
+// NF4-LABEL: func.func @nf4(
+// NF4-DAG:     %[[T:.*]] = arith.constant dense<[-1.000000e+00, -0.69619{{[0-9]*}}, {{.*}}, 1.000000e+00]> : tensor<16xf32>
+// NF4-DAG:     %[[C:.*]] = arith.constant dense<{{\[\[}}7], [4], [-7]]> : tensor<3x1xi4>
+// NF4:         %[[W:.*]] = quant.scast %[[C]] : tensor<3x1xi4> to tensor<3x1x!quant.uniform<i4:f32:1, {1.000000e+00}>>
+// NF4:         qc.quantized_matmul %arg0, %[[W]] codebook(%[[T]])
+// NF4BITS: error: qc-quantize-weights: a codebook needs per-channel or group scales
+func.func @nf4(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[1.0], [0.5], [-0.7]]> : tensor<3x1xf32>
+  %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x1xf32>) -> tensor<?x1xf32>
+  return %y : tensor<?x1xf32>
 }

@@ -24,6 +24,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.actOrder = actOrder;
   options.lorcRank = lorcRank;
   options.awq = awq;
+  options.codebook = codebook;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -89,6 +90,7 @@ static llvm::Error gptqInStages(ModuleOp module,
     weights.method = qc::WeightMethod::Gptq;
     weights.actOrder = options.actOrder;
     weights.lorcRank = options.lorcRank;
+    weights.codebook = options.codebook;
     weights.calibratedOnly = true;
     funcs.addPass(qc::createQuantizeWeights(weights));
     if (failed(pm.run(module)))
@@ -111,6 +113,10 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
                      "or positive");
   if (options.weightBits != 0 && options.lorcRank < 0)
     return makeError("--lorc-rank must be non-negative");
+  if (options.weightBits != 0 && options.codebook != qc::WeightCodebook::None &&
+      options.activationBits == 8)
+    return makeError("--codebook needs float activations (a wBa16 scheme): "
+                     "the kernels look codes up in a float table");
   if (options.weightBits != 0 && options.awq && options.activationBits == 8)
     return makeError("--weights awq needs float activations (a wBa16 "
                      "scheme): it divides the activation by its scales");
@@ -118,10 +124,12 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       options.activationBits == 8)
     return makeError("--lorc-rank needs float activations (a wBa16 scheme): "
                      "the correction reads the float activation");
-  // --clip mse uses calibration when samples are given (per-channel mean
-  // x^2 weights the search); without them it is unweighted.
+  // --clip mse and --codebook kmeans use calibration when samples are
+  // given (per-channel mean x^2 weights the search); without them they are
+  // unweighted.
   bool clipStats = options.weightBits != 0 &&
-                   options.clip == qc::WeightClip::Mse &&
+                   (options.clip == qc::WeightClip::Mse ||
+                    options.codebook == qc::WeightCodebook::Kmeans) &&
                    !options.calibration.samples.empty();
   // GPTQ and AWQ read E[x x^T] from calibration.
   bool gptq = options.weightBits != 0 &&

@@ -34,6 +34,7 @@ struct QuantizeOptions {
   bool actOrder = false;                                       // GPTQ row order
   int64_t lorcRank = 0; // LoRC correction rank (0: none)
   bool awq = false;     // activation-aware weight scaling first
+  mlir::qc::WeightCodebook codebook = mlir::qc::WeightCodebook::None;
   /// GPTQ: each stage of layers calibrated on the outputs of the layers
   /// before it already quantized (one calibration build and run per
   /// stage), or all on the float model's activations (one run). Float is

@@ -130,6 +130,17 @@ cl::opt<GptqInputs> gptqInputs(
                           "quantized (sequential GPTQ): one calibration "
                           "build and run per stage of layers")),
     cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<qc::WeightCodebook> codebook(
+    "codebook", cl::desc("A non-uniform grid for the weights (wBa16)"),
+    cl::init(qc::WeightCodebook::None),
+    cl::values(clEnumValN(qc::WeightCodebook::None, "none",
+                          "uniform levels (default)"),
+               clEnumValN(qc::WeightCodebook::Nf4, "nf4",
+                          "the 16 NF4 levels scaled per group (w4a16)"),
+               clEnumValN(qc::WeightCodebook::Kmeans, "kmeans",
+                          "2^bits levels per layer by k-means (weighted by "
+                          "the input channels' mean x^2 with --calib)")),
+    cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<int64_t> lorcRank(
     "lorc-rank",
     cl::desc("LoRC: add to each quantized matmul the rank-R approximation "
@@ -198,6 +209,7 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.awq = weightMethod == WeightsChoice::Awq;
   quant.actOrder = actOrder;
   quant.lorcRank = lorcRank;
+  quant.codebook = codebook;
   quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;
   quant.activations = activations;
   quant.statsFile = stats;

@@ -59,4 +59,14 @@ def Qc_WeightMethod : I32EnumAttr<"WeightMethod",
   let genSpecializedAttr = 0;
 }
 
+def Qc_WeightCodebook : I32EnumAttr<"WeightCodebook",
+    "the grid weight codes index", [
+      I32EnumAttrCase<"None", 0, "none">,
+      I32EnumAttrCase<"Nf4", 1, "nf4">,
+      I32EnumAttrCase<"Kmeans", 2, "kmeans">
+    ]> {
+  let cppNamespace = "::mlir::qc";
+  let genSpecializedAttr = 0;
+}
+
 #endif // QUANTC_DIALECTS_QC_IR_QCENUMS_TD

@@ -464,6 +464,18 @@ LogicalResult QuantizedMatmulOp::verify() {
     return emitOpError("result shape ")
            << shapeString(result.getShape()) << " does not match "
            << shapeString(expected);
+  if (Value table = getCodebook()) {
+    auto tableType = cast<RankedTensorType>(table.getType());
+    auto storage = cast<quant::QuantizedType>(rhs.getElementType());
+    int64_t levels = int64_t(1) << storage.getStorageTypeIntegralWidth();
+    if (tableType.getRank() != 1 || tableType.getDimSize(0) != levels ||
+        tableType.getElementType() != expressed)
+      return emitOpError("codebook must be [")
+             << levels << "] of " << expressed << " (one level per code), got "
+             << table.getType();
+    if (!isa<FloatType>(lhsElt))
+      return emitOpError("a codebook weight needs float activations");
+  }
   if (static_cast<bool>(getLrcA()) != static_cast<bool>(getLrcB()))
     return emitOpError("low-rank correction needs both factors");
   if (Value a = getLrcA()) {

@@ -226,6 +226,12 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     correction of LoRC: float, or 8-bit integers with one scale per column
     (`!quant.uniform<i8:f32:1, {...}>`, what qc-quantize-weights stores).
 
+    `codebook` (`[2^b]` levels, non-uniform quantization: NF4, k-means)
+    changes what a code means: the weight is
+    `scale * codebook[q - qmin]` instead of `scale * (q - z)`, so the
+    codes index a table shared by the whole weight and the scales (per
+    channel or group) stretch it.
+
     Verifier rules:
     - `rhs` is 2-D with a quantized element type of at most 8 storage bits;
       a per-axis type quantizes axis 1; a sub-channel type has block size 1
@@ -233,6 +239,8 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
     - `lhs` has rank >= 2 and last dimension K (a group-wise weight may have
       up to g - 1 padding rows beyond K); `lhs_scale` is present exactly
       when `lhs` is plain integer;
+    - a `codebook` is 1-D with 2^b entries of the result's float type, for
+      a weight without zero points and float activations;
     - `lrc_a` and `lrc_b` come together and have shapes `[K, r]`, `[r, N]`,
       each with the result's float element type or an 8-bit per-axis type
       on axis 1 expressed in it;
@@ -245,11 +253,13 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
   let arguments = (ins Qc_AnyTensor:$lhs, Optional<Qc_FloatTensor>:$lhs_scale,
                        Qc_AnyTensor:$rhs,
                        Optional<Qc_AnyTensor>:$lrc_a,
-                       Optional<Qc_AnyTensor>:$lrc_b);
+                       Optional<Qc_AnyTensor>:$lrc_b,
+                       Optional<Qc_FloatTensor>:$codebook);
   let results = (outs Qc_AnyTensor:$result);
   let assemblyFormat = [{
     $lhs (`scaled` `by` $lhs_scale^)? `,` $rhs
-    (`low_rank` `(` $lrc_a^ `,` $lrc_b `)`)? attr-dict `:`
+    (`low_rank` `(` $lrc_a^ `,` $lrc_b `)`)?
+    (`codebook` `(` $codebook^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

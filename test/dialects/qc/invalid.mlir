@@ -301,3 +301,11 @@ func.func @codebook_signed(%idx: tensor<8x2xsi4>, %cb: tensor<16xf32>) -> tensor
   %0 = qc.codebook_decode %idx, %cb : (tensor<8x2xsi4>, tensor<16xf32>) -> tensor<8x2xf32>
   return %0 : tensor<8x2xf32>
 }
+
+// -----
+
+func.func @quantized_matmul_codebook_size(%x: tensor<4x8xf32>, %w: tensor<8x2x!quant.uniform<i4:f32:1, {0.1, 0.2}>>, %t: tensor<8xf32>) -> tensor<4x2xf32> {
+  // expected-error @below {{'qc.quantized_matmul' op codebook must be [16] of 'f32' (one level per code), got 'tensor<8xf32>'}}
+  %0 = qc.quantized_matmul %x, %w codebook(%t) : (tensor<4x8xf32>, tensor<8x2x!quant.uniform<i4:f32:1, {0.1, 0.2}>>, tensor<8xf32>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}

@@ -149,9 +149,11 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
-    return makeError(gptq ? "--weights gptq/awq needs calibration: give "
-                            "--calib SAMPLE... or --stats FILE (from quantc "
-                            "calibrate --gram)"
+    return makeError(gptq ? std::string("--weights ") +
+                                (options.awq ? "awq" : "gptq") +
+                                " needs calibration: give --calib SAMPLE... "
+                                "or --stats FILE (from quantc calibrate "
+                                "--gram)"
                           : "static int8 activations need calibration: give "
                             "--calib SAMPLE... or --stats FILE (or "
                             "--activations dynamic)");

@@ -11,6 +11,7 @@
 
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/LinalgBuilders.h"
+#include "passes/ObservedProducts.h"
 #include "passes/PackedWeights.h"
 #include "passes/algorithms/Awq.h"
 #include "passes/algorithms/UniformQuant.h"
@@ -27,15 +28,6 @@ using namespace mlir::qc;
 namespace alg = quantc::algorithms;
 
 namespace {
-
-/// A float vector attribute of `k` values on `op`, or empty.
-std::vector<float> floatVector(Operation *op, StringRef name, int64_t k) {
-  auto attr = op->getAttrOfType<DenseElementsAttr>(name);
-  if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
-    return {};
-  auto values = attr.getValues<float>();
-  return std::vector<float>(values.begin(), values.end());
-}
 
 /// `generic` computes x * c[k] elementwise with c a 1-D f32 constant of K
 /// values along the last dimension (an imported norm scale): the index of
@@ -84,57 +76,18 @@ struct ActivationAwareScaling
         return signalPassFailure();
   }
 
-  /// Rounds a K x N weight as qc-quantize-weights will and dequantizes it.
-  std::vector<float> roundTrip(const std::vector<float> &w, int64_t k,
-                               int64_t n, const float *importance) const {
-    alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
-                                   : groupSize == 0 || groupSize >= k
-                                       ? alg::Granularity::PerChannel
-                                       : alg::Granularity::PerGroup;
-    alg::QuantizedWeights q = alg::quantizeRTN(
-        w.data(), k, n, bits, granularity,
-        granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
-        clip == WeightClip::Mse ? alg::RangeChoice::Mse
-                                : alg::RangeChoice::MinMax,
-        importance);
-    std::vector<float> out(k * n);
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        out[i * n + j] = q.dequantized(i, j);
-    return out;
-  }
-
   LogicalResult scale(ObserveOp op) {
-    auto type = cast<RankedTensorType>(op.getType());
-    if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
-      return success();
-    int64_t k = type.getShape().back();
-    // The products reading the activation, with their weights.
-    SmallVector<MatmulOp> products;
-    std::vector<std::vector<float>> weights;
-    for (Operation *user : op->getUsers()) {
-      auto mm = dyn_cast<MatmulOp>(user);
-      Attribute value;
-      auto rhsType = mm ? cast<RankedTensorType>(mm.getRhs().getType())
-                        : RankedTensorType();
-      if (!mm || mm.getLhs() != op.getResult() || rhsType.getRank() != 2 ||
-          !rhsType.getElementType().isF32() || !rhsType.hasStaticShape() ||
-          !matchPattern(mm.getRhs(), m_Constant(&value)))
-        continue;
-      std::optional<std::vector<float>> w = readFloatConstant(value);
-      if (!w)
-        return mm.emitOpError("weight constant cannot be read for AWQ");
-      products.push_back(mm);
-      weights.push_back(std::move(*w));
-    }
-    std::vector<float> meanAbs = floatVector(op, kChannelMeanAbsAttr, k);
-    std::optional<std::vector<float>> gram;
-    if (Attribute g = op->getAttr(kInputGramAttr))
-      gram = readFloatConstant(g);
-    if (products.empty() || meanAbs.empty() || !gram ||
-        gram->size() != static_cast<size_t>(k * k))
+    FailureOr<std::optional<ObservedProducts>> found = observedProducts(op);
+    if (failed(found))
+      return failure();
+    if (!*found || (*found)->meanAbs.empty())
       return success(); // nothing to scale, or no statistics for it
-    std::vector<float> importance = floatVector(op, kChannelMeanSquareAttr, k);
+    ObservedProducts &o = **found;
+    int64_t k = o.k;
+    SmallVector<MatmulOp> &products = o.products;
+    std::vector<std::vector<float>> &weights = o.weights;
+    std::vector<float> &meanAbs = o.meanAbs, &importance = o.meanSquare;
+    WeightRounding rounding{bits, groupSize, symmetric, clip};
 
     std::vector<alg::AwqLayer> layers;
     for (auto [mm, w] : llvm::zip(products, weights))
@@ -143,10 +96,10 @@ struct ActivationAwareScaling
            cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1)});
     // The clip search weights rows of diag(s) W by the mean x^2 of x / s.
     alg::AwqChoice choice = alg::searchAwqScales(
-        layers, k, meanAbs.data(), gram->data(),
+        layers, k, meanAbs.data(), o.gram.data(),
         [&](const std::vector<float> &w, int64_t rows, int64_t cols) {
-          return roundTrip(w, rows, cols,
-                           importance.empty() ? nullptr : importance.data());
+          return rounding.roundTrip(
+              w, rows, cols, importance.empty() ? nullptr : importance.data());
         },
         static_cast<int>(grid));
     op.emitRemark() << "AWQ: alpha " << choice.alpha << ", output error "

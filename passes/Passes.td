@@ -160,6 +160,48 @@ def ActivationAwareScaling : Pass<"qc-awq", "func::FuncOp"> {
                            "tensor::TensorDialect"];
 }
 
+def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
+  let summary = "Rotate linear layers' inputs by a randomized Hadamard "
+                "matrix where that lowers their rounding error";
+  let description = [{
+    For every `qc.observe` that carries `qc.input_gram` and feeds
+    `qc.matmul`s with constant 2-D f32 weights: y = x W = (x Q)(Q^T W) for
+    the orthogonal randomized Walsh-Hadamard Q
+    (passes/algorithms/Rotation.h: random signs from `seed`, block-diagonal
+    over the powers of two in K when K is not one). The layers' output
+    error after rounding with this pass's `bits`, `group-size`,
+    `symmetric` and `clip` (as qc-quantize-weights will round) is computed
+    with and without Q from H = E[x x^T] (rotated: Q^T H Q), and the
+    rotation is applied only where it is lower: the weights become Q^T W,
+    x Q is computed online (a `linalg.matmul` with the constant Q before the
+    observer), and the observer's `qc.input_gram` and
+    `qc.channel_mean_square` become those of x Q (so GPTQ after it uses the
+    rotated Hessian; `qc.channel_mean_abs` is dropped). A remark per
+    observer reports both errors and whether the rotation was kept.
+    Weight-only schemes (the observers' ranges describe x, not x Q).
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Bits per weight (2 to 8), as qc-quantize-weights">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "Input channels per scale, as qc-quantize-weights">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"true",
+           "Zero point 0, as qc-quantize-weights">,
+    Option<"clip", "clip", "WeightClip", /*default=*/"WeightClip::None",
+           "How each scale's range is chosen, as qc-quantize-weights",
+           [{::llvm::cl::values(
+             clEnumValN(WeightClip::None, "none", "the values' min/max"),
+             clEnumValN(WeightClip::Mse, "mse",
+                        "the clipping with the least squared error"))}]>,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the random signs">,
+    Option<"always", "always", "bool", /*default=*/"false",
+           "Rotate every calibrated input, even where the error rises">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "func::FuncOp"> {
   let summary = "Round-to-nearest quantization of matmul weights";
   let description = [{

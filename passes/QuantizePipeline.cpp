@@ -26,6 +26,14 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     stats.statsFile = options.statsFile;
     funcs.addPass(createApplyStats(stats));
   }
+  if (options.rotate) {
+    RotateInputsOptions rotate;
+    rotate.bits = options.weightBits;
+    rotate.groupSize = options.groupSize;
+    rotate.symmetric = options.symmetricWeights;
+    rotate.clip = options.clip;
+    funcs.addPass(createRotateInputs(rotate));
+  }
   if (options.awq) {
     ActivationAwareScalingOptions awq;
     awq.bits = options.weightBits;

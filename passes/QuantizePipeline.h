@@ -6,6 +6,7 @@
 //
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
+//   rotation (rotate=true):  qc-rotate-inputs{bits group-size symmetric clip}
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
 //                                               clip method act-order
@@ -67,6 +68,13 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
           clEnumValN(WeightCodebook::Nf4, "nf4", "the 16 NF4 levels"),
           clEnumValN(WeightCodebook::Kmeans, "kmeans",
                      "2^bits levels per layer by weighted k-means"))};
+  PassOptions::Option<bool> rotate{
+      *this, "rotate",
+      llvm::cl::desc("qc-rotate-inputs before rounding: randomized Hadamard "
+                     "rotation of the layers' inputs where it lowers the "
+                     "rounding error (needs a stats file with gram matrices; "
+                     "float activations)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> awq{
       *this, "awq",
       llvm::cl::desc("qc-awq before rounding: weight rows scaled by the "
@@ -112,6 +120,7 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   /// Whether qc.observe ops and a stats file feed the passes.
   bool needsStats() const {
     return staticActivations() || method == WeightMethod::Gptq || awq ||
+           rotate ||
            ((clip == WeightClip::Mse || codebook == WeightCodebook::Kmeans) &&
             !statsFile.empty());
   }

@@ -10,6 +10,7 @@
 #include "passes/algorithms/Observers.h"
 #include "passes/algorithms/Packing.h"
 #include "passes/algorithms/Requantize.h"
+#include "passes/algorithms/Rotation.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include <gtest/gtest.h>
@@ -453,4 +454,58 @@ TEST(Awq, SearchKeepsPlainRoundingUnlessScalingHelps) {
   EXPECT_LT(scaled.error, scaled.unscaledError);
   // max(s) min(s) = 1.
   EXPECT_NEAR(scaled.scales[0] * scaled.scales[1], 1.0, 1e-5);
+}
+
+TEST(Rotation, RandomizedHadamardIsOrthogonal) {
+  // Q^T Q = I for powers of two and for sizes split into power-of-two
+  // blocks (172 = 128 + 32 + 8 + 4, 13 = 8 + 4 + 1); entries of a block of
+  // size b are +-1/sqrt(b). Tolerance: float sums of up to 128 products of
+  // +-1/128, a few ulps.
+  for (int64_t k : {1, 2, 13, 64, 172}) {
+    std::vector<float> q = randomizedHadamard(k, /*seed=*/7);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        double dot = 0;
+        for (int64_t r = 0; r < k; ++r)
+          dot += double(q[r * k + i]) * q[r * k + j];
+        EXPECT_NEAR(dot, i == j ? 1.0 : 0.0, 1e-6) << k << ": " << i << j;
+      }
+  }
+  // The first block of 172 is 128 wide: |q| = 1/sqrt(128) there.
+  std::vector<float> q = randomizedHadamard(172, 7);
+  EXPECT_NEAR(std::fabs(q[5 * 172 + 100]), 1.0 / std::sqrt(128.0), 1e-7);
+  EXPECT_EQ(q[5 * 172 + 130], 0.0f); // outside the block
+  // A fixed seed gives the same matrix; another seed other signs.
+  EXPECT_EQ(randomizedHadamard(64, 7), randomizedHadamard(64, 7));
+  EXPECT_NE(randomizedHadamard(64, 7), randomizedHadamard(64, 8));
+}
+
+TEST(Rotation, RotatedLayerComputesTheSameProduct) {
+  // (x Q)(Q^T W) = x W, and the Gram matrix of x Q is Q^T H Q: checked on
+  // small integers against direct sums (tolerance 1e-5, float rounding).
+  int64_t k = 6, n = 2;
+  std::vector<float> w = {1, -2, 0.5f, 3, -1, 0, 2, 2, -3, 1, 0.25f, -0.5f};
+  std::vector<float> x = {1, 2, -1, 0.5f, 3, -2};
+  std::vector<float> q = randomizedHadamard(k, 3);
+  std::vector<float> qw = rotateRows(w.data(), q, k, n);
+  std::vector<float> xq(k, 0.0f);
+  for (int64_t j = 0; j < k; ++j)
+    for (int64_t i = 0; i < k; ++i)
+      xq[j] += x[i] * q[i * k + j];
+  for (int64_t c = 0; c < n; ++c) {
+    double direct = 0, rotated = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      direct += double(x[i]) * w[i * n + c];
+      rotated += double(xq[i]) * qw[i * n + c];
+    }
+    EXPECT_NEAR(rotated, direct, 1e-5);
+  }
+  std::vector<float> h(k * k), hq;
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      h[i * k + j] = x[i] * x[j];
+  hq = rotateGram(h, q, k);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      EXPECT_NEAR(hq[i * k + j], xq[i] * xq[j], 1e-5);
 }

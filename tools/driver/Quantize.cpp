@@ -25,6 +25,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.lorcRank = lorcRank;
   options.awq = awq;
   options.codebook = codebook;
+  options.rotate = rotate;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -117,6 +118,12 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       options.activationBits == 8)
     return makeError("--codebook needs float activations (a wBa16 scheme): "
                      "the kernels look codes up in a float table");
+  if (options.weightBits != 0 && options.rotate &&
+      (options.activationBits == 8 ||
+       (options.method == qc::WeightMethod::Gptq && options.sequentialGptq)))
+    return makeError("--rotate hadamard needs float activations (a wBa16 "
+                     "scheme) and GPTQ on float statistics (not --gptq-inputs "
+                     "quantized)");
   if (options.weightBits != 0 && options.awq && options.activationBits == 8)
     return makeError("--weights awq needs float activations (a wBa16 "
                      "scheme): it divides the activation by its scales");
@@ -131,9 +138,10 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
                    (options.clip == qc::WeightClip::Mse ||
                     options.codebook == qc::WeightCodebook::Kmeans) &&
                    !options.calibration.samples.empty();
-  // GPTQ and AWQ read E[x x^T] from calibration.
-  bool gptq = options.weightBits != 0 &&
-              (options.method == qc::WeightMethod::Gptq || options.awq);
+  // GPTQ, AWQ and rotation read E[x x^T] from calibration.
+  bool gptq =
+      options.weightBits != 0 && (options.method == qc::WeightMethod::Gptq ||
+                                  options.awq || options.rotate);
   if (gptq && options.method == qc::WeightMethod::Gptq &&
       options.sequentialGptq && options.statsFile.empty()) {
     if (options.calibration.samples.empty())
@@ -149,14 +157,17 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
-    return makeError(gptq ? std::string("--weights ") +
-                                (options.awq ? "awq" : "gptq") +
-                                " needs calibration: give --calib SAMPLE... "
-                                "or --stats FILE (from quantc calibrate "
-                                "--gram)"
-                          : "static int8 activations need calibration: give "
-                            "--calib SAMPLE... or --stats FILE (or "
-                            "--activations dynamic)");
+    return makeError(
+        gptq ? std::string(options.awq ? "--weights awq"
+                           : options.method == qc::WeightMethod::Gptq
+                               ? "--weights gptq"
+                               : "--rotate hadamard") +
+                   " needs calibration: give --calib SAMPLE... "
+                   "or --stats FILE (from quantc calibrate "
+                   "--gram)"
+             : "static int8 activations need calibration: give "
+               "--calib SAMPLE... or --stats FILE (or "
+               "--activations dynamic)");
   // The observers qc-quantize-pipeline inserts (activation-products=false),
   // on a copy.
   OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));

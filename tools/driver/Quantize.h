@@ -35,6 +35,7 @@ struct QuantizeOptions {
   int64_t lorcRank = 0; // LoRC correction rank (0: none)
   bool awq = false;     // activation-aware weight scaling first
   mlir::qc::WeightCodebook codebook = mlir::qc::WeightCodebook::None;
+  bool rotate = false; // randomized Hadamard rotation of layer inputs
   /// GPTQ: each stage of layers calibrated on the outputs of the layers
   /// before it already quantized (one calibration build and run per
   /// stage), or all on the float model's activations (one run). Float is

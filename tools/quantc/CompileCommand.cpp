@@ -141,6 +141,16 @@ cl::opt<qc::WeightCodebook> codebook(
                           "2^bits levels per layer by k-means (weighted by "
                           "the input channels' mean x^2 with --calib)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
+enum class Rotation { None, Hadamard };
+cl::opt<Rotation> rotate(
+    "rotate", cl::desc("Rotate the linear layers' inputs before rounding"),
+    cl::init(Rotation::None),
+    cl::values(clEnumValN(Rotation::None, "none", "no rotation (default)"),
+               clEnumValN(Rotation::Hadamard, "hadamard",
+                          "randomized Walsh-Hadamard, online x Q, where it "
+                          "lowers the calibrated rounding error (wBa16; "
+                          "needs --calib or --stats with gram matrices)")),
+    cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<int64_t> lorcRank(
     "lorc-rank",
     cl::desc("LoRC: add to each quantized matmul the rank-R approximation "
@@ -210,6 +220,7 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.actOrder = actOrder;
   quant.lorcRank = lorcRank;
   quant.codebook = codebook;
+  quant.rotate = rotate == Rotation::Hadamard;
   quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;
   quant.activations = activations;
   quant.statsFile = stats;

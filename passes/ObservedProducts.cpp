@@ -1,0 +1,82 @@
+//===- ObservedProducts.cpp - the weight products an observer feeds -------===//
+
+#include "passes/ObservedProducts.h"
+
+#include "passes/PackedWeights.h"
+#include "passes/Passes.h"
+#include "passes/algorithms/UniformQuant.h"
+
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+namespace alg = quantc::algorithms;
+
+/// A float vector attribute of `k` values on `op`, or empty.
+static std::vector<float> floatVector(Operation *op, StringRef name,
+                                      int64_t k) {
+  auto attr = op->getAttrOfType<DenseElementsAttr>(name);
+  if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
+    return {};
+  auto values = attr.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
+FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
+    return std::optional<ObservedProducts>();
+  ObservedProducts found;
+  found.k = type.getShape().back();
+  for (Operation *user : op->getUsers()) {
+    auto mm = dyn_cast<MatmulOp>(user);
+    Attribute value;
+    auto rhsType =
+        mm ? cast<RankedTensorType>(mm.getRhs().getType()) : RankedTensorType();
+    if (!mm || mm.getLhs() != op.getResult() || rhsType.getRank() != 2 ||
+        !rhsType.getElementType().isF32() || !rhsType.hasStaticShape() ||
+        !matchPattern(mm.getRhs(), m_Constant(&value)))
+      continue;
+    std::optional<std::vector<float>> w = readFloatConstant(value);
+    if (!w)
+      return mm.emitOpError("weight constant cannot be read");
+    found.products.push_back(mm);
+    found.weights.push_back(std::move(*w));
+  }
+  std::optional<std::vector<float>> gram;
+  if (Attribute g = op->getAttr(kInputGramAttr))
+    gram = readFloatConstant(g);
+  if (found.products.empty() || !gram ||
+      gram->size() != static_cast<size_t>(found.k * found.k))
+    return std::optional<ObservedProducts>();
+  found.gram = std::move(*gram);
+  found.meanAbs = floatVector(op, kChannelMeanAbsAttr, found.k);
+  found.meanSquare = floatVector(op, kChannelMeanSquareAttr, found.k);
+  return std::optional<ObservedProducts>(std::move(found));
+}
+
+std::vector<float> WeightRounding::roundTrip(const std::vector<float> &w,
+                                             int64_t k, int64_t n,
+                                             const float *importance) const {
+  alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
+                                 : groupSize == 0 || groupSize >= k
+                                     ? alg::Granularity::PerChannel
+                                     : alg::Granularity::PerGroup;
+  alg::QuantizedWeights q = alg::quantizeRTN(
+      w.data(), k, n, bits, granularity,
+      granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
+      clip == WeightClip::Mse ? alg::RangeChoice::Mse
+                              : alg::RangeChoice::MinMax,
+      importance);
+  std::vector<float> out(k * n);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      out[i * n + j] = q.dequantized(i, j);
+  return out;
+}
+
+DenseElementsAttr qc::floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                                ArrayRef<float> values) {
+  return DenseElementsAttr::get(
+      RankedTensorType::get(shape, Float32Type::get(ctx)), values);
+}

@@ -1,0 +1,51 @@
+//===- ObservedProducts.h - the weight products an observer feeds -*- C++ -*-//
+//
+// The passes that transform an activation and the weights reading it
+// together (qc-awq, qc-rotate-inputs) start from a calibrated `qc.observe`:
+// the `qc.matmul`s with constant 2-D f32 weights that read it, its
+// statistics, and the rounding qc-quantize-weights will apply.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_OBSERVEDPRODUCTS_H
+#define QUANTC_PASSES_OBSERVEDPRODUCTS_H
+
+#include "dialects/qc/IR/QcOps.h"
+
+#include <vector>
+
+namespace mlir::qc {
+
+struct ObservedProducts {
+  int64_t k = 0;                           // channels of the activation
+  SmallVector<MatmulOp> products;          // reading the observer
+  std::vector<std::vector<float>> weights; // theirs, K x N_i row-major
+  std::vector<float> gram;                 // E[x x^T], K x K
+  std::vector<float> meanAbs, meanSquare;  // per channel (may be empty)
+};
+
+/// The products reading `op` with their weights and `op`'s statistics;
+/// nullopt when there is nothing to transform (no such product, or no
+/// qc.input_gram). Fails (with an error) on an unreadable weight.
+FailureOr<std::optional<ObservedProducts>> observedProducts(ObserveOp op);
+
+/// Rounding settings as qc-quantize-weights takes them.
+struct WeightRounding {
+  unsigned bits = 4;
+  int64_t groupSize = 0;
+  bool symmetric = true;
+  WeightClip clip = WeightClip::None;
+
+  /// W (K x N) quantized round-to-nearest and dequantized; `importance`
+  /// (K values or null) weights the clip search.
+  std::vector<float> roundTrip(const std::vector<float> &w, int64_t k,
+                               int64_t n, const float *importance) const;
+};
+
+/// A [K] or [K, K] f32 attribute of `values`.
+DenseElementsAttr floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                            ArrayRef<float> values);
+
+} // namespace mlir::qc
+
+#endif // QUANTC_PASSES_OBSERVEDPRODUCTS_H

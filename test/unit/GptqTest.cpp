@@ -11,6 +11,8 @@
 #include "passes/algorithms/Gptq.h"
 #include "passes/algorithms/UniformQuant.h"
 
+#include "test/unit/TestData.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,51 +25,9 @@
 #include <vector>
 
 using namespace quantc::algorithms;
+using namespace quantc::testdata;
 
 namespace {
-
-std::vector<float> randomNormal(int64_t count, unsigned seed,
-                                float stddev = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<float> values(count);
-  for (float &v : values)
-    v = normal(rng);
-  return values;
-}
-
-/// H = X^T X / n for X = Z * M (Z: n x K standard normal, M: K x K normal
-/// mixing, so that the inputs are correlated), each input channel k then
-/// scaled by channelScale[k] (when given).
-std::vector<float> correlatedGram(int64_t K, int64_t n, unsigned seed,
-                                  const std::vector<float> &channelScale = {}) {
-  std::vector<float> z = randomNormal(n * K, seed);
-  std::vector<float> m = randomNormal(K * K, seed + 1, 1.0f / std::sqrt(K));
-  std::vector<double> x(n * K, 0.0);
-  for (int64_t t = 0; t < n; ++t)
-    for (int64_t j = 0; j < K; ++j) {
-      double sum = 0;
-      for (int64_t k = 0; k < K; ++k)
-        sum += double(z[t * K + k]) * m[k * K + j];
-      x[t * K + j] = sum * (channelScale.empty() ? 1.0 : channelScale[j]);
-    }
-  std::vector<float> h(K * K);
-  for (int64_t a = 0; a < K; ++a)
-    for (int64_t b = 0; b <= a; ++b) {
-      double sum = 0;
-      for (int64_t t = 0; t < n; ++t)
-        sum += x[t * K + a] * x[t * K + b];
-      h[a * K + b] = h[b * K + a] = static_cast<float>(sum / n);
-    }
-  return h;
-}
-
-std::vector<float> identity(int64_t K, float scale = 1.0f) {
-  std::vector<float> h(K * K, 0.0f);
-  for (int64_t k = 0; k < K; ++k)
-    h[k * K + k] = scale;
-  return h;
-}
 
 QuantizedWeights rtn(const std::vector<float> &w, int64_t K, int64_t N,
                      const GptqOptions &o, const float *rowImportance) {

@@ -12,6 +12,8 @@
 #include "passes/algorithms/LowRank.h"
 #include "passes/algorithms/UniformQuant.h"
 
+#include "test/unit/TestData.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,18 +25,9 @@
 #include <vector>
 
 using namespace quantc::algorithms;
+using namespace quantc::testdata;
 
 namespace {
-
-std::vector<float> randomNormal(int64_t count, unsigned seed,
-                                float stddev = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<float> values(count);
-  for (float &v : values)
-    v = normal(rng);
-  return values;
-}
 
 std::string shape(int64_t K, int64_t N) {
   return std::to_string(K) + "x" + std::to_string(N);

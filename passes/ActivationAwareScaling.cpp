@@ -33,8 +33,11 @@ namespace {
 /// values along the last dimension (an imported norm scale): the index of
 /// c's operand, or -1.
 int constantChannelFactor(linalg::GenericOp generic, int64_t k) {
+  // Elementwise over the output's own index space: x (identity map) times
+  // the factor.
   if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
-      generic.getNumReductionLoops() != 0)
+      generic.getNumReductionLoops() != 0 ||
+      !generic.getIndexingMapsArray().back().isIdentity())
     return -1;
   Block &body = generic.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
@@ -64,9 +67,10 @@ struct ActivationAwareScaling
   using Base::Base;
 
   void runOnOperation() override {
-    if (bits < 2 || bits > 8 || groupSize < -1 || grid < 1) {
+    if (bits < 2 || bits > 8 || groupSize < -1 || grid < 1 || grid > 1000) {
       emitError(getOperation().getLoc())
-          << "qc-awq: bits must be in [2, 8], group-size >= -1 and grid >= 1";
+          << "qc-awq: bits must be in [2, 8], group-size >= -1 and grid in "
+             "[1, 1000]";
       return signalPassFailure();
     }
     SmallVector<ObserveOp> observers;
@@ -94,12 +98,18 @@ struct ActivationAwareScaling
       layers.push_back(
           {w.data(),
            cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1)});
-    // The clip search weights rows of diag(s) W by the mean x^2 of x / s.
+    // The clip search weights rows of diag(s) W by the mean x^2 of x / s,
+    // as qc-quantize-weights will after this pass.
     alg::AwqChoice choice = alg::searchAwqScales(
         layers, k, meanAbs.data(), o.gram.data(),
-        [&](const std::vector<float> &w, int64_t rows, int64_t cols) {
-          return rounding.roundTrip(
-              w, rows, cols, importance.empty() ? nullptr : importance.data());
+        [&](const std::vector<float> &w, int64_t rows, int64_t cols,
+            const std::vector<float> &s) {
+          if (importance.empty())
+            return rounding.roundTrip(w, rows, cols, nullptr);
+          std::vector<float> scaled(rows);
+          for (int64_t i = 0; i < rows; ++i)
+            scaled[i] = importance[i] / (s[i] * s[i]);
+          return rounding.roundTrip(w, rows, cols, scaled.data());
         },
         static_cast<int>(grid));
     op.emitRemark() << "AWQ: alpha " << choice.alpha << ", output error "
@@ -126,14 +136,18 @@ struct ActivationAwareScaling
     std::vector<float> inverse(k);
     for (int64_t i = 0; i < k; ++i)
       inverse[i] = 1.0f / choice.scales[i];
-    // The channel statistics the observer carries now describe x / s (its
-    // range and Gram matrix are left: weight-only schemes do not read them
-    // after this pass).
+    // The channel statistics and Gram matrix the observer carries now
+    // describe x / s (GPTQ after this pass uses them; the range is left:
+    // weight-only schemes do not read it).
     auto vectorType = RankedTensorType::get({k}, b.getF32Type());
     for (int64_t i = 0; i < k; ++i)
       meanAbs[i] *= inverse[i];
     op->setAttr(kChannelMeanAbsAttr,
                 DenseElementsAttr::get(vectorType, ArrayRef<float>(meanAbs)));
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        o.gram[i * k + j] *= inverse[i] * inverse[j];
+    op->setAttr(kInputGramAttr, floatAttr(b.getContext(), {k, k}, o.gram));
     if (!importance.empty()) {
       for (int64_t i = 0; i < k; ++i)
         importance[i] *= inverse[i] * inverse[i];

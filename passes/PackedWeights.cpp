@@ -188,7 +188,8 @@ int64_t quantizedConvBytes(RankedTensorType weight) {
 } // namespace mlir::qc
 
 std::optional<std::vector<float>> qc::readFloatConstant(Attribute attr) {
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+      dense && dense.getElementType().isF32()) {
     auto values = dense.getValues<float>();
     return std::vector<float>(values.begin(), values.end());
   }

@@ -21,6 +21,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_QUANTIZEWEIGHTS
 #include "passes/Passes.h.inc"
@@ -81,7 +83,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     }
     if (method == WeightMethod::Gptq && !(dampening >= 0 && dampening < 1e6)) {
       emitError(getOperation().getLoc())
-          << "qc-quantize-weights: dampening must be non-negative, got "
+          << "qc-quantize-weights: dampening must lie in [0, 1e6), got "
           << static_cast<double>(dampening);
       return signalPassFailure();
     }
@@ -133,6 +135,11 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     if (!weights)
       return op->emitOpError("weight constant cannot be read for "
                              "quantization");
+    // The SVD and k-means need finite values (RTN passes them through).
+    if ((lorcRank > 0 || codebook != WeightCodebook::None) &&
+        !llvm::all_of(*weights, [](float w) { return std::isfinite(w); }))
+      return op->emitOpError("weight has non-finite values: no LoRC factors "
+                             "or codebook can be fitted to it");
     return weights;
   }
 
@@ -161,9 +168,10 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
   static std::vector<float> inputGram(Value input, int64_t k) {
     auto observe = input.getDefiningOp<ObserveOp>();
     Attribute attr = observe ? observe->getAttr(kInputGramAttr) : Attribute();
-    auto type = attr ? dyn_cast<ShapedType>(cast<TypedAttr>(attr).getType())
-                     : ShapedType();
-    if (!type || type.getShape() != ArrayRef<int64_t>{k, k})
+    auto typed = dyn_cast_or_null<TypedAttr>(attr);
+    auto type = typed ? dyn_cast<ShapedType>(typed.getType()) : ShapedType();
+    if (!type || type.getShape() != ArrayRef<int64_t>{k, k} ||
+        !type.getElementType().isF32())
       return {};
     return readFloatConstant(attr).value_or(std::vector<float>());
   }

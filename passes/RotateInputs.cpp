@@ -68,6 +68,12 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
     if (!*found)
       return success();
     ObservedProducts &o = **found;
+    // x Q replaces what the observer reads: every reader must be a product
+    // whose weight becomes Q^T W.
+    if (!llvm::all_of(op->getUsers(), [&](Operation *user) {
+          return llvm::is_contained(o.products, user);
+        }))
+      return success();
     int64_t k = o.k;
     std::vector<float> q = alg::randomizedHadamard(k, seed);
     std::vector<std::vector<float>> rotated;

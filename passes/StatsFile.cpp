@@ -38,10 +38,14 @@ static llvm::Error readGram(StringRef data, int64_t offset, size_t k,
     if (!std::isfinite(out[i]))
       return statsError(what + " have a non-finite gram matrix entry");
   }
-  for (size_t i = 0; i < k; ++i)
+  for (size_t i = 0; i < k; ++i) {
+    if (out[i * k + i] < 0)
+      return statsError(what + " have a gram matrix with a negative "
+                               "diagonal entry (E[x^2] >= 0)");
     for (size_t j = 0; j < i; ++j)
       if (out[i * k + j] != out[j * k + i])
         return statsError(what + " have a gram matrix that is not symmetric");
+  }
   return llvm::Error::success();
 }
 

@@ -54,7 +54,7 @@ AwqChoice quantc::algorithms::searchAwqScales(
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j < n; ++j)
           scaled[i * n + j] *= s[i];
-      restored = roundTrip(scaled, k, n);
+      restored = roundTrip(scaled, k, n, s);
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j < n; ++j)
           restored[i * n + j] /= s[i];

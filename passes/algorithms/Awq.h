@@ -20,10 +20,12 @@
 
 namespace quantc::algorithms {
 
-/// The dequantized result of quantizing a K x N row-major weight with the
-/// caller's scheme (bits, groups, clipping).
-using RoundTrip = std::function<std::vector<float>(const std::vector<float> &w,
-                                                   int64_t k, int64_t n)>;
+/// The dequantized result of quantizing a K x N row-major weight diag(s) W
+/// with the caller's scheme (bits, groups, clipping); `s` lets a weighted
+/// clip search weight row k by the statistics of x_k / s_k.
+using RoundTrip =
+    std::function<std::vector<float>(const std::vector<float> &w, int64_t k,
+                                     int64_t n, const std::vector<float> &s)>;
 
 /// One layer reading the shared activation: its K x `cols` weight.
 struct AwqLayer {

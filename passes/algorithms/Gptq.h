@@ -49,7 +49,7 @@ struct GptqOptions {
 /// GPTQ of W[K][N] (row-major; Y = X * W, so row k meets input channel k and
 /// a "column" in the paper's notation is our row). `gram` is the K x K
 /// row-major symmetric matrix H = E[x x^T] over calibration rows (any
-/// positive multiple works; only its lower triangle is read). Returns codes
+/// positive multiple works; it is read whole (symmetric)). Returns codes
 /// and scales in exactly quantizeRTN's layout.
 ///
 /// - A dead input (H[k][k] == 0) gets H[k][k] = 1 and weight row k = 0 first:

@@ -17,7 +17,7 @@
 // CHECK:         %[[W1:.*]] = arith.constant dense<{{\[\[}}0.282842{{[0-9]*}}, -0.848528{{[0-9]*}}], [0.812252{{[0-9]*}}, 0.568576{{[0-9]*}}]
 // CHECK:         qc.matmul %[[O]], %[[W1]]
 // CHECK:         qc.matmul %[[O]], %{{.*}}
-// BITS: error: qc-awq: bits must be in [2, 8]
+// BITS: error: qc-awq: bits must be in [2, 8], group-size >= -1 and grid in [1, 1000]
 func.func @fold(%x: tensor<?x4xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
   %gamma = arith.constant dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>
   %c0 = arith.constant 0 : index

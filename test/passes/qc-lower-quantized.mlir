@@ -230,26 +230,28 @@ func.func @stray_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5
 // LoRC: y = x * dequant(W) + ((x * A) * sa) * B * sb, the correction as
 // two reductions after the weight kernel. 8-bit factors keep their codes
 // (i8 constants) and apply one scale per column after each sum (A: one per
-// rank index, here 0.25 and 0.5; B: one per output column, 1 and 2).
+// rank index, r = 3: 0.25, 0.5, 0.75; B: one per output column, N = 2: 1
+// and 2). The maps say which scale goes with which loop: sa with the
+// reduction over r (d2), sb with the output column (d1).
+// CHECK-DAG:     #[[MAPR:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG:     #[[MAPN:.*]] = affine_map<(d0, d1, d2) -> (d1)>
 // CHECK-LABEL: func.func @low_rank(
 // CHECK:         %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]}
-// CHECK-DAG:     %[[A:.*]] = arith.constant dense<{{\[\[}}1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
-// CHECK-DAG:     %[[SA:.*]] = arith.constant dense<[2.500000e-01, 5.000000e-01]> : tensor<2xf32>
-// CHECK-DAG:     %[[B:.*]] = arith.constant dense<{{\[\[}}-1, 1], [2, -2]]> : tensor<2x2xi8>
+// CHECK-DAG:     %[[A:.*]] = arith.constant dense<{{\[\[}}1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9]]> : tensor<4x3xi8>
+// CHECK-DAG:     %[[SA:.*]] = arith.constant dense<[2.500000e-01, 5.000000e-01, 7.500000e-01]> : tensor<3xf32>
+// CHECK-DAG:     %[[B:.*]] = arith.constant dense<{{\[\[}}-1, 1], [2, -2], [3, 0]]> : tensor<3x2xi8>
 // CHECK-DAG:     %[[SB:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
-// CHECK:         %[[T:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[A]] : tensor<?x4xf32>, tensor<4x2xi8>) outs(%{{.*}} : tensor<?x2xf32>)
+// CHECK:         %[[T:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[A]] : tensor<?x4xf32>, tensor<4x3xi8>) outs(%{{.*}} : tensor<?x3xf32>)
 // CHECK:           arith.sitofp %{{.*}} : i8 to f32
-// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[T]], %[[B]], %[[SA]], %[[SB]] : tensor<?x2xf32>, tensor<2x2xi8>, tensor<2xf32>, tensor<2xf32>) outs(%[[P]] : tensor<?x2xf32>)
-// CHECK:           arith.mulf
-// CHECK:           arith.sitofp %{{.*}} : i8 to f32
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[MAPR]], #[[MAPN]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[T]], %[[B]], %[[SA]], %[[SB]] : tensor<?x3xf32>, tensor<3x2xi8>, tensor<3xf32>, tensor<2xf32>) outs(%[[P]] : tensor<?x2xf32>)
 func.func @low_rank(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
-  %ca = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
-  %a = quant.scast %ca : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.5}>>
-  %cb = arith.constant dense<[[-1, 1], [2, -2]]> : tensor<2x2xi8>
-  %b = quant.scast %cb : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
-  %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.5}>>, tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>) -> tensor<?x2xf32>
+  %ca = arith.constant dense<[[1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9]]> : tensor<4x3xi8>
+  %a = quant.scast %ca : tensor<4x3xi8> to tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 0.75}>>
+  %cb = arith.constant dense<[[-1, 1], [2, -2], [3, 0]]> : tensor<3x2xi8>
+  %b = quant.scast %cb : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
+  %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 0.75}>>, tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
 }
 

@@ -160,7 +160,7 @@ func.func @weighted(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
 // GPTQ:         arith.constant dense<{{\[}}[2, 7], [4, 0]]> : tensor<2x2xi4>
 // GPTQ:         quant.scast %{{.*}} to tensor<2x2x!quant.uniform<i4:f32, 1.000000e+00>>
 // NOGRAM: error: 'qc.matmul' op method=gptq needs the calibrated E[x x^T] of its input: a qc.observe with a [4, 4] qc.input_gram
-// DAMPENING: error: qc-quantize-weights: dampening must be non-negative, got -1
+// DAMPENING: error: qc-quantize-weights: dampening must lie in [0, 1e6), got -1
 func.func @gptq(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 0.9], [0.9, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
   %w = arith.constant dense<[[2.5, 7.0], [3.2, 0.0]]> : tensor<2x2xf32>

@@ -434,13 +434,15 @@ TEST(Awq, SearchKeepsPlainRoundingUnlessScalingHelps) {
   std::vector<float> meanAbs = {8, 0.5f};
   std::vector<float> h = {64, 0, 0, 0.25f};
   std::vector<AwqLayer> layers = {{w.data(), 2}};
-  AwqChoice lossless = searchAwqScales(
-      layers, 2, meanAbs.data(), h.data(),
-      [](const std::vector<float> &v, int64_t, int64_t) { return v; });
+  AwqChoice lossless =
+      searchAwqScales(layers, 2, meanAbs.data(), h.data(),
+                      [](const std::vector<float> &v, int64_t, int64_t,
+                         const std::vector<float> &) { return v; });
   EXPECT_EQ(lossless.alpha, 0);
   EXPECT_EQ(lossless.scales, (std::vector<float>{1, 1}));
   EXPECT_EQ(lossless.error, 0);
-  auto integers = [](const std::vector<float> &v, int64_t, int64_t) {
+  auto integers = [](const std::vector<float> &v, int64_t, int64_t,
+                     const std::vector<float> &) {
     std::vector<float> out(v.size());
     for (size_t i = 0; i < v.size(); ++i)
       out[i] = std::nearbyint(v[i]);

@@ -61,7 +61,8 @@ cl::opt<bool>
                cl::sub(calibrateCmd));
 cl::opt<bool> gram("gram",
                    cl::desc("Also record E[x x^T] of each observed tensor "
-                            "(what --weights gptq needs) in -o FILE.gram"),
+                            "(what --weights gptq|awq and --rotate need) in "
+                            "-o FILE.gram"),
                    cl::sub(calibrateCmd));
 cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
                      cl::init(0), cl::sub(calibrateCmd));

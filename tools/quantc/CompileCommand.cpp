@@ -139,7 +139,8 @@ cl::opt<qc::WeightCodebook> codebook(
                           "the 16 NF4 levels scaled per group (w4a16)"),
                clEnumValN(qc::WeightCodebook::Kmeans, "kmeans",
                           "2^bits levels per layer by k-means (weighted by "
-                          "the input channels' mean x^2 with --calib)")),
+                          "the input channels' mean x^2 with --calib or "
+                          "--stats)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
 enum class Rotation { None, Hadamard };
 cl::opt<Rotation> rotate(

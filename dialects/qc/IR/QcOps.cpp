@@ -475,13 +475,18 @@ LogicalResult QuantizedMatmulOp::verify() {
              << table.getType();
     if (!isa<FloatType>(lhsElt))
       return emitOpError("a codebook weight needs float activations");
+    // Codes index the table at q + 2^(b-1): signed, full range.
+    if (!storage.isSigned() || storage.getStorageTypeMin() != -(levels / 2) ||
+        storage.getStorageTypeMax() != levels / 2 - 1)
+      return emitOpError("a codebook weight needs signed full-range codes "
+                         "(the table is indexed at q + 2^(b-1))");
   }
   if (static_cast<bool>(getLrcA()) != static_cast<bool>(getLrcB()))
     return emitOpError("low-rank correction needs both factors");
   if (Value a = getLrcA()) {
     auto at = cast<RankedTensorType>(a.getType());
     auto bt = cast<RankedTensorType>(getLrcB().getType());
-    if (at.getRank() != 2 || bt.getRank() != 2 ||
+    if (at.getRank() != 2 || bt.getRank() != 2 || at.isDynamicDim(1) ||
         !sizesAgree(at.getDimSize(0), lhsK) ||
         !sizesAgree(at.getDimSize(1), bt.getDimSize(0)) ||
         !sizesAgree(bt.getDimSize(1), n))

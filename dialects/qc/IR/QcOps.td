@@ -228,7 +228,8 @@ def Qc_QuantizedMatmulOp : Qc_Op<"quantized_matmul",
 
     `codebook` (`[2^b]` levels, non-uniform quantization: NF4, k-means)
     changes what a code means: the weight is
-    `scale * codebook[q - qmin]` instead of `scale * (q - z)`, so the
+    `scale * codebook[q + 2^(b-1)]` instead of `scale * (q - z)` (codes
+    signed and full range, zero points 0), so the
     codes index a table shared by the whole weight and the scales (per
     channel or group) stretch it.
 

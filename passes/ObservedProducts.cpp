@@ -46,9 +46,14 @@ FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op) {
   std::optional<std::vector<float>> gram;
   if (Attribute g = op->getAttr(kInputGramAttr))
     gram = readFloatConstant(g);
-  if (found.products.empty() || !gram ||
-      gram->size() != static_cast<size_t>(found.k * found.k))
+  if (found.products.empty())
     return std::optional<ObservedProducts>();
+  // Without its statistics the layer would silently stay untransformed.
+  if (!gram || gram->size() != static_cast<size_t>(found.k * found.k))
+    return op.emitOpError("feeds weight products but has no [")
+           << found.k << ", " << found.k << "] f32 " << kInputGramAttr
+           << " (a stats file from `quantc calibrate --gram`, through "
+              "qc-apply-stats)";
   found.gram = std::move(*gram);
   found.meanAbs = floatVector(op, kChannelMeanAbsAttr, found.k);
   found.meanSquare = floatVector(op, kChannelMeanSquareAttr, found.k);

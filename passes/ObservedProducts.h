@@ -25,8 +25,9 @@ struct ObservedProducts {
 };
 
 /// The products reading `op` with their weights and `op`'s statistics;
-/// nullopt when there is nothing to transform (no such product, or no
-/// qc.input_gram). Fails (with an error) on an unreadable weight.
+/// nullopt when no such product reads it. Fails (with an error) on an
+/// unreadable weight and when products read it but it has no
+/// qc.input_gram.
 FailureOr<std::optional<ObservedProducts>> observedProducts(ObserveOp op);
 
 /// Rounding settings as qc-quantize-weights takes them.

@@ -58,8 +58,7 @@ func.func @explicit(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
 // -----
 
 // Uniform activations (equal mean |x|): every alpha gives s = 1, so alpha
-// stays 0 and nothing changes; an observer without statistics is skipped
-// without a remark.
+// stays 0 and nothing changes.
 // CHECK-LABEL: func.func @unchanged(
 // CHECK:         %[[O:.*]] = qc.observe %arg0
 // CHECK-NEXT:    arith.constant dense<{{\[\[}}1.000000e-01
@@ -69,7 +68,49 @@ func.func @unchanged(%x: tensor<?x2xf32>, %z: tensor<?x2xf32>) -> (tensor<?x2xf3
   %o = qc.observe %x {name = "x.input", qc.channel_mean_abs = dense<[1.0, 1.0]> : tensor<2xf32>, qc.input_gram = dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
   %w = arith.constant dense<[[0.1, -0.3], [1.0, 0.7]]> : tensor<2x2xf32>
   %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y, %z : tensor<?x2xf32>, tensor<?x2xf32>
+}
+
+// -----
+
+// An observer feeding weight products without calibrated statistics is an
+// error (the layer would silently stay unscaled).
+func.func @uncalibrated(%z: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @below {{'qc.observe' op feeds weight products but has no [2, 2] f32 qc.input_gram}}
   %p = qc.observe %z {name = "z.input"} : tensor<?x2xf32>
+  %w = arith.constant dense<[[0.1, -0.3], [1.0, 0.7]]> : tensor<2x2xf32>
   %v = qc.matmul %p, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
-  return %y, %v : tensor<?x2xf32>, tensor<?x2xf32>
+  return %v : tensor<?x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#last = affine_map<(d0, d1) -> (d1)>
+
+// The norm's result has another reader besides the observer: 1/s cannot be
+// folded into gamma (the other reader would see x / s), so the products
+// read an explicit x * (1/s) and gamma stays.
+// CHECK-LABEL: func.func @shared_norm(
+// CHECK:         %[[G:.*]] = arith.constant dense<1.000000e+00> : tensor<4xf32>
+// CHECK:         %[[N:.*]] = linalg.generic {{.*}} ins(%arg0, %[[G]] : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         %[[O:.*]] = qc.observe %[[N]]
+// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%[[O]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         qc.matmul %[[D]], %{{.*}}
+// CHECK:         return %{{.*}}, %[[N]]
+func.func @shared_norm(%x: tensor<?x4xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
+  %gamma = arith.constant dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%d) : tensor<?x4xf32>
+  %n = linalg.generic {indexing_maps = [#id, #last, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %gamma : tensor<?x4xf32>, tensor<4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %m = arith.mulf %a, %g : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4xf32>
+  // expected-remark @below {{AWQ: alpha 6.000000e-01}}
+  %o = qc.observe %n {name = "n.input", qc.channel_mean_abs = dense<[8.0, 1.0, 0.5, 0.25]> : tensor<4xf32>, qc.input_gram = dense<[[64.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0625]]> : tensor<4x4xf32>} : tensor<?x4xf32>
+  %w1 = arith.constant dense<[[0.1, -0.3], [1.0, 0.7], [-0.9, 0.2], [0.5, -1.0]]> : tensor<4x2xf32>
+  %y1 = qc.matmul %o, %w1 : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
+  return %y1, %n : tensor<?x2xf32>, tensor<?x4xf32>
 }

@@ -43,3 +43,19 @@ func.func @unrotated(%x: tensor<?x4xf32>) -> tensor<?x1xf32> {
   %y = qc.matmul %o, %w : (tensor<?x4xf32>, tensor<4x1xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
+
+// -----
+
+// The observed activation is also read by something other than a weight
+// product (here returned): x Q would change what it sees, so the layer is
+// left unrotated without a remark.
+// CHECK-LABEL: func.func @other_reader(
+// CHECK-NOT:     linalg.matmul
+// ALWAYS-LABEL: func.func @other_reader(
+// ALWAYS-NOT:     linalg.matmul
+func.func @other_reader(%x: tensor<?x2xf32>) -> (tensor<?x1xf32>, tensor<?x2xf32>) {
+  %o = qc.observe %x {name = "x.input", qc.input_gram = dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>} : tensor<?x2xf32>
+  %w = arith.constant dense<[[1.0], [-2.0]]> : tensor<2x1xf32>
+  %y = qc.matmul %o, %w : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
+  return %y, %o : tensor<?x1xf32>, tensor<?x2xf32>
+}

@@ -124,6 +124,10 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
     return makeError("--rotate hadamard needs float activations (a wBa16 "
                      "scheme) and GPTQ on float statistics (not --gptq-inputs "
                      "quantized)");
+  if (options.weightBits != 0 && options.awq &&
+      options.method == qc::WeightMethod::Gptq && options.sequentialGptq)
+    return makeError("--weights awq does not combine with --gptq-inputs "
+                     "quantized");
   if (options.weightBits != 0 && options.rotate && options.awq)
     return makeError("--rotate hadamard and --weights awq do not combine: "
                      "AWQ's per-channel scales are not defined in the "

@@ -280,9 +280,19 @@ int quantc::runCompile(MLIRContext &context) {
   if (!module)
     return fail(module.takeError(), true);
   TemporaryFile calibrated;
+  const QuantizeOptions &quant = options->quantize;
+  bool sequentialGptq = quant.weightBits != 0 &&
+                        quant.method == qc::WeightMethod::Gptq &&
+                        quant.sequentialGptq && quant.statsFile.empty();
   if (llvm::Error e =
           prepareCalibration(**module, options->quantize, calibrated))
     return fail(std::move(e), true);
+  if (options->printPipeline && sequentialGptq)
+    llvm::errs() << "# weights: sequential GPTQ quantized the weight "
+                    "products stage by stage before this pipeline (one "
+                    "calibration build per stage; quant-opt cannot replay "
+                    "it), so its qc-quantize-weights{method=rtn} finds only "
+                    "what is left\n";
   if (options->printPipeline && !calibrated.path.empty())
     llvm::errs() << "# stats-file: ranges calibrated in this run (deleted "
                     "when it ends); `quantc calibrate` writes a lasting one\n";

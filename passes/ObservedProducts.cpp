@@ -12,9 +12,7 @@ using namespace mlir;
 using namespace mlir::qc;
 namespace alg = quantc::algorithms;
 
-/// A float vector attribute of `k` values on `op`, or empty.
-static std::vector<float> floatVector(Operation *op, StringRef name,
-                                      int64_t k) {
+std::vector<float> qc::channelVector(Operation *op, StringRef name, int64_t k) {
   auto attr = op->getAttrOfType<DenseElementsAttr>(name);
   if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
     return {};
@@ -55,24 +53,20 @@ FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op) {
            << " (a stats file from `quantc calibrate --gram`, through "
               "qc-apply-stats)";
   found.gram = std::move(*gram);
-  found.meanAbs = floatVector(op, kChannelMeanAbsAttr, found.k);
-  found.meanSquare = floatVector(op, kChannelMeanSquareAttr, found.k);
+  found.meanAbs = channelVector(op, kChannelMeanAbsAttr, found.k);
+  found.meanSquare = channelVector(op, kChannelMeanSquareAttr, found.k);
   return std::optional<ObservedProducts>(std::move(found));
 }
 
 std::vector<float> WeightRounding::roundTrip(const std::vector<float> &w,
                                              int64_t k, int64_t n,
                                              const float *importance) const {
-  alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
-                                 : groupSize == 0 || groupSize >= k
-                                     ? alg::Granularity::PerChannel
-                                     : alg::Granularity::PerGroup;
-  alg::QuantizedWeights q = alg::quantizeRTN(
-      w.data(), k, n, bits, granularity,
-      granularity == alg::Granularity::PerGroup ? groupSize : k, symmetric,
-      clip == WeightClip::Mse ? alg::RangeChoice::Mse
-                              : alg::RangeChoice::MinMax,
-      importance);
+  alg::QuantizedWeights q =
+      alg::quantizeRTN(w.data(), k, n, bits, alg::granularityFor(groupSize, k),
+                       alg::rowsPerScale(groupSize, k), symmetric,
+                       clip == WeightClip::Mse ? alg::RangeChoice::Mse
+                                               : alg::RangeChoice::MinMax,
+                       importance);
   std::vector<float> out(k * n);
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < n; ++j)

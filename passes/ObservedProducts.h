@@ -43,6 +43,10 @@ struct WeightRounding {
                                int64_t n, const float *importance) const;
 };
 
+/// The f32 vector attribute `name` of `k` values on `op` (a per-channel
+/// statistic qc-apply-stats set), or empty.
+std::vector<float> channelVector(Operation *op, StringRef name, int64_t k);
+
 /// A [K] or [K, K] f32 attribute of `values`.
 DenseElementsAttr floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
                             ArrayRef<float> values);

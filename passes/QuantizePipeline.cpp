@@ -10,6 +10,28 @@
 using namespace mlir;
 using namespace mlir::qc;
 
+/// The rounding settings shared by the passes that round weights (or, like
+/// qc-awq and qc-rotate-inputs, measure what rounding will do).
+template <typename PassOptions>
+static PassOptions withRounding(const QuantizePipelineOptions &options) {
+  PassOptions o;
+  o.bits = options.weightBits;
+  o.groupSize = options.groupSize;
+  o.symmetric = options.symmetricWeights;
+  o.clip = options.clip;
+  return o;
+}
+
+QuantizeWeightsOptions
+qc::quantizeWeightsOptions(const QuantizePipelineOptions &options) {
+  auto weights = withRounding<QuantizeWeightsOptions>(options);
+  weights.method = options.method;
+  weights.actOrder = options.actOrder;
+  weights.lorcRank = options.lorcRank;
+  weights.codebook = options.codebook;
+  return weights;
+}
+
 void qc::buildQuantizePipeline(OpPassManager &pm,
                                const QuantizePipelineOptions &options) {
   if (options.weightBits == 0)
@@ -26,32 +48,13 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     stats.statsFile = options.statsFile;
     funcs.addPass(createApplyStats(stats));
   }
-  if (options.rotate) {
-    RotateInputsOptions rotate;
-    rotate.bits = options.weightBits;
-    rotate.groupSize = options.groupSize;
-    rotate.symmetric = options.symmetricWeights;
-    rotate.clip = options.clip;
-    funcs.addPass(createRotateInputs(rotate));
-  }
-  if (options.awq) {
-    ActivationAwareScalingOptions awq;
-    awq.bits = options.weightBits;
-    awq.groupSize = options.groupSize;
-    awq.symmetric = options.symmetricWeights;
-    awq.clip = options.clip;
-    funcs.addPass(createActivationAwareScaling(awq));
-  }
-  QuantizeWeightsOptions weights;
-  weights.bits = options.weightBits;
-  weights.groupSize = options.groupSize;
-  weights.symmetric = options.symmetricWeights;
-  weights.clip = options.clip;
-  weights.method = options.method;
-  weights.actOrder = options.actOrder;
-  weights.lorcRank = options.lorcRank;
-  weights.codebook = options.codebook;
-  funcs.addPass(createQuantizeWeights(weights));
+  if (options.rotate)
+    funcs.addPass(
+        createRotateInputs(withRounding<RotateInputsOptions>(options)));
+  if (options.awq)
+    funcs.addPass(createActivationAwareScaling(
+        withRounding<ActivationAwareScalingOptions>(options)));
+  funcs.addPass(createQuantizeWeights(quantizeWeightsOptions(options)));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;
     activations.mode = options.activations;

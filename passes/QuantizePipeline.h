@@ -25,6 +25,7 @@
 #define QUANTC_PASSES_QUANTIZEPIPELINE_H
 
 #include "dialects/qc/IR/QcAttrs.h"
+#include "passes/Passes.h"
 
 #include "mlir/Pass/PassOptions.h"
 
@@ -125,6 +126,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
             !statsFile.empty());
   }
 };
+
+/// The qc-quantize-weights options `options` stand for (the sequential GPTQ
+/// driver runs that pass itself, stage by stage, with these).
+QuantizeWeightsOptions
+quantizeWeightsOptions(const QuantizePipelineOptions &options);
 
 /// Builds the quantization pipeline, anchored on `builtin.module` (its passes
 /// run on every func.func). Adds nothing when weightBits is 0.

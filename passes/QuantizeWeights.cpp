@@ -10,6 +10,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/ObservedProducts.h"
 #include "passes/PackedWeights.h"
 #include "passes/algorithms/Codebook.h"
 #include "passes/algorithms/Gptq.h"
@@ -153,14 +154,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
   /// weight row's error by it); empty otherwise.
   static std::vector<float> rowImportance(Value input, int64_t k) {
     auto observe = input.getDefiningOp<ObserveOp>();
-    auto attr =
-        observe
-            ? observe->getAttrOfType<DenseElementsAttr>(kChannelMeanSquareAttr)
-            : DenseElementsAttr();
-    if (!attr || attr.getNumElements() != k || !attr.getElementType().isF32())
-      return {};
-    auto values = attr.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
+    return observe ? channelVector(observe, kChannelMeanSquareAttr, k)
+                   : std::vector<float>();
   }
 
   /// The calibrated E[x x^T] of `input`'s K channels (K x K), when `input`
@@ -291,12 +286,8 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
                   const std::vector<float> &weights, int64_t k, int64_t n,
                   const Calibration &c) {
     Location loc = op->getLoc();
-    alg::Granularity granularity = groupSize == -1 ? alg::Granularity::PerTensor
-                                   : groupSize == 0 || groupSize >= k
-                                       ? alg::Granularity::PerChannel
-                                       : alg::Granularity::PerGroup;
-    int64_t rowsPerScale =
-        granularity == alg::Granularity::PerGroup ? groupSize : k;
+    alg::Granularity granularity = alg::granularityFor(groupSize, k);
+    int64_t rowsPerScale = alg::rowsPerScale(groupSize, k);
     const float *importance =
         c.importance.empty() ? nullptr : c.importance.data();
     alg::QuantizedWeights q;

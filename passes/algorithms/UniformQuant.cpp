@@ -153,3 +153,11 @@ QuantizedWeights quantc::algorithms::quantizeRTN(
           quantize(w[k * cols + n], q.params[slotOf(k, n)], range));
   return q;
 }
+
+Granularity quantc::algorithms::granularityFor(int64_t groupSize,
+                                               int64_t rows) {
+  if (groupSize == -1)
+    return Granularity::PerTensor;
+  return groupSize == 0 || groupSize >= rows ? Granularity::PerChannel
+                                             : Granularity::PerGroup;
+}

@@ -57,6 +57,15 @@ inline float dequantize(int32_t q, QuantParams p) {
 /// column, the last group of a column holding the K % groupSize rest.
 enum class Granularity { PerTensor, PerChannel, PerGroup };
 
+/// The granularity a weight pass's group size means for K rows: -1 per
+/// tensor, 0 (or a group of at least K rows) per channel, else groups.
+Granularity granularityFor(int64_t groupSize, int64_t rows);
+/// Rows per scale for that granularity (K unless group-wise).
+inline int64_t rowsPerScale(int64_t groupSize, int64_t rows) {
+  return granularityFor(groupSize, rows) == Granularity::PerGroup ? groupSize
+                                                                  : rows;
+}
+
 /// Round-to-nearest quantization of W[K][N].
 struct QuantizedWeights {
   int64_t rows = 0, cols = 0; // K, N

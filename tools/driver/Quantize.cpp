@@ -83,16 +83,10 @@ static llvm::Error gptqInStages(ModuleOp module,
     qc::ApplyStatsOptions apply;
     apply.statsFile = std::string(stats.path);
     funcs.addPass(qc::createApplyStats(apply));
-    qc::QuantizeWeightsOptions weights;
-    weights.bits = options.weightBits;
-    weights.groupSize = options.groupSize;
-    weights.symmetric = options.symmetricWeights;
-    weights.clip = options.clip;
-    weights.method = qc::WeightMethod::Gptq;
-    weights.actOrder = options.actOrder;
-    weights.lorcRank = options.lorcRank;
-    weights.codebook = options.codebook;
-    weights.calibratedOnly = true;
+    qc::QuantizePipelineOptions pipeline;
+    options.toPipelineOptions(pipeline);
+    qc::QuantizeWeightsOptions weights = qc::quantizeWeightsOptions(pipeline);
+    weights.calibratedOnly = true; // this stage's layers only
     funcs.addPass(qc::createQuantizeWeights(weights));
     if (failed(pm.run(module)))
       return diag.takeError("GPTQ stage " + std::to_string(s + 1) + " failed");

@@ -218,16 +218,20 @@ TEST(Runtime, ThreadCountsArePerModel) {
   ASSERT_EQ(message(quantc_model_load(kAddModel, &two)), "");
   ASSERT_EQ(message(quantc_model_set_threads(one, 1)), "");
   ASSERT_EQ(message(quantc_model_set_threads(two, 3)), "");
-  // A run applies its model's count only for its own duration: the calling
-  // thread's OpenMP setting (when OpenMP is loaded at all) is unchanged.
+  // A run applies its model's count and its 1 ms spin time only for its
+  // own duration: the calling thread's OpenMP settings (when OpenMP is
+  // loaded at all) are unchanged.
   using GetFn = int (*)();
-  GetFn ompGet = nullptr;
+  GetFn ompGet = nullptr, blocktimeGet = nullptr;
   void *omp = dlopen("libomp.so.5", RTLD_LAZY | RTLD_NOLOAD);
   if (!omp)
     omp = dlopen("libomp.so", RTLD_LAZY | RTLD_NOLOAD);
-  if (omp)
+  if (omp) {
     ompGet = reinterpret_cast<GetFn>(dlsym(omp, "omp_get_max_threads"));
+    blocktimeGet = reinterpret_cast<GetFn>(dlsym(omp, "kmp_get_blocktime"));
+  }
   int before = ompGet ? ompGet() : 0;
+  int blocktimeBefore = blocktimeGet ? blocktimeGet() : 0;
   std::thread other([&] {
     for (int r = 0; r < 20; ++r)
       EXPECT_TRUE(runAdd(two, r, 64));
@@ -237,6 +241,8 @@ TEST(Runtime, ThreadCountsArePerModel) {
   other.join();
   if (ompGet)
     EXPECT_EQ(ompGet(), before);
+  if (blocktimeGet)
+    EXPECT_EQ(blocktimeGet(), blocktimeBefore);
   if (omp)
     dlclose(omp);
   quantc_model_free(one);

@@ -2,8 +2,11 @@
 //
 // qc-awq: per observed activation, the alpha search of passes/algorithms/Awq
 // (rounding as qc-quantize-weights will), then W -> diag(s) W on every
-// product reading it and x -> x / s folded into the constant per-channel
-// multiply that produces x, or inserted before the products.
+// product reading it and x -> x / s folded into what produces x: the
+// constant per-channel multiply of an imported norm scale, or the output
+// columns of a weight product (directly, or through an elementwise product
+// such as SwiGLU's silu(gate) * up); else an explicit multiply is inserted
+// before the products.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,6 +63,38 @@ int constantChannelFactor(linalg::GenericOp generic, int64_t k) {
       return i;
   }
   return -1;
+}
+
+/// `generic` is a * b elementwise over two tensors of its own shape.
+bool isElementwiseProduct(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block &body = generic.getRegion().front();
+  auto mul = cast<linalg::YieldOp>(body.getTerminator())
+                 .getOperand(0)
+                 .getDefiningOp<arith::MulFOp>();
+  return mul && &body.front() == mul.getOperation() &&
+         ((mul.getLhs() == body.getArgument(0) &&
+           mul.getRhs() == body.getArgument(1)) ||
+          (mul.getLhs() == body.getArgument(1) &&
+           mul.getRhs() == body.getArgument(0)));
+}
+
+/// `v` is x W of a constant 2-D f32 weight with k columns that nothing else
+/// reads (neither v nor W): the product, whose columns may absorb a factor.
+MatmulOp foldableProduct(Value v, int64_t k) {
+  auto mm = v.getDefiningOp<MatmulOp>();
+  if (!mm || !mm->hasOneUse() || !mm.getRhs().hasOneUse())
+    return {};
+  auto type = cast<RankedTensorType>(mm.getRhs().getType());
+  if (type.getRank() != 2 || type.getDimSize(1) != k ||
+      !type.getElementType().isF32() ||
+      !matchPattern(mm.getRhs(), m_Constant()))
+    return {};
+  return mm;
 }
 
 struct ActivationAwareScaling
@@ -159,8 +194,46 @@ struct ActivationAwareScaling
     return success();
   }
 
-  /// x / s: into the constant per-channel multiply producing x when only
-  /// the observer reads it, else an explicit multiply before the products.
+  /// Multiplies column j of `mm`'s constant weight by factor[j].
+  static bool scaleColumns(OpBuilder &b, MatmulOp mm, ArrayRef<float> factor) {
+    Attribute value;
+    matchPattern(mm.getRhs(), m_Constant(&value));
+    std::optional<std::vector<float>> w = readFloatConstant(value);
+    if (!w)
+      return false;
+    int64_t n = static_cast<int64_t>(factor.size());
+    for (size_t i = 0; i < w->size(); ++i)
+      (*w)[i] *= factor[i % n];
+    auto type = cast<RankedTensorType>(mm.getRhs().getType());
+    b.setInsertionPoint(mm);
+    Value scaled = arith::ConstantOp::create(
+        b, mm.getLoc(), type,
+        DenseElementsAttr::get(type, ArrayRef<float>(*w)));
+    Operation *old = mm.getRhs().getDefiningOp();
+    mm.getRhsMutable().assign(scaled);
+    if (old->use_empty())
+      old->erase();
+    return true;
+  }
+
+  /// x / s into the weight product producing x, directly or as one factor
+  /// of an elementwise product; false when x has no such producer.
+  static bool foldIntoProduct(OpBuilder &b, Value x, ArrayRef<float> inverse) {
+    int64_t k = static_cast<int64_t>(inverse.size());
+    if (MatmulOp mm = foldableProduct(x, k))
+      return scaleColumns(b, mm, inverse);
+    auto generic = x.getDefiningOp<linalg::GenericOp>();
+    if (!generic || !generic->hasOneUse() || !isElementwiseProduct(generic))
+      return false;
+    for (Value factor : generic.getDpsInputs())
+      if (MatmulOp mm = foldableProduct(factor, k))
+        return scaleColumns(b, mm, inverse);
+    return false;
+  }
+
+  /// x / s: into the constant per-channel multiply or the weight product
+  /// producing x when only the scaled products read x, else an explicit
+  /// multiply before the products.
   void foldInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse,
                    ArrayRef<MatmulOp> products) {
     int64_t k = static_cast<int64_t>(inverse.size());
@@ -192,6 +265,9 @@ struct ActivationAwareScaling
         }
       }
     }
+    if (onlyProducts && op.getInput().hasOneUse() &&
+        foldIntoProduct(b, op.getInput(), inverse))
+      return;
     // x * (1/s) along the last dimension, read by the scaled products.
     b.setInsertionPointAfter(op);
     Location loc = op.getLoc();

@@ -125,11 +125,16 @@ def ActivationAwareScaling : Pass<"qc-awq", "func::FuncOp"> {
     cache of input rows exactly).
 
     When some alpha > 0 lowers the error, the weights become `diag(s) W`
-    and the activation is divided by `s`: folded into the per-channel
-    constant multiply that produces it when there is one (the scale of an
-    imported RMSNorm/LayerNorm, `linalg.generic` x * c[k] with no other
-    user), else as an explicit multiply by `1/s` before the products. A
-    remark at each observer reports alpha and the error before and after.
+    and the activation is divided by `s`, folded into what produces it
+    when only the scaled products read it: the per-channel constant
+    multiply of an imported RMSNorm/LayerNorm scale (`linalg.generic`
+    x * c[k]), or the output columns of a `qc.matmul` with a constant
+    weight that nothing else reads, producing x directly or as one factor
+    of an elementwise product (SwiGLU's silu(gate) * up: the up
+    projection's columns). Else `1/s` is an explicit multiply before the
+    products (e.g. the attention output, whose channels come from the value
+    projection through the heads). A remark at each observer reports alpha
+    and the error before and after.
     Run it before qc-quantize-weights with the same rounding options;
     weight-only schemes (the observers' ranges describe x, not x / s).
 

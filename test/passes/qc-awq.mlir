@@ -57,6 +57,57 @@ func.func @explicit(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
 
 // -----
 
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// x = g * u with u = h Wu (SwiGLU's silu(gate) * up): 1 / s goes into Wu's
+// columns (u's channels are x's), with no multiply left at run time.
+// CHECK-LABEL: func.func @fold_into_product(
+// CHECK:         %[[WU:.*]] = arith.constant dense<{{\[\[}}0.353553{{[0-9]*}}, 1.2311{{[0-9]*}}, 1.8660{{[0-9]*}}, 2.8284{{[0-9]*}}], [0.707106{{[0-9]*}}, 2.4622{{[0-9]*}}, 3.7321{{[0-9]*}}, 5.6568{{[0-9]*}}]]> : tensor<2x4xf32>
+// CHECK:         %[[U:.*]] = qc.matmul %arg0, %[[WU]]
+// CHECK:         %[[X:.*]] = linalg.generic {{.*}} ins(%arg1, %[[U]] : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK:         %[[O:.*]] = qc.observe %[[X]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[W1:.*]] = arith.constant dense<{{\[\[}}0.282842{{[0-9]*}}
+// CHECK:         qc.matmul %[[O]], %[[W1]]
+func.func @fold_into_product(%h: tensor<?x2xf32>, %g: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %wu = arith.constant dense<[[1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 2.0, 2.0]]> : tensor<2x4xf32>
+  %u = qc.matmul %h, %wu : (tensor<?x2xf32>, tensor<2x4xf32>) -> tensor<?x4xf32>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %g, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%d) : tensor<?x4xf32>
+  %x = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%g, %u : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4xf32>
+  // expected-remark @below {{AWQ: alpha 6.000000e-01}}
+  %o = qc.observe %x {name = "x.input", qc.channel_mean_abs = dense<[8.0, 1.0, 0.5, 0.25]> : tensor<4xf32>, qc.input_gram = dense<[[64.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0625]]> : tensor<4x4xf32>} : tensor<?x4xf32>
+  %w1 = arith.constant dense<[[0.1, -0.3], [1.0, 0.7], [-0.9, 0.2], [0.5, -1.0]]> : tensor<4x2xf32>
+  %y1 = qc.matmul %o, %w1 : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
+  return %y1 : tensor<?x2xf32>
+}
+
+// -----
+
+// The product producing x is also returned: its columns cannot change, so
+// the products read an explicit x * (1/s).
+// CHECK-LABEL: func.func @product_used_twice(
+// CHECK:         %[[W:.*]] = arith.constant dense<1.000000e+00> : tensor<2x4xf32>
+// CHECK:         %[[U:.*]] = qc.matmul %arg0, %[[W]]
+// CHECK:         %[[O:.*]] = qc.observe %[[U]]
+// CHECK:         linalg.generic {{.*}} ins(%[[O]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
+func.func @product_used_twice(%h: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
+  %wu = arith.constant dense<1.0> : tensor<2x4xf32>
+  %u = qc.matmul %h, %wu : (tensor<?x2xf32>, tensor<2x4xf32>) -> tensor<?x4xf32>
+  // expected-remark @below {{AWQ: alpha 6.000000e-01}}
+  %o = qc.observe %u {name = "u.input", qc.channel_mean_abs = dense<[8.0, 1.0, 0.5, 0.25]> : tensor<4xf32>, qc.input_gram = dense<[[64.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0625]]> : tensor<4x4xf32>} : tensor<?x4xf32>
+  %w1 = arith.constant dense<[[0.1, -0.3], [1.0, 0.7], [-0.9, 0.2], [0.5, -1.0]]> : tensor<4x2xf32>
+  %y1 = qc.matmul %o, %w1 : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
+  return %y1, %u : tensor<?x2xf32>, tensor<?x4xf32>
+}
+
+// -----
+
 // Uniform activations (equal mean |x|): every alpha gives s = 1, so alpha
 // stays 0 and nothing changes.
 // CHECK-LABEL: func.func @unchanged(

@@ -178,8 +178,10 @@ def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
     `symmetric` and `clip` (as qc-quantize-weights will round) is computed
     with and without Q from H = E[x x^T] (rotated: Q^T H Q), and the
     rotation is applied only where it is lower: the weights become Q^T W,
-    x Q is computed online (a `linalg.matmul` with the constant Q before the
-    observer), and the observer's `qc.input_gram` and
+    x Q is computed online before the observer as a fast Walsh-Hadamard
+    transform (a per-channel multiply by sign / sqrt(block), then
+    log2(widest block) butterfly `linalg.generic`s: O(K log K) per row, no
+    K x K constant), and the observer's `qc.input_gram` and
     `qc.channel_mean_square` become those of x Q (so GPTQ after it uses the
     rotated Hessian; `qc.channel_mean_abs` is dropped). A remark per
     observer reports both errors and whether the rotation was kept.

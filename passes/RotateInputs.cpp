@@ -1,8 +1,9 @@
 //===- RotateInputs.cpp - randomized Hadamard rotation of layer inputs ----===//
 //
 // qc-rotate-inputs: per calibrated activation, Q^T W for its products and x Q
-// computed before the observer, where the rounding error (measured with the
-// calibrated E[x x^T]) is lower rotated. The numeric parts are
+// computed before the observer (as a fast Walsh-Hadamard transform), where
+// the rounding error (measured with the calibrated E[x x^T]) is lower
+// rotated. The numeric parts are
 // passes/algorithms (Rotation, Awq's outputError).
 //
 //===----------------------------------------------------------------------===//
@@ -25,6 +26,82 @@ using namespace mlir::qc;
 namespace alg = quantc::algorithms;
 
 namespace {
+
+/// rows [R, K] times diag(scale) elementwise.
+Value scaleColumns(OpBuilder &b, Location loc, Value rows,
+                   ArrayRef<float> scale) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(rows.getType());
+  Value factor = arith::ConstantOp::create(
+      b, loc, floatAttr(ctx, {static_cast<int64_t>(scale.size())}, scale));
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap last = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{rows, factor},
+             ValueRange{emptyShapedLike(b, loc, rows, type.getElementType())},
+             {id, last, id}, iterators(2, 0),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l, Value(arith::MulFOp::create(nb, l, a[0], a[1])));
+             })
+      .getResult(0);
+}
+
+/// One butterfly stage of stride h on rows [R, K] over columns [0, limit)
+/// (the blocks wider than h; the rest pass through): column j pairs with
+/// j ^ h, the lower of the pair becomes a + b, the upper a - b.
+Value butterflies(OpBuilder &b, Location loc, Value rows, int64_t h,
+                  int64_t limit) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(rows.getType());
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{rows},
+             ValueRange{emptyShapedLike(b, loc, rows, type.getElementType())},
+             {id, id}, iterators(2, 0),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               auto cst = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(nb, l, v).getResult();
+               };
+               Value r = linalg::IndexOp::create(nb, l, 0);
+               Value j = linalg::IndexOp::create(nb, l, 1);
+               Value inBlocks = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::ult, j, cst(limit));
+               // The partner index only inside the blocks, so the read
+               // stays in bounds.
+               Value partner = arith::SelectOp::create(
+                   nb, l, inBlocks, arith::XOrIOp::create(nb, l, j, cst(h)), j);
+               Value other = tensor::ExtractOp::create(nb, l, rows,
+                                                       ValueRange{r, partner});
+               Value lower = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::eq,
+                   arith::AndIOp::create(nb, l, j, cst(h)), cst(0));
+               Value sum = arith::AddFOp::create(nb, l, a[0], other);
+               Value difference = arith::SubFOp::create(nb, l, other, a[0]);
+               Value pair =
+                   arith::SelectOp::create(nb, l, lower, sum, difference);
+               linalg::YieldOp::create(
+                   nb, l,
+                   Value(arith::SelectOp::create(nb, l, inBlocks, pair, a[0])));
+             })
+      .getResult(0);
+}
+
+/// rows Q for Q = randomizedHadamard in factored form: a per-column scale,
+/// then log2(widest block) butterfly stages (alg::applyHadamard's order):
+/// O(R K log K) and no K x K constant.
+Value hadamardRows(OpBuilder &b, Location loc, Value rows,
+                   const alg::HadamardFactors &factors) {
+  rows = scaleColumns(b, loc, rows, factors.scale);
+  for (int64_t h = 1; h < factors.blocks.front(); h *= 2) {
+    int64_t limit = 0;
+    for (int64_t size : factors.blocks)
+      if (size > h)
+        limit += size;
+    rows = butterflies(b, loc, rows, h, limit);
+  }
+  return rows;
+}
 
 struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
   using Base::Base;
@@ -103,22 +180,14 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
       if (old->use_empty())
         old->erase();
     }
-    // x Q before the observer: rows [R, K] times the constant Q (a float
-    // product the CPU backend packs like any constant-weight matmul).
+    // x Q before the observer, as a fast transform on rows [R, K].
     b.setInsertionPoint(op);
     Location loc = op.getLoc();
     Value x = op.getInput();
     auto type = cast<RankedTensorType>(x.getType());
-    Value rows = collapseToRows(b, loc, x);
-    Value qConst = arith::ConstantOp::create(b, loc, floatAttr(ctx, {k, k}, q));
-    auto rowsType = cast<RankedTensorType>(rows.getType());
-    Value init = zeroFilled(
-        b, loc, emptyShapedLike(b, loc, rows, rowsType.getElementType()));
-    Value product =
-        linalg::MatmulOp::create(b, loc, rowsType, ValueRange{rows, qConst},
-                                 ValueRange{init})
-            .getResult(0);
-    op->setOperand(0, expandRows(b, loc, product, x, type));
+    Value rows = hadamardRows(b, loc, collapseToRows(b, loc, x),
+                              alg::hadamardFactors(k, seed));
+    op->setOperand(0, expandRows(b, loc, rows, x, type));
     std::vector<float> diag(k);
     for (int64_t i = 0; i < k; ++i)
       diag[i] = gram[i * k + i];

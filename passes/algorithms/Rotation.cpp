@@ -16,31 +16,62 @@ using RowMajorD =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 } // namespace
 
-std::vector<float> quantc::algorithms::randomizedHadamard(int64_t k,
-                                                          uint64_t seed) {
-  std::vector<float> q(k * k, 0.0f);
+HadamardFactors quantc::algorithms::hadamardFactors(int64_t k, uint64_t seed) {
+  HadamardFactors f;
   // Signs first, from a generator whose output is fixed by the standard.
   std::mt19937_64 generator(seed);
-  std::vector<float> signs(k);
-  for (float &s : signs)
+  f.scale.resize(k);
+  for (float &s : f.scale)
     s = (generator() & 1) ? -1.0f : 1.0f;
   int64_t offset = 0;
   for (int bit = 62; bit >= 0; --bit) {
     int64_t size = int64_t(1) << bit;
     if (!(k & size))
       continue;
-    // Sylvester's construction: H[i][j] = (-1)^popcount(i & j) / sqrt(size).
+    f.blocks.push_back(size);
     float norm = 1.0f / std::sqrt(static_cast<float>(size));
     for (int64_t i = 0; i < size; ++i)
+      f.scale[offset + i] *= norm;
+    offset += size;
+  }
+  return f;
+}
+
+std::vector<float> quantc::algorithms::randomizedHadamard(int64_t k,
+                                                          uint64_t seed) {
+  HadamardFactors f = hadamardFactors(k, seed);
+  std::vector<float> q(k * k, 0.0f);
+  int64_t offset = 0;
+  for (int64_t size : f.blocks) {
+    // Sylvester's construction: H[i][j] = (-1)^popcount(i & j), here
+    // scaled by the row's sign / sqrt(size).
+    for (int64_t i = 0; i < size; ++i)
       for (int64_t j = 0; j < size; ++j) {
-        float h = (__builtin_popcountll(static_cast<uint64_t>(i & j)) & 1)
-                      ? -norm
-                      : norm;
-        q[(offset + i) * k + offset + j] = signs[offset + i] * h;
+        float h = f.scale[offset + i];
+        q[(offset + i) * k + offset + j] =
+            (__builtin_popcountll(static_cast<uint64_t>(i & j)) & 1) ? -h : h;
       }
     offset += size;
   }
   return q;
+}
+
+void quantc::algorithms::applyHadamard(const HadamardFactors &factors,
+                                       float *x) {
+  int64_t k = static_cast<int64_t>(factors.scale.size());
+  for (int64_t j = 0; j < k; ++j)
+    x[j] *= factors.scale[j];
+  int64_t offset = 0;
+  for (int64_t size : factors.blocks) {
+    for (int64_t h = 1; h < size; h *= 2)
+      for (int64_t j = offset; j < offset + size; ++j)
+        if (!(j & h)) {
+          float a = x[j], b = x[j + h];
+          x[j] = a + b;
+          x[j + h] = a - b;
+        }
+    offset += size;
+  }
 }
 
 std::vector<float> quantc::algorithms::rotateGram(const std::vector<float> &a,

@@ -22,6 +22,21 @@ namespace quantc::algorithms {
 /// with `seed`, so a compile is reproducible.
 std::vector<float> randomizedHadamard(int64_t k, uint64_t seed);
 
+/// randomizedHadamard(k, seed) in factored form: x Q = blockWHT(x * scale),
+/// scale[j] = sign[j] / sqrt(size of j's block); `blocks` are the block
+/// sizes in order (each block starts at a multiple of its size). What a
+/// fast transform applies online in O(K log K) instead of a K x K product.
+struct HadamardFactors {
+  std::vector<float> scale;
+  std::vector<int64_t> blocks;
+};
+HadamardFactors hadamardFactors(int64_t k, uint64_t seed);
+
+/// x Q for one row x of K values, in place: x * scale, then per block the
+/// butterflies (a, b) -> (a + b, a - b) over strides 1, 2, 4, ... (the
+/// order the compiled transform follows; the reference for its tests).
+void applyHadamard(const HadamardFactors &factors, float *x);
+
 /// Q^T A Q for K x K row-major A and Q (the Gram matrix of x Q).
 std::vector<float> rotateGram(const std::vector<float> &a,
                               const std::vector<float> &q, int64_t k);

@@ -482,6 +482,31 @@ TEST(Rotation, RandomizedHadamardIsOrthogonal) {
   EXPECT_NE(randomizedHadamard(64, 7), randomizedHadamard(64, 8));
 }
 
+TEST(Rotation, FastTransformEqualsTheDenseProduct) {
+  // applyHadamard (the butterflies the pass compiles) computes x Q with Q
+  // from randomizedHadamard, for powers of two and sums of them. Tolerance:
+  // float sums over up to 128 terms of size ~1 (the dense product is summed
+  // in double), 1e-5.
+  for (int64_t k : {1, 2, 13, 64, 100, 172}) {
+    HadamardFactors f = hadamardFactors(k, /*seed=*/11);
+    std::vector<float> q = randomizedHadamard(k, 11);
+    std::vector<float> x(k);
+    for (int64_t i = 0; i < k; ++i)
+      x[i] = std::sin(0.7 * i + 0.3) * (i % 5 == 0 ? 4.0f : 1.0f);
+    std::vector<float> fast = x;
+    applyHadamard(f, fast.data());
+    for (int64_t j = 0; j < k; ++j) {
+      double dense = 0;
+      for (int64_t i = 0; i < k; ++i)
+        dense += double(x[i]) * q[i * k + j];
+      EXPECT_NEAR(fast[j], dense, 1e-5) << k << ": " << j;
+    }
+  }
+  // 172 = 128 + 32 + 8 + 4: the blocks in order.
+  EXPECT_EQ(hadamardFactors(172, 1).blocks,
+            (std::vector<int64_t>{128, 32, 8, 4}));
+}
+
 TEST(Rotation, RotatedLayerComputesTheSameProduct) {
   // (x Q)(Q^T W) = x W, and the Gram matrix of x Q is Q^T H Q: checked on
   // small integers against direct sums (tolerance 1e-5, float rounding).

@@ -63,6 +63,7 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
         };
         op->setAttr(kChannelMeanSquareAttr, vector(e.meanSquare));
         op->setAttr(kChannelMeanAbsAttr, vector(e.meanAbs));
+        op->setAttr(kChannelMaxAbsAttr, vector(e.maxAbs));
       }
       // E[x x^T] as a resource blob: K x K floats are too many for an
       // inline attribute in printed IR.
@@ -76,6 +77,18 @@ struct ApplyStats : qc::impl::ApplyStatsBase<ApplyStats> {
                         gramType, (op.getName() + ".gram").str(),
                         HeapAsmResourceBlob::allocateAndCopyInferAlign(
                             ArrayRef<float>(e.gram))));
+      }
+      // The row sample likewise (S x K floats).
+      if (k > 0 && !e.sample.empty() && type.getRank() > 0 &&
+          type.getDimSize(type.getRank() - 1) == k) {
+        auto sampleType = RankedTensorType::get(
+            {static_cast<int64_t>(e.sample.size()) / k, k},
+            Float32Type::get(op.getContext()));
+        op->setAttr(kInputSampleAttr,
+                    DenseResourceElementsAttr::get(
+                        sampleType, (op.getName() + ".sample").str(),
+                        HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                            ArrayRef<float>(e.sample))));
       }
       return WalkResult::advance();
     });

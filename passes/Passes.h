@@ -31,6 +31,16 @@ inline constexpr llvm::StringLiteral kChannelMeanAbsAttr =
 /// the Hessian qc-quantize-weights{method=gptq} quantizes weight rows with.
 inline constexpr llvm::StringLiteral kInputGramAttr = "qc.input_gram";
 
+/// On a `qc.observe`: the calibrated max |x| of each channel of its last
+/// dimension (an f32 vector; qc-apply-stats), what qc-smooth-outliers
+/// balances against the weights' max |w|.
+inline constexpr llvm::StringLiteral kChannelMaxAbsAttr = "qc.channel_max_abs";
+
+/// On a `qc.observe`: a uniform sample of its tensor's rows (f32 [S, K]; a
+/// resource blob from qc-apply-stats, or inline), the rows
+/// qc-smooth-outliers measures a quantized layer's output error on.
+inline constexpr llvm::StringLiteral kInputSampleAttr = "qc.input_sample";
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

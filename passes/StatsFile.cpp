@@ -21,23 +21,34 @@ static llvm::Error statsError(const llvm::Twine &message) {
 
 static constexpr llvm::StringLiteral kGramMagic = "QCGRAM01";
 
+/// Reads `count` finite floats at byte `offset` of the side file `data`
+/// into `out`, or an error naming `what` and the `key` that gave the offset.
+static llvm::Error readFloats(StringRef data, int64_t offset, uint64_t count,
+                              const std::string &what, StringRef key,
+                              std::vector<float> &out) {
+  if (count > data.size() / sizeof(float) ||
+      offset < static_cast<int64_t>(kGramMagic.size()) ||
+      static_cast<uint64_t>(offset) > data.size() ||
+      data.size() - static_cast<uint64_t>(offset) < count * sizeof(float))
+    return statsError(what + " have a \"" + key + "\" outside the gram file");
+  out.resize(count);
+  const char *p = data.data() + offset;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t bits = llvm::support::endian::read32le(p + i * sizeof(float));
+    std::memcpy(&out[i], &bits, sizeof(float));
+    if (!std::isfinite(out[i]))
+      return statsError(what + " have a non-finite value at \"" + key + "\"");
+  }
+  return llvm::Error::success();
+}
+
 /// Reads the K x K matrix at byte `offset` of the side file `data`:
 /// in bounds, finite and symmetric, or an error naming `what`.
 static llvm::Error readGram(StringRef data, int64_t offset, size_t k,
                             const std::string &what, std::vector<float> &out) {
-  uint64_t bytes = static_cast<uint64_t>(k) * k * sizeof(float);
-  if (offset < static_cast<int64_t>(kGramMagic.size()) ||
-      static_cast<uint64_t>(offset) > data.size() ||
-      data.size() - static_cast<uint64_t>(offset) < bytes)
-    return statsError(what + " have a \"gram_offset\" outside the gram file");
-  out.resize(k * k);
-  const char *p = data.data() + offset;
-  for (size_t i = 0; i < k * k; ++i) {
-    uint32_t bits = llvm::support::endian::read32le(p + i * sizeof(float));
-    std::memcpy(&out[i], &bits, sizeof(float));
-    if (!std::isfinite(out[i]))
-      return statsError(what + " have a non-finite gram matrix entry");
-  }
+  if (llvm::Error e = readFloats(data, offset, static_cast<uint64_t>(k) * k,
+                                 what, "gram_offset", out))
+    return e;
   for (size_t i = 0; i < k; ++i) {
     if (out[i * k + i] < 0)
       return statsError(what + " have a gram matrix with a negative "
@@ -143,6 +154,25 @@ llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
                                      entry.meanSquare.size(), what, entry.gram))
           return e;
       }
+      if (std::optional<int64_t> offset =
+              channels->getInteger("sample_offset")) {
+        std::optional<int64_t> rows = channels->getInteger("sample_rows");
+        if (!gramFile)
+          return statsError(what + " have a \"sample_offset\" but the file "
+                                   "names no \"gram_file\"");
+        if (!rows || *rows <= 0)
+          return statsError(what + " have a \"sample_offset\" without a "
+                                   "positive \"sample_rows\"");
+        uint64_t k = entry.meanSquare.size();
+        if (k == 0 || static_cast<uint64_t>(*rows) >
+                          gramFile->getBufferSize() / sizeof(float) / k)
+          return statsError(what + " have a \"sample_offset\" outside the "
+                                   "gram file");
+        if (llvm::Error e =
+                readFloats(gramFile->getBuffer(), *offset, *rows * k, what,
+                           "sample_offset", entry.sample))
+          return e;
+      }
     }
     stats.tensors[name.str()] = entry;
   }
@@ -159,11 +189,13 @@ llvm::Expected<CalibrationStats> qc::readStatsFile(StringRef path) {
   return parseStats((*buffer)->getBuffer(), path);
 }
 
-/// The file's text; `gramFile` names the side file and `gramOffsets` the
-/// offset of each tensor's matrix in it (by name) when there is one.
+/// The file's text; `gramFile` names the side file, `gramOffsets` and
+/// `sampleOffsets` the offsets of each tensor's matrix and row sample in it
+/// (by name) when it has them.
 static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats,
                        StringRef gramFile,
-                       const std::map<std::string, uint64_t> &gramOffsets) {
+                       const std::map<std::string, uint64_t> &gramOffsets,
+                       const std::map<std::string, uint64_t> &sampleOffsets) {
   llvm::json::OStream json(os, 2);
   json.object([&] {
     json.attribute("format", "quantc-stats");
@@ -192,6 +224,14 @@ static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats,
             if (offset != gramOffsets.end())
               json.attribute("gram_offset",
                              static_cast<int64_t>(offset->second));
+            auto sample = sampleOffsets.find(name);
+            if (sample != sampleOffsets.end()) {
+              json.attribute("sample_offset",
+                             static_cast<int64_t>(sample->second));
+              json.attribute(
+                  "sample_rows",
+                  static_cast<int64_t>(t.sample.size() / t.meanSquare.size()));
+            }
           });
         });
     });
@@ -202,9 +242,10 @@ static void printStats(llvm::raw_ostream &os, const CalibrationStats &stats,
 }
 
 llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
-  std::map<std::string, uint64_t> offsets;
+  // Side-file layout: each tensor's gram matrix, then its row sample.
+  std::map<std::string, uint64_t> offsets, sampleOffsets;
   uint64_t size = kGramMagic.size();
-  for (const auto &[name, t] : stats.tensors)
+  for (const auto &[name, t] : stats.tensors) {
     if (!t.gram.empty()) {
       if (t.gram.size() != t.meanSquare.size() * t.meanSquare.size())
         return statsError("the gram matrix of '" + name +
@@ -212,26 +253,38 @@ llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
       offsets[name] = size;
       size += t.gram.size() * sizeof(float);
     }
+    if (!t.sample.empty()) {
+      if (t.meanSquare.empty() || t.sample.size() % t.meanSquare.size())
+        return statsError("the row sample of '" + name +
+                          "' does not match its channel count");
+      sampleOffsets[name] = size;
+      size += t.sample.size() * sizeof(float);
+    }
+  }
   std::string gramPath, gramName;
-  if (!offsets.empty()) {
+  if (!offsets.empty() || !sampleOffsets.empty()) {
     if (path == "-")
-      return statsError("gram matrices need a stats file, not standard "
-                        "output");
+      return statsError("gram matrices and row samples need a stats file, "
+                        "not standard output");
     gramPath = (path + ".gram").str();
     gramName = llvm::sys::path::filename(gramPath).str();
     // Like the JSON: a temporary renamed over the path when complete.
     llvm::Error e = llvm::writeToOutput(gramPath, [&](llvm::raw_ostream &os) {
       os << kGramMagic;
-      for (const auto &[name, t] : stats.tensors) {
-        if (!offsets.count(name))
-          continue;
-        for (float v : t.gram) {
+      auto write = [&](const std::vector<float> &values) {
+        for (float v : values) {
           uint32_t bits;
           std::memcpy(&bits, &v, sizeof(float));
           char le[4];
           llvm::support::endian::write32le(le, bits);
           os.write(le, sizeof(le));
         }
+      };
+      for (const auto &[name, t] : stats.tensors) {
+        if (offsets.count(name))
+          write(t.gram);
+        if (sampleOffsets.count(name))
+          write(t.sample);
       }
       return llvm::Error::success();
     });
@@ -240,7 +293,7 @@ llvm::Error qc::writeStatsFile(StringRef path, const CalibrationStats &stats) {
   }
   // A temporary renamed over `path` when complete; "-" is standard output.
   llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    printStats(os, stats, gramName, offsets);
+    printStats(os, stats, gramName, offsets, sampleOffsets);
     return llvm::Error::success();
   });
   if (e && !gramPath.empty())

@@ -8,7 +8,9 @@
 //    "tensors": {"NAME": {"min": A, "max": B, "observer": "minmax",
 //                         "channels": {"mean_abs": [...], "max_abs": [...],
 //                                      "mean_square": [...], "rows": R,
-//                                      "gram_offset": O}},
+//                                      "gram_offset": O,
+//                                      "sample_offset": P,
+//                                      "sample_rows": S}},
 //                ...},
 //    "gram_file": "stats.json.gram"}
 //
@@ -21,7 +23,9 @@
 // when calibration gathered it, the matrices live in a binary side file named
 // by "gram_file" (relative to the JSON file's folder): the 8 bytes
 // "QCGRAM01", then each matrix as K * K little-endian f32, row-major, at the
-// byte offset its tensor's "gram_offset" gives.
+// byte offset its tensor's "gram_offset" gives. A sample of the tensor's
+// rows (S x K f32, for searches that need real rows) lives in the same file
+// at "sample_offset".
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +50,9 @@ struct TensorStats {
   int64_t rows = 0;                                // rows they cover
   /// E[x x^T] over the channels, K x K row-major (empty when not gathered).
   std::vector<float> gram;
+  /// A uniform sample of the tensor's rows, S x K row-major (empty when not
+  /// gathered).
+  std::vector<float> sample;
 };
 
 /// The contents of a quantc-stats file.
@@ -68,7 +75,7 @@ llvm::Expected<CalibrationStats> readStatsFile(llvm::StringRef path);
 
 /// Writes `stats` as a version-2 file ("-": standard output); nothing is
 /// left at `path` on failure (it is written to a temporary and renamed).
-/// Gram matrices go to `path` + ".gram" (not with "-").
+/// Gram matrices and row samples go to `path` + ".gram" (not with "-").
 llvm::Error writeStatsFile(llvm::StringRef path, const CalibrationStats &stats);
 
 } // namespace mlir::qc

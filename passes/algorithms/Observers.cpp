@@ -257,3 +257,33 @@ std::vector<float> GramStats::mean() const {
     }
   return out;
 }
+
+void RowSample::update(const float *values, int64_t count, int64_t channels) {
+  assert(channels > 0 && count % channels == 0 && "whole rows");
+  if (channels_ == 0)
+    channels_ = channels;
+  assert(channels == channels_ && "the channel count is fixed");
+  if (capacity_ <= 0)
+    return;
+  for (const float *row = values; row < values + count; row += channels) {
+    if (!std::all_of(row, row + channels,
+                     [](float x) { return std::isfinite(x); }))
+      continue;
+    int64_t slot = seen_++;
+    if (slot >= capacity_) {
+      // splitmix64 (fixed by its definition, unlike std distributions):
+      // row `seen` replaces a kept one with probability capacity / seen.
+      generator += 0x9e3779b97f4a7c15ull;
+      uint64_t z = generator;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z ^= z >> 31;
+      slot = static_cast<int64_t>(z % static_cast<uint64_t>(seen_));
+      if (slot >= capacity_)
+        continue;
+      std::copy(row, row + channels, rows_.begin() + slot * channels);
+      continue;
+    }
+    rows_.insert(rows_.end(), row, row + channels);
+  }
+}

@@ -97,6 +97,34 @@ private:
   std::vector<float> finiteRows; // scratch: the finite rows of one update
 };
 
+/// A uniform random sample of at most `capacity` of a tensor's rows (last
+/// dimension = K channels), streamed: reservoir sampling (Vitter's
+/// algorithm R) keeps every row seen so far with equal probability, in
+/// capacity x K floats whatever the number of samples. What searches that
+/// need real rows (an activation quantizer's error, which no second moment
+/// gives) evaluate on. Deterministic: the generator is seeded once. Rows
+/// holding a non-finite value are skipped.
+class RowSample {
+public:
+  explicit RowSample(int64_t capacity = 0, uint64_t seed = 0x5eed)
+      : capacity_(capacity), generator(seed) {}
+
+  /// `count` values, `channels` per row, row-major. The channel count is
+  /// fixed by the first call.
+  void update(const float *values, int64_t count, int64_t channels);
+
+  int64_t channels() const { return channels_; }
+  /// Finite rows offered so far.
+  int64_t seen() const { return seen_; }
+  /// The kept rows, min(seen, capacity) x K row-major, in no set order.
+  const std::vector<float> &rows() const { return rows_; }
+
+private:
+  int64_t capacity_, channels_ = 0, seen_ = 0;
+  uint64_t generator; // splitmix64 state: the same sample on every platform
+  std::vector<float> rows_;
+};
+
 /// The symmetric clip c such that a fraction `percentile` (e.g. 0.9999) of
 /// the observed |x| lies at or below c (upper edge of the bin reaching it).
 float percentileClip(const AbsHistogram &h, double percentile);

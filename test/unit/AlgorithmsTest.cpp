@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 
 using namespace quantc::algorithms;
 
@@ -358,6 +359,46 @@ TEST(Observers, GramStatsMatchBruteForce) {
       EXPECT_NEAR(mean[i * 3 + j], expected, 1e-6 * std::fabs(expected))
           << i << "," << j;
     }
+}
+
+TEST(Observers, RowSampleKeepsEveryRowUntilFullThenAUniformSample) {
+  // Fewer rows than the capacity: all kept, in order; a row with NaN is
+  // skipped.
+  std::vector<float> a = {1, 2, NAN, 0, 3, 4};
+  RowSample small(5);
+  small.update(a.data(), a.size(), 2);
+  EXPECT_EQ(small.seen(), 2);
+  EXPECT_EQ(small.rows(), (std::vector<float>{1, 2, 3, 4}));
+  // 20000 rows (row i = (i, -i)) through a reservoir of 100, in updates of
+  // 1000: exactly 100 distinct rows kept, each a row that was offered, and
+  // uniform over the stream: the kept indices' mean is (N - 1) / 2 within
+  // 4 standard errors (sd of U(0, N) / sqrt(100) ~ 577).
+  RowSample big(100, /*seed=*/3);
+  std::vector<float> rows;
+  for (int i = 0; i < 20000; ++i) {
+    rows.push_back(float(i));
+    rows.push_back(float(-i));
+  }
+  for (int i = 0; i < 20000; i += 1000)
+    big.update(rows.data() + 2 * i, 2000, 2);
+  EXPECT_EQ(big.seen(), 20000);
+  ASSERT_EQ(big.rows().size(), 200u);
+  std::set<float> kept;
+  double mean = 0;
+  for (size_t r = 0; r < 100; ++r) {
+    EXPECT_EQ(big.rows()[2 * r + 1], -big.rows()[2 * r]);
+    kept.insert(big.rows()[2 * r]);
+    mean += big.rows()[2 * r] / 100.0;
+  }
+  EXPECT_EQ(kept.size(), 100u);
+  EXPECT_NEAR(mean, 9999.5, 4 * 577.0);
+  // More than the first 100 rows were replaced (not a prefix).
+  EXPECT_GT(*kept.rbegin(), 100.0f);
+  // The same seed gives the same sample.
+  RowSample again(100, 3);
+  for (int i = 0; i < 20000; i += 1000)
+    again.update(rows.data() + 2 * i, 2000, 2);
+  EXPECT_EQ(again.rows(), big.rows());
 }
 
 TEST(Observers, PercentileOfUniform) {

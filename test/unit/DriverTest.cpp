@@ -147,6 +147,8 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
   // E[x x^T] (3 x 3) goes to the side file; bit patterns that JSON text
   // could not keep (1/3, a denormal-adjacent tiny value) come back exactly.
   fc1.gram = {1.0f / 3, 0.5f, 0, 0.5f, 4e-14f, -2, 0, -2, 1e-38f};
+  // Two sampled rows go to the side file after it.
+  fc1.sample = {1.0f / 3, -7, 1e-30f, 0, 2.5f, -1};
   std::string gramPath = std::string(file.path) + ".gram";
   file.companionSuffixes.push_back(".gram");
   ASSERT_NO_ERROR(writeStatsFile(file.path, stats));
@@ -165,6 +167,7 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
     EXPECT_EQ(u.meanSquare, t.meanSquare) << name;
     EXPECT_EQ(u.rows, t.rows) << name;
     EXPECT_EQ(u.gram, t.gram) << name;
+    EXPECT_EQ(u.sample, t.sample) << name;
   }
 
   // A side file that is truncated, or whose JSON points past its end, is
@@ -173,7 +176,7 @@ TEST(StatsFile, WriteThenReadGivesTheSameStats) {
     std::error_code ec;
     llvm::raw_fd_ostream os(gramPath, ec);
     ASSERT_FALSE(ec);
-    os << "QCGRAM01" << std::string(20, '\0'); // 28 of the 44 bytes
+    os << "QCGRAM01" << std::string(20, '\0'); // 28 of the 68 bytes
   }
   llvm::Expected<CalibrationStats> truncated = readStatsFile(file.path);
   ASSERT_FALSE(bool(truncated));

@@ -30,6 +30,7 @@ struct Observed {
   std::vector<alg::ChannelStats> channels; // over each tensor's last dim
   std::vector<alg::GramStats> grams;       // empty unless asked for
   std::vector<bool> wantGram;              // per observer, with grams
+  std::vector<alg::RowSample> samples;     // empty unless asked for
   std::vector<float> scratch;              // a strided tensor made contiguous
   std::string error; // the first inconsistency (the callback cannot fail)
 };
@@ -78,6 +79,8 @@ void observe(void *user, size_t index, const float *data, size_t rank,
   channels.update(data, count, k);
   if (!state->grams.empty() && state->wantGram[index])
     state->grams[index].update(data, count, k);
+  if (!state->samples.empty())
+    state->samples[index].update(data, count, k);
 }
 
 /// The inputs of every sample, in the model's input order.
@@ -235,6 +238,8 @@ llvm::Error quantc::calibrate(ModuleOp module,
       state.wantGram.push_back(options.gramTensors.empty() ||
                                llvm::is_contained(options.gramTensors, name));
   }
+  if (options.rowSamples > 0)
+    state.samples.assign(names.size(), alg::RowSample(options.rowSamples));
   if (llvm::Error e = model.setObserver(observe, &state))
     return e;
 
@@ -274,6 +279,8 @@ llvm::Error quantc::calibrate(ModuleOp module,
     t.rows = c.rows();
     if (!state.grams.empty() && state.grams[i].rows() > 0)
       t.gram = state.grams[i].mean();
+    if (!state.samples.empty())
+      t.sample = state.samples[i].rows();
   }
   return mlir::qc::writeStatsFile(statsPath, stats);
 }

@@ -33,6 +33,9 @@ struct CalibrationOptions {
   bool grams = false;
   /// With `grams`: only for these observers (empty: all).
   std::vector<std::string> gramTensors;
+  /// Also keep a uniform sample of this many rows of every observed tensor
+  /// (0: none), for searches that need real rows (qc-smooth-outliers).
+  int64_t rowSamples = 0;
   /// One sample per entry: FILE (.npy/.pb) for a single-input model (an
   /// int64 ids file is cut into windows), or NAME=FILE[,NAME=FILE...].
   std::vector<std::string> samples;

@@ -64,6 +64,11 @@ cl::opt<bool> gram("gram",
                             "(what --weights gptq|awq and --rotate need) in "
                             "-o FILE.gram"),
                    cl::sub(calibrateCmd));
+cl::opt<int> rowSamples(
+    "row-samples",
+    cl::desc("Also keep a uniform sample of N rows of each observed tensor "
+             "(what --smooth needs) in -o FILE.gram (default 0: none)"),
+    cl::value_desc("N"), cl::init(0), cl::sub(calibrateCmd));
 cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
                      cl::init(0), cl::sub(calibrateCmd));
 } // namespace
@@ -83,6 +88,7 @@ int quantc::runCalibrate(MLIRContext &context) {
   options.window = window;
   options.threads = threads;
   options.grams = gram;
+  options.rowSamples = rowSamples;
   options.samples.assign(data.begin(), data.end());
   options.samples.insert(options.samples.end(), positional.begin() + 1,
                          positional.end());
@@ -90,6 +96,8 @@ int quantc::runCalibrate(MLIRContext &context) {
     return fail("no samples: give --data SAMPLE...");
   if (bits < 2 || bits > 8)
     return fail("--bits must lie in [2, 8]");
+  if (rowSamples < 0 || rowSamples > 1 << 20)
+    return fail("--row-samples must lie in [0, 1048576]");
   llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(llvm::toString(module.takeError()));

@@ -2,24 +2,17 @@
 //
 // qc-awq: per observed activation, the alpha search of passes/algorithms/Awq
 // (rounding as qc-quantize-weights will), then W -> diag(s) W on every
-// product reading it and x -> x / s folded into what produces x: the
-// constant per-channel multiply of an imported norm scale, or the output
-// columns of a weight product (directly, or through an elementwise product
-// such as SwiGLU's silu(gate) * up); else an explicit multiply is inserted
-// before the products.
+// product reading it and x -> x / s (passes/ChannelScaling).
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
-#include "passes/LinalgBuilders.h"
+#include "passes/ChannelScaling.h"
 #include "passes/ObservedProducts.h"
-#include "passes/PackedWeights.h"
 #include "passes/algorithms/Awq.h"
 #include "passes/algorithms/UniformQuant.h"
-
-#include "mlir/IR/Matchers.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_ACTIVATIONAWARESCALING
@@ -31,71 +24,6 @@ using namespace mlir::qc;
 namespace alg = quantc::algorithms;
 
 namespace {
-
-/// `generic` computes x * c[k] elementwise with c a 1-D f32 constant of K
-/// values along the last dimension (an imported norm scale): the index of
-/// c's operand, or -1.
-int constantChannelFactor(linalg::GenericOp generic, int64_t k) {
-  // Elementwise over the output's own index space: x (identity map) times
-  // the factor.
-  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
-      generic.getNumReductionLoops() != 0 ||
-      !generic.getIndexingMapsArray().back().isIdentity())
-    return -1;
-  Block &body = generic.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto mul = yield.getOperand(0).getDefiningOp<arith::MulFOp>();
-  if (!mul || &body.front() != mul.getOperation() ||
-      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
-                          body.getArgument(0)) ||
-      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
-                          body.getArgument(1)))
-    return -1;
-  for (int i = 0; i < 2; ++i) {
-    Value in = generic.getDpsInputs()[i];
-    auto type = cast<RankedTensorType>(in.getType());
-    AffineMap map = generic.getIndexingMapsArray()[i];
-    unsigned last = generic.getNumLoops() - 1;
-    if (type.getRank() == 1 && type.getDimSize(0) == k &&
-        type.getElementType().isF32() && matchPattern(in, m_Constant()) &&
-        map.getNumResults() == 1 && map.getResult(0).isFunctionOfDim(last) &&
-        map.getResult(0) == getAffineDimExpr(last, generic.getContext()))
-      return i;
-  }
-  return -1;
-}
-
-/// `generic` is a * b elementwise over two tensors of its own shape.
-bool isElementwiseProduct(linalg::GenericOp generic) {
-  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
-      generic.getNumReductionLoops() != 0 ||
-      !llvm::all_of(generic.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Block &body = generic.getRegion().front();
-  auto mul = cast<linalg::YieldOp>(body.getTerminator())
-                 .getOperand(0)
-                 .getDefiningOp<arith::MulFOp>();
-  return mul && &body.front() == mul.getOperation() &&
-         ((mul.getLhs() == body.getArgument(0) &&
-           mul.getRhs() == body.getArgument(1)) ||
-          (mul.getLhs() == body.getArgument(1) &&
-           mul.getRhs() == body.getArgument(0)));
-}
-
-/// `v` is x W of a constant 2-D f32 weight with k columns that nothing else
-/// reads (neither v nor W): the product, whose columns may absorb a factor.
-MatmulOp foldableProduct(Value v, int64_t k) {
-  auto mm = v.getDefiningOp<MatmulOp>();
-  if (!mm || !mm->hasOneUse() || !mm.getRhs().hasOneUse())
-    return {};
-  auto type = cast<RankedTensorType>(mm.getRhs().getType());
-  if (type.getRank() != 2 || type.getDimSize(1) != k ||
-      !type.getElementType().isF32() ||
-      !matchPattern(mm.getRhs(), m_Constant()))
-    return {};
-  return mm;
-}
 
 struct ActivationAwareScaling
     : qc::impl::ActivationAwareScalingBase<ActivationAwareScaling> {
@@ -152,145 +80,8 @@ struct ActivationAwareScaling
     if (choice.alpha == 0)
       return success();
 
-    OpBuilder b(op);
-    for (auto [mm, w] : llvm::zip(products, weights)) {
-      auto rhsType = cast<RankedTensorType>(mm.getRhs().getType());
-      int64_t n = rhsType.getDimSize(1);
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          w[i * n + j] *= choice.scales[i];
-      b.setInsertionPoint(mm);
-      Value scaled = arith::ConstantOp::create(
-          b, mm.getLoc(), rhsType,
-          DenseElementsAttr::get(rhsType, ArrayRef<float>(w)));
-      Operation *old = mm.getRhs().getDefiningOp();
-      mm.getRhsMutable().assign(scaled);
-      if (old->use_empty())
-        old->erase();
-    }
-    std::vector<float> inverse(k);
-    for (int64_t i = 0; i < k; ++i)
-      inverse[i] = 1.0f / choice.scales[i];
-    // The channel statistics and Gram matrix the observer carries now
-    // describe x / s (GPTQ after this pass uses them; the range is left:
-    // weight-only schemes do not read it).
-    auto vectorType = RankedTensorType::get({k}, b.getF32Type());
-    for (int64_t i = 0; i < k; ++i)
-      meanAbs[i] *= inverse[i];
-    op->setAttr(kChannelMeanAbsAttr,
-                DenseElementsAttr::get(vectorType, ArrayRef<float>(meanAbs)));
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        o.gram[i * k + j] *= inverse[i] * inverse[j];
-    op->setAttr(kInputGramAttr, floatAttr(b.getContext(), {k, k}, o.gram));
-    if (!importance.empty()) {
-      for (int64_t i = 0; i < k; ++i)
-        importance[i] *= inverse[i] * inverse[i];
-      op->setAttr(
-          kChannelMeanSquareAttr,
-          DenseElementsAttr::get(vectorType, ArrayRef<float>(importance)));
-    }
-    foldInverse(b, op, inverse, products);
+    moveChannelFactor(op, products, weights, choice.scales);
     return success();
-  }
-
-  /// Multiplies column j of `mm`'s constant weight by factor[j].
-  static bool scaleColumns(OpBuilder &b, MatmulOp mm, ArrayRef<float> factor) {
-    Attribute value;
-    matchPattern(mm.getRhs(), m_Constant(&value));
-    std::optional<std::vector<float>> w = readFloatConstant(value);
-    if (!w)
-      return false;
-    int64_t n = static_cast<int64_t>(factor.size());
-    for (size_t i = 0; i < w->size(); ++i)
-      (*w)[i] *= factor[i % n];
-    auto type = cast<RankedTensorType>(mm.getRhs().getType());
-    b.setInsertionPoint(mm);
-    Value scaled = arith::ConstantOp::create(
-        b, mm.getLoc(), type,
-        DenseElementsAttr::get(type, ArrayRef<float>(*w)));
-    Operation *old = mm.getRhs().getDefiningOp();
-    mm.getRhsMutable().assign(scaled);
-    if (old->use_empty())
-      old->erase();
-    return true;
-  }
-
-  /// x / s into the weight product producing x, directly or as one factor
-  /// of an elementwise product; false when x has no such producer.
-  static bool foldIntoProduct(OpBuilder &b, Value x, ArrayRef<float> inverse) {
-    int64_t k = static_cast<int64_t>(inverse.size());
-    if (MatmulOp mm = foldableProduct(x, k))
-      return scaleColumns(b, mm, inverse);
-    auto generic = x.getDefiningOp<linalg::GenericOp>();
-    if (!generic || !generic->hasOneUse() || !isElementwiseProduct(generic))
-      return false;
-    for (Value factor : generic.getDpsInputs())
-      if (MatmulOp mm = foldableProduct(factor, k))
-        return scaleColumns(b, mm, inverse);
-    return false;
-  }
-
-  /// x / s: into the constant per-channel multiply or the weight product
-  /// producing x when only the scaled products read x, else an explicit
-  /// multiply before the products.
-  void foldInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse,
-                   ArrayRef<MatmulOp> products) {
-    int64_t k = static_cast<int64_t>(inverse.size());
-    auto vectorType = RankedTensorType::get({k}, b.getF32Type());
-    // Folding changes what every reader of the observer sees: only when
-    // they all are the scaled products.
-    bool onlyProducts = llvm::all_of(op->getUsers(), [&](Operation *user) {
-      return llvm::is_contained(products, user);
-    });
-    if (auto generic = op.getInput().getDefiningOp<linalg::GenericOp>();
-        generic && generic->hasOneUse() && onlyProducts) {
-      int index = constantChannelFactor(generic, k);
-      if (index >= 0) {
-        Value c = generic.getDpsInputs()[index];
-        Attribute value;
-        matchPattern(c, m_Constant(&value));
-        if (std::optional<std::vector<float>> factors =
-                readFloatConstant(value)) {
-          for (int64_t i = 0; i < k; ++i)
-            (*factors)[i] *= inverse[i];
-          b.setInsertionPoint(generic);
-          Value folded = arith::ConstantOp::create(
-              b, c.getLoc(), vectorType,
-              DenseElementsAttr::get(vectorType, ArrayRef<float>(*factors)));
-          generic->setOperand(index, folded);
-          if (c.use_empty())
-            c.getDefiningOp()->erase();
-          return;
-        }
-      }
-    }
-    if (onlyProducts && op.getInput().hasOneUse() &&
-        foldIntoProduct(b, op.getInput(), inverse))
-      return;
-    // x * (1/s) along the last dimension, read by the scaled products.
-    b.setInsertionPointAfter(op);
-    Location loc = op.getLoc();
-    Value factor = arith::ConstantOp::create(
-        b, loc, vectorType,
-        DenseElementsAttr::get(vectorType, ArrayRef<float>(inverse)));
-    auto type = cast<RankedTensorType>(op.getType());
-    unsigned rank = type.getRank();
-    MLIRContext *ctx = b.getContext();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
-    Value init = emptyShapedLike(b, loc, op.getResult(), type.getElementType());
-    Value divided =
-        linalg::GenericOp::create(
-            b, loc, type, ValueRange{op.getResult(), factor}, ValueRange{init},
-            {id, last, id}, iterators(rank, 0),
-            [&](OpBuilder &nb, Location l, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, l, Value(arith::MulFOp::create(nb, l, a[0], a[1])));
-            })
-            .getResult(0);
-    for (MatmulOp mm : products)
-      mm.getLhsMutable().assign(divided);
   }
 };
 

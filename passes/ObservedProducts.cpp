@@ -20,7 +20,8 @@ std::vector<float> qc::channelVector(Operation *op, StringRef name, int64_t k) {
   return std::vector<float>(values.begin(), values.end());
 }
 
-FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op) {
+FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op,
+                                                                bool needGram) {
   auto type = cast<RankedTensorType>(op.getType());
   if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
     return std::optional<ObservedProducts>();
@@ -46,13 +47,15 @@ FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op) {
     gram = readFloatConstant(g);
   if (found.products.empty())
     return std::optional<ObservedProducts>();
+  bool hasGram = gram && gram->size() == static_cast<size_t>(found.k * found.k);
   // Without its statistics the layer would silently stay untransformed.
-  if (!gram || gram->size() != static_cast<size_t>(found.k * found.k))
+  if (needGram && !hasGram)
     return op.emitOpError("feeds weight products but has no [")
            << found.k << ", " << found.k << "] f32 " << kInputGramAttr
            << " (a stats file from `quantc calibrate --gram`, through "
               "qc-apply-stats)";
-  found.gram = std::move(*gram);
+  if (hasGram)
+    found.gram = std::move(*gram);
   found.meanAbs = channelVector(op, kChannelMeanAbsAttr, found.k);
   found.meanSquare = channelVector(op, kChannelMeanSquareAttr, found.k);
   return std::optional<ObservedProducts>(std::move(found));

@@ -26,9 +26,10 @@ struct ObservedProducts {
 
 /// The products reading `op` with their weights and `op`'s statistics;
 /// nullopt when no such product reads it. Fails (with an error) on an
-/// unreadable weight and when products read it but it has no
-/// qc.input_gram.
-FailureOr<std::optional<ObservedProducts>> observedProducts(ObserveOp op);
+/// unreadable weight and, with `needGram`, when products read it but it has
+/// no qc.input_gram.
+FailureOr<std::optional<ObservedProducts>>
+observedProducts(ObserveOp op, bool needGram = true);
 
 /// Rounding settings as qc-quantize-weights takes them.
 struct WeightRounding {

@@ -165,6 +165,59 @@ def ActivationAwareScaling : Pass<"qc-awq", "func::FuncOp"> {
                            "tensor::TensorDialect"];
 }
 
+def SmoothOutliers : Pass<"qc-smooth-outliers", "func::FuncOp"> {
+  let summary = "Move activation outliers into the weights before integer "
+                "quantization (SmoothQuant)";
+  let description = [{
+    For every `qc.observe` that carries `qc.channel_max_abs` and
+    `qc.input_sample` (qc-apply-stats, from a stats file made with
+    `quantc calibrate --row-samples N`) and feeds `qc.matmul`s with
+    constant 2-D f32 weights (the layers reading one activation, e.g.
+    q/k/v or gate/up, share its factors): per-channel factors
+    `s_k = max|x_k|^alpha / max|w_k|^(1 - alpha)` (w over all those
+    layers' row k; ../shared/ALGORITHMS.md) with alpha on a grid of
+    `grid` + 1 points in [0, 1], or the given `alpha`, chosen to minimise
+    the layers' mean squared output error on the sampled rows when the
+    weights are quantized per column to `weight-bits` and the activation
+    per tensor (static: the range max_k max|x_k| / s_k) or per row
+    (`dynamic`) to `activation-bits`, all symmetric.
+
+    Where the best alpha beats no smoothing (s = 1), the weights become
+    `diag(s) W` and the activation `x / s`, folded into what produces it
+    (an imported norm scale, or the output columns of the weight product
+    making it, directly or through an elementwise product), else an
+    explicit multiply; the observer's statistics and range are rescaled to
+    describe x / s (the range symmetric, from the channel maxima). A layer
+    where smoothing does not help is left alone. A remark at each observer
+    reports alpha, the error before and after, and whether it was kept.
+    Run it after qc-apply-stats and before qc-quantize-weights and
+    qc-quantize-activations.
+
+    ```mlir
+    // qc-smooth-outliers: %n = x * gamma (an RMSNorm scale) feeding q/k/v
+    %n = linalg.generic ... ins(%x, %gamma ...)     // gamma / s
+    %o = qc.observe %n {name = "wq.input", qc.channel_max_abs = ...,
+                        qc.input_sample = ..., range = ...}  // of x / s
+    %q = qc.matmul %o, %wq                          // diag(s) W
+    ```
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", /*default=*/"-1.0",
+           "Migration strength in [0, 1]; negative: searched per layer">,
+    Option<"grid", "grid", "int64_t", /*default=*/"20",
+           "Steps of the alpha search over [0, 1]">,
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
+           "Bits of the per-column weight grid the error is measured with">,
+    Option<"activationBits", "activation-bits", "unsigned", /*default=*/"8",
+           "Bits of the activation grid the error is measured with">,
+    Option<"dynamic", "dynamic", "bool", /*default=*/"false",
+           "Activations get one scale per row at run time (else one "
+           "calibrated scale per tensor)">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
   let summary = "Rotate linear layers' inputs by a randomized Hadamard "
                 "matrix where that lowers their rounding error";

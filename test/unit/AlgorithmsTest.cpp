@@ -11,6 +11,7 @@
 #include "passes/algorithms/Packing.h"
 #include "passes/algorithms/Requantize.h"
 #include "passes/algorithms/Rotation.h"
+#include "passes/algorithms/Smooth.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include <gtest/gtest.h>
@@ -576,4 +577,82 @@ TEST(Rotation, RotatedLayerComputesTheSameProduct) {
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < k; ++j)
       EXPECT_NEAR(hq[i * k + j], xq[i] * xq[j], 1e-5);
+}
+
+TEST(Smooth, ScalesFollowTheClosedForm) {
+  // s = maxX^a / maxW^(1-a): alpha 0.5 gives sqrt(maxX / maxW), alpha 1
+  // maxX, alpha 0 1 / maxW; a channel with a zero maximum keeps 1.
+  // Tolerance: float pow, 1e-6 relative.
+  const float maxX[] = {16, 1, 0, 4};
+  const float maxW[] = {0.25f, 1, 2, 0};
+  std::vector<float> half = smoothingScales(maxX, maxW, 4, 0.5);
+  EXPECT_NEAR(half[0], 8.0f, 8e-6);
+  EXPECT_NEAR(half[1], 1.0f, 1e-6);
+  EXPECT_EQ(half[2], 1.0f);
+  EXPECT_EQ(half[3], 1.0f);
+  EXPECT_NEAR(smoothingScales(maxX, maxW, 4, 1.0)[0], 16.0f, 2e-5);
+  EXPECT_NEAR(smoothingScales(maxX, maxW, 4, 0.0)[0], 4.0f, 4e-6);
+}
+
+TEST(Smooth, ExactGridsHaveNoError) {
+  // Rows whose values are integers with max 127 per row and weights whose
+  // columns are integers with max 127: both int8 grids (dynamic rows,
+  // per-column weights) hold them exactly, so the error is 0 (exactly:
+  // every product is an integer below 2^24).
+  const int64_t k = 3;
+  std::vector<float> rows = {127, -5, 3, 1, 127, -127, -127, 0, 64};
+  std::vector<float> w = {127, 1, -2, -127, 5, 3};
+  const float maxX[] = {127, 127, 127};
+  SmoothSettings dynamic;
+  dynamic.dynamicActivations = true;
+  EXPECT_EQ(smoothedOutputError({{w.data(), 2}}, k, rows.data(), 3, maxX, {},
+                                dynamic),
+            0.0);
+}
+
+TEST(Smooth, SearchTamesAnOutlierChannel) {
+  // 64 rows of 8 channels; channel 0 carries outliers 50x the others. With
+  // one static int8 scale per tensor the small channels round to a few
+  // levels; smoothing moves channel 0's range into the weights. Checked
+  // against the brute-force error of every grid alpha: the search returns
+  // the minimum, beats s = 1 by more than 10x, and alpha is interior.
+  const int64_t k = 8, n = 4, rowsCount = 64;
+  std::mt19937 gen(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> rows(rowsCount * k), w(k * n);
+  for (int64_t r = 0; r < rowsCount; ++r)
+    for (int64_t i = 0; i < k; ++i)
+      rows[r * k + i] = normal(gen) * (i == 0 ? 50.0f : 1.0f);
+  for (float &v : w)
+    v = normal(gen) * 0.1f;
+  std::vector<float> maxX(k, 0.0f);
+  for (int64_t r = 0; r < rowsCount; ++r)
+    for (int64_t i = 0; i < k; ++i)
+      maxX[i] = std::max(maxX[i], std::fabs(rows[r * k + i]));
+  std::vector<SmoothLayer> layers = {{w.data(), n}};
+  SmoothSettings settings; // static, 8/8 bits, grid 20
+  SmoothChoice c =
+      searchSmoothing(layers, k, maxX.data(), rows.data(), rowsCount, settings);
+  EXPECT_TRUE(c.kept);
+  EXPECT_LT(c.error, c.unsmoothedError / 10);
+  EXPECT_GT(c.alpha, 0.0);
+  EXPECT_LT(c.alpha, 1.0);
+  std::vector<float> maxW(k, 0.0f);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      maxW[i] = std::max(maxW[i], std::fabs(w[i * n + j]));
+  for (int a = 0; a <= 20; ++a) {
+    std::vector<float> s =
+        smoothingScales(maxX.data(), maxW.data(), k, a / 20.0);
+    EXPECT_GE(smoothedOutputError(layers, k, rows.data(), rowsCount,
+                                  maxX.data(), s, settings),
+              c.error)
+        << a;
+  }
+  // A fixed alpha is taken as given.
+  settings.alpha = 0.5;
+  EXPECT_EQ(
+      searchSmoothing(layers, k, maxX.data(), rows.data(), rowsCount, settings)
+          .alpha,
+      0.5);
 }

@@ -1,0 +1,34 @@
+//===- ChannelScaling.h - move a per-channel factor across a layer -*- C++ -*-//
+//
+// y = x W = (x / s)(diag(s) W) for any positive per-channel s: what qc-awq
+// and qc-smooth-outliers do to an observed activation and the weight
+// products reading it, once they have chosen s.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_PASSES_CHANNELSCALING_H
+#define QUANTC_PASSES_CHANNELSCALING_H
+
+#include "dialects/qc/IR/QcOps.h"
+
+#include <vector>
+
+namespace mlir::qc {
+
+/// W -> diag(s) W for every product (their weights `weights`, K x N_i
+/// row-major, are updated too) and x -> x / s for the observer `op` they
+/// read: folded into what produces x when only these products read it (the
+/// constant per-channel multiply of an imported norm scale, or the output
+/// columns of a weight product making x directly or as one factor of an
+/// elementwise product), else an explicit multiply before the products.
+/// The observer's calibrated statistics are rescaled to describe x / s:
+/// channel max/mean |x| (/ s), mean x^2 and E[x x^T] (/ s s^T), the row
+/// sample, and a range (then symmetric: +-max_k max|x_k| / s_k, exact for
+/// min/max calibration, when the channel maxima are known).
+void moveChannelFactor(ObserveOp op, ArrayRef<MatmulOp> products,
+                       std::vector<std::vector<float>> &weights,
+                       ArrayRef<float> s);
+
+} // namespace mlir::qc
+
+#endif // QUANTC_PASSES_CHANNELSCALING_H

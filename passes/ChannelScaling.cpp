@@ -118,20 +118,37 @@ bool foldIntoProduct(OpBuilder &b, Value x, ArrayRef<float> inverse) {
   return false;
 }
 
-/// x / s: into the constant per-channel multiply or the weight product
-/// producing x when only the scaled products read x, else an explicit
-/// multiply before the products.
-void foldInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse,
-                 ArrayRef<MatmulOp> products) {
+/// x * (1/s) along the last dimension, built before `op`.
+Value explicitInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse) {
   int64_t k = static_cast<int64_t>(inverse.size());
-  auto vectorType = RankedTensorType::get({k}, b.getF32Type());
-  // Folding changes what every reader of the observer sees: only when
-  // they all are the scaled products.
-  bool onlyProducts = llvm::all_of(op->getUsers(), [&](Operation *user) {
-    return llvm::is_contained(products, user);
-  });
-  if (auto generic = op.getInput().getDefiningOp<linalg::GenericOp>();
-      generic && generic->hasOneUse() && onlyProducts) {
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Value factor = arith::ConstantOp::create(
+      b, loc, floatAttr(b.getContext(), {k}, inverse));
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
+  Value init = emptyShapedLike(b, loc, x, type.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{x, factor}, ValueRange{init},
+             {id, last, id}, iterators(rank, 0),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l, Value(arith::MulFOp::create(nb, l, a[0], a[1])));
+             })
+      .getResult(0);
+}
+
+/// x / s into what produces x (the constant per-channel multiply of a norm
+/// scale, or a weight product); false when nothing can absorb it.
+bool foldIntoProducer(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse) {
+  int64_t k = static_cast<int64_t>(inverse.size());
+  if (!op.getInput().hasOneUse())
+    return false;
+  if (auto generic = op.getInput().getDefiningOp<linalg::GenericOp>()) {
     int index = constantChannelFactor(generic, k);
     if (index >= 0) {
       Value c = generic.getDpsInputs()[index];
@@ -143,41 +160,15 @@ void foldInverse(OpBuilder &b, ObserveOp op, ArrayRef<float> inverse,
           (*factors)[i] *= inverse[i];
         b.setInsertionPoint(generic);
         Value folded = arith::ConstantOp::create(
-            b, c.getLoc(), vectorType,
-            DenseElementsAttr::get(vectorType, ArrayRef<float>(*factors)));
+            b, c.getLoc(), floatAttr(b.getContext(), {k}, *factors));
         generic->setOperand(index, folded);
         if (c.use_empty())
           c.getDefiningOp()->erase();
-        return;
+        return true;
       }
     }
   }
-  if (onlyProducts && op.getInput().hasOneUse() &&
-      foldIntoProduct(b, op.getInput(), inverse))
-    return;
-  // x * (1/s) along the last dimension, read by the scaled products.
-  b.setInsertionPointAfter(op);
-  Location loc = op.getLoc();
-  Value factor = arith::ConstantOp::create(
-      b, loc, vectorType,
-      DenseElementsAttr::get(vectorType, ArrayRef<float>(inverse)));
-  auto type = cast<RankedTensorType>(op.getType());
-  unsigned rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
-  Value init = emptyShapedLike(b, loc, op.getResult(), type.getElementType());
-  Value divided =
-      linalg::GenericOp::create(
-          b, loc, type, ValueRange{op.getResult(), factor}, ValueRange{init},
-          {id, last, id}, iterators(rank, 0),
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            linalg::YieldOp::create(
-                nb, l, Value(arith::MulFOp::create(nb, l, a[0], a[1])));
-          })
-          .getResult(0);
-  for (MatmulOp mm : products)
-    mm.getLhsMutable().assign(divided);
+  return foldIntoProduct(b, op.getInput(), inverse);
 }
 
 /// The observer's statistics of x, rescaled to describe x / s.
@@ -252,6 +243,25 @@ void qc::moveChannelFactor(ObserveOp op, ArrayRef<MatmulOp> products,
   std::vector<float> inverse(k);
   for (int64_t i = 0; i < k; ++i)
     inverse[i] = 1.0f / s[i];
-  divideStatistics(op, inverse);
-  foldInverse(b, op, inverse, products);
+  // Changing what the observer reads changes what every reader of it sees:
+  // only when they all are the scaled products. Either way the products
+  // read an observer of x / s (static activation quantization takes its
+  // range from the observer it reads).
+  bool onlyProducts = llvm::all_of(op->getUsers(), [&](Operation *user) {
+    return llvm::is_contained(products, user);
+  });
+  if (onlyProducts) {
+    if (!foldIntoProducer(b, op, inverse))
+      op->setOperand(0, explicitInverse(b, op, inverse));
+    divideStatistics(op, inverse);
+    return;
+  }
+  // Other readers keep x: the products get their own observer of x / s.
+  Value divided = explicitInverse(b, op, inverse);
+  b.setInsertionPointAfterValue(divided);
+  auto scaled = cast<ObserveOp>(b.clone(*op.getOperation()));
+  scaled->setOperand(0, divided);
+  divideStatistics(scaled, inverse);
+  for (MatmulOp mm : products)
+    mm.getLhsMutable().assign(scaled.getResult());
 }

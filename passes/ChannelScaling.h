@@ -17,11 +17,13 @@ namespace mlir::qc {
 
 /// W -> diag(s) W for every product (their weights `weights`, K x N_i
 /// row-major, are updated too) and x -> x / s for the observer `op` they
-/// read: folded into what produces x when only these products read it (the
-/// constant per-channel multiply of an imported norm scale, or the output
-/// columns of a weight product making x directly or as one factor of an
-/// elementwise product), else an explicit multiply before the products.
-/// The observer's calibrated statistics are rescaled to describe x / s:
+/// read. When only these products read it, x / s is folded into what
+/// produces x (the constant per-channel multiply of an imported norm scale,
+/// or the output columns of a weight product making x directly or as one
+/// factor of an elementwise product), else computed by an explicit multiply
+/// that the observer then reads. When other ops read the observer too, they
+/// keep x and the products read a copy of the observer on x * (1/s).
+/// The observing op's calibrated statistics are rescaled to describe x / s:
 /// channel max/mean |x| (/ s), mean x^2 and E[x x^T] (/ s s^T), the row
 /// sample, and a range (then symmetric: +-max_k max|x_k| / s_k, exact for
 /// min/max calibration, when the channel maxima are known).

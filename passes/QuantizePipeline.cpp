@@ -54,6 +54,14 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
   if (options.awq)
     funcs.addPass(createActivationAwareScaling(
         withRounding<ActivationAwareScalingOptions>(options)));
+  if (options.smooth && options.integerActivations()) {
+    SmoothOutliersOptions smooth;
+    smooth.alpha = options.smoothAlpha;
+    smooth.weightBits = options.weightBits;
+    smooth.activationBits = options.activationBits;
+    smooth.dynamic = options.activations == ActivationMode::Dynamic;
+    funcs.addPass(createSmoothOutliers(smooth));
+  }
   funcs.addPass(createQuantizeWeights(quantizeWeightsOptions(options)));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

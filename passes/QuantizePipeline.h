@@ -8,6 +8,8 @@
 //                            qc-apply-stats{stats-file=...}
 //   rotation (rotate=true):  qc-rotate-inputs{bits group-size symmetric clip}
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
+//   smoothing (smooth=true): qc-smooth-outliers{alpha weight-bits
+//                                               activation-bits dynamic}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
 //                                               clip method act-order
 //                                               lorc-rank codebook}
@@ -82,6 +84,18 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
                      "activation's calibrated mean |x|^alpha (needs a stats "
                      "file with gram matrices; float activations)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> smooth{
+      *this, "smooth",
+      llvm::cl::desc("qc-smooth-outliers before rounding: SmoothQuant's "
+                     "per-channel factors where they lower the quantized "
+                     "layers' error (needs a stats file with row samples; "
+                     "integer activations)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<double> smoothAlpha{
+      *this, "smooth-alpha",
+      llvm::cl::desc("SmoothQuant's alpha in [0, 1]; negative: searched per "
+                     "layer"),
+      llvm::cl::init(-1.0)};
   PassOptions::Option<bool> actOrder{
       *this, "act-order",
       llvm::cl::desc("GPTQ: rows in order of decreasing diag(H)"),
@@ -121,7 +135,7 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
   /// Whether qc.observe ops and a stats file feed the passes.
   bool needsStats() const {
     return staticActivations() || method == WeightMethod::Gptq || awq ||
-           rotate ||
+           rotate || (smooth && integerActivations()) ||
            ((clip == WeightClip::Mse || codebook == WeightCodebook::Kmeans) &&
             !statsFile.empty());
   }

@@ -39,14 +39,14 @@ func.func @fold(%x: tensor<?x4xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
 
 // -----
 
-// No constant per-channel multiply produces x (a function argument): the
-// products read an explicit x * (1/s) instead.
+// No constant per-channel multiply produces x (a function argument): an
+// explicit x * (1/s) goes before the observer, which then observes x / s.
 // CHECK-LABEL: func.func @explicit(
-// CHECK:         %[[O:.*]] = qc.observe %arg0
 // CHECK:         %[[INV:.*]] = arith.constant dense<[0.353553{{[0-9]*}}, 1.2311{{[0-9]*}}, 1.8660{{[0-9]*}}, 2.8284{{[0-9]*}}]> : tensor<4xf32>
-// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%[[O]], %[[INV]] : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%arg0, %[[INV]] : tensor<?x4xf32>, tensor<4xf32>)
 // CHECK:           arith.mulf
-// CHECK:         qc.matmul %[[D]], %{{.*}}
+// CHECK:         %[[O:.*]] = qc.observe %[[D]]
+// CHECK:         qc.matmul %[[O]], %{{.*}}
 func.func @explicit(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   // expected-remark @below {{AWQ: alpha 6.000000e-01}}
   %o = qc.observe %x {name = "x.input", qc.channel_mean_abs = dense<[8.0, 1.0, 0.5, 0.25]> : tensor<4xf32>, qc.input_gram = dense<[[64.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0625]]> : tensor<4x4xf32>} : tensor<?x4xf32>
@@ -90,12 +90,12 @@ func.func @fold_into_product(%h: tensor<?x2xf32>, %g: tensor<?x4xf32>) -> tensor
 // -----
 
 // The product producing x is also returned: its columns cannot change, so
-// the products read an explicit x * (1/s).
+// the observer reads an explicit x * (1/s).
 // CHECK-LABEL: func.func @product_used_twice(
 // CHECK:         %[[W:.*]] = arith.constant dense<1.000000e+00> : tensor<2x4xf32>
 // CHECK:         %[[U:.*]] = qc.matmul %arg0, %[[W]]
-// CHECK:         %[[O:.*]] = qc.observe %[[U]]
-// CHECK:         linalg.generic {{.*}} ins(%[[O]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%[[U]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         qc.observe %[[D]]
 func.func @product_used_twice(%h: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
   %wu = arith.constant dense<1.0> : tensor<2x4xf32>
   %u = qc.matmul %h, %wu : (tensor<?x2xf32>, tensor<2x4xf32>) -> tensor<?x4xf32>
@@ -140,15 +140,15 @@ func.func @uncalibrated(%z: tensor<?x2xf32>) -> tensor<?x2xf32> {
 #last = affine_map<(d0, d1) -> (d1)>
 
 // The norm's result has another reader besides the observer: 1/s cannot be
-// folded into gamma (the other reader would see x / s), so the products
-// read an explicit x * (1/s) and gamma stays.
+// folded into gamma (the other reader would see x / s), so the observer
+// reads an explicit x * (1/s) and gamma stays.
 // CHECK-LABEL: func.func @shared_norm(
 // CHECK:         %[[G:.*]] = arith.constant dense<1.000000e+00> : tensor<4xf32>
 // CHECK:         %[[N:.*]] = linalg.generic {{.*}} ins(%arg0, %[[G]] : tensor<?x4xf32>, tensor<4xf32>)
-// CHECK:         %[[O:.*]] = qc.observe %[[N]]
-// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%[[O]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
-// CHECK:         qc.matmul %[[D]], %{{.*}}
-// CHECK:         return %{{.*}}, %[[N]]
+// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%[[N]], %{{.*}} : tensor<?x4xf32>, tensor<4xf32>)
+// CHECK:         %[[O:.*]] = qc.observe %[[D]]
+// CHECK:         qc.matmul %[[O]], %{{.*}}
+// CHECK:         return {{%[0-9]+}}, %[[N]] :
 func.func @shared_norm(%x: tensor<?x4xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
   %gamma = arith.constant dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>
   %c0 = arith.constant 0 : index

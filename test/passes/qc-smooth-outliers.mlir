@@ -64,6 +64,26 @@ func.func @left_alone(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 
 // -----
 
+// The observer is also returned: that reader keeps x, and the product
+// reads a second observer of x * (1/s) (same name, statistics of x / s;
+// static quantization takes its range from the observer it reads). With
+// this one product alpha 0.1 wins: s_0 = 100^0.1 / 0.02^0.9 = 53.59.
+// CHECK-LABEL: func.func @other_reader(
+// CHECK:         %[[D:.*]] = linalg.generic {{.*}} ins(%arg0, %{{.*}} : tensor<?x2xf32>, tensor<2xf32>)
+// CHECK:         %[[S:.*]] = qc.observe %[[D]] {name = "x.input", qc.channel_max_abs = dense<[1.86606{{[0-9]*}}, 1.000000e+00]>
+// CHECK:         %[[O:.*]] = qc.observe %arg0 {name = "x.input", qc.channel_max_abs = dense<[1.000000e+02, 1.000000e+00]>
+// CHECK:         qc.matmul %[[S]]
+// CHECK:         return %{{.*}}, %[[O]]
+func.func @other_reader(%x: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  // expected-remark @below {{SmoothQuant: alpha 1.000000e-01}}
+  %o = qc.observe %x {name = "x.input", qc.channel_max_abs = dense<[100.0, 1.0]> : tensor<2xf32>, qc.input_sample = dense<[[100.0, 1.0], [-80.0, -0.5], [90.0, 0.25], [-100.0, 0.75]]> : tensor<4x2xf32>, range = #qc.range<-100.0, 100.0, minmax>} : tensor<?x2xf32>
+  %w1 = arith.constant dense<[[0.01, -0.02], [1.0, 0.5]]> : tensor<2x2xf32>
+  %y1 = qc.matmul %o, %w1 : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y1, %o : tensor<?x2xf32>, tensor<?x2xf32>
+}
+
+// -----
+
 // An observer feeding weight products without sampled rows is an error
 // (the layer would silently stay unsmoothed); one feeding no weight product
 // is left alone.

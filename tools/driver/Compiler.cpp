@@ -110,6 +110,8 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
   if (failed(pm.run(module)))
     return diag.takeError(vulkan ? "the Vulkan pipeline failed"
                                  : "the CPU pipeline failed");
+  if (!options.instrumentObservers)
+    reportRemarks(options.quantize, diag.remarks);
   // Every output appears only when the artifact does.
   std::unique_ptr<llvm::ToolOutputFile> lowered;
   if (!options.loweredMlirPath.empty()) {

@@ -26,6 +26,8 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.awq = awq;
   options.codebook = codebook;
   options.rotate = rotate;
+  options.smooth = smooth;
+  options.smoothAlpha = smoothAlpha;
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -133,6 +135,12 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
       options.activationBits == 8)
     return makeError("--lorc-rank needs float activations (a wBa16 scheme): "
                      "the correction reads the float activation");
+  if (options.weightBits != 0 && options.smooth && options.activationBits != 8)
+    return makeError("--smooth needs integer activations (a wBa8 scheme): "
+                     "it flattens what the activation grid must hold");
+  if (options.smooth && options.smoothAlpha > 1)
+    return makeError("--smooth-alpha must lie in [0, 1] (or auto)");
+  bool smooth = options.weightBits != 0 && options.smooth;
   // --clip mse and --codebook kmeans use calibration when samples are
   // given (per-channel mean x^2 weights the search); without them they are
   // unweighted.
@@ -155,21 +163,23 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
     options.method = qc::WeightMethod::Rtn; // the weight products are done
     gptq = false;
   }
-  if ((!options.staticActivations() && !clipStats && !gptq) ||
+  if ((!options.staticActivations() && !clipStats && !gptq && !smooth) ||
       !options.statsFile.empty())
     return llvm::Error::success();
   if (options.calibration.samples.empty())
     return makeError(
-        gptq ? std::string(options.awq ? "--weights awq"
-                           : options.method == qc::WeightMethod::Gptq
-                               ? "--weights gptq"
-                               : "--rotate hadamard") +
-                   " needs calibration: give --calib SAMPLE... "
-                   "or --stats FILE (from quantc calibrate "
-                   "--gram)"
-             : "static int8 activations need calibration: give "
-               "--calib SAMPLE... or --stats FILE (or "
-               "--activations dynamic)");
+        gptq     ? std::string(options.awq ? "--weights awq"
+                               : options.method == qc::WeightMethod::Gptq
+                                   ? "--weights gptq"
+                                   : "--rotate hadamard") +
+                       " needs calibration: give --calib SAMPLE... "
+                       "or --stats FILE (from quantc calibrate "
+                       "--gram)"
+        : smooth ? "--smooth needs calibration: give --calib SAMPLE... or "
+                   "--stats FILE (from quantc calibrate --row-samples N)"
+                 : "static int8 activations need calibration: give "
+                   "--calib SAMPLE... or --stats FILE (or "
+                   "--activations dynamic)");
   // The observers qc-quantize-pipeline inserts (activation-products=false),
   // on a copy.
   OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
@@ -180,6 +190,9 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   stats.companionSuffixes.push_back(".gram");
   CalibrationOptions calibration = options.calibration;
   calibration.grams = calibration.grams || gptq;
+  if (smooth)
+    calibration.rowSamples =
+        std::max(calibration.rowSamples, QuantizeOptions::kSmoothRows);
   if (llvm::Error e = calibrate(*copy, calibration, stats.path))
     return e;
   options.statsFile = std::string(stats.path);
@@ -198,5 +211,28 @@ llvm::Error quantc::quantize(ModuleOp module, const QuantizeOptions &options) {
   qc::buildQuantizePipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return diag.takeError("quantization failed");
+  reportRemarks(options, diag.remarks);
   return llvm::Error::success();
+}
+
+void quantc::reportRemarks(const QuantizeOptions &options,
+                           ArrayRef<std::string> remarks) {
+  if (options.remarks)
+    for (const std::string &remark : remarks)
+      llvm::errs() << "quantc: remark: " << remark << "\n";
+  // Whether smoothing helped is part of the result (SmoothQuant matters
+  // for some models and not others).
+  if (options.weightBits != 0 && options.smooth &&
+      options.activationBits == 8) {
+    int kept = 0, total = 0;
+    for (StringRef remark : remarks)
+      if (remark.contains("SmoothQuant:")) {
+        ++total;
+        kept += remark.ends_with(", smoothed");
+      }
+    llvm::errs() << "quantc: note: smoothing kept for " << kept << " of "
+                 << total << " activations"
+                 << (options.remarks ? "" : " (per-layer errors: --remarks)")
+                 << "\n";
+  }
 }

@@ -36,6 +36,13 @@ struct QuantizeOptions {
   bool awq = false;     // activation-aware weight scaling first
   mlir::qc::WeightCodebook codebook = mlir::qc::WeightCodebook::None;
   bool rotate = false; // randomized Hadamard rotation of layer inputs
+  bool smooth = false; // SmoothQuant before integer activations
+  /// Print every pass remark (per-layer AWQ, rotation and smoothing
+  /// choices) to stderr; without it smoothing prints one summary line.
+  bool remarks = false;
+  double smoothAlpha = -1; // its alpha; negative: searched per layer
+  /// Rows sampled per activation for the smoothing search.
+  static constexpr int64_t kSmoothRows = 512;
   /// GPTQ: each stage of layers calibrated on the outputs of the layers
   /// before it already quantized (one calibration build and run per
   /// stage), or all on the float model's activations (one run). Float is
@@ -73,6 +80,12 @@ llvm::Error prepareCalibration(mlir::ModuleOp module, QuantizeOptions &options,
 
 /// Runs qc-quantize-pipeline on `module` (calibrating first when needed).
 llvm::Error quantize(mlir::ModuleOp module, const QuantizeOptions &options);
+
+/// Prints what the quantization passes reported (`remarks`, as FirstError
+/// gathers them): all of them with `options.remarks`, and with smoothing
+/// a summary line of how many activations it was kept for.
+void reportRemarks(const QuantizeOptions &options,
+                   llvm::ArrayRef<std::string> remarks);
 
 } // namespace quantc
 

@@ -31,13 +31,18 @@ static std::string describe(Location loc) {
 
 quantc::FirstError::FirstError(MLIRContext *ctx)
     : ScopedDiagnosticHandler(ctx, [this](Diagnostic &d) {
-        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
+        auto line = [&] {
           std::string where = describe(d.getLocation());
-          text = (where.empty() ? "" : where + ": ") + d.str();
-          for (char &c : text)
+          std::string out = (where.empty() ? "" : where + ": ") + d.str();
+          for (char &c : out)
             if (c == '\n')
               c = ' ';
-        }
+          return out;
+        };
+        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty())
+          text = line();
+        if (d.getSeverity() == DiagnosticSeverity::Remark)
+          remarks.push_back(line());
         return success();
       }) {}
 

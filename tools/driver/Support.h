@@ -24,6 +24,8 @@ namespace quantc {
 /// WHERE names the ONNX node or the MLIR location.
 struct FirstError : mlir::ScopedDiagnosticHandler {
   std::string text;
+  /// Every remark, as "WHERE: MESSAGE" (the passes' per-layer reports).
+  std::vector<std::string> remarks;
   explicit FirstError(mlir::MLIRContext *ctx);
   /// The captured diagnostic as an error, or `fallback` when none was seen.
   llvm::Error takeError(llvm::StringRef fallback) const;

@@ -152,6 +152,24 @@ cl::opt<Rotation> rotate(
                           "lowers the calibrated rounding error (wBa16; "
                           "needs --calib or --stats with gram matrices)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<bool> smooth(
+    "smooth",
+    cl::desc("SmoothQuant: move activation outliers into the weights where "
+             "that lowers the quantized layers' error on sampled calibration "
+             "rows, with a remark per layer (wBa8 schemes; needs --calib or "
+             "--stats with row samples)"),
+    cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<bool>
+    remarks("remarks",
+            cl::desc("Print the quantization passes' per-layer remarks (AWQ, "
+                     "rotation and smoothing choices with their errors)"),
+            cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string> smoothAlpha(
+    "smooth-alpha",
+    cl::desc("--smooth's migration strength: a number in [0, 1], or auto "
+             "(default: searched per layer)"),
+    cl::init("auto"), cl::value_desc("A|auto"), cl::sub(compileCmd),
+    cl::cat(quantCategory));
 cl::opt<int64_t> lorcRank(
     "lorc-rank",
     cl::desc("LoRC: add to each quantized matmul the rank-R approximation "
@@ -222,6 +240,16 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.lorcRank = lorcRank;
   quant.codebook = codebook;
   quant.rotate = rotate == Rotation::Hadamard;
+  quant.smooth = smooth;
+  quant.remarks = remarks;
+  if (smoothAlpha != "auto") {
+    double alpha = 0;
+    if (StringRef(smoothAlpha).getAsDouble(alpha) || alpha < 0 || alpha > 1)
+      return makeError("--smooth-alpha must be a number in [0, 1] or auto, "
+                       "not '" +
+                       smoothAlpha + "'");
+    quant.smoothAlpha = alpha;
+  }
   quant.sequentialGptq = gptqInputs == GptqInputs::Quantized;
   quant.activations = activations;
   quant.statsFile = stats;

@@ -2,6 +2,8 @@
 
 #include "passes/Passes.h"
 
+#include "passes/NodeNames.h"
+
 #include "dialects/qc/IR/QcOps.h"
 
 #include "mlir/IR/Matchers.h"
@@ -17,17 +19,6 @@ using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
-
-/// The ONNX node name of a location, or "".
-std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (std::string n = nodeName(l); !n.empty())
-        return n;
-  return "";
-}
 
 bool isConstant(Value v) { return matchPattern(v, m_Constant()); }
 

@@ -41,6 +41,11 @@ inline constexpr llvm::StringLiteral kChannelMaxAbsAttr = "qc.channel_max_abs";
 /// qc-smooth-outliers measures a quantized layer's output error on.
 inline constexpr llvm::StringLiteral kInputSampleAttr = "qc.input_sample";
 
+/// On a `qc.matmul`, `qc.gemm` or `qc.conv`: the bits qc-quantize-weights
+/// gives this layer's weight instead of its `bits` option (an i64; set by
+/// qc-allocate-bits).
+inline constexpr llvm::StringLiteral kWeightBitsAttr = "qc.weight_bits";
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

@@ -218,6 +218,43 @@ def SmoothOutliers : Pass<"qc-smooth-outliers", "func::FuncOp"> {
                            "tensor::TensorDialect"];
 }
 
+def PerturbationPoints : Pass<"qc-perturbation-points", "ModuleOp"> {
+  let summary = "Turn weights into inputs (and add activation noise points) "
+                "for one-artifact sensitivity sweeps";
+  let description = [{
+    In `func.func @main`, every `qc.matmul` whose right operand is a 2-D
+    static f32 constant gets that weight as a new last argument named
+    (`onnx.name`) `<node>.weight`, `<node>` the ONNX node's name. With
+    `activations`, its left operand `x` also goes through a noise point,
+    `x + sigma * noise`, whose parameters are another new argument
+    `<node>.input.noise` (f32 [3]: sigma, kind, seed): kind 0 uniform, 1
+    Gaussian, 2 Laplace (heavy-tailed), each of unit variance, from a
+    counter-based hash of the element's linear index and the seed (no
+    state; the same on every target). sigma 0 leaves x unchanged.
+
+    `quantc sensitivity` compiles a model once with this pass and then
+    perturbs one layer at a time by feeding its inputs: the original
+    weights and sigma 0 everywhere else.
+
+    ```mlir
+    // before
+    %w = arith.constant dense<...> : tensor<64x64xf32>
+    %y = qc.matmul %x, %w loc("layers.0.attn.wq")
+    // after (activations=true)
+    func.func @main(..., %w: tensor<64x64xf32> {onnx.name = "layers.0.attn.wq.weight"},
+                    %p: tensor<3xf32> {onnx.name = "layers.0.attn.wq.input.noise"})
+    %xn = linalg.generic ... ins(%x) { x + p[0] * noise(p[1], p[2], index) }
+    %y = qc.matmul %xn, %w
+    ```
+  }];
+  let options = [
+    Option<"activations", "activations", "bool", /*default=*/"false",
+           "Also add a noise point on each product's activation">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "math::MathDialect", "tensor::TensorDialect"];
+}
+
 def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
   let summary = "Rotate linear layers' inputs by a randomized Hadamard "
                 "matrix where that lowers their rounding error";

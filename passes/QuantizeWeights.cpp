@@ -114,10 +114,23 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       if (isa<MatmulOp, GemmOp, ConvOp>(op))
         candidates.push_back(op);
     });
+    unsigned defaultBits = bits;
     for (Operation *op : candidates) {
+      // A per-layer width (qc-allocate-bits) replaces the option for this
+      // op only.
+      if (auto attr = op->getAttrOfType<IntegerAttr>(kWeightBitsAttr)) {
+        int64_t b = attr.getInt();
+        if (b < 2 || b > 8 || codebook != WeightCodebook::None) {
+          op->emitOpError() << kWeightBitsAttr << " must be in [2, 8] (and "
+                            << "cannot combine with a codebook), got " << b;
+          return signalPassFailure();
+        }
+        bits = static_cast<unsigned>(b);
+      }
       LogicalResult result = isa<MatmulOp>(op) ? quantize(cast<MatmulOp>(op))
                              : isa<GemmOp>(op) ? quantize(cast<GemmOp>(op))
                                                : quantize(cast<ConvOp>(op));
+      bits = defaultBits;
       if (failed(result))
         return signalPassFailure();
     }

@@ -223,7 +223,8 @@ def PerturbationPoints : Pass<"qc-perturbation-points", "ModuleOp"> {
                 "for one-artifact sensitivity sweeps";
   let description = [{
     In `func.func @main`, every `qc.matmul` whose right operand is a 2-D
-    static f32 constant gets that weight as a new last argument named
+    static f32 constant, and every `qc.conv` with a static f32 constant
+    weight, gets that weight as a new last argument named
     (`onnx.name`) `<node>.weight`, `<node>` the ONNX node's name. With
     `activations`, its left operand `x` also goes through a noise point,
     `x + sigma * noise`, whose parameters are another new argument
@@ -253,6 +254,49 @@ def PerturbationPoints : Pass<"qc-perturbation-points", "ModuleOp"> {
   ];
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "math::MathDialect", "tensor::TensorDialect"];
+}
+
+def AllocateBits : Pass<"qc-allocate-bits", "func::FuncOp"> {
+  let summary = "Choose each weight product's bit width under a budget from "
+                "measured sensitivities";
+  let description = [{
+    Reads the report of `quantc sensitivity` (`sensitivity-file`): for each
+    weight product, named after its ONNX node, the loss change when it
+    alone is quantized at each measured width. For the `qc.matmul`s and
+    `qc.conv`s with a constant weight that the report names, chooses one
+    width each
+    minimising the summed loss change with at most `budget` code bits per
+    weight on average (code bits x parameters; scales and zero points are
+    not counted): a multiple-choice knapsack solved exactly by dynamic
+    programming over the budget in `steps` units (each option's cost
+    rounded up, so the choice always fits). `layer-bits` fixes the width of
+    the layers whose name matches a glob (`layers.0.*=8`). The choice
+    becomes `qc.weight_bits` on each product, which qc-quantize-weights
+    honours.
+
+    A remark per product gives its width and predicted loss change, and one
+    on the function the average width and the predicted total: the sum of
+    single-layer changes times the joint/sum ratio of the report's
+    uniform-width measurements at that average width (single-layer changes
+    add up to less than the joint damage).
+
+    ```mlir
+    %y = qc.matmul %x, %w loc("layers.0.ffn.w2")
+    // after qc-allocate-bits{sensitivity-file=sens.json budget=3.5}
+    %y = qc.matmul %x, %w {qc.weight_bits = 4 : i64} loc("layers.0.ffn.w2")
+    ```
+  }];
+  let options = [
+    Option<"sensitivityFile", "sensitivity-file", "std::string",
+           /*default=*/"", "The report of `quantc sensitivity` (JSON)">,
+    Option<"budget", "budget", "double", /*default=*/"4.0",
+           "Average code bits per weight over the allocated products">,
+    ListOption<"layerBits", "layer-bits", "std::string",
+               "PATTERN=BITS: fixed widths for layers whose name matches the "
+               "glob">,
+    Option<"steps", "steps", "int64_t", /*default=*/"4096",
+           "Units the budget is divided into for the exact solver">,
+  ];
 }
 
 def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {

@@ -1,8 +1,9 @@
 //===- PerturbationPoints.cpp - run-time switches for sensitivity ---------===//
 //
-// qc-perturbation-points: every weight product's constant weight becomes an
-// input of the entry function (`<node>.weight`), and optionally each
-// product's activation gets a noise point `x + sigma * noise` whose
+// qc-perturbation-points: every weight product's (matmul's or
+// convolution's) constant weight becomes an input of the entry function
+// (`<node>.weight`), and optionally each product's activation gets a noise
+// point `x + sigma * noise` whose
 // parameters are another input (`<node>.input.noise`, f32 [3]: sigma, kind,
 // seed). One artifact then serves a whole sensitivity sweep: the driver
 // feeds the original weights and sigma 0 everywhere except the layer it
@@ -90,21 +91,37 @@ struct PerturbationPoints
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (auto n = func.getArgAttrOfType<StringAttr>(i, "onnx.name"))
         names.insert(n.getValue());
-    SmallVector<MatmulOp> products;
-    func.walk([&](MatmulOp mm) {
-      auto type = cast<RankedTensorType>(mm.getRhs().getType());
-      if (type.getRank() == 2 && type.getElementType().isF32() &&
-          type.hasStaticShape() && matchPattern(mm.getRhs(), m_Constant()))
-        products.push_back(mm);
+    // (op, weight operand, input operand) of every product with a constant
+    // f32 weight: matmuls (2-D weights) and convolutions.
+    struct Product {
+      Operation *op;
+      OpOperand *weight, *input;
+    };
+    SmallVector<Product> products;
+    func.walk([&](Operation *op) {
+      Product p{op, nullptr, nullptr};
+      if (auto mm = dyn_cast<MatmulOp>(op)) {
+        p = {op, &mm.getRhsMutable(), &mm.getLhsMutable()};
+        if (cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 2)
+          return;
+      } else if (auto conv = dyn_cast<ConvOp>(op)) {
+        p = {op, &conv.getWeightMutable(), &conv.getInputMutable()};
+      } else {
+        return;
+      }
+      auto type = cast<RankedTensorType>(p.weight->get().getType());
+      if (type.getElementType().isF32() && type.hasStaticShape() &&
+          matchPattern(p.weight->get(), m_Constant()))
+        products.push_back(p);
     });
     int index = 0;
-    for (MatmulOp mm : products) {
-      std::string node = nodeName(mm.getLoc());
+    for (const Product &p : products) {
+      std::string node = nodeName(p.op->getLoc());
       if (node.empty())
-        node = "matmul" + std::to_string(index);
+        node = (isa<ConvOp>(p.op) ? "conv" : "matmul") + std::to_string(index);
       ++index;
-      if (failed(exposeWeight(func, mm, node, names)) ||
-          (activations && failed(addNoise(func, mm, node, names))))
+      if (failed(exposeWeight(func, p.op, *p.weight, node, names)) ||
+          (activations && failed(addNoise(func, p.op, *p.input, node, names))))
         return signalPassFailure();
     }
   }
@@ -128,30 +145,30 @@ struct PerturbationPoints
     return func.getArgument(i);
   }
 
-  LogicalResult exposeWeight(func::FuncOp func, MatmulOp mm,
-                             const std::string &node,
+  LogicalResult exposeWeight(func::FuncOp func, Operation *op,
+                             OpOperand &weight, const std::string &node,
                              llvm::StringSet<> &names) {
-    Value old = mm.getRhs();
+    Value old = weight.get();
     FailureOr<BlockArgument> arg =
-        addInput(func, mm, old.getType(), node + ".weight", names);
+        addInput(func, op, old.getType(), node + ".weight", names);
     if (failed(arg))
       return failure();
-    mm.getRhsMutable().assign(*arg);
+    weight.assign(*arg);
     if (Operation *def = old.getDefiningOp(); def && def->use_empty())
       def->erase();
     return success();
   }
 
-  LogicalResult addNoise(func::FuncOp func, MatmulOp mm,
+  LogicalResult addNoise(func::FuncOp func, Operation *op, OpOperand &input,
                          const std::string &node, llvm::StringSet<> &names) {
-    OpBuilder b(mm);
-    Location loc = mm.getLoc();
+    OpBuilder b(op);
+    Location loc = op->getLoc();
     FailureOr<BlockArgument> params =
-        addInput(func, mm, RankedTensorType::get({3}, b.getF32Type()),
+        addInput(func, op, RankedTensorType::get({3}, b.getF32Type()),
                  node + ".input.noise", names);
     if (failed(params))
       return failure();
-    Value x = mm.getLhs();
+    Value x = input.get();
     auto type = cast<RankedTensorType>(x.getType());
     unsigned rank = type.getRank();
     auto idx = [&](int64_t v) {
@@ -241,7 +258,7 @@ struct PerturbationPoints
                       arith::MulFOp::create(nb, l, sigma, noise))));
             })
             .getResult(0);
-    mm.getLhsMutable().assign(noisy);
+    input.assign(noisy);
     return success();
   }
 };

@@ -62,6 +62,14 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     smooth.dynamic = options.activations == ActivationMode::Dynamic;
     funcs.addPass(createSmoothOutliers(smooth));
   }
+  if (!options.sensitivityFile.empty()) {
+    AllocateBitsOptions allocate;
+    allocate.sensitivityFile = options.sensitivityFile;
+    allocate.budget = options.budget;
+    allocate.layerBits.assign(options.layerBits.begin(),
+                              options.layerBits.end());
+    funcs.addPass(createAllocateBits(allocate));
+  }
   funcs.addPass(createQuantizeWeights(quantizeWeightsOptions(options)));
   if (options.integerActivations()) {
     QuantizeActivationsOptions activations;

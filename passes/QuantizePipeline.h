@@ -8,6 +8,8 @@
 //                            qc-apply-stats{stats-file=...}
 //   rotation (rotate=true):  qc-rotate-inputs{bits group-size symmetric clip}
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
+//   allocation (sensitivity-file): qc-allocate-bits{sensitivity-file
+//                                               budget layer-bits}
 //   smoothing (smooth=true): qc-smooth-outliers{alpha weight-bits
 //                                               activation-bits dynamic}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
@@ -96,6 +98,17 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
       llvm::cl::desc("SmoothQuant's alpha in [0, 1]; negative: searched per "
                      "layer"),
       llvm::cl::init(-1.0)};
+  PassOptions::Option<std::string> sensitivityFile{
+      *this, "sensitivity-file",
+      llvm::cl::desc("qc-allocate-bits before rounding: per-layer widths "
+                     "from this `quantc sensitivity` report under `budget`")};
+  PassOptions::Option<double> budget{
+      *this, "budget",
+      llvm::cl::desc("With sensitivity-file: average code bits per weight"),
+      llvm::cl::init(4.0)};
+  PassOptions::ListOption<std::string> layerBits{
+      *this, "layer-bits",
+      llvm::cl::desc("With sensitivity-file: PATTERN=BITS fixed widths")};
   PassOptions::Option<bool> actOrder{
       *this, "act-order",
       llvm::cl::desc("GPTQ: rows in order of decreasing diag(H)"),

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/algorithms/Awq.h"
+#include "passes/algorithms/BitAllocation.h"
 #include "passes/algorithms/Observers.h"
 #include "passes/algorithms/Packing.h"
 #include "passes/algorithms/Requantize.h"
@@ -655,4 +656,70 @@ TEST(Smooth, SearchTamesAnOutlierChannel) {
       searchSmoothing(layers, k, maxX.data(), rows.data(), rowsCount, settings)
           .alpha,
       0.5);
+}
+
+TEST(BitAllocation, ExactMatchesBruteForce) {
+  // Random instances of 5 layers x 4 options (cost = bits x params, loss
+  // decreasing with bits), every budget from the cheapest to the dearest
+  // mix: the DP's loss equals brute force over all 4^5 mixes within the
+  // budget, and its cost fits the budget. Costs are whole multiples of the
+  // unit (budget / steps), so the discretisation loses nothing; tolerance
+  // 1e-12 (summation order).
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const int bits[] = {2, 3, 4, 8};
+  for (int instance = 0; instance < 20; ++instance) {
+    std::vector<std::vector<AllocationOption>> layers(5);
+    for (auto &options : layers) {
+      int params = 16 * (1 + int(u(gen) * 4));
+      double scale = u(gen);
+      for (int b : bits)
+        options.push_back({double(b * params), scale * std::pow(0.25, b)});
+    }
+    double lo = 0, hi = 0;
+    for (const auto &options : layers) {
+      lo += options.front().cost;
+      hi += options.back().cost;
+    }
+    for (double budget = lo; budget <= hi; budget += 16) {
+      double brute = INFINITY;
+      for (int mix = 0; mix < 1024; ++mix) {
+        double cost = 0, loss = 0;
+        for (int l = 0, m = mix; l < 5; ++l, m /= 4) {
+          cost += layers[l][m % 4].cost;
+          loss += layers[l][m % 4].loss;
+        }
+        if (cost <= budget)
+          brute = std::min(brute, loss);
+      }
+      Allocation a = allocateExact(layers, budget, int64_t(budget / 16));
+      ASSERT_TRUE(a.feasible) << instance << " " << budget;
+      EXPECT_NEAR(a.loss, brute, 1e-12) << instance << " " << budget;
+      EXPECT_LE(a.cost, budget);
+    }
+  }
+  // Below the cheapest mix nothing fits.
+  std::vector<std::vector<AllocationOption>> one = {{{10, 1}, {20, 0.5}}};
+  EXPECT_FALSE(allocateExact(one, 9).feasible);
+}
+
+TEST(BitAllocation, LagrangianPointsAreOptimalForTheirCost) {
+  // Every point of the sweep is an exact optimum at its own cost (checked
+  // with the DP at that budget), the points get cheaper, and the first is
+  // the least-loss mix, the last the cheapest.
+  std::vector<std::vector<AllocationOption>> layers = {
+      {{2, 9}, {3, 4}, {4, 1}, {8, 0}},
+      {{4, 5}, {6, 2}, {8, 1.5}, {16, 0}},
+      {{2, 1}, {3, 0.9}, {4, 0.85}, {8, 0.8}}};
+  std::vector<Allocation> curve = lagrangianSweep(layers);
+  ASSERT_GE(curve.size(), 3u);
+  EXPECT_EQ(curve.front().loss, 0.8);
+  EXPECT_EQ(curve.back().cost, 8.0);
+  for (size_t i = 0; i < curve.size(); ++i) {
+    if (i)
+      EXPECT_LT(curve[i].cost, curve[i - 1].cost);
+    Allocation exact =
+        allocateExact(layers, curve[i].cost, int64_t(curve[i].cost));
+    EXPECT_NEAR(exact.loss, curve[i].loss, 1e-12) << i;
+  }
 }

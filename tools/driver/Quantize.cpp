@@ -6,6 +6,7 @@
 #include "passes/LayerOrder.h"
 #include "passes/Passes.h"
 #include "passes/QuantizePipeline.h"
+#include "passes/SensitivityFile.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Process.h"
@@ -28,6 +29,9 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.rotate = rotate;
   options.smooth = smooth;
   options.smoothAlpha = smoothAlpha;
+  options.sensitivityFile = sensitivityFile;
+  options.budget = budget;
+  options.layerBits = llvm::ArrayRef<std::string>(layerBits);
   options.activations = activations;
   options.statsFile = statsFile;
 }
@@ -138,6 +142,26 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
   if (options.weightBits != 0 && options.smooth && options.activationBits != 8)
     return makeError("--smooth needs integer activations (a wBa8 scheme): "
                      "it flattens what the activation grid must hold");
+  if (options.weightBits != 0 && !options.sensitivityFile.empty()) {
+    // The widths were measured with one granularity and rounding; compiling
+    // with another would allocate on the wrong numbers.
+    llvm::Expected<qc::SensitivityReport> report =
+        qc::readSensitivityFile(options.sensitivityFile);
+    if (!report)
+      return report.takeError();
+    if (report->groupSize != options.groupSize ||
+        report->symmetric != options.symmetricWeights)
+      return makeError("--sensitivity: the report was measured with "
+                       "--group-size " +
+                       std::to_string(report->groupSize) +
+                       (report->symmetric ? "" : " --asymmetric-weights") +
+                       "; compile with the same");
+    if (!(options.budget > 0))
+      return makeError("--sensitivity needs --budget BITS (average code bits "
+                       "per weight)");
+    if (options.codebook != qc::WeightCodebook::None)
+      return makeError("--sensitivity does not combine with --codebook");
+  }
   if (options.smooth && options.smoothAlpha > 1)
     return makeError("--smooth-alpha must lie in [0, 1] (or auto)");
   bool smooth = options.weightBits != 0 && options.smooth;
@@ -220,6 +244,11 @@ void quantc::reportRemarks(const QuantizeOptions &options,
   if (options.remarks)
     for (const std::string &remark : remarks)
       llvm::errs() << "quantc: remark: " << remark << "\n";
+  // The allocation is the result the user asked for: its summary and, per
+  // layer, the chosen width (a table of remarks).
+  for (StringRef remark : remarks)
+    if (remark.contains("bit allocation:") && (options.remarks ? false : true))
+      llvm::errs() << "quantc: note: " << remark << "\n";
   // Whether smoothing helped is part of the result (SmoothQuant matters
   // for some models and not others).
   if (options.weightBits != 0 && options.smooth &&

@@ -37,6 +37,12 @@ struct QuantizeOptions {
   mlir::qc::WeightCodebook codebook = mlir::qc::WeightCodebook::None;
   bool rotate = false; // randomized Hadamard rotation of layer inputs
   bool smooth = false; // SmoothQuant before integer activations
+  /// Mixed precision: per-layer widths from this `quantc sensitivity`
+  /// report with `budget` average code bits per weight; `layerBits` fixes
+  /// widths by name pattern (PATTERN=BITS).
+  std::string sensitivityFile;
+  double budget = 0;
+  std::vector<std::string> layerBits;
   /// Print every pass remark (per-layer AWQ, rotation and smoothing
   /// choices) to stderr; without it smoothing prints one summary line.
   bool remarks = false;

@@ -29,6 +29,8 @@ bool isDevicesCommand();
 int runDevices();
 bool isEvalCommand();
 int runEval(mlir::MLIRContext &context);
+bool isSensitivityCommand();
+int runSensitivity(mlir::MLIRContext &context);
 
 /// The calibration observers, as `--observer` takes them (calibrate and
 /// compile).

@@ -159,6 +159,23 @@ cl::opt<bool> smooth(
              "rows, with a remark per layer (wBa8 schemes; needs --calib or "
              "--stats with row samples)"),
     cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<std::string> sensitivity(
+    "sensitivity",
+    cl::desc("Mixed precision: choose each layer's weight bits from this "
+             "`quantc sensitivity` report under --budget"),
+    cl::value_desc("sens.json"), cl::sub(compileCmd), cl::cat(quantCategory));
+cl::opt<double> budget(
+    "budget",
+    cl::desc("With --sensitivity: average code bits per weight (scales and "
+             "zero points are reported beside it)"),
+    cl::init(0), cl::value_desc("BITS"), cl::sub(compileCmd),
+    cl::cat(quantCategory));
+cl::list<std::string> layerBits(
+    "layer-bits",
+    cl::desc("With --sensitivity: fixed widths, PATTERN=BITS (a glob over "
+             "node names, e.g. 'layers.0.*=8')"),
+    cl::CommaSeparated, cl::value_desc("PATTERN=BITS"), cl::sub(compileCmd),
+    cl::cat(quantCategory));
 cl::opt<bool>
     remarks("remarks",
             cl::desc("Print the quantization passes' per-layer remarks (AWQ, "
@@ -242,6 +259,13 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.rotate = rotate == Rotation::Hadamard;
   quant.smooth = smooth;
   quant.remarks = remarks;
+  quant.sensitivityFile = sensitivity;
+  quant.budget = budget;
+  quant.layerBits.assign(layerBits.begin(), layerBits.end());
+  if (!sensitivity.empty() && quant.weightBits == 0)
+    return makeError("--sensitivity needs a quantized --scheme (e.g. "
+                     "w4a16; its bits are the default for layers the "
+                     "report does not name)");
   if (smoothAlpha != "auto") {
     double alpha = 0;
     if (StringRef(smoothAlpha).getAsDouble(alpha) || alpha < 0 || alpha > 1)

@@ -38,6 +38,9 @@ int main(int argc, char **argv) {
           "  quantc eval MODEL.so --perplexity IDS [--reference REF]\n"
           "                                         perplexity, accuracy vs. "
           "REF\n"
+          "  quantc sensitivity MODEL.onnx --calib SAMPLE... -o sens.json\n"
+          "                                         per-layer loss "
+          "sensitivity\n"
           "  quantc devices                         the CPU and Vulkan device\n"
           "\nRun 'quantc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
@@ -66,6 +69,8 @@ int main(int argc, char **argv) {
     return quantc::runDevices();
   if (quantc::isEvalCommand())
     return quantc::runEval(context);
+  if (quantc::isSensitivityCommand())
+    return quantc::runSensitivity(context);
   llvm::errs() << "quantc: error: no subcommand given; see 'quantc --help'\n";
   return 1;
 }

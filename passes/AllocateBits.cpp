@@ -1,0 +1,182 @@
+//===- AllocateBits.cpp - mixed-precision weights under a budget ----------===//
+//
+// qc-allocate-bits: reads a sensitivity report (passes/SensitivityFile.h),
+// chooses a width per weight product by the exact knapsack of
+// passes/algorithms/BitAllocation and records it as qc.weight_bits, which
+// qc-quantize-weights honours.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/qc/IR/QcOps.h"
+#include "passes/NodeNames.h"
+#include "passes/SensitivityFile.h"
+#include "passes/algorithms/BitAllocation.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/GlobPattern.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_ALLOCATEBITS
+#include "passes/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+namespace alg = quantc::algorithms;
+
+namespace {
+
+/// `ratios` (average width -> measured / summed single-layer change) at
+/// `bits`, linear between the measured widths and clamped beyond them; 1
+/// without any.
+double jointRatio(const std::map<double, double> &ratios, double bits) {
+  if (ratios.empty())
+    return 1;
+  if (bits <= ratios.begin()->first)
+    return ratios.begin()->second;
+  if (bits >= ratios.rbegin()->first)
+    return ratios.rbegin()->second;
+  auto hi = ratios.lower_bound(bits);
+  if (hi->first == bits)
+    return hi->second;
+  auto lo = std::prev(hi);
+  double t = (bits - lo->first) / double(hi->first - lo->first);
+  return lo->second + t * (hi->second - lo->second);
+}
+
+struct AllocateBits : qc::impl::AllocateBitsBase<AllocateBits> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    llvm::Expected<SensitivityReport> report =
+        readSensitivityFile(sensitivityFile);
+    if (!report) {
+      func.emitError() << "qc-allocate-bits: "
+                       << llvm::toString(report.takeError());
+      return signalPassFailure();
+    }
+    if (!(budget > 0) || steps < 1) {
+      func.emitError("qc-allocate-bits: budget must be positive (average "
+                     "code bits per weight) and steps >= 1");
+      return signalPassFailure();
+    }
+    // Fixed widths by name pattern.
+    std::vector<std::pair<llvm::GlobPattern, int>> overrides;
+    for (const std::string &entry : layerBits) {
+      auto [pattern, value] = StringRef(entry).rsplit('=');
+      int b = 0;
+      llvm::Expected<llvm::GlobPattern> glob =
+          llvm::GlobPattern::create(pattern);
+      if (value.empty() || value.getAsInteger(10, b) || b < 2 || b > 8 ||
+          !glob) {
+        if (!glob)
+          llvm::consumeError(glob.takeError());
+        func.emitError() << "qc-allocate-bits: layer-bits takes "
+                            "PATTERN=BITS with BITS in [2, 8], not '"
+                         << entry << "'";
+        return signalPassFailure();
+      }
+      overrides.emplace_back(std::move(*glob), b);
+    }
+
+    std::map<std::string, const LayerSensitivity *> byName;
+    for (const LayerSensitivity &l : report->layers)
+      byName[l.name] = &l;
+    struct Target {
+      Operation *op;
+      const LayerSensitivity *layer;
+      int64_t params;
+      std::vector<int> widths; // the options' bits
+    };
+    std::vector<Target> targets;
+    std::vector<std::vector<alg::AllocationOption>> options;
+    double params = 0;
+    func.walk([&](Operation *op) {
+      Value weight;
+      if (auto mm = dyn_cast<MatmulOp>(op))
+        weight = mm.getRhs();
+      else if (auto conv = dyn_cast<ConvOp>(op))
+        weight = conv.getWeight();
+      else
+        return;
+      auto it = byName.find(nodeName(op->getLoc()));
+      auto type = cast<RankedTensorType>(weight.getType());
+      if (it == byName.end() || !type.hasStaticShape() ||
+          !matchPattern(weight, m_Constant()))
+        return;
+      Target t{op, it->second, type.getNumElements(), {}};
+      std::vector<alg::AllocationOption> choices;
+      int fixed = 0;
+      for (auto &[glob, b] : overrides)
+        if (glob.match(it->first))
+          fixed = b;
+      if (fixed) {
+        t.widths = {fixed};
+        choices.push_back(
+            {double(fixed) * t.params,
+             it->second->bits.count(fixed) ? it->second->bits.at(fixed) : 0.0});
+      } else {
+        for (const auto &[b, loss] : it->second->bits) {
+          t.widths.push_back(b);
+          choices.push_back({double(b) * t.params, loss});
+        }
+      }
+      if (choices.empty())
+        return;
+      params += t.params;
+      targets.push_back(std::move(t));
+      options.push_back(std::move(choices));
+    });
+    if (targets.empty()) {
+      func.emitWarning("qc-allocate-bits: no weight product of this "
+                       "function is in the sensitivity report");
+      return;
+    }
+    alg::Allocation a = alg::allocateExact(options, budget * params, steps);
+    if (!a.feasible) {
+      double cheapest = 0;
+      for (const auto &o : options)
+        cheapest += o.front().cost;
+      func.emitError() << "qc-allocate-bits: a budget of " << budget
+                       << " bits per weight is below the cheapest mix ("
+                       << cheapest / params << ")";
+      return signalPassFailure();
+    }
+    Builder b(&getContext());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      int width = targets[i].widths[a.choice[i]];
+      targets[i].op->setAttr(kWeightBitsAttr, b.getI64IntegerAttr(width));
+      targets[i].op->emitRemark()
+          << "bit allocation: " << width << " bits, predicted loss change "
+          << options[i][a.choice[i]].loss;
+    }
+    // Single-layer changes add up to less than the joint damage: the
+    // report's measured mixes along the trade-off curve (else its uniform
+    // widths) give the ratio at this mix's average width.
+    std::map<double, double> ratios;
+    for (const SensitivityReport::Mix &m : report->mixes)
+      if (m.singleSum > 0 && m.measured > 0)
+        ratios[m.bits] = m.measured / m.singleSum;
+    if (ratios.empty())
+      for (const auto &[width, joint] : report->joint) {
+        double sum = 0;
+        for (const LayerSensitivity &l : report->layers)
+          sum += l.bits.count(width) ? l.bits.at(width) : 0;
+        if (sum > 0 && joint > 0)
+          ratios[width] = joint / sum;
+      }
+    double average = a.cost / params;
+    double ratio = jointRatio(ratios, average);
+    func.emitRemark() << "bit allocation: " << average
+                      << " code bits per weight over " << int64_t(params)
+                      << " weights (budget " << budget
+                      << "); predicted loss change " << a.loss * ratio
+                      << " (single-layer sum " << a.loss << " x joint ratio "
+                      << ratio << ")";
+  }
+};
+
+} // namespace

@@ -92,14 +92,7 @@ bool scaleColumns(OpBuilder &b, MatmulOp mm, ArrayRef<float> factor) {
   int64_t n = static_cast<int64_t>(factor.size());
   for (size_t i = 0; i < w->size(); ++i)
     (*w)[i] *= factor[i % n];
-  auto type = cast<RankedTensorType>(mm.getRhs().getType());
-  b.setInsertionPoint(mm);
-  Value scaled = arith::ConstantOp::create(
-      b, mm.getLoc(), type, DenseElementsAttr::get(type, ArrayRef<float>(*w)));
-  Operation *old = mm.getRhs().getDefiningOp();
-  mm.getRhsMutable().assign(scaled);
-  if (old->use_empty())
-    old->erase();
+  setWeight(mm, *w);
   return true;
 }
 
@@ -226,19 +219,11 @@ void qc::moveChannelFactor(ObserveOp op, ArrayRef<MatmulOp> products,
   OpBuilder b(op);
   for (auto [product, w] : llvm::zip(products, weights)) {
     MatmulOp mm = product;
-    auto rhsType = cast<RankedTensorType>(mm.getRhs().getType());
-    int64_t n = rhsType.getDimSize(1);
+    int64_t n = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1);
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < n; ++j)
         w[i * n + j] *= s[i];
-    b.setInsertionPoint(mm);
-    Value scaled = arith::ConstantOp::create(
-        b, mm.getLoc(), rhsType,
-        DenseElementsAttr::get(rhsType, ArrayRef<float>(w)));
-    Operation *old = mm.getRhs().getDefiningOp();
-    mm.getRhsMutable().assign(scaled);
-    if (old->use_empty())
-      old->erase();
+    setWeight(mm, w);
   }
   std::vector<float> inverse(k);
   for (int64_t i = 0; i < k; ++i)

@@ -61,6 +61,17 @@ FailureOr<std::optional<ObservedProducts>> qc::observedProducts(ObserveOp op,
   return std::optional<ObservedProducts>(std::move(found));
 }
 
+void qc::setWeight(MatmulOp mm, ArrayRef<float> values) {
+  auto type = cast<RankedTensorType>(mm.getRhs().getType());
+  OpBuilder b(mm);
+  Value constant = arith::ConstantOp::create(
+      b, mm.getLoc(), type, DenseElementsAttr::get(type, values));
+  Operation *old = mm.getRhs().getDefiningOp();
+  mm.getRhsMutable().assign(constant);
+  if (old && old->use_empty())
+    old->erase();
+}
+
 std::vector<float> WeightRounding::roundTrip(const std::vector<float> &w,
                                              int64_t k, int64_t n,
                                              const float *importance) const {

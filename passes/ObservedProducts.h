@@ -31,6 +31,10 @@ struct ObservedProducts {
 FailureOr<std::optional<ObservedProducts>>
 observedProducts(ObserveOp op, bool needGram = true);
 
+/// Replaces `mm`'s constant weight by a constant of `values` (its shape,
+/// row-major), built before `mm`; the old constant goes when unused.
+void setWeight(MatmulOp mm, ArrayRef<float> values);
+
 /// Rounding settings as qc-quantize-weights takes them.
 struct WeightRounding {
   unsigned bits = 4;

@@ -169,17 +169,8 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
 
     MLIRContext *ctx = &getContext();
     OpBuilder b(op);
-    for (auto [w, mm] : llvm::zip(rotated, o.products)) {
-      auto rhsType = cast<RankedTensorType>(mm.getRhs().getType());
-      b.setInsertionPoint(mm);
-      Value constant = arith::ConstantOp::create(
-          b, mm.getLoc(), rhsType,
-          DenseElementsAttr::get(rhsType, ArrayRef<float>(w)));
-      Operation *old = mm.getRhs().getDefiningOp();
-      mm.getRhsMutable().assign(constant);
-      if (old->use_empty())
-        old->erase();
-    }
+    for (auto [w, mm] : llvm::zip(rotated, o.products))
+      setWeight(mm, w);
     // x Q before the observer, as a fast transform on rows [R, K].
     b.setInsertionPoint(op);
     Location loc = op.getLoc();

@@ -274,11 +274,14 @@ def AllocateBits : Pass<"qc-allocate-bits", "func::FuncOp"> {
     becomes `qc.weight_bits` on each product, which qc-quantize-weights
     honours.
 
-    A remark per product gives its width and predicted loss change, and one
-    on the function the average width and the predicted total: the sum of
-    single-layer changes times the joint/sum ratio of the report's
-    uniform-width measurements at that average width (single-layer changes
-    add up to less than the joint damage).
+    A remark per product gives its width and predicted loss change, and a
+    summary the average width and the predicted total: the sum of
+    single-layer changes times the measured/sum ratio of the report's
+    measured mixes (else its uniform widths) at that average width
+    (single-layer changes add up to less than the joint damage). When a
+    uniform width within the budget has a measured whole-model change
+    (the report's "joint") below that prediction, every product gets that
+    width instead (not with `layer-bits`).
 
     ```mlir
     %y = qc.matmul %x, %w loc("layers.0.ffn.w2")

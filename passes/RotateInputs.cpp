@@ -184,7 +184,10 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
       diag[i] = gram[i * k + i];
     op->setAttr(kInputGramAttr, floatAttr(ctx, {k, k}, gram));
     op->setAttr(kChannelMeanSquareAttr, floatAttr(ctx, {k}, diag));
+    // Per-channel |x| statistics and sampled rows describe x, not x Q.
     op->removeAttr(kChannelMeanAbsAttr);
+    op->removeAttr(kChannelMaxAbsAttr);
+    op->removeAttr(kInputSampleAttr);
     return success();
   }
 };

@@ -107,7 +107,7 @@ template <int R, int P>
 QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p0,
                              const int8_t *pf, int64_t pfLines) {
   const int64_t steps = c.kp / kKBlock;
-  const int64_t linesPerStep = (pfLines + steps - 1) / steps;
+  const int64_t linesPerStep = steps ? (pfLines + steps - 1) / steps : 0;
   _tile_zero(0);
   if (P == 2)
     _tile_zero(1);
@@ -177,9 +177,10 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
     const bool twoPanels = pEnd - p0 >= 2;
     // The next pair's weights, split evenly over this pair's row blocks.
     const int64_t nextPanels = std::min<int64_t>(pEnd - (p0 + 2), 2);
-    const int8_t *next = c.w + (p0 + 2) * c.kp * kPanel;
     const int64_t nextLines =
         nextPanels > 0 ? nextPanels * c.kp * kPanel / 64 : 0;
+    // Formed only while inside the weights (the last pair has no next).
+    const int8_t *next = nextLines ? c.w + (p0 + 2) * c.kp * kPanel : c.w;
     for (int64_t r0 = 0, rb = 0; r0 < paddedRows; r0 += 2 * kTileRows, ++rb) {
       const bool twoRows = paddedRows - r0 >= 2 * kTileRows;
       const int64_t l0 = nextLines * rb / rowBlocks;

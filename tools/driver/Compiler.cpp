@@ -111,7 +111,7 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
     return diag.takeError(vulkan ? "the Vulkan pipeline failed"
                                  : "the CPU pipeline failed");
   if (!options.instrumentObservers)
-    reportRemarks(options.quantize, diag.remarks);
+    reportRemarks(options.quantize, diag.remarks, diag.warnings);
   // Every output appears only when the artifact does.
   std::unique_ptr<llvm::ToolOutputFile> lowered;
   if (!options.loweredMlirPath.empty()) {

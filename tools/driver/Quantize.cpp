@@ -161,6 +161,10 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
                        "per weight)");
     if (options.codebook != qc::WeightCodebook::None)
       return makeError("--sensitivity does not combine with --codebook");
+    if (options.method == qc::WeightMethod::Gptq && options.sequentialGptq)
+      return makeError("--sensitivity does not combine with --gptq-inputs "
+                       "quantized (the stages round every layer at the "
+                       "scheme's width before the allocation)");
   }
   if (options.smooth && options.smoothAlpha > 1)
     return makeError("--smooth-alpha must lie in [0, 1] (or auto)");
@@ -235,12 +239,15 @@ llvm::Error quantc::quantize(ModuleOp module, const QuantizeOptions &options) {
   qc::buildQuantizePipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return diag.takeError("quantization failed");
-  reportRemarks(options, diag.remarks);
+  reportRemarks(options, diag.remarks, diag.warnings);
   return llvm::Error::success();
 }
 
 void quantc::reportRemarks(const QuantizeOptions &options,
-                           ArrayRef<std::string> remarks) {
+                           ArrayRef<std::string> remarks,
+                           ArrayRef<std::string> warnings) {
+  for (const std::string &warning : warnings)
+    llvm::errs() << "quantc: warning: " << warning << "\n";
   if (options.remarks)
     for (const std::string &remark : remarks)
       llvm::errs() << "quantc: remark: " << remark << "\n";

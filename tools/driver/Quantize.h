@@ -91,7 +91,8 @@ llvm::Error quantize(mlir::ModuleOp module, const QuantizeOptions &options);
 /// gathers them): all of them with `options.remarks`, and with smoothing
 /// a summary line of how many activations it was kept for.
 void reportRemarks(const QuantizeOptions &options,
-                   llvm::ArrayRef<std::string> remarks);
+                   llvm::ArrayRef<std::string> remarks,
+                   llvm::ArrayRef<std::string> warnings = {});
 
 } // namespace quantc
 

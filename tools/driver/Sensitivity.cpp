@@ -89,8 +89,8 @@ namespace {
 
 class Sweep {
 public:
-  Sweep(ModuleOp module, const SensitivityOptions &options)
-      : module(module), options(options) {}
+  Sweep(ModuleOp module, SensitivityOptions options)
+      : module(module), options(std::move(options)) {}
 
   llvm::Expected<qc::SensitivityReport> run();
 
@@ -111,7 +111,7 @@ private:
   static constexpr int kMixes = 12;
 
   ModuleOp module;
-  const SensitivityOptions &options;
+  SensitivityOptions options;
   std::vector<Layer> layers;
   TemporaryFile artifact;
   std::unique_ptr<LoadedModel> model;
@@ -123,50 +123,58 @@ private:
   std::vector<HostTensor> inputs; // all of the artifact's, for one run
 };
 
+/// The weight products of `main` with a constant f32 weight, in the order
+/// qc-perturbation-points numbers them: (op, weight, input).
+struct Product {
+  Operation *op;
+  Value weight, input;
+};
+static std::vector<Product> weightProducts(func::FuncOp main) {
+  std::vector<Product> out;
+  main.walk([&](Operation *op) {
+    Product p{op, Value(), Value()};
+    if (auto mm = dyn_cast<qc::MatmulOp>(op)) {
+      p = {op, mm.getRhs(), mm.getLhs()};
+      if (cast<RankedTensorType>(p.weight.getType()).getRank() != 2)
+        return;
+    } else if (auto conv = dyn_cast<qc::ConvOp>(op)) {
+      p = {op, conv.getWeight(), conv.getInput()};
+    } else {
+      return;
+    }
+    auto type = cast<RankedTensorType>(p.weight.getType());
+    if (type.getElementType().isF32() && type.hasStaticShape() &&
+        matchPattern(p.weight, m_Constant()))
+      out.push_back(p);
+  });
+  return out;
+}
+
 llvm::Error Sweep::collectLayers() {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return makeError("the module has no func.func @main");
   dataInputs = main.getNumArguments();
   int index = 0;
-  llvm::Error error = llvm::Error::success();
-  // The same products, in the same order, as qc-perturbation-points.
-  main.walk([&](Operation *op) {
-    Value weight;
-    if (auto mm = dyn_cast<qc::MatmulOp>(op)) {
-      weight = mm.getRhs();
-      if (cast<RankedTensorType>(weight.getType()).getRank() != 2)
-        return;
-    } else if (auto conv = dyn_cast<qc::ConvOp>(op)) {
-      weight = conv.getWeight();
-    } else {
-      return;
-    }
-    auto type = cast<RankedTensorType>(weight.getType());
+  for (const Product &p : weightProducts(main)) {
+    auto type = cast<RankedTensorType>(p.weight.getType());
     Attribute value;
-    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
-        !matchPattern(weight, m_Constant(&value)))
-      return;
+    matchPattern(p.weight, m_Constant(&value));
     std::optional<std::vector<float>> w = qc::readFloatConstant(value);
     Layer l;
-    l.conv = isa<qc::ConvOp>(op);
-    l.name = qc::nodeName(op->getLoc());
+    l.conv = isa<qc::ConvOp>(p.op);
+    l.name = qc::nodeName(p.op->getLoc());
     if (l.name.empty())
       l.name = (l.conv ? "conv" : "matmul") + std::to_string(index);
     ++index;
-    if (!w) {
-      if (!error)
-        error = makeError("layer '" + l.name + "': its weight cannot be read");
-      return;
-    }
+    if (!w)
+      return makeError("layer '" + l.name + "': its weight cannot be read");
     l.shape.assign(type.getShape().begin(), type.getShape().end());
     l.n = l.conv ? type.getDimSize(0) : type.getDimSize(1);
     l.k = type.getNumElements() / l.n;
     l.weights = std::move(*w);
     layers.push_back(std::move(l));
-  });
-  if (error)
-    return error;
+  }
   if (layers.empty())
     return makeError("the model has no matmul or convolution with a "
                      "constant weight to measure");
@@ -190,8 +198,19 @@ llvm::Error Sweep::calibrateLayers() {
   llvm::Expected<qc::CalibrationStats> read = qc::readStatsFile(stats.path);
   if (!read)
     return read.takeError();
-  for (Layer &l : layers) {
-    auto it = read->tensors.find(l.name + ".input");
+  // Products reading one value share one observer, named after the first
+  // of them: each layer's statistics are those of the observer its input
+  // is.
+  std::vector<Product> observed =
+      weightProducts(copy->lookupSymbol<func::FuncOp>("main"));
+  if (observed.size() != layers.size())
+    return makeError("the calibration build has other weight products than "
+                     "the model");
+  for (auto [l, p] : llvm::zip(layers, observed)) {
+    auto observer = p.input.getDefiningOp<qc::ObserveOp>();
+    if (!observer)
+      continue;
+    auto it = read->tensors.find(observer.getName().str());
     if (it == read->tensors.end())
       continue;
     l.meanSquare.assign(it->second.meanSquare.begin(),
@@ -450,6 +469,10 @@ llvm::Expected<qc::SensitivityReport> Sweep::run() {
   for (int b : options.bits)
     if (b < 2 || b > 8)
       return makeError("--bits must list widths in [2, 8]");
+  // Each width once, in order (the joint measurements index by width).
+  llvm::sort(options.bits);
+  options.bits.erase(std::unique(options.bits.begin(), options.bits.end()),
+                     options.bits.end());
   if (options.calibration.samples.empty())
     return makeError("no samples: give --calib SAMPLE...");
   if (llvm::Error e = collectLayers())

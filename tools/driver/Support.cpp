@@ -43,6 +43,8 @@ quantc::FirstError::FirstError(MLIRContext *ctx)
           text = line();
         if (d.getSeverity() == DiagnosticSeverity::Remark)
           remarks.push_back(line());
+        if (d.getSeverity() == DiagnosticSeverity::Warning)
+          warnings.push_back(line());
         return success();
       }) {}
 

@@ -26,6 +26,8 @@ struct FirstError : mlir::ScopedDiagnosticHandler {
   std::string text;
   /// Every remark, as "WHERE: MESSAGE" (the passes' per-layer reports).
   std::vector<std::string> remarks;
+  /// Every warning, likewise (printed by reportRemarks).
+  std::vector<std::string> warnings;
   explicit FirstError(mlir::MLIRContext *ctx);
   /// The captured diagnostic as an error, or `fallback` when none was seen.
   llvm::Error takeError(llvm::StringRef fallback) const;

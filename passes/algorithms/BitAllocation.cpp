@@ -33,7 +33,8 @@ Allocation quantc::algorithms::allocateExact(
     return {};
   // Integral costs (bits x parameters) share a divisor: with it as the unit
   // no cost is rounded and the answer is the exact optimum, as long as the
-  // budget spans at most 2^20 units. Otherwise budget / steps, rounded up.
+  // budget spans at most max(steps, 2^16) units (the choice table holds
+  // layers x units ints). Otherwise budget / steps, rounded up.
   double unit = budget > 0 ? budget / steps : 1;
   uint64_t divisor = 0;
   bool integral = true;
@@ -45,7 +46,8 @@ Allocation quantc::algorithms::allocateExact(
       }
       divisor = std::gcd(divisor, static_cast<uint64_t>(o.cost));
     }
-  if (integral && divisor > 0 && budget / double(divisor) <= double(1 << 20)) {
+  if (integral && divisor > 0 &&
+      budget / double(divisor) <= double(std::max<int64_t>(steps, 1 << 16))) {
     unit = double(divisor);
     steps = static_cast<int64_t>(std::floor(budget / unit));
   }

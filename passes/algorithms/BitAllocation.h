@@ -33,8 +33,9 @@ struct Allocation {
 /// The least summed loss with summed cost <= budget. Each layer needs at
 /// least one option. Infeasible when even the cheapest options exceed the
 /// budget. When the costs are integers, their greatest common divisor is
-/// the unit (exact) unless the budget spans more than 2^20 of them; else
-/// the budget is cut into `steps` (>= 1) units and costs rounded up.
+/// the unit (exact) unless the budget spans more than max(steps, 2^16) of
+/// them; else the budget is cut into `steps` (>= 1) units and costs
+/// rounded up. Memory: layers x units ints.
 Allocation
 allocateExact(const std::vector<std::vector<AllocationOption>> &layers,
               double budget, int64_t steps = 4096);

@@ -10,11 +10,10 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
-#include "passes/NodeNames.h"
+#include "passes/LayerOrder.h"
 #include "passes/SensitivityFile.h"
 #include "passes/algorithms/BitAllocation.h"
 
-#include "mlir/IR/Matchers.h"
 #include "llvm/Support/GlobPattern.h"
 
 namespace mlir::qc {
@@ -94,19 +93,13 @@ struct AllocateBits : qc::impl::AllocateBitsBase<AllocateBits> {
     std::vector<Target> targets;
     std::vector<std::vector<alg::AllocationOption>> options;
     double params = 0;
-    func.walk([&](Operation *op) {
-      Value weight;
-      if (auto mm = dyn_cast<MatmulOp>(op))
-        weight = mm.getRhs();
-      else if (auto conv = dyn_cast<ConvOp>(op))
-        weight = conv.getWeight();
-      else
-        return;
-      auto it = byName.find(nodeName(op->getLoc()));
-      auto type = cast<RankedTensorType>(weight.getType());
-      if (it == byName.end() || !type.hasStaticShape() ||
-          !matchPattern(weight, m_Constant()))
-        return;
+    // Named as `quantc sensitivity` names them (passes/LayerOrder.h).
+    for (const FloatWeightProduct &p : floatWeightProducts(func)) {
+      auto it = byName.find(p.name);
+      if (it == byName.end())
+        continue;
+      auto type = cast<RankedTensorType>(p.weight->get().getType());
+      Operation *op = p.op;
       Target t{op, it->second, type.getNumElements(), {}};
       std::vector<alg::AllocationOption> choices;
       int fixed = 0;
@@ -127,11 +120,11 @@ struct AllocateBits : qc::impl::AllocateBitsBase<AllocateBits> {
         }
       }
       if (choices.empty())
-        return;
+        continue;
       params += t.params;
       targets.push_back(std::move(t));
       options.push_back(std::move(choices));
-    });
+    }
     if (targets.empty()) {
       func.emitWarning("qc-allocate-bits: no weight product of this "
                        "function is in the sensitivity report");

@@ -3,6 +3,7 @@
 #include "passes/LayerOrder.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/NodeNames.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -18,6 +19,34 @@ bool qc::isWeightProduct(Operation *op) {
                  : isa<GemmOp>(op) ? cast<GemmOp>(op).getB()
                                    : Value();
   return weight && matchPattern(weight, m_Constant());
+}
+
+std::vector<FloatWeightProduct> qc::floatWeightProducts(Operation *func) {
+  std::vector<FloatWeightProduct> out;
+  func->walk([&](Operation *op) {
+    FloatWeightProduct p{op, nullptr, nullptr, ""};
+    if (auto mm = dyn_cast<MatmulOp>(op)) {
+      p.weight = &mm.getRhsMutable();
+      p.input = &mm.getLhsMutable();
+      if (cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 2)
+        return;
+    } else if (auto conv = dyn_cast<ConvOp>(op)) {
+      p.weight = &conv.getWeightMutable();
+      p.input = &conv.getInputMutable();
+    } else {
+      return;
+    }
+    auto type = cast<RankedTensorType>(p.weight->get().getType());
+    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+        !matchPattern(p.weight->get(), m_Constant()))
+      return;
+    p.name = nodeName(op->getLoc());
+    if (p.name.empty())
+      p.name =
+          (isa<ConvOp>(op) ? "conv" : "matmul") + std::to_string(out.size());
+    out.push_back(std::move(p));
+  });
+  return out;
 }
 
 std::vector<std::vector<std::string>> qc::observedStages(ModuleOp module) {

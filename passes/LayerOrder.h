@@ -24,6 +24,20 @@ namespace mlir::qc {
 /// qc.gemm with a constant right operand) or is already a quantized one.
 bool isWeightProduct(Operation *op);
 
+/// A product whose weight is a static f32 constant, as sensitivity sweeps
+/// and bit allocation see it: a `qc.matmul` with a 2-D weight or a
+/// `qc.conv`, named after its ONNX node (else "matmul<i>" / "conv<i>", i
+/// its position among these products).
+struct FloatWeightProduct {
+  Operation *op;
+  OpOperand *weight, *input;
+  std::string name;
+};
+
+/// `func`'s float weight products in program order: the one numbering
+/// qc-perturbation-points, `quantc sensitivity` and qc-allocate-bits share.
+std::vector<FloatWeightProduct> floatWeightProducts(Operation *func);
+
 /// The names of the `qc.observe` ops that weight products read, grouped by
 /// stage (index = stage, stages without observers left out), in model
 /// order.

@@ -81,11 +81,7 @@ std::vector<float> WeightRounding::roundTrip(const std::vector<float> &w,
                        clip == WeightClip::Mse ? alg::RangeChoice::Mse
                                                : alg::RangeChoice::MinMax,
                        importance);
-  std::vector<float> out(k * n);
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      out[i * n + j] = q.dequantized(i, j);
-  return out;
+  return q.dequantizedAll();
 }
 
 DenseElementsAttr qc::floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,

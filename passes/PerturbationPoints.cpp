@@ -19,11 +19,10 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/LayerOrder.h"
 #include "passes/LinalgBuilders.h"
-#include "passes/NodeNames.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -91,39 +90,11 @@ struct PerturbationPoints
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (auto n = func.getArgAttrOfType<StringAttr>(i, "onnx.name"))
         names.insert(n.getValue());
-    // (op, weight operand, input operand) of every product with a constant
-    // f32 weight: matmuls (2-D weights) and convolutions.
-    struct Product {
-      Operation *op;
-      OpOperand *weight, *input;
-    };
-    SmallVector<Product> products;
-    func.walk([&](Operation *op) {
-      Product p{op, nullptr, nullptr};
-      if (auto mm = dyn_cast<MatmulOp>(op)) {
-        p = {op, &mm.getRhsMutable(), &mm.getLhsMutable()};
-        if (cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 2)
-          return;
-      } else if (auto conv = dyn_cast<ConvOp>(op)) {
-        p = {op, &conv.getWeightMutable(), &conv.getInputMutable()};
-      } else {
-        return;
-      }
-      auto type = cast<RankedTensorType>(p.weight->get().getType());
-      if (type.getElementType().isF32() && type.hasStaticShape() &&
-          matchPattern(p.weight->get(), m_Constant()))
-        products.push_back(p);
-    });
-    int index = 0;
-    for (const Product &p : products) {
-      std::string node = nodeName(p.op->getLoc());
-      if (node.empty())
-        node = (isa<ConvOp>(p.op) ? "conv" : "matmul") + std::to_string(index);
-      ++index;
-      if (failed(exposeWeight(func, p.op, *p.weight, node, names)) ||
-          (activations && failed(addNoise(func, p.op, *p.input, node, names))))
+    for (FloatWeightProduct &p : floatWeightProducts(func))
+      if (failed(exposeWeight(func, p.op, *p.weight, p.name, names)) ||
+          (activations &&
+           failed(addNoise(func, p.op, *p.input, p.name, names))))
         return signalPassFailure();
-    }
   }
 
   /// A new last argument of `func` named `name` (an error if taken).

@@ -80,6 +80,14 @@ struct QuantizedWeights {
   float dequantized(int64_t k, int64_t n) const {
     return dequantize(values[k * cols + n], paramsAt(k, n));
   }
+  /// Every element dequantized, K x N row-major.
+  std::vector<float> dequantizedAll() const {
+    std::vector<float> out(rows * cols);
+    for (int64_t k = 0; k < rows; ++k)
+      for (int64_t n = 0; n < cols; ++n)
+        out[k * cols + n] = dequantized(k, n);
+    return out;
+  }
 };
 
 /// How the range of each scale's values is chosen: their min/max, or the

@@ -7,7 +7,8 @@
 #include "tools/driver/ModelRunner.h"
 
 #include "dialects/qc/IR/QcOps.h"
-#include "passes/NodeNames.h"
+#include "passes/LayerOrder.h"
+#include "passes/ObservedProducts.h"
 #include "passes/PackedWeights.h"
 #include "passes/Passes.h"
 #include "passes/StatsFile.h"
@@ -123,50 +124,19 @@ private:
   std::vector<HostTensor> inputs; // all of the artifact's, for one run
 };
 
-/// The weight products of `main` with a constant f32 weight, in the order
-/// qc-perturbation-points numbers them: (op, weight, input).
-struct Product {
-  Operation *op;
-  Value weight, input;
-};
-static std::vector<Product> weightProducts(func::FuncOp main) {
-  std::vector<Product> out;
-  main.walk([&](Operation *op) {
-    Product p{op, Value(), Value()};
-    if (auto mm = dyn_cast<qc::MatmulOp>(op)) {
-      p = {op, mm.getRhs(), mm.getLhs()};
-      if (cast<RankedTensorType>(p.weight.getType()).getRank() != 2)
-        return;
-    } else if (auto conv = dyn_cast<qc::ConvOp>(op)) {
-      p = {op, conv.getWeight(), conv.getInput()};
-    } else {
-      return;
-    }
-    auto type = cast<RankedTensorType>(p.weight.getType());
-    if (type.getElementType().isF32() && type.hasStaticShape() &&
-        matchPattern(p.weight, m_Constant()))
-      out.push_back(p);
-  });
-  return out;
-}
-
 llvm::Error Sweep::collectLayers() {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return makeError("the module has no func.func @main");
   dataInputs = main.getNumArguments();
-  int index = 0;
-  for (const Product &p : weightProducts(main)) {
-    auto type = cast<RankedTensorType>(p.weight.getType());
+  for (const qc::FloatWeightProduct &p : qc::floatWeightProducts(main)) {
+    auto type = cast<RankedTensorType>(p.weight->get().getType());
     Attribute value;
-    matchPattern(p.weight, m_Constant(&value));
+    matchPattern(p.weight->get(), m_Constant(&value));
     std::optional<std::vector<float>> w = qc::readFloatConstant(value);
     Layer l;
     l.conv = isa<qc::ConvOp>(p.op);
-    l.name = qc::nodeName(p.op->getLoc());
-    if (l.name.empty())
-      l.name = (l.conv ? "conv" : "matmul") + std::to_string(index);
-    ++index;
+    l.name = p.name;
     if (!w)
       return makeError("layer '" + l.name + "': its weight cannot be read");
     l.shape.assign(type.getShape().begin(), type.getShape().end());
@@ -201,13 +171,13 @@ llvm::Error Sweep::calibrateLayers() {
   // Products reading one value share one observer, named after the first
   // of them: each layer's statistics are those of the observer its input
   // is.
-  std::vector<Product> observed =
-      weightProducts(copy->lookupSymbol<func::FuncOp>("main"));
+  std::vector<qc::FloatWeightProduct> observed =
+      qc::floatWeightProducts(copy->lookupSymbol<func::FuncOp>("main"));
   if (observed.size() != layers.size())
     return makeError("the calibration build has other weight products than "
                      "the model");
   for (auto [l, p] : llvm::zip(layers, observed)) {
-    auto observer = p.input.getDefiningOp<qc::ObserveOp>();
+    auto observer = p.input->get().getDefiningOp<qc::ObserveOp>();
     if (!observer)
       continue;
     auto it = read->tensors.find(observer.getName().str());
@@ -398,30 +368,27 @@ std::vector<float> Sweep::quantized(const Layer &l, int bits) const {
         out[c * l.k + r] = q.dequantized(r, c);
     return out;
   }
-  alg::Granularity granularity = alg::granularityFor(options.groupSize, l.k);
-  int64_t rowsPerScale = alg::rowsPerScale(options.groupSize, l.k);
   alg::RangeChoice choice =
       options.clipMse ? alg::RangeChoice::Mse : alg::RangeChoice::MinMax;
-  std::optional<alg::QuantizedWeights> q;
   if (options.gptq && !l.gram.empty()) {
     alg::GptqOptions g;
     g.bits = bits;
-    g.granularity = granularity;
-    g.groupSize = rowsPerScale;
+    g.granularity = alg::granularityFor(options.groupSize, l.k);
+    g.groupSize = alg::rowsPerScale(options.groupSize, l.k);
     g.symmetric = options.symmetric;
     g.choice = choice;
     g.actOrder = options.actOrder;
-    q = alg::quantizeGPTQ(l.weights.data(), l.k, l.n, l.gram.data(), g);
+    if (std::optional<alg::QuantizedWeights> q =
+            alg::quantizeGPTQ(l.weights.data(), l.k, l.n, l.gram.data(), g))
+      return q->dequantizedAll();
   }
-  if (!q)
-    q = alg::quantizeRTN(l.weights.data(), l.k, l.n, bits, granularity,
-                         rowsPerScale, options.symmetric, choice,
-                         l.meanSquare.empty() ? nullptr : l.meanSquare.data());
-  std::vector<float> out(l.k * l.n);
-  for (int64_t i = 0; i < l.k; ++i)
-    for (int64_t j = 0; j < l.n; ++j)
-      out[i * l.n + j] = q->dequantized(i, j);
-  return out;
+  // RTN as qc-quantize-weights rounds (also where GPTQ has no statistics).
+  qc::WeightRounding rounding{
+      static_cast<unsigned>(bits), options.groupSize, options.symmetric,
+      options.clipMse ? qc::WeightClip::Mse : qc::WeightClip::None};
+  return rounding.roundTrip(l.weights, l.k, l.n,
+                            l.meanSquare.empty() ? nullptr
+                                                 : l.meanSquare.data());
 }
 
 llvm::Error Sweep::measureMixes(

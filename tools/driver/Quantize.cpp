@@ -252,10 +252,12 @@ void quantc::reportRemarks(const QuantizeOptions &options,
     for (const std::string &remark : remarks)
       llvm::errs() << "quantc: remark: " << remark << "\n";
   // The allocation is the result the user asked for: its summary and, per
-  // layer, the chosen width (a table of remarks).
-  for (StringRef remark : remarks)
-    if (remark.contains("bit allocation:") && (options.remarks ? false : true))
-      llvm::errs() << "quantc: note: " << remark << "\n";
+  // layer, the chosen width (a table of remarks; printed above already
+  // with --remarks).
+  if (!options.remarks)
+    for (StringRef remark : remarks)
+      if (remark.contains("bit allocation:"))
+        llvm::errs() << "quantc: note: " << remark << "\n";
   // Whether smoothing helped is part of the result (SmoothQuant matters
   // for some models and not others).
   if (options.weightBits != 0 && options.smooth &&

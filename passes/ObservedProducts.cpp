@@ -4,6 +4,7 @@
 
 #include "passes/PackedWeights.h"
 #include "passes/Passes.h"
+#include "passes/algorithms/Awq.h"
 #include "passes/algorithms/UniformQuant.h"
 
 #include "mlir/IR/Matchers.h"
@@ -82,6 +83,16 @@ std::vector<float> WeightRounding::roundTrip(const std::vector<float> &w,
                                                : alg::RangeChoice::MinMax,
                        importance);
   return q.dequantizedAll();
+}
+
+double WeightRounding::outputError(const std::vector<float> &w, int64_t k,
+                                   int64_t n,
+                                   const std::vector<float> &gram) const {
+  std::vector<float> diag(k);
+  for (int64_t i = 0; i < k; ++i)
+    diag[i] = gram[i * k + i];
+  std::vector<float> what = roundTrip(w, k, n, diag.data());
+  return alg::outputError(w.data(), what.data(), k, n, gram.data());
 }
 
 DenseElementsAttr qc::floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,

@@ -46,6 +46,12 @@ struct WeightRounding {
   /// (K values or null) weights the clip search.
   std::vector<float> roundTrip(const std::vector<float> &w, int64_t k,
                                int64_t n, const float *importance) const;
+
+  /// tr((W - What)^T H (W - What)) for What = roundTrip(W) with H's
+  /// diagonal as the importance: the output error rounding adds, summed
+  /// over calibration rows with Gram matrix H (K x K).
+  double outputError(const std::vector<float> &w, int64_t k, int64_t n,
+                     const std::vector<float> &gram) const;
 };
 
 /// The f32 vector attribute `name` of `k` values on `op` (a per-channel

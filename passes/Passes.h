@@ -46,6 +46,11 @@ inline constexpr llvm::StringLiteral kInputSampleAttr = "qc.input_sample";
 /// qc-allocate-bits).
 inline constexpr llvm::StringLiteral kWeightBitsAttr = "qc.weight_bits";
 
+/// On a `qc.observe`: what it reads is already rotated (its input is a
+/// residual stream qc-rotate-residual rotated), so qc-rotate-inputs leaves
+/// it alone (a unit attribute).
+inline constexpr llvm::StringLiteral kRotatedAttr = "qc.rotated";
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

@@ -302,6 +302,63 @@ def AllocateBits : Pass<"qc-allocate-bits", "func::FuncOp"> {
   ];
 }
 
+def RotateResidual : Pass<"qc-rotate-residual", "func::FuncOp"> {
+  let summary = "Carry a residual stream in a randomized Hadamard basis, "
+                "folded into the weights (QuaRot)";
+  let description = [{
+    Finds each residual stream: the values connected through elementwise
+    float adds of equal shapes, starting from every such add. Every op
+    touching the stream must commute with an orthogonal Q over its last
+    dimension (d channels) or absorb it:
+    - writers: a `qc.matmul` with a constant K x d f32 weight (W -> W Q), or
+      a lookup of a constant V x d f32 table (an imported Gather of an
+      embedding: T -> T Q);
+    - an RMSNorm: x * x summed over the last dimension only (Q keeps the
+      sum), and x multiplied or divided by a per-row value;
+    - readers: `qc.matmul`s with constant d x N f32 weights, directly, via
+      one `qc.observe`, or after the norm's constant per-channel scale
+      gamma, which is folded into them: W -> Q^T diag(gamma) W and the
+      scale's multiply is removed.
+    Anything else (a LayerNorm's mean, a slice or reshape of channels, a
+    graph output, a bias add) leaves the stream unrotated, with a remark
+    naming the op when the add sums a weight product's output.
+
+    Q is the randomized Walsh-Hadamard matrix of d
+    (passes/algorithms/Rotation.h, random signs from `seed`). Nothing runs
+    online: x Q exists only as the rotated tables and weights. The summed
+    output error of every reader and writer after rounding with this
+    pass's `bits`, `group-size`, `symmetric` and `clip` is computed with and
+    without Q from the observers' `qc.input_gram` (a reader's becomes
+    Q^T diag(1/gamma) H diag(1/gamma) Q), and the stream is rotated only
+    when it is lower (or with `always`). Rotated readers' observers get that
+    Gram matrix and its diagonal as `qc.channel_mean_square`, lose their
+    per-channel |x| statistics and row samples, and are marked `qc.rotated`
+    so qc-rotate-inputs leaves them alone. One remark per stream gives both
+    errors and the decision. Weight-only schemes (the observers' ranges
+    describe x, not x Q).
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Bits per weight (2 to 8), as qc-quantize-weights">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "Input channels per scale, as qc-quantize-weights">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"true",
+           "Zero point 0, as qc-quantize-weights">,
+    Option<"clip", "clip", "WeightClip", /*default=*/"WeightClip::None",
+           "How each scale's range is chosen, as qc-quantize-weights",
+           [{::llvm::cl::values(
+             clEnumValN(WeightClip::None, "none", "the values' min/max"),
+             clEnumValN(WeightClip::Mse, "mse",
+                        "the clipping with the least squared error"))}]>,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the random signs">,
+    Option<"always", "always", "bool", /*default=*/"false",
+           "Rotate every stream that can be, even where the error rises">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
   let summary = "Rotate linear layers' inputs by a randomized Hadamard "
                 "matrix where that lowers their rounding error";
@@ -322,6 +379,8 @@ def RotateInputs : Pass<"qc-rotate-inputs", "func::FuncOp"> {
     `qc.channel_mean_square` become those of x Q (so GPTQ after it uses the
     rotated Hessian; `qc.channel_mean_abs` is dropped). A remark per
     observer reports both errors and whether the rotation was kept.
+    Observers marked `qc.rotated` (their input is a residual stream
+    qc-rotate-residual rotated) are left alone.
     Weight-only schemes (the observers' ranges describe x, not x Q).
   }];
   let options = [

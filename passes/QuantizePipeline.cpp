@@ -48,6 +48,9 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     stats.statsFile = options.statsFile;
     funcs.addPass(createApplyStats(stats));
   }
+  if (options.rotate && options.rotateResidual)
+    funcs.addPass(
+        createRotateResidual(withRounding<RotateResidualOptions>(options)));
   if (options.rotate)
     funcs.addPass(
         createRotateInputs(withRounding<RotateInputsOptions>(options)));

@@ -6,7 +6,9 @@
 //
 //   static int8 activations: qc-insert-observers{activation-products=false},
 //                            qc-apply-stats{stats-file=...}
-//   rotation (rotate=true):  qc-rotate-inputs{bits group-size symmetric clip}
+//   rotation (rotate=true):  qc-rotate-residual{bits group-size symmetric
+//                            clip} (unless rotate-residual=false),
+//                            qc-rotate-inputs{bits group-size symmetric clip}
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
 //   allocation (sensitivity-file): qc-allocate-bits{sensitivity-file
 //                                               budget layer-bits}
@@ -80,6 +82,12 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
                      "rounding error (needs a stats file with gram matrices; "
                      "float activations)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> rotateResidual{
+      *this, "rotate-residual",
+      llvm::cl::desc("With rotate: qc-rotate-residual first, the residual "
+                     "stream rotated with Q folded into its writers and "
+                     "readers where that lowers the rounding error"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> awq{
       *this, "awq",
       llvm::cl::desc("qc-awq before rounding: weight rows scaled by the "

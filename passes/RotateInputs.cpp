@@ -4,7 +4,7 @@
 // computed before the observer (as a fast Walsh-Hadamard transform), where
 // the rounding error (measured with the calibrated E[x x^T]) is lower
 // rotated. The numeric parts are
-// passes/algorithms (Rotation, Awq's outputError).
+// passes/algorithms (Rotation) and WeightRounding::outputError.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +13,6 @@
 #include "dialects/qc/IR/QcOps.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/ObservedProducts.h"
-#include "passes/algorithms/Awq.h"
 #include "passes/algorithms/Rotation.h"
 
 namespace mlir::qc {
@@ -113,7 +112,10 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
       return signalPassFailure();
     }
     SmallVector<ObserveOp> observers;
-    getOperation().walk([&](ObserveOp op) { observers.push_back(op); });
+    getOperation().walk([&](ObserveOp op) {
+      if (!op->hasAttr(kRotatedAttr))
+        observers.push_back(op);
+    });
     for (ObserveOp op : observers)
       if (failed(rotate(op)))
         return signalPassFailure();
@@ -125,15 +127,11 @@ struct RotateInputs : qc::impl::RotateInputsBase<RotateInputs> {
                        ArrayRef<MatmulOp> products, int64_t k,
                        const std::vector<float> &gram) const {
     WeightRounding rounding{bits, groupSize, symmetric, clip};
-    std::vector<float> diag(k);
-    for (int64_t i = 0; i < k; ++i)
-      diag[i] = gram[i * k + i];
     double error = 0;
     for (auto [w, product] : llvm::zip(ws, products)) {
       MatmulOp mm = product;
       int64_t n = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1);
-      std::vector<float> what = rounding.roundTrip(w, k, n, diag.data());
-      error += alg::outputError(w.data(), what.data(), k, n, gram.data());
+      error += rounding.outputError(w, k, n, gram);
     }
     return error;
   }

@@ -97,3 +97,13 @@ std::vector<float> quantc::algorithms::rotateRows(const float *w,
       (qm.cast<double>().transpose() * wm.cast<double>()).cast<float>();
   return out;
 }
+
+std::vector<float>
+quantc::algorithms::rotateColumns(const float *w, const std::vector<float> &q,
+                                  int64_t k, int64_t n) {
+  Eigen::Map<const RowMajorF> wm(w, k, n), qm(q.data(), n, n);
+  std::vector<float> out(k * n);
+  Eigen::Map<RowMajorF>(out.data(), k, n) =
+      (wm.cast<double>() * qm.cast<double>()).cast<float>();
+  return out;
+}

@@ -45,6 +45,11 @@ std::vector<float> rotateGram(const std::vector<float> &a,
 std::vector<float> rotateRows(const float *w, const std::vector<float> &q,
                               int64_t k, int64_t n);
 
+/// W Q for K x N row-major W and N x N Q (a layer writing a rotated
+/// activation: its output columns, or an embedding table's).
+std::vector<float> rotateColumns(const float *w, const std::vector<float> &q,
+                                 int64_t k, int64_t n);
+
 } // namespace quantc::algorithms
 
 #endif // QUANTC_PASSES_ALGORITHMS_ROTATION_H

@@ -580,6 +580,33 @@ TEST(Rotation, RotatedLayerComputesTheSameProduct) {
       EXPECT_NEAR(hq[i * k + j], xq[i] * xq[j], 1e-5);
 }
 
+TEST(Rotation, ColumnsRotateWhatALayerWrites) {
+  // A layer writing a rotated stream: x (W Q) = (x W) Q, and a reader
+  // Q^T V after it undoes Q: (x W Q)(Q^T V) = x W V. K = 3 rows, N = 6
+  // (blocks 4 + 2). Tolerance: float products of O(1) values, 1e-5.
+  const int64_t k = 3, n = 6;
+  std::vector<float> w(k * n), v(n);
+  for (int64_t i = 0; i < k * n; ++i)
+    w[i] = 0.25f * static_cast<float>((i * 7) % 11) - 1.0f;
+  for (int64_t j = 0; j < n; ++j)
+    v[j] = 0.5f * static_cast<float>(j) - 1.0f;
+  std::vector<float> q = randomizedHadamard(n, 5);
+  std::vector<float> wq = rotateColumns(w.data(), q, k, n);
+  std::vector<float> qv = rotateRows(v.data(), q, n, 1);
+  for (int64_t i = 0; i < k; ++i) {
+    double direct = 0, rotated = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      direct += double(w[i * n + j]) * v[j];
+      rotated += double(wq[i * n + j]) * qv[j];
+      double column = 0;
+      for (int64_t c = 0; c < n; ++c)
+        column += double(w[i * n + c]) * q[c * n + j];
+      EXPECT_NEAR(wq[i * n + j], column, 1e-5);
+    }
+    EXPECT_NEAR(rotated, direct, 1e-5);
+  }
+}
+
 TEST(Smooth, ScalesFollowTheClosedForm) {
   // s = maxX^a / maxW^(1-a): alpha 0.5 gives sqrt(maxX / maxW), alpha 1
   // maxX, alpha 0 1 / maxW; a channel with a zero maximum keeps 1.

@@ -27,6 +27,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.awq = awq;
   options.codebook = codebook;
   options.rotate = rotate;
+  options.rotateResidual = rotateResidual;
   options.smooth = smooth;
   options.smoothAlpha = smoothAlpha;
   options.sensitivityFile = sensitivityFile;

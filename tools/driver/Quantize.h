@@ -35,8 +35,9 @@ struct QuantizeOptions {
   int64_t lorcRank = 0; // LoRC correction rank (0: none)
   bool awq = false;     // activation-aware weight scaling first
   mlir::qc::WeightCodebook codebook = mlir::qc::WeightCodebook::None;
-  bool rotate = false; // randomized Hadamard rotation of layer inputs
-  bool smooth = false; // SmoothQuant before integer activations
+  bool rotate = false;        // randomized Hadamard rotation of layer inputs
+  bool rotateResidual = true; // with rotate: the residual stream too
+  bool smooth = false;        // SmoothQuant before integer activations
   /// Mixed precision: per-layer widths from this `quantc sensitivity`
   /// report with `budget` average code bits per weight; `layerBits` fixes
   /// widths by name pattern (PATTERN=BITS).

@@ -142,15 +142,20 @@ cl::opt<qc::WeightCodebook> codebook(
                           "the input channels' mean x^2 with --calib or "
                           "--stats)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
-enum class Rotation { None, Hadamard };
+enum class Rotation { None, Hadamard, HadamardOnline };
 cl::opt<Rotation> rotate(
     "rotate", cl::desc("Rotate the linear layers' inputs before rounding"),
     cl::init(Rotation::None),
     cl::values(clEnumValN(Rotation::None, "none", "no rotation (default)"),
                clEnumValN(Rotation::Hadamard, "hadamard",
-                          "randomized Walsh-Hadamard, online x Q, where it "
-                          "lowers the calibrated rounding error (wBa16; "
-                          "needs --calib or --stats with gram matrices)")),
+                          "randomized Walsh-Hadamard where it lowers the "
+                          "calibrated rounding error: the residual stream "
+                          "with Q folded into the weights, other inputs "
+                          "online (wBa16; needs --calib or --stats with "
+                          "gram matrices)"),
+               clEnumValN(Rotation::HadamardOnline, "hadamard-online",
+                          "as hadamard, but every rotation online (the "
+                          "residual stream is not rotated)")),
     cl::sub(compileCmd), cl::cat(quantCategory));
 cl::opt<bool> smooth(
     "smooth",
@@ -256,7 +261,8 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.actOrder = actOrder;
   quant.lorcRank = lorcRank;
   quant.codebook = codebook;
-  quant.rotate = rotate == Rotation::Hadamard;
+  quant.rotate = rotate != Rotation::None;
+  quant.rotateResidual = rotate == Rotation::Hadamard;
   quant.smooth = smooth;
   quant.remarks = remarks;
   quant.sensitivityFile = sensitivity;

@@ -17,39 +17,6 @@ using namespace mlir::qc;
 
 namespace {
 
-/// `generic` computes x * c[k] elementwise with c a 1-D f32 constant of K
-/// values along the last dimension (an imported norm scale): the index of
-/// c's operand, or -1.
-int constantChannelFactor(linalg::GenericOp generic, int64_t k) {
-  // Elementwise over the output's own index space: x (identity map) times
-  // the factor.
-  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
-      generic.getNumReductionLoops() != 0 ||
-      !generic.getIndexingMapsArray().back().isIdentity())
-    return -1;
-  Block &body = generic.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto mul = yield.getOperand(0).getDefiningOp<arith::MulFOp>();
-  if (!mul || &body.front() != mul.getOperation() ||
-      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
-                          body.getArgument(0)) ||
-      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
-                          body.getArgument(1)))
-    return -1;
-  for (int i = 0; i < 2; ++i) {
-    Value in = generic.getDpsInputs()[i];
-    auto type = cast<RankedTensorType>(in.getType());
-    AffineMap map = generic.getIndexingMapsArray()[i];
-    unsigned last = generic.getNumLoops() - 1;
-    if (type.getRank() == 1 && type.getDimSize(0) == k &&
-        type.getElementType().isF32() && matchPattern(in, m_Constant()) &&
-        map.getNumResults() == 1 && map.getResult(0).isFunctionOfDim(last) &&
-        map.getResult(0) == getAffineDimExpr(last, generic.getContext()))
-      return i;
-  }
-  return -1;
-}
-
 /// `generic` is a * b elementwise over two tensors of its own shape.
 bool isElementwiseProduct(linalg::GenericOp generic) {
   if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
@@ -211,6 +178,36 @@ void divideStatistics(ObserveOp op, ArrayRef<float> inverse) {
 }
 
 } // namespace
+
+int qc::constantChannelFactor(linalg::GenericOp generic, int64_t k) {
+  // Elementwise over the output's own index space: x (identity map) times
+  // the factor.
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      !generic.getIndexingMapsArray().back().isIdentity())
+    return -1;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto mul = yield.getOperand(0).getDefiningOp<arith::MulFOp>();
+  if (!mul || &body.front() != mul.getOperation() ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(0)) ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(1)))
+    return -1;
+  for (int i = 0; i < 2; ++i) {
+    Value in = generic.getDpsInputs()[i];
+    auto type = cast<RankedTensorType>(in.getType());
+    AffineMap map = generic.getIndexingMapsArray()[i];
+    unsigned last = generic.getNumLoops() - 1;
+    if (type.getRank() == 1 && type.getDimSize(0) == k &&
+        type.getElementType().isF32() && matchPattern(in, m_Constant()) &&
+        map.getNumResults() == 1 && map.getResult(0).isFunctionOfDim(last) &&
+        map.getResult(0) == getAffineDimExpr(last, generic.getContext()))
+      return i;
+  }
+  return -1;
+}
 
 void qc::moveChannelFactor(ObserveOp op, ArrayRef<MatmulOp> products,
                            std::vector<std::vector<float>> &weights,

@@ -11,6 +11,8 @@
 
 #include "dialects/qc/IR/QcOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
 #include <vector>
 
 namespace mlir::qc {
@@ -27,6 +29,11 @@ namespace mlir::qc {
 /// channel max/mean |x| (/ s), mean x^2 and E[x x^T] (/ s s^T), the row
 /// sample, and a range (then symmetric: +-max_k max|x_k| / s_k, exact for
 /// min/max calibration, when the channel maxima are known).
+/// `generic` computes x * c[k] elementwise with c a 1-D f32 constant of K
+/// values along the last dimension (an imported norm scale): the index of
+/// c's operand, or -1.
+int constantChannelFactor(linalg::GenericOp generic, int64_t k);
+
 void moveChannelFactor(ObserveOp op, ArrayRef<MatmulOp> products,
                        std::vector<std::vector<float>> &weights,
                        ArrayRef<float> s);

@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/ChannelScaling.h"
 #include "passes/ObservedProducts.h"
 #include "passes/PackedWeights.h"
 #include "passes/algorithms/Awq.h"
@@ -133,25 +134,13 @@ bool isLastDimSum(linalg::GenericOp generic) {
 }
 
 /// x * gamma for a 1-D f32 constant gamma of `d` values along the last
-/// dimension (an imported norm scale): gamma's input index, or -1.
+/// dimension and x of the result's shape (an imported norm scale): gamma's
+/// input index, or -1.
 int normScale(linalg::GenericOp generic, int64_t d) {
-  Operation *op = bodyOp(generic);
-  if (!op || !isa<arith::MulFOp>(op) || generic.getNumDpsInputs() != 2 ||
-      !elementwise(generic))
-    return -1;
-  unsigned last = generic.getNumLoops() - 1;
-  for (int i = 0; i < 2; ++i) {
-    Value c = generic.getDpsInputs()[i];
-    auto type = dyn_cast<RankedTensorType>(c.getType());
-    AffineMap map = generic.getIndexingMapsArray()[i];
-    if (type && type.getRank() == 1 && type.getDimSize(0) == d &&
-        type.getElementType().isF32() && matchPattern(c, m_Constant()) &&
-        map.getNumResults() == 1 &&
-        map.getResult(0) == getAffineDimExpr(last, generic.getContext()) &&
-        generic.getIndexingMapsArray()[1 - i].isIdentity())
-      return i;
-  }
-  return -1;
+  int index = constantChannelFactor(generic, d);
+  return index >= 0 && generic.getIndexingMapsArray()[1 - index].isIdentity()
+             ? index
+             : -1;
 }
 
 /// A generic whose body yields table[i, j] of a constant 2-D f32 table of

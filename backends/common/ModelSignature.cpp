@@ -49,6 +49,13 @@ static FailureOr<TensorSignature> tensorSignature(func::FuncOp func, Type type,
   sig.dtype = onnxDtype ? onnxDtype.str() : dtype;
   for (int64_t d : tensor.getShape())
     sig.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  auto range = attrs ? attrs.getAs<DenseI64ArrayAttr>("qc.index_range")
+                     : DenseI64ArrayAttr();
+  if (range && range.size() == 2 && range[0] <= range[1]) {
+    sig.indexRange = {range[0], range[1]};
+    auto node = attrs.getAs<StringAttr>("qc.index_node");
+    sig.indexNode = node ? node.str() : "";
+  }
   return sig;
 }
 
@@ -93,6 +100,9 @@ std::string mlir::qc::formatSignature(const ModelSignature &signature,
     for (int64_t d : t.shape)
       os << ' ' << d;
     os << '\n';
+    if (t.indexRange)
+      os << "range " << t.indexRange->first << ' ' << t.indexRange->second
+         << ' ' << percentEncode(t.indexNode) << '\n';
   };
   for (const TensorSignature &t : signature.inputs)
     emit("input", t);

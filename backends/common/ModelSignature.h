@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <optional>
+
 #include <string>
 
 namespace mlir::qc {
@@ -21,6 +23,12 @@ struct TensorSignature {
   std::string name;
   std::string dtype; // ONNX spelling: "float", "int64", "uint8", "bool", ...
   llvm::SmallVector<int64_t> shape; // -1: known only at run time
+  /// For an integer input used as indices into a table whose size is known
+  /// at compile time: the values it may hold, [lo, hi], and the ONNX node
+  /// that indexes (`qc.index_range`/`qc.index_node` argument attributes
+  /// from the importer). The runtime checks them before a run.
+  std::optional<std::pair<int64_t, int64_t>> indexRange;
+  std::string indexNode;
 };
 
 struct ModelSignature {
@@ -37,7 +45,9 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp func);
 ///   quantc-signature VERSION
 ///   input NAME DTYPE RANK D0 D1 ...
 ///   output NAME DTYPE RANK D0 D1 ...
-/// NAME is percent-encoded (bytes outside [A-Za-z0-9_.:/-] become %XX).
+///   range LO HI NODE     (after an input: its values must lie in [LO, HI])
+/// NAME and NODE are percent-encoded (bytes outside [A-Za-z0-9_.:/-] become
+/// %XX). A runtime that does not know an entry refuses the artifact.
 /// VERSION is 1, or 2 for an artifact that needs the runtime to fill its
 /// microkernel table (`quantc_ukernels`): a runtime older than the table
 /// then refuses the artifact instead of calling through null slots.

@@ -10,6 +10,7 @@
 #include "frontends/onnx/GraphImporter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -102,6 +103,34 @@ LogicalResult importRange(NodeImporter &n) {
   return success();
 }
 
+/// Indices taken straight from a graph input into an axis of static size
+/// `size`: the input's argument gets qc.index_range = [-size, size - 1]
+/// (intersected with what other nodes need) and qc.index_node, which the
+/// artifact's signature carries so that the runtime refuses an id outside
+/// the table before the run (ONNX: out of range is an error; the compiled
+/// gather would clamp it).
+void recordIndexRange(NodeImporter &n, Value indices, int64_t size) {
+  auto arg = dyn_cast<BlockArgument>(indices);
+  if (!arg || ShapedType::isDynamic(size) || size <= 0)
+    return;
+  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!func)
+    return; // a subgraph's argument, not a graph input
+  int64_t lo = -size, hi = size - 1;
+  unsigned i = arg.getArgNumber();
+  if (auto old = func.getArgAttrOfType<DenseI64ArrayAttr>(i, "qc.index_range");
+      old && old.size() == 2) {
+    if (old[0] >= lo && old[1] <= hi)
+      return;
+    lo = std::max(lo, old[0]);
+    hi = std::min(hi, old[1]);
+  }
+  func.setArgAttr(i, "qc.index_range", n.b.getDenseI64ArrayAttr({lo, hi}));
+  func.setArgAttr(i, "qc.index_node",
+                  n.b.getStringAttr(n.node.name().empty() ? n.node.output(0)
+                                                          : n.node.name()));
+}
+
 LogicalResult importGather(NodeImporter &n) {
   if (failed(n.require(0, "data")) || failed(n.require(1, "indices")))
     return failure();
@@ -132,6 +161,7 @@ LogicalResult importGather(NodeImporter &n) {
         return tensor::ExtractOp::create(b, l, input, src);
       },
       n.operand(1), idxMap);
+  recordIndexRange(n, n.operand(1), n.type(0).getDimSize(*axis));
   // Gathering from a known shape vector (Shape → Gather) stays known.
   std::optional<Sizes> k;
   if (rank == 1 && n.input(0).known && q <= 1)

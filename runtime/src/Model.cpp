@@ -53,6 +53,11 @@ struct TensorInfo {
   std::string name;
   quantc_dtype dtype = QUANTC_DTYPE_INVALID;
   std::vector<int64_t> shape;
+  // An integer input indexing a table: the values it may hold and the ONNX
+  // node that indexes (the signature's `range` entry).
+  bool hasRange = false;
+  int64_t lo = 0, hi = 0;
+  std::string rangeNode;
 };
 
 using InvokeFn = void (*)(void **, void *);
@@ -103,6 +108,21 @@ std::string parseSignature(const char *text, std::vector<TensorInfo> &inputs,
     return "unsupported signature format";
   std::string kind;
   while (in >> kind) {
+    if (kind == "range") {
+      std::string node;
+      if (inputs.empty() || !outputs.empty() || inputs.back().hasRange ||
+          !(in >> inputs.back().lo >> inputs.back().hi >> node) ||
+          inputs.back().lo > inputs.back().hi ||
+          (inputs.back().dtype != QUANTC_DTYPE_INT64 &&
+           inputs.back().dtype != QUANTC_DTYPE_INT32))
+        return "bad range entry in the signature";
+      for (size_t i = 0; i < node.size(); ++i)
+        if (node[i] == '%' && node != "%" && !isHex(node, i + 1))
+          return "bad name in the signature";
+      inputs.back().hasRange = true;
+      inputs.back().rangeNode = percentDecode(node);
+      continue;
+    }
     if (kind != "input" && kind != "output")
       return "bad signature entry '" + kind + "'";
     TensorInfo t;
@@ -450,6 +470,30 @@ struct PackedInputs {
   std::vector<void *> pointers;
 };
 
+/// An index input's `count` values against the range of the table it
+/// indexes: one pass over the input before the run, so that the compiled
+/// code never reads outside the table (it would clamp silently otherwise).
+template <typename T>
+Error checkIndexValues(const TensorInfo &t, const std::string &what,
+                       const T *values, size_t count) {
+  for (size_t k = 0; k < count; ++k)
+    if (values[k] < t.lo || values[k] > t.hi)
+      return invalidArgument(what + " element " + std::to_string(k) + " is " +
+                             std::to_string(values[k]) + ", outside [" +
+                             std::to_string(t.lo) + ", " +
+                             std::to_string(t.hi) + "] of the table node '" +
+                             t.rangeNode + "' indexes with it");
+  return {};
+}
+
+Error checkIndices(const TensorInfo &t, const std::string &what,
+                   const quantc_tensor &x, size_t count) {
+  if (t.dtype == QUANTC_DTYPE_INT64)
+    return checkIndexValues(t, what, static_cast<const int64_t *>(x.data),
+                            count);
+  return checkIndexValues(t, what, static_cast<const int32_t *>(x.data), count);
+}
+
 /// Checks input `i` against the model's signature; its byte size in `bytes`.
 Error checkInput(const quantc_model &model, size_t i, const quantc_tensor &x,
                  size_t &bytes) {
@@ -477,6 +521,8 @@ Error checkInput(const quantc_model &model, size_t i, const quantc_tensor &x,
   if (x.capacity_bytes < bytes)
     return invalidArgument(what + " holds " + std::to_string(x.capacity_bytes) +
                            " bytes, its shape needs " + std::to_string(bytes));
+  if (t.hasRange)
+    return checkIndices(t, what, x, bytes / quantc_dtype_size(t.dtype));
   return {};
 }
 

@@ -2,6 +2,8 @@
 
 #include "passes/SensitivityFile.h"
 
+#include "passes/BoundedParse.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -52,10 +54,9 @@ llvm::Expected<SensitivityReport> qc::readSensitivityFile(StringRef path) {
     return fileError("cannot read " + file + ": " +
                      buffer.getError().message());
   llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
+      parseJsonFile((*buffer)->getBuffer(), file);
   if (!json)
-    return fileError(file +
-                     " is not valid JSON: " + llvm::toString(json.takeError()));
+    return fileError(llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   if (!root || root->getString("format") != "quantc-sensitivity")
     return fileError(file + " is not a quantc-sensitivity file");

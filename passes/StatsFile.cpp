@@ -2,6 +2,8 @@
 
 #include "passes/StatsFile.h"
 
+#include "passes/BoundedParse.h"
+
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -63,10 +65,9 @@ static llvm::Error readGram(StringRef data, int64_t offset, size_t k,
 llvm::Expected<CalibrationStats> qc::parseStats(StringRef text,
                                                 StringRef path) {
   std::string file = "stats file '" + path.str() + "'";
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  llvm::Expected<llvm::json::Value> json = parseJsonFile(text, file);
   if (!json)
-    return statsError(
-        file + " is not valid JSON: " + llvm::toString(json.takeError()));
+    return statsError(llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   if (!root || root->getString("format") != "quantc-stats")
     return statsError(file + " is not a quantc-stats file");

@@ -18,6 +18,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -42,7 +43,8 @@ constexpr StringLiteral kExported[] = {
     "quantc_allocator",      "quantc_observer",
     "quantc_observer_names", "quantc_weights",
     "quantc_kernels",        "quantc_gpu",
-    "quantc_ukernels"};
+    "quantc_ukernels",       "quantc_checks",
+    "quantc_check_messages"};
 
 /// Gives the declared function `f` (if any) a body that calls the function
 /// pointer in slot `slot` of `table` with f's arguments, preceded by the
@@ -75,6 +77,48 @@ void defineForwarder(llvm::Function *f, llvm::StructType *tableType,
     b.CreateRetVoid();
   else
     b.CreateRet(result);
+}
+
+/// Artifacts with run-time checks (qc-lower-checks) call
+/// `quantc_check_failed(id, lhs, rhs)` when one fails: defined here to call
+/// through `quantc_checks` = {fail}, which the runtime fills at load with a
+/// function that ends the run with message `id` of
+/// `quantc_check_messages` (NUL-separated, from the module's `qc.checks`).
+/// Until then it aborts: a failed check must never fall through to the
+/// out-of-bounds access it guards.
+void addCheckTable(llvm::Module &module, ArrayRef<std::string> messages) {
+  // Through the C interface when the module emits one for its externals.
+  llvm::Function *failed =
+      module.getFunction("_mlir_ciface_quantc_check_failed");
+  if (!failed)
+    failed = module.getFunction("quantc_check_failed");
+  if (!failed || !failed->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *abortFn = llvm::Function::Create(failed->getFunctionType(),
+                                         llvm::GlobalValue::InternalLinkage,
+                                         "quantc_check_abort", module);
+  {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", abortFn));
+    b.CreateCall(module.getOrInsertFunction(
+        "abort", llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false)));
+    b.CreateUnreachable();
+  }
+  auto *tableType =
+      llvm::StructType::get(ctx, llvm::ArrayRef<llvm::Type *>{ptr});
+  auto *table = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/false,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantStruct::get(tableType, {abortFn}), "quantc_checks");
+  std::string joined;
+  for (const std::string &message : messages)
+    joined += message + '\0';
+  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, joined);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "quantc_check_messages");
+  defineForwarder(failed, tableType, table, 0, /*withContext=*/false);
 }
 
 /// `quantc_weights`: {quantized params, quantized bytes, float params,
@@ -223,6 +267,7 @@ void addUkernelTable(llvm::Module &module) {
 LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                                     const ModelSignature &signature,
                                     ArrayRef<std::string> observers,
+                                    ArrayRef<std::string> checks,
                                     Location loc) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Function *ciface = module.getFunction("_mlir_ciface_main");
@@ -281,6 +326,7 @@ LogicalResult addRuntimeEntryPoints(llvm::Module &module,
                   allocatorType, allocator, 1, /*withContext=*/false);
 
   addObserverTable(module, observers);
+  addCheckTable(module, checks);
   addGpuTable(module);
   addUkernelTable(module);
 
@@ -303,6 +349,9 @@ createTargetMachine(const EmitOptions &options, std::string &error) {
     return nullptr;
   std::string cpu = options.cpu;
   std::string features;
+  error = checkTargetCpu(cpu);
+  if (!error.empty())
+    return nullptr;
   if (cpu.empty()) {
     cpu = llvm::sys::getHostCPUName().str();
     for (auto &f : llvm::sys::getHostCPUFeatures())
@@ -362,6 +411,26 @@ std::string findLinker() {
 
 } // namespace
 
+std::string mlir::qc::checkTargetCpu(StringRef cpu) {
+  if (cpu.empty())
+    return "";
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return error;
+  // LLVM takes an unknown CPU name with a warning and then fails on it
+  // (e.g. "64-bit code requested on a subtarget that doesn't support it").
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!info || !info->isCPUStringValid(cpu))
+    return "unknown CPU '" + cpu.str() + "' for " + triple.str() +
+           " (`llc -mcpu=help` lists the known ones)";
+  return "";
+}
+
 LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
                                           const ModelSignature &signature,
                                           StringRef outputPath,
@@ -379,7 +448,12 @@ LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
   if (auto names = module->getAttrOfType<ArrayAttr>("qc.observers"))
     for (auto name : names.getAsRange<StringAttr>())
       observers.push_back(name.str());
-  if (failed(addRuntimeEntryPoints(*llvmModule, signature, observers, loc)))
+  std::vector<std::string> checks;
+  if (auto messages = module->getAttrOfType<ArrayAttr>("qc.checks"))
+    for (auto message : messages.getAsRange<StringAttr>())
+      checks.push_back(message.str());
+  if (failed(addRuntimeEntryPoints(*llvmModule, signature, observers, checks,
+                                   loc)))
     return failure();
   addWeightInfo(*llvmModule,
                 module->getAttrOfType<DictionaryAttr>("qc.weights"));

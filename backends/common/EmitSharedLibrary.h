@@ -23,6 +23,10 @@ struct EmitOptions {
   bool keepLLVMIR = false;
 };
 
+/// "" when `cpu` is empty (the host's) or a CPU LLVM knows for the host's
+/// target, else an error message naming it.
+std::string checkTargetCpu(llvm::StringRef cpu);
+
 /// Translates `module` (LLVM dialect, entry `main` with a C interface) to
 /// LLVM IR, adds the runtime's entry points (`quantc_signature`,
 /// `quantc_invoke`, see runtime/src/Model.cpp), optimizes, emits an

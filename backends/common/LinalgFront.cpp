@@ -18,6 +18,7 @@ void qc::buildLinalgFront(OpPassManager &pm,
   LowerObserversOptions observers;
   observers.instrument = options.instrumentObservers;
   pm.addPass(createLowerObservers(observers));
+  pm.addPass(createLowerChecks());
   if (options.addTargetKernels)
     options.addTargetKernels(pm);
   OpPassManager &lower = pm.nest<func::FuncOp>();

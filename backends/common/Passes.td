@@ -51,6 +51,30 @@ def CheckLowered : Pass<"qc-check-lowered", "func::FuncOp"> {
   }];
 }
 
+def LowerChecks : Pass<"qc-lower-checks", "ModuleOp"> {
+  let summary = "Turn qc.assume_equal into a run-time check that stops the run";
+  let description = [{
+    Check `i` (in walk order) becomes `scf.if lhs != rhs` around a call to
+    `quantc_check_failed(i, lhs, rhs)` (i64 arguments), an external
+    function, and the module gets `qc.checks`, the checks' messages by
+    index: "node 'NAME': WHAT: sizes {0} and {1} differ" with NAME from the op's
+    location (the ONNX node the importer named it after). The shared-library
+    emitter defines `quantc_check_failed` to call through a function pointer
+    the runtime installs, which returns from the run with that message
+    (sizes filled in) as its status. The checks compare sizes where the op
+    stands, outside the loops, so they cost a comparison per op and run.
+
+    Every `tensor.empty` with dynamic sizes (outside linalg bodies) gets the
+    same kind of check on its size: each dynamic size d must satisfy
+    d <= 2^46 / (bytes of the sizes before it), unsigned, so a negative size
+    or one that would make the buffer pass 2^46 bytes (where the byte count
+    could wrap into a small allocation) stops the run; the message names
+    the op's node.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "func::FuncDialect",
+                           "scf::SCFDialect", "tensor::TensorDialect"];
+}
+
 def LowerObservers : Pass<"qc-lower-observers", "ModuleOp"> {
   let summary = "Drop qc.observe, or turn it into a calibration callback";
   let description = [{

@@ -2,6 +2,8 @@
 
 #include "frontends/onnx/Builders.h"
 
+#include "dialects/qc/IR/QcOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -226,12 +228,23 @@ mlir::qc::onnx::broadcastShape(OpBuilder &b, Location loc, ValueRange inputs,
     if (known)
       shape.push_back(b.getIndexAttr(*known));
     else if (dynamicFrom)
-      // Both dynamic: ONNX models only do this when the sizes are equal (or
-      // the dynamic one is 1 and the other static, handled above).
       shape.push_back(
           tensor::DimOp::create(b, loc, dynamicFrom, dynamicDim).getResult());
     else
       shape.push_back(b.getIndexAttr(1));
+    // A dynamic size is indexed like the result's dimension j (it is not
+    // broadcast from 1): it must equal the result's size at run time,
+    // which the compiled code checks before indexing with it.
+    for (Value v : inputs) {
+      auto t = cast<RankedTensorType>(v.getType());
+      int64_t i = j - (rank - t.getRank());
+      if (i < 0 || !t.isDynamicDim(i) || (v == dynamicFrom && i == dynamicDim))
+        continue;
+      Value size = tensor::DimOp::create(b, loc, v, i);
+      qc::AssumeEqualOp::create(
+          b, loc, size, getValueOrCreateConstantIndexOp(b, loc, shape[j]),
+          b.getStringAttr("broadcast dimension " + std::to_string(j)));
+    }
   }
   return shape;
 }

@@ -3,6 +3,7 @@
 #include "frontends/onnx/GraphImporter.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 
@@ -113,6 +114,32 @@ LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
     }
     values[init.name()] = *tv;
   }
+
+  // Each value has one writer (ONNX graphs are in SSA form): a second node
+  // writing a name, or a node writing over this graph's input or
+  // initializer, would silently replace it.
+  llvm::StringMap<int> writer;
+  llvm::StringSet<> given;
+  for (const auto &input : graph.input())
+    given.insert(input.name());
+  for (const auto &init : graph.initializer())
+    given.insert(init.name());
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const std::string &o : graph.node(i).output()) {
+      if (o.empty())
+        continue;
+      if (given.contains(o)) {
+        error = describe(graph.node(i)) + ": writes '" + o +
+                "', which is a graph input or initializer";
+        return failure();
+      }
+      auto [it, inserted] = writer.try_emplace(o, i);
+      if (!inserted) {
+        error = describe(graph.node(i)) + ": writes '" + o + "', which " +
+                describe(graph.node(it->second)) + " already writes";
+        return failure();
+      }
+    }
 
   // Kahn-style: ONNX asks for topological order, but exporters do not always
   // keep it, so nodes whose inputs are not ready yet wait for another round.

@@ -67,10 +67,22 @@ valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
     return failure();
   }
   SmallVector<int64_t> shape;
-  for (const auto &d : tt.shape().dim())
-    shape.push_back(d.has_dim_value() && d.dim_value() >= 0
-                        ? d.dim_value()
-                        : ShapedType::kDynamic);
+  int64_t elements = 1;
+  for (const auto &d : tt.shape().dim()) {
+    if (d.has_dim_value() && d.dim_value() < 0) {
+      error = "graph value '" + info.name() + "' has a negative size (" +
+              std::to_string(d.dim_value()) + ") in dimension " +
+              std::to_string(shape.size());
+      return failure();
+    }
+    if (d.has_dim_value() &&
+        __builtin_mul_overflow(elements, d.dim_value(), &elements)) {
+      error = "graph value '" + info.name() +
+              "' has more elements than 64 bits count";
+      return failure();
+    }
+    shape.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
+  }
   return RankedTensorType::get(shape, element);
 }
 
@@ -129,7 +141,12 @@ importModel(MLIRContext *context, const std::string &path, std::string &error) {
 
   SmallVector<Type> argTypes;
   SmallVector<const ::onnx::ValueInfoProto *> args;
+  llvm::StringSet<> inputNames;
   for (const auto &input : graph.input()) {
+    if (!inputNames.insert(input.name()).second) {
+      error = "graph input '" + input.name() + "' is declared twice";
+      return nullptr;
+    }
     if (initializers.contains(input.name()))
       continue; // an initializer's default value is used as a constant
     auto type = valueInfoType(context, input, error);

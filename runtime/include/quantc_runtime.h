@@ -159,19 +159,21 @@ QUANTC_API quantc_status *quantc_model_output_info(const quantc_model *model,
                                                    size_t index,
                                                    quantc_tensor_info *info);
 
-/* Threads the model's parallel loops may use (>= 1), for this model only:
-   each quantc_model_run of it applies the count to the OpenMP runtime for
-   the calling thread and restores that thread's previous setting when it
-   returns (OpenMP keeps the setting per calling thread). Until it is set, a
-   run uses the calling thread's OpenMP default (OMP_NUM_THREADS, else the
-   number of cores). Models compiled without threading ignore it.
-   A run also sets libomp's spin time (KMP_BLOCKTIME) to 1 ms for its
-   duration, so idle workers sleep soon after a run instead of spinning for
-   libomp's default 200 ms beside other work; the first parallel loop of a
-   run after an idle pause then wakes them. Setting KMP_BLOCKTIME or
-   OMP_WAIT_POLICY in the environment keeps the user's choice instead. */
+/* Threads the model's parallel loops may use (1 to QUANTC_MAX_THREADS),
+   for this model only: each quantc_model_run of it applies the count to the
+   OpenMP runtime for the calling thread and restores that thread's previous
+   setting when it returns (OpenMP keeps the setting per calling thread). Until
+   it is set, a run uses the calling thread's OpenMP default (OMP_NUM_THREADS,
+   else the number of cores). Models compiled without threading ignore it. A run
+   also sets libomp's spin time (KMP_BLOCKTIME) to 1 ms for its duration, so
+   idle workers sleep soon after a run instead of spinning for libomp's default
+   200 ms beside other work; the first parallel loop of a run after an idle
+   pause then wakes them. Setting KMP_BLOCKTIME or OMP_WAIT_POLICY in the
+   environment keeps the user's choice instead. */
 QUANTC_API quantc_status *quantc_model_set_threads(quantc_model *model,
                                                    int threads);
+/* The most threads quantc_model_set_threads accepts. */
+#define QUANTC_MAX_THREADS 4096
 
 /* A dense, row-major tensor in caller memory. */
 typedef struct quantc_tensor {

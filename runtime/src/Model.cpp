@@ -37,6 +37,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <csetjmp>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -250,6 +251,12 @@ struct ObserverTable {
   void *context;
 };
 
+/// `quantc_checks` in an artifact with run-time checks: what the generated
+/// `quantc_check_failed(id, lhs, rhs)` calls through.
+struct CheckTable {
+  void (*fail)(int64_t id, int64_t lhs, int64_t rhs);
+};
+
 /// `quantc_allocator`: what generated code allocates its buffers through.
 struct AllocatorTable {
   void *(*alloc)(size_t);
@@ -327,6 +334,8 @@ struct quantc_model {
   ObserverTable *observerTable = nullptr;
   const int64_t *weights = nullptr; // quantc_weights, 4 entries
   std::vector<std::string> observers;
+  // The run-time checks' messages by id (quantc_check_messages).
+  std::vector<std::string> checks;
   quantc_observer_fn observerFn = nullptr;
   void *observerUser = nullptr;
 
@@ -389,6 +398,72 @@ Error openArtifact(const char *path, quantc_model &m) {
   return {};
 }
 
+/// The run in progress on this thread, while its generated code runs: where
+/// a failed run-time check returns to, with its message.
+struct CheckedRun {
+  const quantc_model *model = nullptr;
+  std::jmp_buf env;
+  quantc_status_code code = QUANTC_SHAPE_MISMATCH;
+  std::string message;
+};
+thread_local CheckedRun *checkedRun = nullptr;
+
+/// What a failed check in generated code calls (through `quantc_checks`):
+/// the message with both sizes, then back to callChecked. The checks stand
+/// outside the parallel loops, on the calling thread, and generated code
+/// keeps no C++ state to unwind; the run's intermediate buffers are not
+/// freed (the caching allocator loses them).
+void checkFailed(int64_t id, int64_t lhs, int64_t rhs) {
+  CheckedRun *run = checkedRun;
+  if (!run)
+    std::abort(); // not inside a run: never fall through to the access
+  std::string text =
+      id >= 0 && static_cast<size_t>(id) < run->model->checks.size()
+          ? run->model->checks[id]
+          : "run-time check " + std::to_string(id) +
+                ": sizes {0} and {1} differ";
+  for (auto [key, value] : {std::pair<std::string, int64_t>{"{0}", lhs},
+                            std::pair<std::string, int64_t>{"{1}", rhs}}) {
+    size_t at = text.find(key);
+    if (at != std::string::npos)
+      text.replace(at, key.size(), std::to_string(value));
+  }
+  run->message = std::move(text);
+  std::longjmp(run->env, 1);
+}
+
+/// Memory ran out for generated code: the run ends with
+/// QUANTC_OUT_OF_MEMORY when this is its own thread (sizes come from inputs:
+/// a ConstantOfShape or Reshape to terabytes must not crash the caller). A
+/// parallel loop's worker cannot leave the run; it stops the process with a
+/// message rather than writing through a null buffer.
+void outOfMemory(size_t bytes) {
+  std::string message =
+      "out of memory: the model asked for " + std::to_string(bytes) + " bytes";
+  CheckedRun *run = checkedRun;
+  if (!run) {
+    std::fprintf(stderr, "quantc: %s in a parallel loop\n", message.c_str());
+    std::abort();
+  }
+  run->code = QUANTC_OUT_OF_MEMORY;
+  run->message = std::move(message);
+  std::longjmp(run->env, 1);
+}
+
+/// The allocators generated code calls through `quantc_allocator`.
+void *allocateForCode(size_t bytes) {
+  void *p = quantc::allocate(bytes);
+  if (!p)
+    outOfMemory(bytes);
+  return p;
+}
+void *allocateDeviceForCode(size_t bytes) {
+  void *p = quantc::vulkan::allocate(bytes);
+  if (!p)
+    outOfMemory(bytes);
+  return p;
+}
+
 /// Stores `alloc`/`free` in the artifact's allocator table. Other models of
 /// the same file may be running: the table is written only while it still
 /// holds the artifact's malloc/free defaults, which happens once.
@@ -418,7 +493,7 @@ Error bindVulkan(const char *path, const unsigned char *kernels,
   m.gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
   m.gpuTable->sync = quantc::vulkan::Program::syncThunk;
   m.gpuTable->copy = quantc::vulkan::Program::copyThunk;
-  setAllocator(allocator, quantc::vulkan::allocate, quantc::vulkan::deallocate);
+  setAllocator(allocator, allocateDeviceForCode, quantc::vulkan::deallocate);
   m.freeBuffer = quantc::vulkan::deallocate;
   return {};
 }
@@ -437,7 +512,7 @@ Error bindTables(const char *path, quantc_model &m) {
     if (Error error = bindVulkan(path, kernels, *allocator, m))
       return error;
   } else {
-    setAllocator(*allocator, quantc::allocate, quantc::deallocate);
+    setAllocator(*allocator, allocateForCode, quantc::deallocate);
   }
   if (Error error =
           quantc::bindCpuKernels(path, dlsym(m.handle, "quantc_ukernels")))
@@ -449,6 +524,13 @@ Error bindTables(const char *path, quantc_model &m) {
           static_cast<const char *>(dlsym(m.handle, "quantc_observer_names")))
     for (const char *n = names; *n; n += std::strlen(n) + 1)
       m.observers.emplace_back(n);
+  if (auto *checks =
+          static_cast<CheckTable *>(dlsym(m.handle, "quantc_checks")))
+    checks->fail = checkFailed;
+  if (auto *messages =
+          static_cast<const char *>(dlsym(m.handle, "quantc_check_messages")))
+    for (const char *n = messages; *n; n += std::strlen(n) + 1)
+      m.checks.emplace_back(n);
   // Models with parallel loops link the OpenMP runtime.
   m.setThreads =
       reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "omp_set_num_threads"));
@@ -611,19 +693,41 @@ private:
   quantc_model *outer;
 };
 
+/// Calls the generated code under `run`: false when a run-time check
+/// failed (`run.message` says which). Nothing here needs unwinding, so the
+/// longjmp from checkFailed lands in a frame without destructors.
+bool callChecked(quantc_model &model, void **inputs, int64_t *results,
+                 CheckedRun &run) {
+  CheckedRun *outer = checkedRun;
+  checkedRun = &run;
+  if (setjmp(run.env)) {
+    checkedRun = outer;
+    return false;
+  }
+  model.invoke(inputs, results);
+  checkedRun = outer;
+  return true;
+}
+
 /// Calls the generated code; `results` receives the output descriptors.
 Error invoke(quantc_model &model, void **inputs, int64_t *results) {
   OpenMPScope openmp(model);
   RunningScope running(model);
+  CheckedRun run;
+  run.model = &model;
   if (!model.gpu) {
-    model.invoke(inputs, results);
+    if (!callChecked(model, inputs, results, run))
+      return {run.code, run.message};
     return {};
   }
   std::lock_guard<std::mutex> lock(vulkanMutex());
   model.gpuTable->context = model.gpu.get();
   model.gpu->beginRun();
-  model.invoke(inputs, results);
-  return model.gpu->endRun();
+  bool ok = callChecked(model, inputs, results, run);
+  Error ended = model.gpu->endRun();
+  if (!ok)
+    return {run.code, run.message};
+  return ended;
 }
 
 /// The model's output buffers of one run, each freed once when it ends (two
@@ -778,9 +882,12 @@ quantc_status *quantc_model_set_threads(quantc_model *model, int threads) {
   if (!model)
     return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
                               "quantc_model_set_threads: model is NULL");
-  if (threads < 1)
-    return quantc::makeStatus(QUANTC_INVALID_ARGUMENT,
-                              "quantc_model_set_threads: threads must be >= 1");
+  if (threads < 1 || threads > QUANTC_MAX_THREADS)
+    return quantc::makeStatus(
+        QUANTC_INVALID_ARGUMENT,
+        "quantc_model_set_threads: threads must be 1 to " +
+            std::to_string(QUANTC_MAX_THREADS) + ", got " +
+            std::to_string(threads));
   model->threads.store(threads, std::memory_order_relaxed);
   return nullptr;
 }

@@ -164,8 +164,12 @@ TEST_F(AddModel, RejectsTooSmallOutputBuffers) {
 TEST_F(AddModel, SetsThreads) {
   EXPECT_EQ(message(quantc_model_set_threads(model, 1)), "");
   EXPECT_EQ(message(quantc_model_set_threads(model, 0)),
-            "quantc_model_set_threads: threads must be >= 1");
+            "quantc_model_set_threads: threads must be 1 to 4096, got 0");
   EXPECT_EQ(code(quantc_model_set_threads(model, -3)), QUANTC_INVALID_ARGUMENT);
+  // OpenMP aborts the process on an absurd count: refused before it.
+  EXPECT_EQ(code(quantc_model_set_threads(model, QUANTC_MAX_THREADS + 1)),
+            QUANTC_INVALID_ARGUMENT);
+  EXPECT_EQ(message(quantc_model_set_threads(model, QUANTC_MAX_THREADS)), "");
 }
 
 /// x + y for the add model, as rows x 3 floats whose values depend on

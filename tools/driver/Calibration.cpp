@@ -200,6 +200,10 @@ llvm::Error quantc::calibrate(ModuleOp module,
                               llvm::StringRef statsPath) {
   if (!(options.percentile > 0 && options.percentile <= 100))
     return makeError("the percentile must lie in (0, 100]");
+  if (options.window == 0)
+    return makeError("--calib-window must be at least 1");
+  if (llvm::Error e = checkThreads(options.threads))
+    return e;
   // Nothing to observe (no matmul or convolution reads an activation): an
   // empty stats file, without building or running anything.
   bool observed = false;
@@ -225,7 +229,7 @@ llvm::Error quantc::calibrate(ModuleOp module,
     return loaded.takeError();
   LoadedModel &model = **loaded;
   std::vector<std::string> names = model.observerNames();
-  if (options.threads > 0)
+  if (options.threads != 0)
     if (llvm::Error e = model.setThreads(options.threads))
       return e;
   Observed state;

@@ -6,6 +6,7 @@
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/vulkan/VulkanPipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
+#include "passes/BoundedParse.h"
 #include "passes/QuantizePipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,6 +27,13 @@ llvm::Expected<OwningOpRef<ModuleOp>> quantc::loadModule(MLIRContext &context,
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
     if (!buffer)
       return makeError("cannot read: " + buffer.getError().message());
+    // MLIR's parser recurses per nesting level: bounded first (qc IR nests
+    // a few dozen levels).
+    if (!path.ends_with(".mlirbc"))
+      if (std::optional<size_t> at = qc::tooDeep((*buffer)->getBuffer(), 1024))
+        return makeError("cannot parse: brackets nest deeper than 1024 "
+                         "levels at offset " +
+                         llvm::Twine(*at));
     sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
     OwningOpRef<ModuleOp> module =
         parseSourceFile<ModuleOp>(sourceMgr, &context);

@@ -215,7 +215,7 @@ llvm::Error Sweep::buildArtifact() {
   if (!loaded)
     return loaded.takeError();
   model = std::move(*loaded);
-  if (options.calibration.threads > 0)
+  if (options.calibration.threads != 0)
     if (llvm::Error e = model->setThreads(options.calibration.threads))
       return e;
   const auto &infos = model->inputs();

@@ -70,3 +70,30 @@ quantc::TemporaryFile::~TemporaryFile() {
 llvm::Error quantc::prefixError(const llvm::Twine &prefix, llvm::Error error) {
   return makeError(prefix + ": " + llvm::toString(std::move(error)));
 }
+
+std::vector<std::string>
+quantc::filesOfEntries(llvm::ArrayRef<std::string> entries) {
+  std::vector<std::string> files;
+  for (const std::string &entry : entries) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(entry).split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      auto [name, file] = part.split('=');
+      files.push_back((file.empty() ? name : file).str());
+    }
+  }
+  return files;
+}
+
+llvm::Error quantc::checkNotAnInput(llvm::StringRef output,
+                                    llvm::ArrayRef<std::string> inputs) {
+  for (const std::string &input : inputs) {
+    bool same = false;
+    // A missing output (or input) is not the same file: only an error of
+    // `equivalent` that both exist could hide, and then the open fails.
+    if (!llvm::sys::fs::equivalent(output, input, same) && same)
+      return makeError("the output " + output + " is the input " + input +
+                       "; give another path");
+  }
+  return llvm::Error::success();
+}

@@ -11,6 +11,8 @@
 #ifndef QUANTC_TOOLS_DRIVER_SUPPORT_H
 #define QUANTC_TOOLS_DRIVER_SUPPORT_H
 
+#include "runtime/include/quantc_runtime.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Error.h"
@@ -48,6 +50,28 @@ struct TemporaryFile {
 inline llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
+
+/// A --threads value: 0 (the runtime's default, all cores) or 1 to
+/// QUANTC_MAX_THREADS; anything else is an error (OpenMP aborts on absurd
+/// counts, and a negative one would silently mean the default).
+inline llvm::Error checkThreads(int threads) {
+  if (threads < 0 || threads > QUANTC_MAX_THREADS)
+    return makeError("--threads " + llvm::Twine(threads) + ": give 1 to " +
+                     llvm::Twine(QUANTC_MAX_THREADS) +
+                     " (or leave it out for all cores)");
+  return llvm::Error::success();
+}
+
+/// The files named by command-line entries FILE or NAME=FILE[,NAME=FILE...]
+/// (samples, inputs): what a command reads besides its model.
+std::vector<std::string> filesOfEntries(llvm::ArrayRef<std::string> entries);
+
+/// An error when writing `output` would replace one of `inputs`: the same
+/// file (compared by device and inode, so another spelling or a hard link
+/// counts), or a file the command reads. A command checks every output it
+/// will write before it writes anything.
+llvm::Error checkNotAnInput(llvm::StringRef output,
+                            llvm::ArrayRef<std::string> inputs);
 
 /// `prefix` + ": " + the error's message (the error is consumed).
 llvm::Error prefixError(const llvm::Twine &prefix, llvm::Error error);

@@ -98,6 +98,11 @@ int quantc::runCalibrate(MLIRContext &context) {
     return fail("--bits must lie in [2, 8]");
   if (rowSamples < 0 || rowSamples > 1 << 20)
     return fail("--row-samples must lie in [0, 1048576]");
+  std::vector<std::string> inputs = filesOfEntries(options.samples);
+  inputs.push_back(inputPath);
+  for (const std::string &output : {outputPath + "", outputPath + ".gram"})
+    if (llvm::Error e = checkNotAnInput(output, inputs))
+      return fail(llvm::toString(std::move(e)));
   llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(llvm::toString(module.takeError()));

@@ -2,11 +2,13 @@
 
 #include "tools/quantc/Commands.h"
 
+#include "backends/common/EmitSharedLibrary.h"
 #include "runtime/include/quantc_runtime.h"
 #include "tools/driver/Compiler.h"
 #include "tools/driver/Quantize.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -245,6 +247,13 @@ bool quantc::isCompileCommand() { return static_cast<bool>(compileCmd); }
 /// The options of the command line, or what is wrong with them.
 static llvm::Expected<CompileOptions> compileOptions() {
   CompileOptions options;
+  if (optLevel > 3)
+    return makeError("-O" + llvm::Twine(optLevel.getValue()) +
+                     ": the optimization level is 0 to 3");
+  if (calibWindow == 0)
+    return makeError("--calib-window must be at least 1");
+  if (std::string error = qc::checkTargetCpu(mcpu); !error.empty())
+    return makeError("--mcpu: " + error);
   llvm::Expected<Target> targetKind = parseTarget(target);
   if (!targetKind)
     return targetKind.takeError();
@@ -334,6 +343,27 @@ int quantc::runCompile(MLIRContext &context) {
   llvm::Expected<CompileOptions> options = compileOptions();
   if (!options)
     return fail(options.takeError(), false);
+  // Nothing written may replace what the compile reads.
+  std::vector<std::string> inputs =
+      filesOfEntries(options->quantize.calibration.samples);
+  inputs.push_back(inputPath);
+  for (const std::string &file :
+       {options->quantize.statsFile, options->quantize.sensitivityFile})
+    if (!file.empty())
+      inputs.insert(inputs.end(), {file, file + ".gram"});
+  std::vector<std::string> outputs{outputPath};
+  if (options->writeHeader) {
+    llvm::SmallString<128> header(outputPath.getValue());
+    llvm::sys::path::replace_extension(header, "h");
+    outputs.push_back(header.str().str());
+  }
+  if (options->emit.keepLLVMIR)
+    outputs.push_back(outputPath + ".ll");
+  if (!options->loweredMlirPath.empty())
+    outputs.push_back(options->loweredMlirPath);
+  for (const std::string &output : outputs)
+    if (llvm::Error e = checkNotAnInput(output, inputs))
+      return fail(std::move(e), false);
   llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(module.takeError(), true);

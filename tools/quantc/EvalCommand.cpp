@@ -179,7 +179,7 @@ int quantc::runEval(mlir::MLIRContext &context) {
     return fail(model.takeError());
   if (llvm::Error e = (*model)->checkTarget(expectTarget))
     return fail(prefixError(modelPath, std::move(e)));
-  if (threads > 0)
+  if (threads != 0)
     if (llvm::Error e = (*model)->setThreads(threads))
       return fail(std::move(e));
   // The reference, compiled here when it is not an artifact.
@@ -191,7 +191,7 @@ int quantc::runEval(mlir::MLIRContext &context) {
     if (!loaded)
       return fail(loaded.takeError());
     reference = std::move(*loaded);
-    if (threads > 0)
+    if (threads != 0)
       if (llvm::Error e = reference->setThreads(threads))
         return fail(std::move(e));
   }

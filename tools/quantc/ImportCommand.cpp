@@ -3,6 +3,7 @@
 #include "tools/quantc/Commands.h"
 
 #include "frontends/onnx/OnnxImporter.h"
+#include "tools/driver/Support.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -117,6 +118,11 @@ int quantc::runImport(MLIRContext &context) {
     llvm::errs() << "quantc: error: import needs -o OUT or --summary\n";
     return 1;
   }
+  if (!outputPath.empty())
+    if (llvm::Error e = checkNotAnInput(outputPath, {inputPath})) {
+      llvm::errs() << "quantc: error: " << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
   std::string error;
   OwningOpRef<ModuleOp> module =
       qc::onnx::importOnnxFile(&context, inputPath, error);

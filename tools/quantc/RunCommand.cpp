@@ -1,6 +1,7 @@
 //===- RunCommand.cpp - `quantc run` --------------------------------------===//
 
 #include "tools/driver/ModelRunner.h"
+#include "tools/driver/Support.h"
 #include "tools/driver/TensorFiles.h"
 #include "tools/quantc/Commands.h"
 
@@ -73,7 +74,7 @@ int quantc::runRun() {
   };
   if (llvm::Error e = model->checkTarget(expectTarget))
     return fail(std::move(e));
-  if (threads > 0)
+  if (threads != 0)
     if (llvm::Error e = model->setThreads(threads))
       return fail(std::move(e));
 
@@ -108,6 +109,17 @@ int quantc::runRun() {
                    << ec.message() << "\n";
       return 1;
     }
+  // No output file may replace an input or the model.
+  std::vector<std::string> readFiles = filesOfEntries(inputs);
+  readFiles.push_back(modelPath);
+  for (size_t i = 0; !outputDir.empty() && i < out.size(); ++i) {
+    llvm::SmallString<128> path(outputDir.getValue());
+    llvm::sys::path::append(path, fileNameFor(out[i].name, i));
+    if (llvm::Error e = checkNotAnInput(path, readFiles)) {
+      llvm::errs() << "quantc: error: " << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+  }
   llvm::outs() << modelPath << ": ran in " << llvm::format("%.3f", ms) << " ms";
   if (times.size() > 1)
     llvm::outs() << llvm::format(" (median of %zu runs; min %.3f, max %.3f)",

@@ -116,6 +116,10 @@ int quantc::runSensitivity(MLIRContext &context) {
   if (runs < 1 || window < 2 || !(noiseSize > 0 && noiseSize < 1e6))
     return fail("--runs must be >= 1, --calib-window >= 2 and --noise-size "
                 "positive");
+  std::vector<std::string> inputs = filesOfEntries(options.calibration.samples);
+  inputs.push_back(inputPath);
+  if (llvm::Error e = checkNotAnInput(outputPath, inputs))
+    return fail(llvm::toString(std::move(e)));
   llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
   if (!module)
     return fail(llvm::toString(module.takeError()));

@@ -8,6 +8,7 @@
 #include "dialects/qc/IR/QcOps.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
@@ -313,6 +314,16 @@ LogicalResult RmsNormOp::verify() {
 //===----------------------------------------------------------------------===//
 // ObserveOp
 //===----------------------------------------------------------------------===//
+
+LogicalResult AssumeEqualOp::canonicalize(AssumeEqualOp op,
+                                          PatternRewriter &rewriter) {
+  std::optional<int64_t> lhs = getConstantIntValue(op.getLhs());
+  std::optional<int64_t> rhs = getConstantIntValue(op.getRhs());
+  if (op.getLhs() != op.getRhs() && !(lhs && rhs && *lhs == *rhs))
+    return failure();
+  rewriter.eraseOp(op);
+  return success();
+}
 
 LogicalResult ObserveOp::verify() {
   if (getName().empty())

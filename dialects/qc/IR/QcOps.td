@@ -172,6 +172,27 @@ def Qc_ObserveOp : Qc_Op<"observe", [SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
+def Qc_AssumeEqualOp : Qc_Op<"assume_equal", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Two run-time sizes the IR after it relies on being equal";
+  let description = [{
+    The importer (or a pass) relies on `lhs == rhs`, e.g. two dynamic sizes
+    meeting in a broadcast, which the generated loops index with one
+    induction variable. Compiled code checks it where the op stands (on
+    sizes, outside every loop) and, when it does not hold, stops the run:
+    the runtime returns a status naming the op's ONNX node, `what`, and
+    both sizes, instead of reading out of bounds. The op writes that status,
+    so it is not erased; it folds away when both sides are the same value
+    or equal constants.
+
+    ```mlir
+    qc.assume_equal %n, %m {what = "broadcast dimension 1"}
+    ```
+  }];
+  let arguments = (ins Index:$lhs, Index:$rhs, StrAttr:$what);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict";
+  let hasCanonicalizeMethod = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Quantized compute
 //===----------------------------------------------------------------------===//

@@ -59,3 +59,20 @@ func.func @dead_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x8x
   %0 = qc.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   return %a : tensor<4x8xf32>
 }
+
+// -----
+
+// A size check on one value, or on two equal constants, cannot fail and
+// goes; one on two different values stays (it writes the run's status).
+// CHECK-LABEL: func.func @assume_equal(
+// CHECK-SAME:    %[[N:.*]]: index, %[[M:.*]]: index
+// CHECK-NEXT:    qc.assume_equal %[[N]], %[[M]] {what = "kept"}
+// CHECK-NEXT:    return
+func.func @assume_equal(%n: index, %m: index) {
+  %c4 = arith.constant 4 : index
+  %c4b = arith.constant 4 : index
+  qc.assume_equal %n, %n {what = "same value"}
+  qc.assume_equal %c4, %c4b {what = "equal constants"}
+  qc.assume_equal %n, %m {what = "kept"}
+  return
+}

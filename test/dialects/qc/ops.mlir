@@ -30,6 +30,13 @@ func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf
   return %0 : tensor<1x6x4x4xf32>
 }
 
+// CHECK-LABEL: func.func @assume_equal(
+func.func @assume_equal(%n: index, %m: index) {
+  // CHECK: qc.assume_equal %{{.*}}, %{{.*}} {what = "broadcast dimension 1"}
+  qc.assume_equal %n, %m {what = "broadcast dimension 1"}
+  return
+}
+
 // CHECK-LABEL: func.func @observe(
 func.func @observe(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   // CHECK: qc.observe %{{.*}} {name = "fc1.input", range = #qc.range<-1.500000e+00, 2.250000e+00, kl>} : tensor<?x64xf32>

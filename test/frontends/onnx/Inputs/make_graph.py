@@ -8,7 +8,9 @@ Constant nodes, paddle2onnx style), external-data (weights in a sibling file),
 unsorted (nodes out of order), odd-names (names any string may be),
 odd-names-error (a newline and a control character in a failing node's name), if (an If with branches reading an outer
 value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
-malformed, truncated-external, string-input.
+malformed, truncated-external, string-input; invalid graphs: two-writers (two
+nodes write one value), writes-input (a node writes a graph input),
+duplicate-input, negative-dim, huge-dims (an element count past 64 bits).
 """
 import os
 import sys
@@ -101,6 +103,20 @@ def main():
     elif kind == "odd-names-error":
         m = model([h.make_node("NonZero", ["x"], ["y"], name="bad\nname\x01")], [x],
                   [vi("y", T.INT64)])
+    elif kind == "two-writers":
+        m = model([h.make_node("Relu", ["x"], ["y"], name="first"),
+                   h.make_node("Neg", ["x"], ["y"], name="second")], [x], [y])
+    elif kind == "writes-input":
+        m = model([h.make_node("Relu", ["y"], ["x"], name="over"),
+                   h.make_node("Neg", ["x"], ["y"], name="neg")], [x], [y])
+    elif kind == "duplicate-input":
+        m = model([h.make_node("Add", ["x", "x"], ["y"], name="sum")], [x, x], [y])
+    elif kind == "negative-dim":
+        m = model([h.make_node("Relu", ["n"], ["y"], name="act")],
+                  [vi("n", T.FLOAT, [2, -3])], [y])
+    elif kind == "huge-dims":
+        m = model([h.make_node("Relu", ["n"], ["y"], name="act")],
+                  [vi("n", T.FLOAT, [1 << 40, 1 << 40])], [y])
     elif kind == "malformed":
         with open(out, "wb") as f:
             f.write(b"\x08\x07\x12\xff\xff\xff\x0fnot a protobuf")

@@ -79,6 +79,19 @@ void defineForwarder(llvm::Function *f, llvm::StructType *tableType,
     b.CreateRet(result);
 }
 
+/// A constant `symbol` holding `strings` NUL-terminated one after another,
+/// then one more NUL (what the runtime reads until an empty string).
+void addStringList(llvm::Module &module, ArrayRef<std::string> strings,
+                   StringRef symbol) {
+  std::string joined;
+  for (const std::string &s : strings)
+    joined += s + '\0';
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(module.getContext(), joined);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text, symbol);
+}
+
 /// Artifacts with run-time checks (qc-lower-checks) call
 /// `quantc_check_failed(id, lhs, rhs)` when one fails: defined here to call
 /// through `quantc_checks` = {fail}, which the runtime fills at load with a
@@ -111,13 +124,7 @@ void addCheckTable(llvm::Module &module, ArrayRef<std::string> messages) {
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(tableType, {abortFn}), "quantc_checks");
-  std::string joined;
-  for (const std::string &message : messages)
-    joined += message + '\0';
-  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, joined);
-  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "quantc_check_messages");
+  addStringList(module, messages, "quantc_check_messages");
   defineForwarder(failed, tableType, table, 0, /*withContext=*/false);
 }
 
@@ -160,13 +167,7 @@ void addObserverTable(llvm::Module &module, ArrayRef<std::string> names) {
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantAggregateZero::get(tableType), "quantc_observer");
-  std::string joined;
-  for (const std::string &name : names)
-    joined += name + '\0';
-  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, joined);
-  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "quantc_observer_names");
+  addStringList(module, names, "quantc_observer_names");
 
   observe->setLinkage(llvm::GlobalValue::InternalLinkage);
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", observe);

@@ -6,6 +6,8 @@
 
 #include "frontends/onnx/OnnxModel.h"
 
+#include "llvm/Support/FileSystem.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
@@ -18,6 +20,11 @@ using ::onnx::TensorProto;
 namespace {
 /// Reads a whole file; empty optional-like flag through `ok`.
 std::string readFile(const std::string &path, bool &ok, std::string &error) {
+  if (llvm::sys::fs::is_directory(path)) {
+    ok = false;
+    error = "is a directory, not an ONNX model file";
+    return {};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ok = false;

@@ -95,7 +95,20 @@ static LogicalResult readTensorBytes(const TensorProto &tensor,
                                      std::vector<char> &bytes,
                                      std::string &error) {
   int64_t width = elementBytes(elementType);
-  bytes.assign(count * width, 0);
+  int64_t need = 0;
+  if (__builtin_mul_overflow(count, width, &need))
+    return error = "tensor '" + tensor.name() +
+                   "' has more bytes than 64 bits count",
+           failure();
+  // The sizes are the file's claim: before allocating for them, the data
+  // must be there. Inline data takes at least a byte per element (and
+  // elements are at most 8 bytes), so a tensor's encoding bounds it.
+  if (tensor.data_location() != TensorProto::EXTERNAL &&
+      need / 8 > static_cast<int64_t>(tensor.ByteSizeLong()))
+    return error = "tensor '" + tensor.name() + "' claims " +
+                   std::to_string(count) + " elements but holds " +
+                   std::to_string(tensor.ByteSizeLong()) + " bytes",
+           failure();
   if (tensor.data_location() == TensorProto::EXTERNAL) {
     std::string location;
     int64_t offset = 0, length = -1;
@@ -121,19 +134,20 @@ static LogicalResult readTensorBytes(const TensorProto &tensor,
                      tensor.name() + "'",
              failure();
     int64_t size = (*buffer)->getBufferSize();
-    int64_t need = count * width;
     if (length >= 0 && length != need)
       return error = "external data of '" + tensor.name() + "' has length " +
                      std::to_string(length) + ", expected " +
                      std::to_string(need),
              failure();
-    if (offset < 0 || offset + need > size)
+    if (offset < 0 || offset > size || need > size - offset)
       return error = "external data of '" + tensor.name() +
                      "' runs past the end of '" + location + "'",
              failure();
+    bytes.assign(need, 0);
     std::memcpy(bytes.data(), (*buffer)->getBufferStart() + offset, need);
     return success();
   }
+  bytes.assign(need, 0);
   return success(readInlineTensorData(tensor, width, count, bytes, error));
 }
 
@@ -154,7 +168,11 @@ FailureOr<TensorValue> GraphImporter::importTensor(const TensorProto &tensor,
       return failure();
     }
     shape.push_back(d);
-    count *= d;
+    if (__builtin_mul_overflow(count, d, &count)) {
+      error = "tensor '" + nameHint.str() +
+              "' has more elements than 64 bits count";
+      return failure();
+    }
   }
   auto type = RankedTensorType::get(shape, elementType);
   std::vector<char> bytes;

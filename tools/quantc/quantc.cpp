@@ -23,6 +23,23 @@
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::cl::HideUnrelatedOptions({});
+  // LLVM's parser reports an unknown subcommand without "error" and
+  // continues with a usage line; say it as every other error is said.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (llvm::cl::SubCommand *sub : llvm::cl::getRegisteredSubcommands()) {
+      if (sub->getName().empty())
+        continue;
+      found |= sub->getName() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->getName().str();
+    }
+    if (!found) {
+      llvm::errs() << "quantc: error: unknown subcommand '" << argv[1]
+                   << "' (available: " << known << ")\n";
+      return 1;
+    }
+  }
   if (!llvm::cl::ParseCommandLineOptions(
           argc, argv,
           "quantc: a quantizing compiler for ONNX models\n\n"

@@ -10,7 +10,8 @@ odd-names-error (a newline and a control character in a failing node's name), if
 value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
-duplicate-input, negative-dim, huge-dims (an element count past 64 bits).
+duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
+lying-initializer (2^40 elements declared, 16 bytes held).
 """
 import os
 import sys
@@ -117,6 +118,12 @@ def main():
     elif kind == "huge-dims":
         m = model([h.make_node("Relu", ["n"], ["y"], name="act")],
                   [vi("n", T.FLOAT, [1 << 40, 1 << 40])], [y])
+    elif kind == "lying-initializer":
+        w = onnx.TensorProto()
+        w.name, w.data_type = "w", T.FLOAT
+        w.dims.extend([1 << 20, 1 << 20])
+        w.raw_data = bytes(16)
+        m = model([h.make_node("Add", ["x", "w"], ["y"], name="add")], [x], [y], [w])
     elif kind == "malformed":
         with open(out, "wb") as f:
             f.write(b"\x08\x07\x12\xff\xff\xff\x0fnot a protobuf")

@@ -435,6 +435,8 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
     double before = 0, after = 0;
     int64_t d = s.d;
     for (const Readers &r : s.readers) {
+      if (r.products.empty())
+        continue; // an observer nothing reads: no error either way
       std::vector<float> gram = gramOf(r.observer, d);
       if (gram.empty())
         return std::nullopt;

@@ -9,6 +9,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <algorithm>
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_LOWERCHECKS
 #include "backends/common/Passes.h.inc"
@@ -20,9 +22,8 @@ namespace {
 
 constexpr StringLiteral kCheckFn = "quantc_check_failed";
 
-/// The ONNX node an op was imported from: the innermost name of its
-/// location, or the location printed.
-std::string nodeName(Location loc) {
+/// The innermost name of `loc`, or `loc` printed.
+std::string locationText(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();
   if (auto fused = dyn_cast<FusedLoc>(loc))
@@ -33,6 +34,15 @@ std::string nodeName(Location loc) {
   llvm::raw_string_ostream os(text);
   loc.print(os);
   return text;
+}
+
+/// The ONNX node an op was imported from: the innermost name of its
+/// location, or the location printed (NUL bytes, which would split the
+/// artifact's NUL-separated message table, become '?').
+std::string nodeName(Location loc) {
+  std::string name = locationText(loc);
+  std::replace(name.begin(), name.end(), '\0', '?');
+  return name;
 }
 
 /// The most bytes a buffer sized at run time may take: far beyond memory,

@@ -72,7 +72,8 @@ valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
     if (d.has_dim_value() && d.dim_value() < 0) {
       error = "graph value '" + info.name() + "' has a negative size (" +
               std::to_string(d.dim_value()) + ") in dimension " +
-              std::to_string(shape.size());
+              std::to_string(shape.size()) +
+              " (a dynamic size is a dim_param or no value)";
       return failure();
     }
     if (d.has_dim_value() &&

@@ -336,6 +336,8 @@ struct quantc_model {
   std::vector<std::string> observers;
   // The run-time checks' messages by id (quantc_check_messages).
   std::vector<std::string> checks;
+  // omp_in_parallel of the OpenMP runtime the model links, or null.
+  GetThreadsFn inParallel = nullptr;
   quantc_observer_fn observerFn = nullptr;
   void *observerUser = nullptr;
 
@@ -408,46 +410,66 @@ struct CheckedRun {
 };
 thread_local CheckedRun *checkedRun = nullptr;
 
-/// What a failed check in generated code calls (through `quantc_checks`):
-/// the message with both sizes, then back to callChecked. The checks stand
-/// outside the parallel loops, on the calling thread, and generated code
-/// keeps no C++ state to unwind; the run's intermediate buffers are not
-/// freed (the caching allocator loses them).
-void checkFailed(int64_t id, int64_t lhs, int64_t rhs) {
-  CheckedRun *run = checkedRun;
-  if (!run)
-    std::abort(); // not inside a run: never fall through to the access
-  std::string text =
-      id >= 0 && static_cast<size_t>(id) < run->model->checks.size()
-          ? run->model->checks[id]
-          : "run-time check " + std::to_string(id) +
-                ": sizes {0} and {1} differ";
+/// Check `id`'s message with both sizes filled in.
+std::string checkMessage(const quantc_model &model, int64_t id, int64_t lhs,
+                         int64_t rhs) {
+  std::string text = id >= 0 && static_cast<size_t>(id) < model.checks.size()
+                         ? model.checks[id]
+                         : "run-time check " + std::to_string(id) +
+                               ": sizes {0} and {1} differ";
   for (auto [key, value] : {std::pair<std::string, int64_t>{"{0}", lhs},
                             std::pair<std::string, int64_t>{"{1}", rhs}}) {
     size_t at = text.find(key);
     if (at != std::string::npos)
       text.replace(at, key.size(), std::to_string(value));
   }
-  run->message = std::move(text);
+  return text;
+}
+
+/// Back to callChecked with `code` and the message already in `run`
+/// (set by a statement of its own, so no temporary is alive across the
+/// longjmp). Only from outside OpenMP parallel regions: a longjmp out of a
+/// team would leave its workers at the barrier, so there (never the case
+/// for the checks, which stand outside loops) the process stops with the
+/// message instead of going on to the access the check guards.
+[[noreturn]] void leaveRun(CheckedRun *run, quantc_status_code code) {
+  if (run->model->inParallel && run->model->inParallel()) {
+    std::fprintf(stderr, "quantc: %s (in a parallel loop)\n",
+                 run->message.c_str());
+    std::abort();
+  }
+  run->code = code;
   std::longjmp(run->env, 1);
 }
 
+/// What a failed check in generated code calls (through `quantc_checks`).
+/// Generated code keeps no C++ state to unwind; the run's intermediate
+/// buffers are not freed (the caching allocator loses them).
+void checkFailed(int64_t id, int64_t lhs, int64_t rhs) {
+  CheckedRun *run = checkedRun;
+  if (!run)
+    std::abort(); // not inside a run: never fall through to the access
+  run->message = checkMessage(*run->model, id, lhs, rhs);
+  leaveRun(run, QUANTC_SHAPE_MISMATCH);
+}
+
 /// Memory ran out for generated code: the run ends with
-/// QUANTC_OUT_OF_MEMORY when this is its own thread (sizes come from inputs:
-/// a ConstantOfShape or Reshape to terabytes must not crash the caller). A
-/// parallel loop's worker cannot leave the run; it stops the process with a
+/// QUANTC_OUT_OF_MEMORY (sizes come from inputs: a ConstantOfShape or
+/// Reshape to terabytes must not crash the caller); on a worker thread of
+/// a parallel loop, which cannot leave the run, the process stops with a
 /// message rather than writing through a null buffer.
 void outOfMemory(size_t bytes) {
-  std::string message =
-      "out of memory: the model asked for " + std::to_string(bytes) + " bytes";
   CheckedRun *run = checkedRun;
   if (!run) {
-    std::fprintf(stderr, "quantc: %s in a parallel loop\n", message.c_str());
+    std::fprintf(stderr,
+                 "quantc: out of memory: the model asked for %zu bytes (in a "
+                 "parallel loop)\n",
+                 bytes);
     std::abort();
   }
-  run->code = QUANTC_OUT_OF_MEMORY;
-  run->message = std::move(message);
-  std::longjmp(run->env, 1);
+  run->message =
+      "out of memory: the model asked for " + std::to_string(bytes) + " bytes";
+  leaveRun(run, QUANTC_OUT_OF_MEMORY);
 }
 
 /// The allocators generated code calls through `quantc_allocator`.
@@ -526,7 +548,8 @@ Error bindTables(const char *path, quantc_model &m) {
       m.observers.emplace_back(n);
   if (auto *checks =
           static_cast<CheckTable *>(dlsym(m.handle, "quantc_checks")))
-    checks->fail = checkFailed;
+    if (checks->fail != checkFailed) // other models of the file may run
+      checks->fail = checkFailed;
   if (auto *messages =
           static_cast<const char *>(dlsym(m.handle, "quantc_check_messages")))
     for (const char *n = messages; *n; n += std::strlen(n) + 1)
@@ -536,6 +559,8 @@ Error bindTables(const char *path, quantc_model &m) {
       reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "omp_set_num_threads"));
   m.getThreads =
       reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_get_max_threads"));
+  m.inParallel =
+      reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_in_parallel"));
   if (!std::getenv("KMP_BLOCKTIME") && !std::getenv("OMP_WAIT_POLICY")) {
     m.setBlocktime =
         reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "kmp_set_blocktime"));

@@ -175,12 +175,6 @@ bool constantWeight(MatmulOp mm, int64_t rows, int64_t cols) {
          matchPattern(mm.getRhs(), m_Constant());
 }
 
-std::vector<float> weightOf(MatmulOp mm) {
-  Attribute value;
-  matchPattern(mm.getRhs(), m_Constant(&value));
-  return readFloatConstant(value).value_or(std::vector<float>());
-}
-
 /// Layers reading the stream: the products of one observer (or one
 /// product without an observer), after an optional norm scale.
 struct Readers {
@@ -336,6 +330,9 @@ struct Stream {
   }
 };
 
+/// Each product's weight, K x N row-major, by its op.
+using Weights = llvm::DenseMap<Operation *, std::vector<float>>;
+
 struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
   using Base::Base;
 
@@ -424,7 +421,8 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
   /// layer with the largest outputs (a classifier), and on stories260k
   /// only the relative sum ranked the choices as perplexity did.
   std::optional<std::pair<double, double>>
-  roundingErrors(const Stream &s, const std::vector<float> &q) const {
+  roundingErrors(const Stream &s, const std::vector<float> &q,
+                 const Weights &weights) const {
     WeightRounding rounding{bits, groupSize, symmetric, clip};
     auto energy = [](const std::vector<float> &w, int64_t k, int64_t n,
                      const std::vector<float> &gram) {
@@ -447,7 +445,7 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
       std::vector<float> online = alg::rotateGram(gram, q, d);
       double plain = 0, perLayer = 0, stream = 0, total = 0;
       for (MatmulOp mm : r.products) {
-        std::vector<float> w = weightOf(mm);
+        const std::vector<float> &w = weights.find(mm)->second;
         int64_t n = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1);
         total += energy(w, d, n, gram);
         plain += rounding.outputError(w, d, n, gram);
@@ -464,7 +462,7 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
           gramOf(mm.getLhs().getDefiningOp<ObserveOp>(), k);
       if (gram.empty())
         return std::nullopt;
-      std::vector<float> w = weightOf(mm);
+      const std::vector<float> &w = weights.find(mm)->second;
       double total = energy(w, k, d, gram);
       before += rounding.outputError(w, k, d, gram) / total;
       after += rounding.outputError(alg::rotateColumns(w.data(), q, k, d), k, d,
@@ -475,15 +473,32 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
   }
 
   LogicalResult rotate(linalg::GenericOp at, Stream &s) {
+    // Every weight read once, here: the error estimate and the rewrite
+    // use these copies (a product both reading and writing the stream
+    // gets its reader form before its writer form).
+    Weights weights;
+    auto load = [&](MatmulOp mm) -> LogicalResult {
+      auto [it, inserted] = weights.try_emplace(mm.getOperation());
+      if (!inserted)
+        return success();
+      Attribute value;
+      matchPattern(mm.getRhs(), m_Constant(&value));
+      std::optional<std::vector<float>> w = readFloatConstant(value);
+      if (!w)
+        return mm.emitOpError("weight constant cannot be read");
+      it->second = std::move(*w);
+      return success();
+    };
     for (const Readers &r : s.readers)
       for (MatmulOp mm : r.products)
-        if (weightOf(mm).empty())
-          return mm.emitOpError("weight constant cannot be read");
+        if (failed(load(mm)))
+          return failure();
     for (MatmulOp mm : s.writers)
-      if (weightOf(mm).empty())
-        return mm.emitOpError("weight constant cannot be read");
+      if (failed(load(mm)))
+        return failure();
     std::vector<float> q = alg::randomizedHadamard(s.d, seed);
-    std::optional<std::pair<double, double>> errors = roundingErrors(s, q);
+    std::optional<std::pair<double, double>> errors =
+        roundingErrors(s, q, weights);
     bool keep = always || (errors && errors->second < errors->first);
     {
       InFlightDiagnostic remark = at.emitRemark();
@@ -505,7 +520,9 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
     for (Readers &r : s.readers) {
       for (MatmulOp mm : r.products) {
         int64_t n = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1);
-        setWeight(mm, readerWeight(r, weightOf(mm), q, n));
+        std::vector<float> &w = weights[mm.getOperation()];
+        w = readerWeight(r, std::move(w), q, n);
+        setWeight(mm, w);
       }
       if (!r.observer)
         continue;
@@ -539,10 +556,12 @@ struct RotateResidual : qc::impl::RotateResidualBase<RotateResidual> {
         gamma->erase();
     }
     // A product both reading and writing the stream gets Q^T W Q: its
-    // reader weight is read back here.
+    // reader form (in `weights`) gets its columns rotated here.
     for (MatmulOp mm : s.writers) {
       int64_t k = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(0);
-      setWeight(mm, alg::rotateColumns(weightOf(mm).data(), q, k, s.d));
+      std::vector<float> &w = weights[mm.getOperation()];
+      w = alg::rotateColumns(w.data(), q, k, s.d);
+      setWeight(mm, w);
     }
     for (tensor::ExtractOp extract : s.tables) {
       Attribute value;

@@ -45,6 +45,22 @@ std::string nodeName(Location loc) {
   return name;
 }
 
+/// At the builder's point: `if (failed) quantc_check_failed(id, lhs, rhs)`
+/// with the index sizes passed as i64 (what every check lowers to); the
+/// builder's point is left after the branch.
+void callIfFailed(OpBuilder &b, Location loc, Value failed, func::FuncOp fn,
+                  int64_t id, Value lhs, Value rhs) {
+  auto branch = scf::IfOp::create(b, loc, failed, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  Type i64 = b.getI64Type();
+  func::CallOp::create(
+      b, loc, fn,
+      ValueRange{arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(id)),
+                 arith::IndexCastOp::create(b, loc, i64, lhs),
+                 arith::IndexCastOp::create(b, loc, i64, rhs)});
+}
+
 /// The most bytes a buffer sized at run time may take: far beyond memory,
 /// far below where the byte count (elements x element bytes, in 64 bits)
 /// could wrap around.
@@ -75,7 +91,6 @@ void checkBufferSize(OpBuilder &b, tensor::EmptyOp op, func::FuncOp fn,
     }
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  Type i64 = b.getI64Type();
   auto index = [&](uint64_t v) {
     return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(v));
   };
@@ -86,17 +101,8 @@ void checkBufferSize(OpBuilder &b, tensor::EmptyOp op, func::FuncOp fn,
     Value most = arith::DivUIOp::create(b, loc, limit, acc);
     Value over =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, size, most);
-    auto branch = scf::IfOp::create(b, loc, over, /*withElse=*/false);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&branch.getThenRegion().front());
-      Value id = arith::ConstantOp::create(
-          b, loc, b.getI64IntegerAttr(static_cast<int64_t>(messages.size())));
-      func::CallOp::create(
-          b, loc, fn,
-          ValueRange{id, arith::IndexCastOp::create(b, loc, i64, size),
-                     arith::IndexCastOp::create(b, loc, i64, most)});
-    }
+    callIfFailed(b, loc, over, fn, static_cast<int64_t>(messages.size()), size,
+                 most);
     acc = arith::MaxUIOp::create(b, loc,
                                  arith::MulIOp::create(b, loc, acc, size), one);
   }
@@ -138,12 +144,8 @@ struct LowerChecks : qc::impl::LowerChecksBase<LowerChecks> {
       b.setInsertionPoint(op);
       Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                            op.getLhs(), op.getRhs());
-      auto branch = scf::IfOp::create(b, loc, differ, /*withElse=*/false);
-      b.setInsertionPointToStart(&branch.getThenRegion().front());
-      Value id = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(index));
-      Value lhs = arith::IndexCastOp::create(b, loc, i64, op.getLhs());
-      Value rhs = arith::IndexCastOp::create(b, loc, i64, op.getRhs());
-      func::CallOp::create(b, loc, fn, ValueRange{id, lhs, rhs});
+      callIfFailed(b, loc, differ, fn, static_cast<int64_t>(index), op.getLhs(),
+                   op.getRhs());
       messages.push_back(b.getStringAttr("node '" + nodeName(loc) +
                                          "': " + op.getWhat() +
                                          ": sizes {0} and {1} differ"));

@@ -162,27 +162,37 @@ FailureOr<PackedWeight> packWeight(OpBuilder &b, QuantizedMatmulOp op) {
 
 PackedWeightLayout PackedWeightLayout::get(RankedTensorType weight) {
   auto qtype = cast<quant::QuantizedType>(weight.getElementType());
+  return of(weight.getDimSize(0), weight.getDimSize(1),
+            qtype.getStorageTypeIntegralWidth(), qc::groupRows(weight),
+            anyZeroPoint(qtype));
+}
+
+PackedWeightLayout PackedWeightLayout::of(int64_t rows, int64_t n,
+                                          unsigned bits, int64_t groupRows,
+                                          bool zeroPoints) {
   PackedWeightLayout l;
-  l.bits = qtype.getStorageTypeIntegralWidth();
+  l.bits = bits;
   l.bytes = l.bits / std::gcd(l.bits, 8u);
   l.perWord = 8 * l.bytes / l.bits;
-  int64_t rows = weight.getDimSize(0);
-  l.n = weight.getDimSize(1);
-  int64_t block = qc::groupRows(weight);
-  l.groups = block ? rows / block : 1;
-  l.groupRows = block ? block : rows;
+  l.n = n;
+  l.groups = groupRows ? (rows + groupRows - 1) / groupRows : 1;
+  l.groupRows = groupRows ? groupRows : rows;
   l.words = (l.groupRows + l.perWord - 1) / l.perWord;
   // Group-wise scales are stored as f16: at g = 32 an f32 scale would cost
   // an eighth of a byte per weight, more than a 4-bit code's packing gains.
-  l.halfScales = block != 0;
-  l.zeroPoints = anyZeroPoint(qtype);
+  l.halfScales = groupRows != 0;
+  l.zeroPoints = zeroPoints;
   return l;
 }
 
 int64_t quantizedConvBytes(RankedTensorType weight) {
-  int64_t m = weight.getDimSize(0);
-  return weight.getNumElements() + 4 * m +
-         (anyZeroPoint(weight.getElementType()) ? m : 0);
+  return quantizedConvBytes(weight.getNumElements(), weight.getDimSize(0),
+                            anyZeroPoint(weight.getElementType()));
+}
+
+int64_t quantizedConvBytes(int64_t elements, int64_t channels,
+                           bool zeroPoints) {
+  return elements + 4 * channels + (zeroPoints ? channels : 0);
 }
 
 } // namespace mlir::qc

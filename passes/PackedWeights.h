@@ -33,11 +33,19 @@ struct PackedWeightLayout {
 
   /// The layout of a 2-D weight with a quantized element type.
   static PackedWeightLayout get(RankedTensorType weight);
+  /// The layout a [rows, n] weight of `bits`-bit codes will have, with one
+  /// scale per column for each `groupRows` rows (0: per column; rows are
+  /// padded to whole groups).
+  static PackedWeightLayout of(int64_t rows, int64_t n, unsigned bits,
+                               int64_t groupRows, bool zeroPoints);
 
   int64_t paddedRows() const { return words * perWord; }
+  /// The code planes' bytes.
+  int64_t codeBytes() const { return bytes * groups * words * n; }
+  /// Everything: codes, scales and zero points.
   int64_t storageBytes() const {
     int64_t params = groups * n;
-    return bytes * groups * words * n + params * (halfScales ? 2 : 4) +
+    return codeBytes() + params * (halfScales ? 2 : 4) +
            (zeroPoints ? params : 0);
   }
 };
@@ -46,6 +54,8 @@ struct PackedWeightLayout {
 /// code, f32 scales and (when any is non-zero) i8 zero points per output
 /// channel.
 int64_t quantizedConvBytes(RankedTensorType weight);
+/// The same for `elements` codes over `channels` output channels.
+int64_t quantizedConvBytes(int64_t elements, int64_t channels, bool zeroPoints);
 
 /// A quantized matmul weight repacked into constants.
 struct PackedWeight : PackedWeightLayout {

@@ -281,7 +281,16 @@ def AllocateBits : Pass<"qc-allocate-bits", "func::FuncOp"> {
     (single-layer changes add up to less than the joint damage). When a
     uniform width within the budget has a measured whole-model change
     (the report's "joint") below that prediction, every product gets that
-    width instead (not with `layer-bits`).
+    width instead (not with `layer-bits`); so does a mix the report
+    refined for a budget against the measured loss (`quantc sensitivity
+    --refine`), when it fits this budget.
+
+    `size-budget` (bytes) replaces `budget`: each option then costs its
+    stored bytes (codes, f16 or f32 scales, zero points: the layout of
+    qc-lower-quantized), and the bytes that do not depend on the choice
+    (float constants, products the report does not name at `default-bits`)
+    are taken off the budget first. The summary gives the chosen codes'
+    bytes, their scales' and zero points' bytes, and the model's total.
 
     ```mlir
     %y = qc.matmul %x, %w loc("layers.0.ffn.w2")
@@ -299,6 +308,12 @@ def AllocateBits : Pass<"qc-allocate-bits", "func::FuncOp"> {
                "glob">,
     Option<"steps", "steps", "int64_t", /*default=*/"4096",
            "Units the budget is divided into for the exact solver">,
+    Option<"sizeBudget", "size-budget", "int64_t", /*default=*/"0",
+           "Instead of budget: bytes for the whole model's weights (codes, "
+           "scales, zero points and float constants)">,
+    Option<"defaultBits", "default-bits", "unsigned", /*default=*/"8",
+           "The width products the report does not name will get (counted "
+           "by size-budget)">,
   ];
 }
 

@@ -69,6 +69,8 @@ void qc::buildQuantizePipeline(OpPassManager &pm,
     AllocateBitsOptions allocate;
     allocate.sensitivityFile = options.sensitivityFile;
     allocate.budget = options.budget;
+    allocate.sizeBudget = options.sizeBudget;
+    allocate.defaultBits = options.weightBits;
     allocate.layerBits.assign(options.layerBits.begin(),
                               options.layerBits.end());
     funcs.addPass(createAllocateBits(allocate));

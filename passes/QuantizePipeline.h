@@ -11,7 +11,8 @@
 //                            qc-rotate-inputs{bits group-size symmetric clip}
 //   AWQ (awq=true):          qc-awq{bits group-size symmetric clip}
 //   allocation (sensitivity-file): qc-allocate-bits{sensitivity-file
-//                                               budget layer-bits}
+//                                               budget size-budget
+//                                               layer-bits default-bits}
 //   smoothing (smooth=true): qc-smooth-outliers{alpha weight-bits
 //                                               activation-bits dynamic}
 //   weights:                 qc-quantize-weights{bits group-size symmetric
@@ -114,6 +115,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
       *this, "budget",
       llvm::cl::desc("With sensitivity-file: average code bits per weight"),
       llvm::cl::init(4.0)};
+  PassOptions::Option<int64_t> sizeBudget{
+      *this, "size-budget",
+      llvm::cl::desc("With sensitivity-file, instead of budget: bytes for "
+                     "the whole model's weights"),
+      llvm::cl::init(0)};
   PassOptions::ListOption<std::string> layerBits{
       *this, "layer-bits",
       llvm::cl::desc("With sensitivity-file: PATTERN=BITS fixed widths")};

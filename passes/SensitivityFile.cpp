@@ -116,6 +116,36 @@ llvm::Expected<SensitivityReport> qc::readSensitivityFile(StringRef path) {
         return fileError(file + " has a malformed \"mixes\" entry");
       r.mixes.push_back({*bits, *sum, *measured});
     }
+  if (const llvm::json::Array *refined = root->getArray("allocations"))
+    for (const llvm::json::Value &v : *refined) {
+      const llvm::json::Object *o = v.getAsObject();
+      SensitivityReport::Refined a;
+      bool ok = o != nullptr;
+      for (auto [key, out] :
+           {std::pair<StringRef, double *>{"budget", &a.budget},
+            {"bits", &a.bits},
+            {"single_sum", &a.singleSum},
+            {"measured", &a.measured}}) {
+        std::optional<double> d = ok ? o->getNumber(key) : std::nullopt;
+        ok = ok && d && std::isfinite(*d);
+        if (ok)
+          *out = *d;
+      }
+      const llvm::json::Object *widths = ok ? o->getObject("widths") : nullptr;
+      ok = ok && widths && !widths->empty();
+      if (ok)
+        for (const auto &[name, b] : *widths) {
+          std::optional<int64_t> width = b.getAsInteger();
+          ok = ok && width && *width >= 2 && *width <= 8;
+          if (ok)
+            a.widths[name.str()] = static_cast<int>(*width);
+        }
+      if (!ok)
+        return fileError(file + " has a malformed \"allocations\" entry "
+                                "(budget, bits, single_sum, measured and "
+                                "widths from 2 to 8 by layer)");
+      r.allocations.push_back(std::move(a));
+    }
   llvm::sort(r.mixes,
              [](const SensitivityReport::Mix &a,
                 const SensitivityReport::Mix &b) { return a.bits < b.bits; });
@@ -201,6 +231,20 @@ llvm::Error qc::writeSensitivityFile(StringRef path,
             json.attribute("measured", m.measured);
           });
       });
+      if (!r.allocations.empty())
+        json.attributeArray("allocations", [&] {
+          for (const SensitivityReport::Refined &a : r.allocations)
+            json.object([&] {
+              json.attribute("budget", a.budget);
+              json.attribute("bits", a.bits);
+              json.attribute("single_sum", a.singleSum);
+              json.attribute("measured", a.measured);
+              json.attributeObject("widths", [&] {
+                for (const auto &[name, b] : a.widths)
+                  json.attribute(name, b);
+              });
+            });
+        });
     });
     os << "\n";
     return llvm::Error::success();

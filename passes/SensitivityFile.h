@@ -15,7 +15,10 @@
 //                "weight_noise": {"gaussian": dL, ...},
 //                "activation_noise": {"gaussian": dL, ...}}, ...],
 //    "joint": {"4": dL, ...},
-//    "mixes": [{"bits": b, "single_sum": s, "measured": dL}, ...]}
+//    "mixes": [{"bits": b, "single_sum": s, "measured": dL}, ...],
+//    "allocations": [{"budget": B, "bits": b, "single_sum": s,
+//                     "measured": dL, "widths": {"layers.0.ffn.w2": 3, ...}},
+//                    ...]}
 //
 // dL is the loss change when only that layer is perturbed: its weight
 // quantized at that many bits (with the file's method and granularity), or
@@ -23,7 +26,11 @@
 // "joint" holds the change with every layer at that many bits at once, and
 // "mixes" the change of mixed-width allocations along the trade-off curve
 // (average code bits b) beside the sum of their single-layer changes: what
-// single-layer sums miss, measured.
+// single-layer sums miss, measured. "allocations" are mixes refined for a
+// budget of B average code bits against the measured loss (`quantc
+// sensitivity --refine B`): their widths by layer and their measured
+// change dL; qc-allocate-bits takes one when it fits the budget and its
+// measured change beats the prediction for the knapsack's own mix.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +71,11 @@ struct SensitivityReport {
     double bits = 0, singleSum = 0, measured = 0;
   };
   std::vector<Mix> mixes; // by increasing bits
+  struct Refined {
+    double budget = 0, bits = 0, singleSum = 0, measured = 0;
+    std::map<std::string, int> widths; // by layer name
+  };
+  std::vector<Refined> allocations;
 };
 
 /// The component class of a layer named after its ONNX node, from common

@@ -32,6 +32,7 @@ void quantc::QuantizeOptions::toPipelineOptions(
   options.smoothAlpha = smoothAlpha;
   options.sensitivityFile = sensitivityFile;
   options.budget = budget;
+  options.sizeBudget = sizeBudget;
   options.layerBits = llvm::ArrayRef<std::string>(layerBits);
   options.activations = activations;
   options.statsFile = statsFile;
@@ -157,9 +158,11 @@ llvm::Error quantc::prepareCalibration(ModuleOp module,
                        std::to_string(report->groupSize) +
                        (report->symmetric ? "" : " --asymmetric-weights") +
                        "; compile with the same");
-    if (!(options.budget > 0))
+    if (!(options.budget > 0) && options.sizeBudget <= 0)
       return makeError("--sensitivity needs --budget BITS (average code bits "
-                       "per weight)");
+                       "per weight) or --size-budget BYTES");
+    if (options.budget > 0 && options.sizeBudget > 0)
+      return makeError("--budget and --size-budget exclude each other");
     if (options.codebook != qc::WeightCodebook::None)
       return makeError("--sensitivity does not combine with --codebook");
     if (options.method == qc::WeightMethod::Gptq && options.sequentialGptq)

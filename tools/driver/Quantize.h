@@ -39,10 +39,12 @@ struct QuantizeOptions {
   bool rotateResidual = true; // with rotate: the residual stream too
   bool smooth = false;        // SmoothQuant before integer activations
   /// Mixed precision: per-layer widths from this `quantc sensitivity`
-  /// report with `budget` average code bits per weight; `layerBits` fixes
+  /// report with `budget` average code bits per weight (or `sizeBudget`
+  /// bytes for the whole model's weights); `layerBits` fixes
   /// widths by name pattern (PATTERN=BITS).
   std::string sensitivityFile;
   double budget = 0;
+  int64_t sizeBudget = 0;
   std::vector<std::string> layerBits;
   /// Print every pass remark (per-layer AWQ, rotation and smoothing
   /// choices) to stderr; without it smoothing prints one summary line.

@@ -19,6 +19,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -109,7 +110,15 @@ private:
                const std::map<int, std::vector<std::vector<float>>> &all,
                const std::function<void()> &step);
 
+  /// Refines a mix for `budget` average code bits against the measured
+  /// loss (see Sensitivity.h) and records it in the report.
+  llvm::Error refine(qc::SensitivityReport &report,
+                     const std::map<int, std::vector<std::vector<float>>> &all,
+                     double budget);
+
   static constexpr int kMixes = 12;
+  /// Predicted moves tried per refinement round.
+  static constexpr size_t kMoves = 6;
 
   ModuleOp module;
   SensitivityOptions options;
@@ -432,6 +441,143 @@ llvm::Error Sweep::measureMixes(
   return llvm::Error::success();
 }
 
+llvm::Error
+Sweep::refine(qc::SensitivityReport &report,
+              const std::map<int, std::vector<std::vector<float>>> &all,
+              double budget) {
+  const std::vector<int> &widths = options.bits; // sorted, each once
+  size_t count = layers.size();
+  double params = 0;
+  std::vector<std::vector<alg::AllocationOption>> single(count);
+  for (size_t li = 0; li < count; ++li) {
+    double size = double(layers[li].k) * layers[li].n;
+    params += size;
+    for (int b : widths)
+      single[li].push_back({b * size, report.layers[li].bits.at(b)});
+  }
+  double cap = budget * params;
+  alg::Allocation start = alg::allocateExact(single, cap);
+  if (!start.feasible)
+    return makeError(llvm::formatv("--refine {0}: the budget is below the "
+                                   "cheapest mix ({1} bits per weight)",
+                                   budget, widths.front())
+                         .str());
+  // What each layer's weight input holds now (an option index).
+  std::vector<int> loaded(count, -1);
+  auto load = [&](const std::vector<int> &choice) {
+    for (size_t li = 0; li < count; ++li)
+      if (loaded[li] != choice[li]) {
+        inputs[layers[li].weightInput] =
+            floats(layers[li].shape, all.at(widths[choice[li]])[li]);
+        loaded[li] = choice[li];
+      }
+  };
+  auto measure = [&](const std::vector<int> &choice) -> llvm::Expected<double> {
+    load(choice);
+    llvm::Expected<double> v = loss();
+    if (!v)
+      return v.takeError();
+    return *v - report.baseline;
+  };
+  auto costOf = [&](const std::vector<int> &choice) {
+    double c = 0;
+    for (size_t li = 0; li < count; ++li)
+      c += single[li][choice[li]].cost;
+    return c;
+  };
+  bool progress = llvm::sys::Process::StandardErrIsDisplayed();
+  std::vector<int> mix = start.choice;
+  llvm::Expected<double> current = measure(mix);
+  if (!current)
+    return current.takeError();
+  for (int64_t round = 0; round < options.refineRounds; ++round) {
+    if (progress)
+      llvm::errs() << llvm::formatv("\rrefining for {0} bits: round {1}, loss "
+                                    "change {2:F5}   ",
+                                    budget, round + 1, *current);
+    // Each one-layer change measured in the context of the mix.
+    std::vector<std::vector<alg::AllocationOption>> local(count);
+    for (size_t li = 0; li < count; ++li) {
+      for (size_t o = 0; o < widths.size(); ++o) {
+        double d = 0;
+        if (static_cast<int>(o) != mix[li]) {
+          std::vector<int> moved = mix;
+          moved[li] = static_cast<int>(o);
+          llvm::Expected<double> v = measure(moved);
+          if (!v)
+            return v.takeError();
+          d = *v - *current;
+        }
+        local[li].push_back({single[li][o].cost, d});
+      }
+    }
+    // Candidates: the knapsack on the conditional changes, then the single
+    // and paired moves that fit, by predicted gain.
+    std::vector<std::vector<int>> candidates;
+    alg::Allocation solved = alg::allocateExact(local, cap);
+    if (solved.feasible && solved.choice != mix)
+      candidates.push_back(solved.choice);
+    double used = costOf(mix);
+    std::vector<std::pair<double, std::vector<int>>> moves;
+    for (size_t i = 0; i < count; ++i)
+      for (size_t oi = 0; oi < widths.size(); ++oi) {
+        if (static_cast<int>(oi) == mix[i])
+          continue;
+        double ci = local[i][oi].cost - local[i][mix[i]].cost;
+        double di = local[i][oi].loss;
+        std::vector<int> moved = mix;
+        moved[i] = static_cast<int>(oi);
+        if (di < 0 && used + ci <= cap)
+          moves.push_back({di, moved});
+        for (size_t j = i + 1; j < count; ++j)
+          for (size_t oj = 0; oj < widths.size(); ++oj) {
+            if (static_cast<int>(oj) == mix[j])
+              continue;
+            double c = ci + local[j][oj].cost - local[j][mix[j]].cost;
+            double d = di + local[j][oj].loss;
+            if (d >= 0 || used + c > cap)
+              continue;
+            std::vector<int> pair = moved;
+            pair[j] = static_cast<int>(oj);
+            moves.push_back({d, std::move(pair)});
+          }
+      }
+    llvm::sort(moves,
+               [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (size_t m = 0; m < moves.size() && m < kMoves; ++m)
+      if (!llvm::is_contained(candidates, moves[m].second))
+        candidates.push_back(std::move(moves[m].second));
+    bool improved = false;
+    for (const std::vector<int> &candidate : candidates) {
+      llvm::Expected<double> v = measure(candidate);
+      if (!v)
+        return v.takeError();
+      if (*v < *current) {
+        mix = candidate;
+        *current = *v;
+        improved = true;
+        break;
+      }
+    }
+    if (!improved)
+      break;
+  }
+  if (progress)
+    llvm::errs() << "\n";
+  qc::SensitivityReport::Refined refined;
+  refined.budget = budget;
+  refined.bits = costOf(mix) / params;
+  refined.measured = *current;
+  for (size_t li = 0; li < count; ++li) {
+    refined.singleSum += single[li][mix[li]].loss;
+    refined.widths[layers[li].name] = widths[mix[li]];
+  }
+  report.allocations.push_back(std::move(refined));
+  for (Layer &l : layers)
+    inputs[l.weightInput] = floats(l.shape, l.weights);
+  return llvm::Error::success();
+}
+
 llvm::Expected<qc::SensitivityReport> Sweep::run() {
   for (int b : options.bits)
     if (b < 2 || b > 8)
@@ -486,7 +632,7 @@ llvm::Expected<qc::SensitivityReport> Sweep::run() {
     for (int b : options.bits) {
       std::vector<float> q = quantized(l, b);
       inputs[l.weightInput] = floats(l.shape, q);
-      if (options.joint)
+      if (options.joint || !options.refine.empty())
         quantizedAll[b].push_back(std::move(q));
       llvm::Expected<double> v = loss();
       if (!v)
@@ -525,6 +671,8 @@ llvm::Expected<qc::SensitivityReport> Sweep::run() {
   }
   // Every layer at one width at once: what the single-layer sums miss.
   for (auto &[b, all] : quantizedAll) {
+    if (!options.joint)
+      break;
     for (size_t li = 0; li < layers.size(); ++li)
       inputs[layers[li].weightInput] = floats(layers[li].shape, all[li]);
     llvm::Expected<double> v = loss();
@@ -538,6 +686,9 @@ llvm::Expected<qc::SensitivityReport> Sweep::run() {
       return std::move(e);
   if (progress)
     llvm::errs() << "\n";
+  for (double budget : options.refine)
+    if (llvm::Error e = refine(report, quantizedAll, budget))
+      return std::move(e);
   return report;
 }
 
@@ -595,6 +746,18 @@ std::string summarizeSensitivity(const qc::SensitivityReport &report) {
       os << llvm::format("  %d-bit %.5f", b, d);
     os << "\n";
   }
+  if (!report.mixes.empty()) {
+    os << "trade-off curve (mixes on the single-layer knapsack's curve):\n"
+          "  bits  single-layer sum  measured  ratio\n";
+    for (const qc::SensitivityReport::Mix &m : report.mixes)
+      os << llvm::format("  %4.2f  %16.5f  %8.5f  %5.2f\n", m.bits, m.singleSum,
+                         m.measured,
+                         m.singleSum > 0 ? m.measured / m.singleSum : 0.0);
+  }
+  for (const qc::SensitivityReport::Refined &a : report.allocations)
+    os << llvm::format("refined for %.2f bits: %.3f bits, measured change "
+                       "%.5f (single-layer sum %.5f)\n",
+                       a.budget, a.bits, a.measured, a.singleSum);
   return text;
 }
 

@@ -177,6 +177,13 @@ cl::opt<double> budget(
              "zero points are reported beside it)"),
     cl::init(0), cl::value_desc("BITS"), cl::sub(compileCmd),
     cl::cat(quantCategory));
+cl::opt<int64_t> sizeBudget(
+    "size-budget",
+    cl::desc("With --sensitivity, instead of --budget: bytes for all of the "
+             "model's weights (codes, scales, zero points and float "
+             "constants)"),
+    cl::init(0), cl::value_desc("BYTES"), cl::sub(compileCmd),
+    cl::cat(quantCategory));
 cl::list<std::string> layerBits(
     "layer-bits",
     cl::desc("With --sensitivity: fixed widths, PATTERN=BITS (a glob over "
@@ -276,6 +283,9 @@ static llvm::Expected<CompileOptions> compileOptions() {
   quant.remarks = remarks;
   quant.sensitivityFile = sensitivity;
   quant.budget = budget;
+  quant.sizeBudget = sizeBudget;
+  if (sizeBudget < 0)
+    return makeError("--size-budget must be positive (bytes)");
   quant.layerBits.assign(layerBits.begin(), layerBits.end());
   if (!sensitivity.empty() && quant.weightBits == 0)
     return makeError("--sensitivity needs a quantized --scheme (e.g. "

@@ -5,6 +5,7 @@
 //       [--weights rtn|gptq] [--act-order] [--clip none|mse]
 //       [--noise gaussian,uniform,laplace] [--noise-size 0.1]
 //       [--runs 8] [--calib-window 256] [--threads N]
+//       [--refine 2.5,3] [--refine-rounds 6]
 //
 // Per weight product, the loss change when it alone is quantized at each
 // width (or its weight or input gets noise); writes the report
@@ -76,6 +77,15 @@ cl::opt<unsigned> window("calib-window",
                          cl::desc("Ids per window for token models (default "
                                   "256)"),
                          cl::init(256), cl::sub(sensitivityCmd));
+cl::list<double> refine(
+    "refine",
+    cl::desc("Budgets (average code bits per weight) to refine a mix for "
+             "against the measured loss; `quantc compile --budget` uses it"),
+    cl::CommaSeparated, cl::value_desc("BITS"), cl::sub(sensitivityCmd));
+cl::opt<int64_t> refineRounds("refine-rounds",
+                              cl::desc("Local-search rounds per --refine "
+                                       "budget (default 6)"),
+                              cl::init(6), cl::sub(sensitivityCmd));
 cl::opt<int> threads("threads", cl::desc("Threads (default: all cores)"),
                      cl::init(0), cl::sub(sensitivityCmd));
 } // namespace
@@ -105,6 +115,14 @@ int quantc::runSensitivity(MLIRContext &context) {
     options.noise.push_back(kind);
   }
   options.noiseSize = noiseSize;
+  for (double budget : refine) {
+    if (!(budget >= 2 && budget <= 8))
+      return fail("--refine takes budgets from 2 to 8 bits per weight");
+    options.refine.push_back(budget);
+  }
+  if (refineRounds < 0)
+    return fail("--refine-rounds must be >= 0");
+  options.refineRounds = refineRounds;
   options.runs = runs;
   options.calibration.window = window;
   options.calibration.threads = threads;

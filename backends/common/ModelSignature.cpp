@@ -85,7 +85,7 @@ static std::string percentEncode(StringRef s) {
     if (llvm::isAlnum(c) || StringRef("_.:/-").contains(c))
       out.push_back(c);
     else
-      out += llvm::formatv("%{0:X2}", unsigned(c)).str();
+      out += {'%', llvm::hexdigit(c >> 4), llvm::hexdigit(c & 15)};
   }
   return out.empty() ? "%" : out; // "%" alone spells the empty name
 }
@@ -127,7 +127,10 @@ static std::string cString(StringRef s) {
     if (c == '"' || c == '\\')
       out += '\\', out += c;
     else if (c < 0x20 || c >= 0x7f || c == '?')
-      out += llvm::formatv("\\{0:o3}", unsigned(c)).str();
+      // Three octal digits: C reads at most three, so a digit after them
+      // stays a character.
+      out += {'\\', char('0' + (c >> 6)), char('0' + ((c >> 3) & 7)),
+              char('0' + (c & 7))};
     else
       out += c;
   }

@@ -641,4 +641,20 @@ def LowerToLinalg : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
                            "math::MathDialect", "tensor::TensorDialect"];
 }
 
+def DebugCrash : Pass<"qc-debug-crash", "ModuleOp"> {
+  let summary = "Abort the process: a crash on purpose";
+  let description = [{
+    A debugging aid: aborts when it runs, as a crashing upstream pass would,
+    so that crash recovery and reproducers can be exercised
+    (`quantc compile --debug-crash` appends it to the pipeline; quant-opt's
+    `--mlir-pass-pipeline-crash-reproducer` writes a reproducer for it).
+    With `only-if-function` set, it aborts only when the module defines a
+    function of that name and does nothing otherwise.
+  }];
+  let options = [
+    Option<"onlyIfFunction", "only-if-function", "std::string",
+           /*default=*/"", "Abort only when a function of this name exists">,
+  ];
+}
+
 #endif // QUANTC_PASSES_PASSES_TD

@@ -2,6 +2,8 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include "frontends/onnx/OnnxModel.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -202,6 +204,11 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
   auto it = table.find(node.op_type());
   if (it == table.end())
     return n.fail("unsupported operator '" + node.op_type() + "'");
+  // The handlers read attributes by name with defaults: a wrong type or a
+  // missing required attribute would silently become the default.
+  std::string attributeError = checkNodeAttributes(node, opset);
+  if (!attributeError.empty())
+    return n.fail(attributeError);
   for (int i = 0; i < node.input_size(); ++i) {
     if (!n.hasInput(i))
       continue;

@@ -12,6 +12,7 @@
 #include "dialects/qc/IR/QcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -44,6 +45,16 @@ FailureOr<Value> buildMatmul(NodeImporter &n, Value lhs, Value rhs) {
   if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
     return n.fail("contraction sizes differ: " + Twine(k1) + " vs " +
                   Twine(k2));
+  // Sizes known only at run time are checked there: a contraction or batch
+  // size that differs would read past an operand.
+  auto assumeEqual = [&](int64_t li, int64_t ri, const Twine &what) {
+    qc::AssumeEqualOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, dimOf(b, loc, lhs, li)),
+        getValueOrCreateConstantIndexOp(b, loc, dimOf(b, loc, rhs, ri)),
+        b.getStringAttr("MatMul " + what.str()));
+  };
+  if (ShapedType::isDynamic(k1) || ShapedType::isDynamic(k2))
+    assumeEqual(lt.getRank() - 1, rt.getRank() - 2, "contraction size");
   int64_t rank = std::max(lt.getRank(), rt.getRank());
   SmallVector<int64_t> shape;
   for (int64_t j = 0; j < rank - 2; ++j) {
@@ -53,6 +64,11 @@ FailureOr<Value> buildMatmul(NodeImporter &n, Value lhs, Value rhs) {
     if (l != 1 && r != 1 && !ShapedType::isDynamic(l) &&
         !ShapedType::isDynamic(r) && l != r)
       return n.fail("batch dimensions do not broadcast");
+    // A dynamic size against a non-1 one must equal it (a dynamic 1 is
+    // not broadcast at run time).
+    if (li >= 0 && ri >= 0 && l != 1 && r != 1 &&
+        (ShapedType::isDynamic(l) || ShapedType::isDynamic(r)))
+      assumeEqual(li, ri, "batch dimension " + Twine(j));
     shape.push_back(l == 1 ? r
                            : (r == 1 ? l : (ShapedType::isDynamic(l) ? r : l)));
   }

@@ -11,6 +11,8 @@
 #include "frontends/onnx/Builders.h"
 #include "frontends/onnx/GraphImporter.h"
 
+#include "dialects/qc/IR/QcOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -184,8 +186,12 @@ LogicalResult importReshape(NodeImporter &n) {
       known[i] = arith::SelectOp::create(n.b, n.loc, isInferred[i], one, v)
                      .getResult();
     }
-    Value rest = getValueOrCreateConstantIndexOp(n.b, n.loc,
-                                                 productOf(n.b, n.loc, known));
+    // At least 1: a zero-sized dimension beside a run-time -1 must not
+    // divide by zero (the element-count check below refuses it).
+    Value rest = getValueOrCreateConstantIndexOp(
+        n.b, n.loc,
+        maxIndex(n.b, n.loc, productOf(n.b, n.loc, known),
+                 n.b.getIndexAttr(1)));
     Value total = getValueOrCreateConstantIndexOp(
         n.b, n.loc, productOf(n.b, n.loc, inDims));
     Value size = arith::DivSIOp::create(n.b, n.loc, total, rest);
@@ -229,16 +235,24 @@ LogicalResult importReshape(NodeImporter &n) {
       out[inferred] = n.b.getIndexAttr(inStatic / outStatic);
     } else {
       OpFoldResult total = productOf(n.b, n.loc, inDims);
-      OpFoldResult rest = productOf(n.b, n.loc, out);
+      OpFoldResult rest =
+          maxIndex(n.b, n.loc, productOf(n.b, n.loc, out), n.b.getIndexAttr(1));
       out[inferred] = divIndex(n.b, n.loc, total, rest);
     }
   }
-  // Static element counts must agree.
-  auto inCount = constantOf(productOf(n.b, n.loc, inDims));
-  auto outCount = constantOf(productOf(n.b, n.loc, out));
+  // Element counts must agree: static ones here, the others at run time (a
+  // reshape to another count would read past the data).
+  OpFoldResult inTotal = productOf(n.b, n.loc, inDims);
+  OpFoldResult outTotal = productOf(n.b, n.loc, out);
+  auto inCount = constantOf(inTotal), outCount = constantOf(outTotal);
   if (inCount && outCount && *inCount != *outCount)
     return n.fail("cannot reshape " + Twine(*inCount) + " elements into " +
                   Twine(*outCount));
+  if (!inCount || !outCount)
+    qc::AssumeEqualOp::create(
+        n.b, n.loc, getValueOrCreateConstantIndexOp(n.b, n.loc, inTotal),
+        getValueOrCreateConstantIndexOp(n.b, n.loc, outTotal),
+        n.b.getStringAttr("Reshape element count"));
   TensorValue tv;
   tv.value = buildReshape(n.b, n.loc, n.operand(0), out);
   tv.isUnsigned = n.isUnsigned(0);

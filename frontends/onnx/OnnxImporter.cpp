@@ -128,6 +128,14 @@ importModel(MLIRContext *context, const std::string &path, std::string &error) {
       opset = entry.version();
   if (opset < 0)
     opset = 1; // IR version 1-2 models without opset_import
+  // Operators change meaning between opsets; past the newest the handlers
+  // know (opset 18: Reduce* axes as an input, Split's num_outputs, Resize's
+  // new attributes), a model would be imported with older semantics.
+  if (opset == 0 || opset > kNewestOpset) {
+    error = "the model imports ONNX opset " + std::to_string(opset) +
+            "; quantc knows opsets 1 to " + std::to_string(kNewestOpset);
+    return nullptr;
+  }
 
   OpBuilder b(context);
   Location fileLoc = FileLineColLoc::get(context, path, 0, 0);

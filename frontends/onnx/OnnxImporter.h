@@ -18,6 +18,10 @@
 
 namespace mlir::qc::onnx {
 
+/// The newest default-domain opset the importer knows; models importing a
+/// newer one are refused.
+inline constexpr int64_t kNewestOpset = 18;
+
 /// Imports the ONNX model in `path`. On failure returns null and sets `error`
 /// to one line: `node 'NAME' (OpType, domain 'D', opset N): WHAT` for a
 /// problem with a node, or a description of a problem with the file.

@@ -8,6 +8,7 @@
 
 #include "llvm/Support/FileSystem.h"
 
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
@@ -142,4 +143,40 @@ bool mlir::qc::onnx::readInlineTensorData(const TensorProto &tensor,
       store(i, tensor.int32_data(i));
     return true;
   }
+}
+
+std::string mlir::qc::onnx::checkNodeAttributes(const ::onnx::NodeProto &node,
+                                                int64_t opset) {
+  using ::onnx::AttributeProto;
+  const ::onnx::OpSchema *schema = ::onnx::OpSchemaRegistry::Schema(
+      node.op_type(), static_cast<int>(std::min<int64_t>(opset, 1 << 20)),
+      ::onnx::ONNX_DOMAIN);
+  if (!schema)
+    return "";
+  auto typeName = [](AttributeProto::AttributeType type) {
+    std::string name = AttributeProto::AttributeType_Name(type);
+    for (char &c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+  };
+  const auto &declared = schema->attributes();
+  for (const AttributeProto &a : node.attribute()) {
+    auto it = declared.find(a.name());
+    // Models before IR version 3 may leave the type out.
+    if (it == declared.end() || a.type() == AttributeProto::UNDEFINED)
+      continue;
+    if (a.type() != it->second.type)
+      return "attribute '" + a.name() + "' must be of type " +
+             typeName(it->second.type) + ", not " + typeName(a.type());
+  }
+  for (const auto &[name, attribute] : declared) {
+    if (!attribute.required)
+      continue;
+    bool present = false;
+    for (const AttributeProto &a : node.attribute())
+      present |= a.name() == name;
+    if (!present)
+      return "missing required attribute '" + name + "'";
+  }
+  return "";
 }

@@ -17,6 +17,7 @@
 
 namespace onnx {
 class ModelProto;
+class NodeProto;
 class TensorProto;
 } // namespace onnx
 
@@ -38,6 +39,13 @@ std::unique_ptr<::onnx::TensorProto> loadTensor(const std::string &path,
 bool readInlineTensorData(const ::onnx::TensorProto &tensor, int64_t width,
                           int64_t count, std::vector<char> &bytes,
                           std::string &error);
+
+/// Checks a default-domain node's attributes against ONNX's schema of its
+/// op at `opset` (libonnx's registry; the newest it knows for later
+/// opsets): each attribute the schema declares has the declared type, and
+/// every required one is present. Returns what is wrong, or "" (also for
+/// ops the registry does not know).
+std::string checkNodeAttributes(const ::onnx::NodeProto &node, int64_t opset);
 
 } // namespace mlir::qc::onnx
 

@@ -26,6 +26,7 @@
 
 #include "runtime/src/Allocator.h"
 #include "runtime/src/CpuKernels.h"
+#include "runtime/src/Signature.h"
 #include "runtime/src/Status.h"
 #include "runtime/src/VulkanProgram.h"
 
@@ -46,108 +47,17 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace {
 
-struct TensorInfo {
-  std::string name;
-  quantc_dtype dtype = QUANTC_DTYPE_INVALID;
-  std::vector<int64_t> shape;
-  // An integer input indexing a table: the values it may hold and the ONNX
-  // node that indexes (the signature's `range` entry).
-  bool hasRange = false;
-  int64_t lo = 0, hi = 0;
-  std::string rangeNode;
-};
+using quantc::runtime::parseSignature;
+using quantc::runtime::TensorInfo;
 
 using InvokeFn = void (*)(void **, void *);
 using SetThreadsFn = void (*)(int);
 using GetThreadsFn = int (*)();
-
-quantc_dtype dtypeFromName(const std::string &name) {
-  for (int v = 1; v <= 16; ++v) {
-    auto d = static_cast<quantc_dtype>(v);
-    if (quantc_dtype_size(d) && name == quantc_dtype_name(d))
-      return d;
-  }
-  return QUANTC_DTYPE_INVALID;
-}
-
-bool isHex(const std::string &s, size_t i) {
-  return i + 1 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i])) &&
-         std::isxdigit(static_cast<unsigned char>(s[i + 1]));
-}
-
-/// Undoes ModelSignature.cpp's percentEncode ("%" alone is the empty name).
-std::string percentDecode(const std::string &s) {
-  if (s == "%")
-    return "";
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && isHex(s, i + 1)) {
-      out.push_back(static_cast<char>(
-          std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-/// Parses the embedded signature; returns an error message or "".
-std::string parseSignature(const char *text, std::vector<TensorInfo> &inputs,
-                           std::vector<TensorInfo> &outputs) {
-  std::istringstream in(text);
-  std::string magic;
-  int version = 0;
-  // Version 2 (artifacts that call microkernels) has version 1's text; it
-  // exists so that runtimes without the microkernel table refuse them.
-  if (!(in >> magic >> version) || magic != "quantc-signature" ||
-      (version != 1 && version != 2))
-    return "unsupported signature format";
-  std::string kind;
-  while (in >> kind) {
-    if (kind == "range") {
-      std::string node;
-      if (inputs.empty() || !outputs.empty() || inputs.back().hasRange ||
-          !(in >> inputs.back().lo >> inputs.back().hi >> node) ||
-          inputs.back().lo > inputs.back().hi ||
-          (inputs.back().dtype != QUANTC_DTYPE_INT64 &&
-           inputs.back().dtype != QUANTC_DTYPE_INT32))
-        return "bad range entry in the signature";
-      for (size_t i = 0; i < node.size(); ++i)
-        if (node[i] == '%' && node != "%" && !isHex(node, i + 1))
-          return "bad name in the signature";
-      inputs.back().hasRange = true;
-      inputs.back().rangeNode = percentDecode(node);
-      continue;
-    }
-    if (kind != "input" && kind != "output")
-      return "bad signature entry '" + kind + "'";
-    TensorInfo t;
-    std::string name, dtype;
-    size_t rank = 0;
-    if (!(in >> name >> dtype >> rank) || rank > QUANTC_MAX_RANK)
-      return "bad signature entry for an " + kind;
-    for (size_t i = 0; i < name.size(); ++i)
-      if (name[i] == '%' && name != "%" && !isHex(name, i + 1))
-        return "bad name in the signature";
-    t.name = percentDecode(name);
-    t.dtype = dtypeFromName(dtype);
-    if (t.dtype == QUANTC_DTYPE_INVALID)
-      return "unknown dtype '" + dtype + "' in the signature";
-    t.shape.resize(rank);
-    for (int64_t &d : t.shape)
-      if (!(in >> d) || d < -1)
-        return "bad shape in the signature";
-    (kind == "input" ? inputs : outputs).push_back(std::move(t));
-  }
-  if (outputs.empty())
-    return "the signature names no outputs";
-  return "";
-}
 
 /// The number of elements, or -1 when it does not fit in 63 bits.
 int64_t elementCount(const int64_t *shape, size_t rank) {
@@ -407,6 +317,11 @@ struct CheckedRun {
   std::jmp_buf env;
   quantc_status_code code = QUANTC_SHAPE_MISMATCH;
   std::string message;
+  // The buffers generated code allocated on this thread and has not freed:
+  // a run that leaves early frees them (it cannot reach the code's own
+  // deallocations). Buffers of parallel loop bodies are allocated and freed
+  // on their worker threads, within one iteration, and are not tracked.
+  std::unordered_set<void *> live;
 };
 thread_local CheckedRun *checkedRun = nullptr;
 
@@ -443,8 +358,8 @@ std::string checkMessage(const quantc_model &model, int64_t id, int64_t lhs,
 }
 
 /// What a failed check in generated code calls (through `quantc_checks`).
-/// Generated code keeps no C++ state to unwind; the run's intermediate
-/// buffers are not freed (the caching allocator loses them).
+/// Generated code keeps no C++ state to unwind; callChecked frees the
+/// run's live buffers.
 void checkFailed(int64_t id, int64_t lhs, int64_t rhs) {
   CheckedRun *run = checkedRun;
   if (!run)
@@ -472,18 +387,32 @@ void outOfMemory(size_t bytes) {
   leaveRun(run, QUANTC_OUT_OF_MEMORY);
 }
 
-/// The allocators generated code calls through `quantc_allocator`.
-void *allocateForCode(size_t bytes) {
-  void *p = quantc::allocate(bytes);
+/// The allocators generated code calls through `quantc_allocator`: the
+/// runtime's, with the run's live buffers tracked on the calling thread.
+void *track(void *p, size_t bytes) {
   if (!p)
     outOfMemory(bytes);
+  if (CheckedRun *run = checkedRun)
+    run->live.insert(p);
   return p;
 }
+void untrack(void *p) {
+  if (CheckedRun *run = checkedRun)
+    run->live.erase(p);
+}
+void *allocateForCode(size_t bytes) {
+  return track(quantc::allocate(bytes), bytes);
+}
+void freeForCode(void *p) {
+  untrack(p);
+  quantc::deallocate(p);
+}
 void *allocateDeviceForCode(size_t bytes) {
-  void *p = quantc::vulkan::allocate(bytes);
-  if (!p)
-    outOfMemory(bytes);
-  return p;
+  return track(quantc::vulkan::allocate(bytes), bytes);
+}
+void freeDeviceForCode(void *p) {
+  untrack(p);
+  quantc::vulkan::deallocate(p);
 }
 
 /// Stores `alloc`/`free` in the artifact's allocator table. Other models of
@@ -515,7 +444,7 @@ Error bindVulkan(const char *path, const unsigned char *kernels,
   m.gpuTable->dispatch = quantc::vulkan::Program::dispatchThunk;
   m.gpuTable->sync = quantc::vulkan::Program::syncThunk;
   m.gpuTable->copy = quantc::vulkan::Program::copyThunk;
-  setAllocator(allocator, allocateDeviceForCode, quantc::vulkan::deallocate);
+  setAllocator(allocator, allocateDeviceForCode, freeDeviceForCode);
   m.freeBuffer = quantc::vulkan::deallocate;
   return {};
 }
@@ -534,7 +463,7 @@ Error bindTables(const char *path, quantc_model &m) {
     if (Error error = bindVulkan(path, kernels, *allocator, m))
       return error;
   } else {
-    setAllocator(*allocator, allocateForCode, quantc::deallocate);
+    setAllocator(*allocator, allocateForCode, freeForCode);
   }
   if (Error error =
           quantc::bindCpuKernels(path, dlsym(m.handle, "quantc_ukernels")))
@@ -727,10 +656,16 @@ bool callChecked(quantc_model &model, void **inputs, int64_t *results,
   checkedRun = &run;
   if (setjmp(run.env)) {
     checkedRun = outer;
+    // What the code allocated and could not free: intermediates, and
+    // outputs it had already made.
+    for (void *p : run.live)
+      model.freeBuffer(p);
+    run.live.clear();
     return false;
   }
   model.invoke(inputs, results);
   checkedRun = outer;
+  run.live.clear(); // the outputs among them are the caller's now
   return true;
 }
 

@@ -12,10 +12,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
 
@@ -62,6 +62,8 @@ void quantc::buildCompilePipeline(OpPassManager &pm,
   qc::QuantizePipelineOptions quantize;
   options.quantize.toPipelineOptions(quantize);
   qc::buildQuantizePipeline(pm, quantize);
+  if (options.debugCrash)
+    pm.addPass(qc::createDebugCrash());
   if (options.target == Target::Vulkan) {
     qc::vulkan::VulkanPipelineOptions pipeline;
     pipeline.int8Storage = options.vulkanInt8Storage;
@@ -72,20 +74,6 @@ void quantc::buildCompilePipeline(OpPassManager &pm,
     pipeline.instrumentObservers = options.instrumentObservers;
     qc::cpu::buildCpuPipeline(pm, pipeline);
   }
-}
-
-/// Opens `path` for `module`'s MLIR text; the file is removed again unless
-/// the caller keeps it.
-static llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>>
-writeModule(ModuleOp module, StringRef path) {
-  std::error_code ec;
-  auto out =
-      std::make_unique<llvm::ToolOutputFile>(path, ec, llvm::sys::fs::OF_Text);
-  if (ec)
-    return quantc::makeError("cannot write " + path + ": " + ec.message());
-  module.print(out->os());
-  out->os() << "\n";
-  return std::move(out);
 }
 
 llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
@@ -115,39 +103,57 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
     pm.printAsTextualPipeline(llvm::errs());
     llvm::errs() << "'\n";
   }
-  if (failed(pm.run(module)))
+  // A pass that crashes (upstream passes assert or trap on IR they do not
+  // expect) becomes an error naming it, with MLIR's reproducer (the IR
+  // before the pipeline and the pipeline) kept in the temp directory. MLIR
+  // writes the reproducer for every failure; after an ordinary error
+  // (reported first) it is removed.
+  SmallString<128> reproducer;
+  llvm::sys::fs::createUniquePath("quantc-crash-%%%%%%.mlir", reproducer,
+                                  /*MakeAbsolute=*/true);
+  llvm::CrashRecoveryContext::Enable();
+  pm.enableCrashReproducerGeneration(reproducer,
+                                     /*genLocalReproducer=*/false);
+  if (failed(pm.run(module))) {
+    if (!diag.crashedPass.empty())
+      return makeError("internal compiler error in pass " + diag.crashedPass +
+                       "; reproducer written to " + reproducer +
+                       " (quant-opt --run-reproducer " + reproducer + ")");
+    llvm::sys::fs::remove(reproducer);
     return diag.takeError(vulkan ? "the Vulkan pipeline failed"
                                  : "the CPU pipeline failed");
+  }
   if (!options.instrumentObservers)
     reportRemarks(options.quantize, diag.remarks, diag.warnings);
-  // Every output appears only when the artifact does.
-  std::unique_ptr<llvm::ToolOutputFile> lowered;
+  // Every output is written to a temporary and appears only when the
+  // artifact does (the shared library is renamed into place last but one).
+  std::vector<PendingOutput> pending;
   if (!options.loweredMlirPath.empty()) {
-    auto written = writeModule(module, options.loweredMlirPath);
-    if (!written)
-      return written.takeError();
-    lowered = std::move(*written);
+    llvm::Expected<PendingOutput> lowered =
+        PendingOutput::create(options.loweredMlirPath);
+    if (!lowered)
+      return lowered.takeError();
+    module.print(lowered->os());
+    lowered->os() << "\n";
+    pending.push_back(std::move(*lowered));
   }
-
-  // The header first, to a temporary; both files appear only together.
-  std::unique_ptr<llvm::ToolOutputFile> header;
   if (options.writeHeader) {
     SmallString<128> headerPath(outputPath);
     llvm::sys::path::replace_extension(headerPath, "h");
-    std::error_code ec;
-    header = std::make_unique<llvm::ToolOutputFile>(headerPath, ec,
-                                                    llvm::sys::fs::OF_Text);
-    if (ec)
-      return makeError("cannot write " + headerPath + ": " + ec.message());
+    llvm::Expected<PendingOutput> header = PendingOutput::create(headerPath);
+    if (!header)
+      return header.takeError();
     header->os() << qc::formatCHeader(*signature,
                                       llvm::sys::path::stem(outputPath));
+    pending.push_back(std::move(*header));
   }
   if (failed(
           qc::emitSharedLibrary(module, *signature, outputPath, options.emit)))
     return diag.takeError("emitting the shared library failed");
-  if (header)
-    header->keep();
-  if (lowered)
-    lowered->keep();
+  for (PendingOutput &output : pending)
+    if (llvm::Error e = output.commit()) {
+      llvm::sys::fs::remove(outputPath);
+      return e;
+    }
   return llvm::Error::success();
 }

@@ -54,6 +54,9 @@ struct CompileOptions {
   bool printPipeline = false;
   /// Also write the module as code generation receives it (LLVM dialect).
   std::string loweredMlirPath;
+  /// Append qc-debug-crash after quantization: a crash on purpose, to test
+  /// crash recovery.
+  bool debugCrash = false;
 };
 
 /// Adds the passes compileModel() runs: the quantization pipeline, then the

@@ -39,8 +39,24 @@ quantc::FirstError::FirstError(MLIRContext *ctx)
               c = ' ';
           return out;
         };
-        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty())
+        if (d.getSeverity() == DiagnosticSeverity::Error && text.empty()) {
           text = line();
+          // MLIR's crash recovery reports a crashed pass with this error
+          // and no error before it (a pass failing without an error also
+          // lands here: an internal error too).
+          if (!StringRef(d.str()).starts_with(
+                  "Failures have been detected while processing an MLIR "
+                  "pass pipeline"))
+            return success();
+          for (Diagnostic &note : d.getNotes()) {
+            std::string s = note.str();
+            size_t at = s.find("executing [`");
+            if (at == std::string::npos)
+              continue;
+            StringRef rest = StringRef(s).drop_front(at + 12);
+            crashedPass = rest.take_until([](char c) { return c == '`'; });
+          }
+        }
         if (d.getSeverity() == DiagnosticSeverity::Remark)
           remarks.push_back(line());
         if (d.getSeverity() == DiagnosticSeverity::Warning)
@@ -65,6 +81,63 @@ quantc::TemporaryFile::~TemporaryFile() {
   llvm::sys::fs::remove(path);
   for (const std::string &suffix : companionSuffixes)
     llvm::sys::fs::remove(path + suffix);
+}
+
+llvm::Expected<quantc::PendingOutput>
+quantc::PendingOutput::create(StringRef path) {
+  if (path == "-") // standard output: nothing to rename
+    return PendingOutput(path.str(), std::nullopt);
+  llvm::Expected<llvm::sys::fs::TempFile> file =
+      llvm::sys::fs::TempFile::create(path + "-%%%%%%.tmp");
+  if (!file)
+    return makeError("cannot write " + path + ": " +
+                     llvm::toString(file.takeError()));
+  return PendingOutput(path.str(), std::move(*file));
+}
+
+quantc::PendingOutput::PendingOutput(
+    std::string path, std::optional<llvm::sys::fs::TempFile> file)
+    : path(std::move(path)), file(std::move(file)) {
+  if (this->file)
+    stream = std::make_unique<llvm::raw_fd_ostream>(this->file->FD,
+                                                    /*shouldClose=*/false);
+}
+
+quantc::PendingOutput::PendingOutput(PendingOutput &&other)
+    : path(std::move(other.path)), file(std::move(other.file)),
+      stream(std::move(other.stream)) {
+  other.file.reset();
+}
+
+quantc::PendingOutput::~PendingOutput() {
+  stream.reset();
+  if (file)
+    llvm::consumeError(file->discard());
+}
+
+llvm::raw_ostream &quantc::PendingOutput::os() {
+  return stream ? *stream : llvm::outs();
+}
+
+llvm::Error quantc::PendingOutput::commit() {
+  if (!file) {
+    llvm::outs().flush();
+    return llvm::Error::success();
+  }
+  stream->flush();
+  std::error_code ec = stream->error();
+  stream->clear_error();
+  stream.reset();
+  llvm::sys::fs::TempFile kept = std::move(*file);
+  file.reset();
+  if (ec) {
+    llvm::consumeError(kept.discard());
+    return makeError("cannot write " + path + ": " + ec.message());
+  }
+  if (llvm::Error e = kept.keep(path))
+    return makeError("cannot write " + path + ": " +
+                     llvm::toString(std::move(e)));
+  return llvm::Error::success();
 }
 
 llvm::Error quantc::prefixError(const llvm::Twine &prefix, llvm::Error error) {

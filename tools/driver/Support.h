@@ -16,6 +16,11 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -30,6 +35,10 @@ struct FirstError : mlir::ScopedDiagnosticHandler {
   std::vector<std::string> remarks;
   /// Every warning, likewise (printed by reportRemarks).
   std::vector<std::string> warnings;
+  /// The pass MLIR's crash recovery reports as crashed when its report is
+  /// the first error, from its note ("Pipeline failed while executing
+  /// [`PASS` on ..."); empty otherwise.
+  std::string crashedPass;
   explicit FirstError(mlir::MLIRContext *ctx);
   /// The captured diagnostic as an error, or `fallback` when none was seen.
   llvm::Error takeError(llvm::StringRef fallback) const;
@@ -44,6 +53,30 @@ struct TemporaryFile {
   /// Creates an empty file named PREFIX-XXXXXX.SUFFIX in the temp dir.
   llvm::Error create(llvm::StringRef prefix, llvm::StringRef suffix);
   ~TemporaryFile();
+};
+
+/// An output file written to a temporary beside `path` (same directory, so
+/// the rename is atomic) and renamed onto `path` by commit(): a failure
+/// before then leaves `path` as it was, and no partial file. (LLVM's
+/// ToolOutputFile truncates `path` at once; llvm::writeToOutput takes the
+/// whole content in one callback.)
+class PendingOutput {
+public:
+  /// Opens the temporary for `path` ("-": standard output, written at once).
+  static llvm::Expected<PendingOutput> create(llvm::StringRef path);
+  PendingOutput(PendingOutput &&other);
+  PendingOutput &operator=(PendingOutput &&) = delete;
+  ~PendingOutput();
+
+  llvm::raw_ostream &os();
+  /// Flushes and renames the temporary onto the path.
+  llvm::Error commit();
+
+private:
+  PendingOutput(std::string path, std::optional<llvm::sys::fs::TempFile> file);
+  std::string path;
+  std::optional<llvm::sys::fs::TempFile> file; // none for standard output
+  std::unique_ptr<llvm::raw_fd_ostream> stream;
 };
 
 /// An error whose message is `message`.

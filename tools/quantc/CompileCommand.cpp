@@ -76,6 +76,10 @@ cl::opt<bool> verifyEach("verify-each",
                          cl::desc("Verify the IR after every pass (default "
                                   "on; --verify-each=false saves time)"),
                          cl::init(true), cl::sub(compileCmd));
+cl::opt<bool> debugCrash("debug-crash",
+                         cl::desc("Crash on purpose after quantization (tests "
+                                  "crash recovery and reproducers)"),
+                         cl::Hidden, cl::sub(compileCmd));
 
 cl::OptionCategory quantCategory("Quantization options (quantc compile)");
 cl::opt<std::string> scheme(
@@ -334,6 +338,7 @@ static llvm::Expected<CompileOptions> compileOptions() {
   options.writeHeader = !noHeader;
   options.printPipeline = printPipeline;
   options.verifyEach = verifyEach;
+  options.debugCrash = debugCrash;
   options.loweredMlirPath = loweredMlir;
   return options;
 }

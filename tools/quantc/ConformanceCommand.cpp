@@ -451,20 +451,21 @@ static bool report(std::vector<Result> &results) {
                                         {"passed", r.passed},
                                         {"stage", r.stage},
                                         {"message", r.message}});
-    std::error_code ec;
-    llvm::raw_fd_ostream os(jsonPath, ec);
-    if (ec) {
+    llvm::json::Value report(
+        llvm::json::Object{{"target", target.getValue()},
+                           {"passed", int64_t(passed)},
+                           {"failed", int64_t(results.size() - passed)},
+                           {"tests", std::move(list)}});
+    // Written to a temporary and renamed: no partial report.
+    if (llvm::Error e =
+            llvm::writeToOutput(jsonPath, [&](llvm::raw_ostream &os) {
+              os << llvm::formatv("{0:2}", report) << "\n";
+              return llvm::Error::success();
+            })) {
       llvm::errs() << "quantc: error: cannot write " << jsonPath << ": "
-                   << ec.message() << "\n";
+                   << llvm::toString(std::move(e)) << "\n";
       return false;
     }
-    os << llvm::formatv("{0:2}",
-                        llvm::json::Value(llvm::json::Object{
-                            {"target", target.getValue()},
-                            {"passed", int64_t(passed)},
-                            {"failed", int64_t(results.size() - passed)},
-                            {"tests", std::move(list)}}))
-       << "\n";
   }
   llvm::outs() << passed << " passed, " << results.size() - passed
                << " failed\n";

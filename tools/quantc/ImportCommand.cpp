@@ -135,12 +135,12 @@ int quantc::runImport(MLIRContext &context) {
   if (outputPath.empty())
     return 0;
 
-  // ToolOutputFile deletes the file unless keep() is reached: no partial
-  // output on failure.
-  std::string openError;
-  auto output = openOutputFile(outputPath, &openError);
+  // Written to a temporary and renamed: no partial output on failure, and
+  // an existing file stays as it was.
+  llvm::Expected<PendingOutput> output = PendingOutput::create(outputPath);
   if (!output) {
-    llvm::errs() << "quantc: error: " << openError << "\n";
+    llvm::errs() << "quantc: error: " << llvm::toString(output.takeError())
+                 << "\n";
     return 1;
   }
   if (StringRef(outputPath).ends_with(".mlirbc")) {
@@ -161,6 +161,9 @@ int quantc::runImport(MLIRContext &context) {
     }
     module->print(output->os(), flags);
   }
-  output->keep();
+  if (llvm::Error e = output->commit()) {
+    llvm::errs() << "quantc: error: " << llvm::toString(std::move(e)) << "\n";
+    return 1;
+  }
   return 0;
 }

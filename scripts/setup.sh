@@ -13,6 +13,8 @@ packages=(
   # compiler infrastructure (DESIGN.md: Debian's LLVM/MLIR 22, dylibs)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 libomp-22-dev
   clang-format-22
+  # sanitizer and libFuzzer runtimes (scripts/fuzz.sh)
+  libclang-rt-22-dev
   # build tools
   cmake ninja-build ccache
   # ONNX import and test-model generation

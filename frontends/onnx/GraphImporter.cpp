@@ -219,7 +219,8 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
   if (failed(it->second(n)))
     return n.fail("could not be imported");
   for (int i = 0; i < node.output_size(); ++i)
-    if (n.hasOutput(i) && !values.count(node.output(i)))
+    if (n.hasOutput(i) &&
+        (!values.count(node.output(i)) || !values[node.output(i)].value))
       return n.fail("output #" + Twine(i) + " ('" + node.output(i) +
                     "') is not supported");
   return success();

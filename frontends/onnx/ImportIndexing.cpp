@@ -210,8 +210,10 @@ LogicalResult importGatherND(NodeImporter &n) {
     return failure();
   int64_t r = n.rank(0), q = n.rank(1);
   int64_t batch = n.attrInt("batch_dims", 0);
+  if (q < 1 || batch < 0)
+    return n.fail("indices must have rank >= 1 and batch_dims be >= 0");
   int64_t k = n.type(1).getDimSize(q - 1);
-  if (q < 1 || ShapedType::isDynamic(k) || batch + k > r || batch >= q)
+  if (ShapedType::isDynamic(k) || batch + k > r || batch >= q)
     return n.fail("indices must end in a static dimension k with batch_dims + "
                   "k <= data rank");
   Sizes data = dimsOf(n.b, n.loc, n.operand(0));
@@ -244,6 +246,8 @@ LogicalResult importScatterND(NodeImporter &n) {
   std::string reduction = n.attrString("reduction", "none");
   Type t = n.elementType(0);
   int64_t r = n.rank(0), q = n.rank(1);
+  if (q < 1)
+    return n.fail("indices must have rank >= 1");
   int64_t k = n.type(1).getDimSize(q - 1);
   if (ShapedType::isDynamic(k) || k > r)
     return n.fail("the last dimension of indices must be static and <= rank");

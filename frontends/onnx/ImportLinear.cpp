@@ -613,8 +613,14 @@ LogicalResult importEinsum(NodeImporter &n) {
   int64_t ellipsisRank = 0;
   for (auto [term, v] : llvm::zip(terms, inputs)) {
     int64_t r = cast<RankedTensorType>(v.getType()).getRank();
-    if (term.find("...") != std::string::npos)
-      ellipsisRank = std::max<int64_t>(ellipsisRank, r - (term.size() - 3));
+    if (term.find("...") == std::string::npos)
+      continue;
+    int64_t own = r - static_cast<int64_t>(term.size() - 3);
+    if (own < 0)
+      return n.fail("subscripts '" + term +
+                    "' name more dimensions than an operand of rank " +
+                    Twine(r) + " has");
+    ellipsisRank = std::max<int64_t>(ellipsisRank, own);
   }
   std::string ell;
   for (int64_t i = 0; i < ellipsisRank; ++i)

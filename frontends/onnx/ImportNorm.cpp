@@ -139,9 +139,12 @@ LogicalResult importBatchNorm(NodeImporter &n) {
     auto [mean, var] = meanAndVariance(n.b, n.loc, n.operand(0), axes);
     double momentum = n.attrFloat("momentum", 0.9f);
     std::string error;
+    // The running statistics may have another float type than X (ONNX's
+    // T1/T2): converted like the other operands.
     auto blend = [&](Value running, Value current) {
       Value flat = buildSqueeze(n.b, n.loc, current, axes);
-      return *buildElementwise(
+      running = convertTensor(n.b, n.loc, running, t, false, false);
+      return buildElementwise(
           n.b, n.loc, {running, flat}, t,
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
             Value r = arith::MulFOp::create(b, l, a[0],
@@ -152,8 +155,15 @@ LogicalResult importBatchNorm(NodeImporter &n) {
           },
           error);
     };
-    n.setResult(1, blend(n.operand(3), mean));
-    n.setResult(2, blend(n.operand(4), var));
+    FailureOr<Value> runningMean = blend(n.operand(3), mean);
+    FailureOr<Value> runningVar = blend(n.operand(4), var);
+    if (failed(runningMean) || failed(runningVar))
+      return n.fail(error);
+    // Running statistics keep their own type (T2).
+    n.setResult(1, convertTensor(n.b, n.loc, *runningMean, n.elementType(3),
+                                 false, false));
+    n.setResult(2, convertTensor(n.b, n.loc, *runningVar, n.elementType(4),
+                                 false, false));
     inputs[3] = mean;
     inputs[4] = var;
   }

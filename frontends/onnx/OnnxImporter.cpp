@@ -208,7 +208,7 @@ importModel(MLIRContext *context, const std::string &path, std::string &error) {
   SmallVector<Type> resultTypes;
   for (const auto &output : graph.output()) {
     const TensorValue *tv = importer.lookup(output.name());
-    if (!tv) {
+    if (!tv || !tv->value) {
       error = "graph output '" + output.name() + "' is never produced";
       return nullptr;
     }

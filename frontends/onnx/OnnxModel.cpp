@@ -11,6 +11,7 @@
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -88,7 +89,8 @@ bool mlir::qc::onnx::readInlineTensorData(const TensorProto &tensor,
                                           int64_t width, int64_t count,
                                           std::vector<char> &bytes,
                                           std::string &error) {
-  bytes.assign(count * width, 0);
+  // The count is the file's claim: compared with the data it holds before
+  // anything is allocated for it.
   if (tensor.has_raw_data()) {
     if (static_cast<int64_t>(tensor.raw_data().size()) != count * width)
       return error = "tensor '" + tensor.name() + "' has " +
@@ -96,52 +98,43 @@ bool mlir::qc::onnx::readInlineTensorData(const TensorProto &tensor,
                      " bytes of data, expected " +
                      std::to_string(count * width),
              false;
-    std::memcpy(bytes.data(), tensor.raw_data().data(), count * width);
+    bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
     return true;
   }
-  auto mismatch = [&](int64_t have) {
-    error = "tensor '" + tensor.name() + "' has " + std::to_string(have) +
-            " values, expected " + std::to_string(count);
-    return false;
-  };
-  auto store = [&](int64_t i, auto value) {
-    // Little-endian host: copy the low `width` bytes.
-    std::memcpy(bytes.data() + i * width, &value, width);
+  auto copy = [&](int64_t have, auto value) {
+    if (have != count) {
+      error = "tensor '" + tensor.name() + "' has " + std::to_string(have) +
+              " values, expected " + std::to_string(count);
+      return false;
+    }
+    bytes.assign(count * width, 0);
+    for (int64_t i = 0; i < count; ++i) {
+      // Little-endian host: copy the low `width` bytes.
+      auto v = value(static_cast<int>(i));
+      std::memcpy(bytes.data() + i * width, &v,
+                  std::min<size_t>(width, sizeof(v)));
+    }
+    return true;
   };
   switch (tensor.data_type()) {
   case TensorProto::FLOAT:
-    if (tensor.float_data_size() != count)
-      return mismatch(tensor.float_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.float_data(i));
-    return true;
+    return copy(tensor.float_data_size(),
+                [&](int i) { return tensor.float_data(i); });
   case TensorProto::DOUBLE:
-    if (tensor.double_data_size() != count)
-      return mismatch(tensor.double_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.double_data(i));
-    return true;
+    return copy(tensor.double_data_size(),
+                [&](int i) { return tensor.double_data(i); });
   case TensorProto::INT64:
-    if (tensor.int64_data_size() != count)
-      return mismatch(tensor.int64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.int64_data(i));
-    return true;
+    return copy(tensor.int64_data_size(),
+                [&](int i) { return tensor.int64_data(i); });
   case TensorProto::UINT32:
   case TensorProto::UINT64:
-    if (tensor.uint64_data_size() != count)
-      return mismatch(tensor.uint64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.uint64_data(i));
-    return true;
+    return copy(tensor.uint64_data_size(),
+                [&](int i) { return tensor.uint64_data(i); });
   default:
     // int32_data holds INT32, INT16, INT8, UINT16, UINT8, BOOL, and the bits
     // of FLOAT16/BFLOAT16.
-    if (tensor.int32_data_size() != count)
-      return mismatch(tensor.int32_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      store(i, tensor.int32_data(i));
-    return true;
+    return copy(tensor.int32_data_size(),
+                [&](int i) { return tensor.int32_data(i); });
   }
 }
 

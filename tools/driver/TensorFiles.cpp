@@ -144,7 +144,12 @@ bool readPb(const std::string &path, HostTensor &tensor, std::string &error) {
   if (!proto)
     return error = path + ": " + error, false;
   tensor.name = proto->name();
-  tensor.dtype = static_cast<quantc_dtype>(proto->data_type());
+  // Any int32 in the file: only the enum's values may become one (found by
+  // fuzz/RuntimeInputsFuzzer.cpp under UBSan).
+  int32_t type = proto->data_type();
+  tensor.dtype = type >= QUANTC_DTYPE_INVALID && type <= QUANTC_DTYPE_BFLOAT16
+                     ? static_cast<quantc_dtype>(type)
+                     : QUANTC_DTYPE_INVALID;
   size_t width = quantc_dtype_size(tensor.dtype);
   if (!width)
     return error = path + ": unsupported tensor type " +

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/) with AddressSanitizer and
+# UndefinedBehaviorSanitizer into build-fuzz/ and runs each for SECONDS
+# (default 60) or RUNS executions, whichever ends first. The importer's
+# corpus is seeded with the ONNX conformance suite's models; findings
+# (crash-*, leak-*, timeout-*) land in build-fuzz/findings/ and fail the
+# script. QUANTC_FUZZ_SEED fixes libFuzzer's seed (with RUNS, a
+# reproducible run: what scripts/test.sh does; 0, the default, is random).
+#
+#   scripts/fuzz.sh [SECONDS] [RUNS]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${QUANTC_FUZZ_BUILD_DIR:-$root/build-fuzz}
+seconds=${1:-60}
+runs=${2:--1}
+seed=${QUANTC_FUZZ_SEED:-0}
+
+"$root/scripts/setup.sh" >/dev/null
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if [[ ! -f $build/build.ninja ]]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DQUANTC_SANITIZE=address,undefined -DQUANTC_FUZZ=ON \
+    "${launcher[@]}" >/dev/null
+fi
+cmake --build "$build" --target quantc-fuzzers
+
+corpus=$build/fuzz-corpus
+findings=$build/findings
+mkdir -p "$corpus/onnx-import" "$corpus/runtime-inputs" "$findings"
+if [[ -z $(ls -A "$corpus/onnx-import") ]]; then
+  for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
+    cp "$m" "$corpus/onnx-import/$(basename "$(dirname "$m")").onnx"
+  done
+fi
+if [[ -z $(ls -A "$corpus/runtime-inputs") ]]; then
+  # Byte 0 picks the reader: 0 signature text, 1 .npy, 2 .pb.
+  printf '\0quantc-signature 1\ninput x float 2 -1 3\nrange 0 511 %%\noutput y%%2C1 int64 1 4\n' \
+    > "$corpus/runtime-inputs/signature"
+  /usr/bin/python3 - "$corpus/runtime-inputs" <<'PY'
+import io, sys
+import numpy as np
+for i, a in enumerate([np.ones((2, 3), np.float32), np.arange(4, dtype=np.int64),
+                       np.zeros((), np.uint8), np.ones((1, 0, 2), np.float16)]):
+    b = io.BytesIO(); np.save(b, a)
+    open(f"{sys.argv[1]}/npy{i}", "wb").write(b"\x01" + b.getvalue())
+PY
+  for pb in /usr/share/libonnx-testdata/data/node/test_add/test_data_set_0/*.pb; do
+    { printf '\2'; cat "$pb"; } > "$corpus/runtime-inputs/pb-$(basename "$pb")"
+  done
+fi
+
+status=0
+for fuzzer in onnx-import runtime-inputs; do
+  echo "fuzz: quantc-fuzz-$fuzzer for ${seconds}s (runs: $runs)"
+  # Leaks: the importer keeps one MLIR context across inputs on purpose.
+  ASAN_OPTIONS=detect_leaks=0 "$build/bin/quantc-fuzz-$fuzzer" \
+    -max_total_time="$seconds" -runs="$runs" -seed="$seed" -rss_limit_mb=4096 \
+    -max_len=65536 -timeout=20 -print_final_stats=1 \
+    -artifact_prefix="$findings/$fuzzer-" "$corpus/$fuzzer" 2>&1 |
+    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|Done)" || true
+  if ls "$findings/$fuzzer-"* >/dev/null 2>&1; then
+    echo "fuzz: findings for $fuzzer in $findings"
+    status=1
+  fi
+done
+exit $status

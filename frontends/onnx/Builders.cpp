@@ -13,6 +13,7 @@
 #include "mlir/IR/AffineMap.h"
 
 #include <cmath>
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::qc::onnx;
@@ -493,6 +494,14 @@ Value mlir::qc::onnx::buildTranspose(OpBuilder &b, Location loc, Value input,
   return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
 }
 
+/// Folds as arith's index ops compute: two's complement, wrapping (sizes
+/// from a hostile file may overflow; the verifier refuses what results).
+static int64_t wrapping(int64_t p, int64_t q,
+                        std::function<uint64_t(uint64_t, uint64_t)> op) {
+  return static_cast<int64_t>(
+      op(static_cast<uint64_t>(p), static_cast<uint64_t>(q)));
+}
+
 template <typename OpTy, typename Fold>
 static OpFoldResult indexBinary(OpBuilder &b, Location loc, OpFoldResult x,
                                 OpFoldResult y, Fold fold) {
@@ -509,16 +518,18 @@ OpFoldResult mlir::qc::onnx::addIndex(OpBuilder &b, Location loc,
     return x;
   if (constantOf(x) == 0)
     return y;
-  return indexBinary<arith::AddIOp>(b, loc, x, y,
-                                    [](int64_t p, int64_t q) { return p + q; });
+  return indexBinary<arith::AddIOp>(b, loc, x, y, [](int64_t p, int64_t q) {
+    return wrapping(p, q, std::plus<uint64_t>());
+  });
 }
 
 OpFoldResult mlir::qc::onnx::subIndex(OpBuilder &b, Location loc,
                                       OpFoldResult x, OpFoldResult y) {
   if (constantOf(y) == 0)
     return x;
-  return indexBinary<arith::SubIOp>(b, loc, x, y,
-                                    [](int64_t p, int64_t q) { return p - q; });
+  return indexBinary<arith::SubIOp>(b, loc, x, y, [](int64_t p, int64_t q) {
+    return wrapping(p, q, std::minus<uint64_t>());
+  });
 }
 
 OpFoldResult mlir::qc::onnx::mulIndex(OpBuilder &b, Location loc,
@@ -527,8 +538,9 @@ OpFoldResult mlir::qc::onnx::mulIndex(OpBuilder &b, Location loc,
     return x;
   if (constantOf(x) == 1)
     return y;
-  return indexBinary<arith::MulIOp>(b, loc, x, y,
-                                    [](int64_t p, int64_t q) { return p * q; });
+  return indexBinary<arith::MulIOp>(b, loc, x, y, [](int64_t p, int64_t q) {
+    return wrapping(p, q, std::multiplies<uint64_t>());
+  });
 }
 
 OpFoldResult mlir::qc::onnx::divIndex(OpBuilder &b, Location loc,
@@ -539,10 +551,13 @@ OpFoldResult mlir::qc::onnx::divIndex(OpBuilder &b, Location loc,
   if (ceil)
     return indexBinary<arith::CeilDivSIOp>(
         b, loc, x, y, [](int64_t p, int64_t q) {
-          return q ? (p / q + ((p % q != 0) && ((p < 0) == (q < 0)))) : 0;
+          if (q == 0 || (q == -1 && p == INT64_MIN))
+            return int64_t(0); // a fault at run time; no fold
+          return p / q + ((p % q != 0) && ((p < 0) == (q < 0)));
         });
-  return indexBinary<arith::DivSIOp>(
-      b, loc, x, y, [](int64_t p, int64_t q) { return q ? p / q : 0; });
+  return indexBinary<arith::DivSIOp>(b, loc, x, y, [](int64_t p, int64_t q) {
+    return q == 0 || (q == -1 && p == INT64_MIN) ? int64_t(0) : p / q;
+  });
 }
 
 OpFoldResult mlir::qc::onnx::minIndex(OpBuilder &b, Location loc,

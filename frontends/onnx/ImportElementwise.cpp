@@ -195,7 +195,7 @@ LogicalResult arithmetic(NodeImporter &n, IntOp op) {
         llvm_unreachable("covered switch");
       },
       u);
-  if (succeeded(r) && known) {
+  if (succeeded(r) && known && n.hasOutput(0)) {
     TensorValue tv = *n.graph.lookup(n.node.output(0));
     tv.known = known;
     n.setResult(0, tv);

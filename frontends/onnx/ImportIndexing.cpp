@@ -127,8 +127,9 @@ void recordIndexRange(NodeImporter &n, Value indices, int64_t size) {
   }
   func.setArgAttr(i, "qc.index_range", n.b.getDenseI64ArrayAttr({lo, hi}));
   func.setArgAttr(i, "qc.index_node",
-                  n.b.getStringAttr(n.node.name().empty() ? n.node.output(0)
-                                                          : n.node.name()));
+                  n.b.getStringAttr(!n.node.name().empty() ? n.node.name()
+                                    : n.hasOutput(0)       ? n.node.output(0)
+                                                           : "Gather"));
 }
 
 LogicalResult importGather(NodeImporter &n) {

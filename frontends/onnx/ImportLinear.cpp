@@ -136,10 +136,12 @@ LogicalResult importConv(NodeImporter &n) {
     return n.fail("X and W must have the same rank >= 3");
   auto x = n.type(0), wt = n.type(1);
   SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
-  if (auto ks = n.attrInts("kernel_shape"); !ks.empty())
-    kernel = ks;
   if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }))
     return n.fail("kernel sizes must be static");
+  // kernel_shape only restates W's spatial sizes (it was taken instead of
+  // them, so one entry too few read past the strides).
+  if (auto ks = n.attrInts("kernel_shape"); !ks.empty() && ks != kernel)
+    return n.fail("kernel_shape does not match W's spatial sizes");
   auto w = readWindow(n, kernel, x.getShape().drop_front(2));
   if (failed(w))
     return failure();
@@ -713,6 +715,13 @@ FailureOr<Value> mlir::qc::onnx::buildConv(NodeImporter &n, Value input,
   auto x = cast<RankedTensorType>(input.getType());
   auto wt = cast<RankedTensorType>(weight.getType());
   int64_t k = x.getRank() - 2;
+  if (k < 1 || wt.getRank() != x.getRank() ||
+      static_cast<int64_t>(w.kernel.size()) != k ||
+      static_cast<int64_t>(w.strides.size()) != k ||
+      static_cast<int64_t>(w.dilations.size()) != k ||
+      static_cast<int64_t>(w.pads.size()) != 2 * k)
+    return n.fail("the window does not match the input's " + Twine(k) +
+                  " spatial dimensions");
   SmallVector<int64_t> shape = {x.getDimSize(0), wt.getDimSize(0)};
   for (int64_t i = 0; i < k; ++i) {
     int64_t d = x.getDimSize(2 + i);

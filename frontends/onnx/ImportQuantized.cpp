@@ -198,7 +198,8 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   return success();
 }
 
-/// x - zp in i32, with zp a scalar or (for B) per output column.
+/// x - zp in i32, with zp a scalar or (for B) per output column; null (with
+/// the node failed) when zp does not fit x.
 Value widenMinusZeroPoint(NodeImporter &n, int xi, int zpi, int64_t zpAxis) {
   Type i32 = n.b.getI32Type();
   bool u = n.isUnsigned(xi);
@@ -217,7 +218,7 @@ Value widenMinusZeroPoint(NodeImporter &n, int xi, int zpi, int64_t zpAxis) {
     inputs.push_back(zp);
   }
   std::string error;
-  return *buildElementwise(
+  FailureOr<Value> r = buildElementwise(
       n.b, n.loc, inputs, i32,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         Value x = convertScalar(b, l, a[0], i32, u, false);
@@ -227,6 +228,11 @@ Value widenMinusZeroPoint(NodeImporter &n, int xi, int zpi, int64_t zpAxis) {
         return arith::SubIOp::create(b, l, x, z);
       },
       error);
+  if (failed(r)) {
+    (void)n.fail("zero point: " + error);
+    return Value();
+  }
+  return *r;
 }
 
 LogicalResult importMatMulInteger(NodeImporter &n) {
@@ -235,7 +241,9 @@ LogicalResult importMatMulInteger(NodeImporter &n) {
   if (n.rank(0) != 2 || n.rank(1) != 2)
     return n.fail("only 2-D MatMulInteger is supported");
   Value a = widenMinusZeroPoint(n, 0, 2, 0);
-  Value bm = widenMinusZeroPoint(n, 1, 3, 1);
+  Value bm = a ? widenMinusZeroPoint(n, 1, 3, 1) : Value();
+  if (!a || !bm)
+    return failure();
   OpBuilder &b = n.b;
   Location loc = n.loc;
   Type i32 = b.getI32Type();
@@ -262,7 +270,9 @@ LogicalResult importConvInteger(NodeImporter &n) {
   // Padding happens with the zero point, so subtract it after padding: pad
   // x - zp with 0.
   Value x = widenMinusZeroPoint(n, 0, 2, 1);
-  Value w = widenMinusZeroPoint(n, 1, 3, 0);
+  Value w = x ? widenMinusZeroPoint(n, 1, 3, 0) : Value();
+  if (!x || !w)
+    return failure();
   auto wt = cast<RankedTensorType>(w.getType());
   SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
   if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }))

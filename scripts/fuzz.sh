@@ -15,19 +15,9 @@ seconds=${1:-60}
 runs=${2:--1}
 seed=${QUANTC_FUZZ_SEED:-0}
 
-"$root/scripts/setup.sh" >/dev/null
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -G Ninja -S "$root" -B "$build" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DQUANTC_SANITIZE=address,undefined -DQUANTC_FUZZ=ON \
-    "${launcher[@]}" >/dev/null
-fi
-cmake --build "$build" --target quantc-fuzzers
+QUANTC_BUILD_DIR=$build QUANTC_BUILD_TARGET=quantc-fuzzers \
+  QUANTC_CMAKE_ARGS="-DQUANTC_SANITIZE=address,undefined -DQUANTC_FUZZ=ON" \
+  "$root/scripts/setup.sh"
 
 corpus=$build/fuzz-corpus
 findings=$build/findings

@@ -4,6 +4,8 @@
 #
 #   scripts/setup.sh            install + configure + build
 #   QUANTC_BUILD_DIR=dir ...    build elsewhere
+#   QUANTC_CMAKE_ARGS="-D..."   extra configure options (a new build dir only)
+#   QUANTC_BUILD_TARGET=t ...   build one target instead of all
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +51,6 @@ if [[ ! -f $build/build.ninja ]]; then
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
-    "${launcher[@]}" >/dev/null
+    ${QUANTC_CMAKE_ARGS:-} "${launcher[@]}" >/dev/null
 fi
-cmake --build "$build"
+cmake --build "$build" ${QUANTC_BUILD_TARGET:+--target "$QUANTC_BUILD_TARGET"}

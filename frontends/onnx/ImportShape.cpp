@@ -428,10 +428,19 @@ LogicalResult importConcat(NodeImporter &n) {
         elems->append(k->begin(), k->end());
     }
   }
+  // Inputs of static size 0 along the axis add nothing (tensor.concat's
+  // decomposition would insert them at an offset past the end, which the
+  // verifier refuses); one is kept when all are empty.
+  SmallVector<Value> pieces;
+  for (Value v : inputs)
+    if (cast<RankedTensorType>(v.getType()).getDimSize(*axis) != 0)
+      pieces.push_back(v);
+  if (pieces.empty())
+    pieces.push_back(inputs.front());
   Value result =
-      inputs.size() == 1
-          ? inputs[0]
-          : tensor::ConcatOp::create(n.b, n.loc, *axis, inputs).getResult();
+      pieces.size() == 1
+          ? pieces[0]
+          : tensor::ConcatOp::create(n.b, n.loc, *axis, pieces).getResult();
   n.setResult(0, result, n.isUnsigned(0), elems);
   return success();
 }

@@ -11,7 +11,8 @@ value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
 duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
-lying-initializer (2^40 elements declared, 16 bytes held).
+lying-initializer (2^40 elements declared, 16 bytes held); empty-concat (a
+Concat with a [0, 3] initializer, which is valid).
 """
 import os
 import sys
@@ -118,6 +119,10 @@ def main():
     elif kind == "huge-dims":
         m = model([h.make_node("Relu", ["n"], ["y"], name="act")],
                   [vi("n", T.FLOAT, [1 << 40, 1 << 40])], [y])
+    elif kind == "empty-concat":
+        e = nh.from_array(np.zeros((0, 3), np.float32), "e")
+        m = model([h.make_node("Concat", ["x", "e"], ["y"], name="cat", axis=0)],
+                  [x], [y], [e])
     elif kind == "lying-initializer":
         w = onnx.TensorProto()
         w.name, w.data_type = "w", T.FLOAT

@@ -461,12 +461,21 @@ Sizes expandShape(NodeImporter &n, Value input, const Sizes &shape) {
       continue;
     }
     auto ci = constantOf(in[i]), cs = constantOf(shape[s]);
-    if (cs == 1)
+    if (cs == 1) {
       out.push_back(in[i]);
-    else if (ci == 1)
+    } else if (ci == 1) {
       out.push_back(shape[s]);
-    else
-      out.push_back(ci ? in[i] : shape[s]);
+    } else if (ci) {
+      out.push_back(in[i]);
+    } else {
+      // The input's size is known only at run time and is read as the
+      // output's: checked there (a dynamic 1 is not broadcast).
+      out.push_back(shape[s]);
+      qc::AssumeEqualOp::create(
+          n.b, n.loc, getValueOrCreateConstantIndexOp(n.b, n.loc, in[i]),
+          getValueOrCreateConstantIndexOp(n.b, n.loc, shape[s]),
+          n.b.getStringAttr("Expand dimension " + std::to_string(j)));
+    }
   }
   return out;
 }

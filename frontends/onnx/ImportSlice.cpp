@@ -9,6 +9,8 @@
 #include "frontends/onnx/Builders.h"
 #include "frontends/onnx/GraphImporter.h"
 
+#include "dialects/qc/IR/QcOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -400,10 +402,22 @@ LogicalResult importPad(NodeImporter &n) {
       axes.push_back(d);
   }
   if (runtimePads) {
-    // Pads known only at run time are taken as non-negative.
+    // Pads known only at run time must be non-negative, checked there
+    // (a negative one, cropping in ONNX, would index before the data):
+    // pad == max(pad, 0).
     if (static_cast<int64_t>(runtimePads->size()) !=
         2 * static_cast<int64_t>(axes.size()))
       return n.fail("pads must have two entries per padded axis");
+    for (OpFoldResult pad : *runtimePads) {
+      if (!isa<Value>(pad))
+        continue;
+      Value v = cast<Value>(pad);
+      Value zero = arith::ConstantIndexOp::create(n.b, n.loc, 0);
+      qc::AssumeEqualOp::create(
+          n.b, n.loc, v, arith::MaxSIOp::create(n.b, n.loc, v, zero),
+          n.b.getStringAttr("Pad amount (negative pads known only at run "
+                            "time are not supported)"));
+    }
     SmallVector<OpFoldResult> lo(rank, n.b.getIndexAttr(0)),
         hi(rank, n.b.getIndexAttr(0));
     for (auto [i, a] : llvm::enumerate(axes)) {

@@ -22,7 +22,7 @@ config.substitutions.append(("%quantc_src", config.quantc_src_root))
 config.substitutions.append(("%quantc_tools", config.quantc_tools_dir))
 config.substitutions.append(("%quantc_unit_dir", config.quantc_unit_dir))
 config.substitutions.append(("%quantc_lib", config.quantc_lib_dir))
-config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cc", config.c_compiler + config.c_flags))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "frontends", "onnx", "Inputs")))
 config.substitutions.append(("%shared", os.path.normpath(os.path.join(config.quantc_src_root, "..", "shared"))))
 

@@ -50,8 +50,19 @@ void quantc_status_free(quantc_status *status) {
     std::free(status);
 }
 
+/// A C caller may pass any int as a quantc_dtype; in C++ only the enum's
+/// values may be loaded as one (UndefinedBehaviorSanitizer's enum check).
+/// The bytes are read as an int instead, and only known values go on.
+static quantc_dtype knownDtype(const quantc_dtype &dtype) {
+  int value;
+  std::memcpy(&value, &dtype, sizeof value);
+  return value >= QUANTC_DTYPE_INVALID && value <= QUANTC_DTYPE_BFLOAT16
+             ? static_cast<quantc_dtype>(value)
+             : QUANTC_DTYPE_INVALID;
+}
+
 size_t quantc_dtype_size(quantc_dtype dtype) {
-  switch (dtype) {
+  switch (knownDtype(dtype)) {
   case QUANTC_DTYPE_BOOL:
   case QUANTC_DTYPE_INT8:
   case QUANTC_DTYPE_UINT8:
@@ -76,7 +87,7 @@ size_t quantc_dtype_size(quantc_dtype dtype) {
 }
 
 const char *quantc_dtype_name(quantc_dtype dtype) {
-  switch (dtype) {
+  switch (knownDtype(dtype)) {
   case QUANTC_DTYPE_FLOAT:
     return "float";
   case QUANTC_DTYPE_UINT8:

@@ -267,13 +267,20 @@ void *Program::copyOf(const void *address, size_t bytes) {
   Copy &copy = copies[address];
   if (!copy.device || copy.bytes < bytes) {
     deallocate(copy.device);
-    copy.device = allocate(bytes);
+    // At least 16 bytes on the device (descriptors of smaller buffers are
+    // refused by some drivers), but only the host buffer's own bytes are
+    // read: the rest is zero (reading 16 of a 12-byte input overflowed it,
+    // found by the AddressSanitizer build).
+    size_t deviceBytes = std::max<size_t>(bytes, 16);
+    copy.device = allocate(deviceBytes);
     copy.bytes = copy.device ? bytes : 0;
     if (!copy.device) {
       fail(QUANTC_OUT_OF_MEMORY, "out of device memory on " + d->description());
       return nullptr;
     }
     std::memcpy(copy.device, address, bytes);
+    std::memset(static_cast<char *>(copy.device) + bytes, 0,
+                deviceBytes - bytes);
   }
   return copy.device;
 }
@@ -360,7 +367,7 @@ void Program::dispatch(int64_t id, int64_t x, int64_t y, int64_t z, int64_t n,
       VkDeviceSize offset, available;
       if (!findBuffer(address, buffer, offset, available)) {
         void *copy =
-            copyOf(address, static_cast<size_t>(std::max<int64_t>(bytes, 16)));
+            copyOf(address, static_cast<size_t>(std::max<int64_t>(bytes, 0)));
         if (!copy)
           return;
         findBuffer(copy, buffer, offset, available);

@@ -47,16 +47,22 @@ fi
 status=0
 for fuzzer in onnx-import runtime-inputs; do
   echo "fuzz: quantc-fuzz-$fuzzer for ${seconds}s (runs: $runs)"
+  rm -f "$findings/$fuzzer-"* # this run's findings only
+  log=$findings/$fuzzer.log
   # Leaks: the importer keeps one MLIR context across inputs on purpose.
   # User poisoning: LLVM's allocators poison memory in instrumented inline
   # code that the uninstrumented LLVM libraries then use (false reports).
+  fuzz_status=0
   ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0 "$build/bin/quantc-fuzz-$fuzzer" \
     -max_total_time="$seconds" -runs="$runs" -seed="$seed" -rss_limit_mb=4096 \
-    -max_len=65536 -timeout=20 -print_final_stats=1 \
-    -artifact_prefix="$findings/$fuzzer-" "$corpus/$fuzzer" 2>&1 |
-    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|Done)" || true
-  if ls "$findings/$fuzzer-"* >/dev/null 2>&1; then
-    echo "fuzz: findings for $fuzzer in $findings"
+    -max_len=65536 -timeout=20 -report_slow_units=1000000 -print_final_stats=1 \
+    -artifact_prefix="$findings/$fuzzer-" "$corpus/$fuzzer" >"$log" 2>&1 ||
+    fuzz_status=$?
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|Done)" "$log" || true
+  if ((fuzz_status)) || find "$findings" \( -name "$fuzzer-crash-*" -o \
+      -name "$fuzzer-leak-*" -o -name "$fuzzer-timeout-*" -o \
+      -name "$fuzzer-oom-*" \) | grep -q .; then
+    echo "fuzz: quantc-fuzz-$fuzzer failed (exit $fuzz_status); see $log and $findings"
     status=1
   fi
 done

@@ -552,7 +552,8 @@ OpFoldResult mlir::qc::onnx::divIndex(OpBuilder &b, Location loc,
     return indexBinary<arith::CeilDivSIOp>(
         b, loc, x, y, [](int64_t p, int64_t q) {
           if (q == 0 || (q == -1 && p == INT64_MIN))
-            return int64_t(0); // a fault at run time; no fold
+            return int64_t(0); // undefined at run time too: sizes from it
+                               // are refused or checked later
           return p / q + ((p % q != 0) && ((p < 0) == (q < 0)));
         });
   return indexBinary<arith::DivSIOp>(b, loc, x, y, [](int64_t p, int64_t q) {

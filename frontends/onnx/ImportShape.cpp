@@ -469,11 +469,19 @@ Sizes expandShape(NodeImporter &n, Value input, const Sizes &shape) {
       out.push_back(in[i]);
     } else {
       // The input's size is known only at run time and is read as the
-      // output's: checked there (a dynamic 1 is not broadcast).
-      out.push_back(shape[s]);
+      // output's: checked there (a dynamic input size of 1 is not
+      // broadcast). A requested size of 1 keeps the input's, as ONNX says.
+      Value inSize = getValueOrCreateConstantIndexOp(n.b, n.loc, in[i]);
+      Value size = getValueOrCreateConstantIndexOp(n.b, n.loc, shape[s]);
+      if (!cs) {
+        Value one = arith::ConstantIndexOp::create(n.b, n.loc, 1);
+        Value keep = arith::CmpIOp::create(n.b, n.loc, arith::CmpIPredicate::eq,
+                                           size, one);
+        size = arith::SelectOp::create(n.b, n.loc, keep, inSize, size);
+      }
+      out.push_back(size);
       qc::AssumeEqualOp::create(
-          n.b, n.loc, getValueOrCreateConstantIndexOp(n.b, n.loc, in[i]),
-          getValueOrCreateConstantIndexOp(n.b, n.loc, shape[s]),
+          n.b, n.loc, inSize, size,
           n.b.getStringAttr("Expand dimension " + std::to_string(j)));
     }
   }

@@ -321,6 +321,9 @@ struct CheckedRun {
   // a run that leaves early frees them (it cannot reach the code's own
   // deallocations). Buffers of parallel loop bodies are allocated and freed
   // on their worker threads, within one iteration, and are not tracked.
+  // This relies on bufferization's deallocation freeing a buffer in the
+  // region that allocated it: one allocated here and freed on a worker
+  // would stay listed and be freed twice after a failed check.
   std::unordered_set<void *> live;
 };
 thread_local CheckedRun *checkedRun = nullptr;
@@ -656,17 +659,22 @@ bool callChecked(quantc_model &model, void **inputs, int64_t *results,
   checkedRun = &run;
   if (setjmp(run.env)) {
     checkedRun = outer;
-    // What the code allocated and could not free: intermediates, and
-    // outputs it had already made.
-    for (void *p : run.live)
-      model.freeBuffer(p);
-    run.live.clear();
-    return false;
+    return false; // run.live: for releaseLive once nothing uses them
   }
   model.invoke(inputs, results);
   checkedRun = outer;
   run.live.clear(); // the outputs among them are the caller's now
   return true;
+}
+
+/// Frees what the code of a failed run allocated and could not free:
+/// intermediates, and outputs it had already made. For a Vulkan run only
+/// after endRun(), which submits and waits for the kernels recorded so far
+/// (they still use these buffers).
+void releaseLive(quantc_model &model, CheckedRun &run) {
+  for (void *p : run.live)
+    model.freeBuffer(p);
+  run.live.clear();
 }
 
 /// Calls the generated code; `results` receives the output descriptors.
@@ -676,18 +684,20 @@ Error invoke(quantc_model &model, void **inputs, int64_t *results) {
   CheckedRun run;
   run.model = &model;
   if (!model.gpu) {
-    if (!callChecked(model, inputs, results, run))
-      return {run.code, run.message};
-    return {};
+    if (callChecked(model, inputs, results, run))
+      return {};
+    releaseLive(model, run);
+    return {run.code, run.message};
   }
   std::lock_guard<std::mutex> lock(vulkanMutex());
   model.gpuTable->context = model.gpu.get();
   model.gpu->beginRun();
   bool ok = callChecked(model, inputs, results, run);
   Error ended = model.gpu->endRun();
-  if (!ok)
-    return {run.code, run.message};
-  return ended;
+  if (ok)
+    return ended;
+  releaseLive(model, run);
+  return {run.code, run.message};
 }
 
 /// The model's output buffers of one run, each freed once when it ends (two

@@ -518,35 +518,41 @@ Sweep::refine(qc::SensitivityReport &report,
     if (solved.feasible && solved.choice != mix)
       candidates.push_back(solved.choice);
     double used = costOf(mix);
-    std::vector<std::pair<double, std::vector<int>>> moves;
+    // A move changes layer i to option oi and, for pairs, j to oj (j < 0:
+    // a single move); only the best are turned into mixes.
+    struct Move {
+      double gain;
+      int i, oi, j, oj;
+    };
+    std::vector<Move> moves;
     for (size_t i = 0; i < count; ++i)
       for (size_t oi = 0; oi < widths.size(); ++oi) {
         if (static_cast<int>(oi) == mix[i])
           continue;
         double ci = local[i][oi].cost - local[i][mix[i]].cost;
         double di = local[i][oi].loss;
-        std::vector<int> moved = mix;
-        moved[i] = static_cast<int>(oi);
         if (di < 0 && used + ci <= cap)
-          moves.push_back({di, moved});
+          moves.push_back({di, int(i), int(oi), -1, 0});
         for (size_t j = i + 1; j < count; ++j)
           for (size_t oj = 0; oj < widths.size(); ++oj) {
             if (static_cast<int>(oj) == mix[j])
               continue;
             double c = ci + local[j][oj].cost - local[j][mix[j]].cost;
             double d = di + local[j][oj].loss;
-            if (d >= 0 || used + c > cap)
-              continue;
-            std::vector<int> pair = moved;
-            pair[j] = static_cast<int>(oj);
-            moves.push_back({d, std::move(pair)});
+            if (d < 0 && used + c <= cap)
+              moves.push_back({d, int(i), int(oi), int(j), int(oj)});
           }
       }
     llvm::sort(moves,
-               [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (size_t m = 0; m < moves.size() && m < kMoves; ++m)
-      if (!llvm::is_contained(candidates, moves[m].second))
-        candidates.push_back(std::move(moves[m].second));
+               [](const Move &a, const Move &b) { return a.gain < b.gain; });
+    for (size_t m = 0; m < moves.size() && m < kMoves; ++m) {
+      std::vector<int> moved = mix;
+      moved[moves[m].i] = moves[m].oi;
+      if (moves[m].j >= 0)
+        moved[moves[m].j] = moves[m].oj;
+      if (!llvm::is_contained(candidates, moved))
+        candidates.push_back(std::move(moved));
+    }
     bool improved = false;
     for (const std::vector<int> &candidate : candidates) {
       llvm::Expected<double> v = measure(candidate);

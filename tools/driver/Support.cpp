@@ -110,6 +110,10 @@ quantc::PendingOutput::PendingOutput(PendingOutput &&other)
 }
 
 quantc::PendingOutput::~PendingOutput() {
+  // A pending write error would make raw_fd_ostream's destructor abort;
+  // the file is discarded anyway.
+  if (stream)
+    stream->clear_error();
   stream.reset();
   if (file)
     llvm::consumeError(file->discard());

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (fuzz/) with AddressSanitizer and
 # UndefinedBehaviorSanitizer into build-fuzz/ and runs each for SECONDS
 # (default 60) or RUNS executions, whichever ends first. The importer's
-# corpus is seeded with the ONNX conformance suite's models; findings
+# corpus is seeded with the ONNX conformance suite's models and the past
+# findings kept in fuzz/regressions/; findings
 # (crash-*, leak-*, timeout-*) land in build-fuzz/findings/ and fail the
 # script. QUANTC_FUZZ_SEED fixes libFuzzer's seed (with RUNS, a
 # reproducible run: what scripts/test.sh does; 0, the default, is random).
@@ -43,6 +44,11 @@ PY
     { printf '\2'; cat "$pb"; } > "$corpus/runtime-inputs/pb-$(basename "$pb")"
   done
 fi
+
+# Every past finding (fuzz/regressions/TARGET/) is run first, every time.
+for dir in "$root"/fuzz/regressions/*/; do
+  cp "$dir"* "$corpus/$(basename "$dir")/"
+done
 
 status=0
 for fuzzer in onnx-import runtime-inputs; do

@@ -67,17 +67,27 @@ Value mlir::qc::onnx::filledTensor(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
 
+int64_t mlir::qc::onnx::saturatingInt64(double value) {
+  if (!(value == value))
+    return 0;
+  if (value >= 9223372036854775808.0)
+    return INT64_MAX;
+  if (value <= -9223372036854775808.0)
+    return INT64_MIN;
+  return static_cast<int64_t>(value);
+}
+
 Value mlir::qc::onnx::scalarConstant(OpBuilder &b, Location loc, Type type,
                                      double value) {
   if (type.isIndex())
-    return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
+    return arith::ConstantIndexOp::create(b, loc, saturatingInt64(value));
   if (auto it = dyn_cast<IntegerType>(type)) {
     if (it.getWidth() == 1)
       return arith::ConstantOp::create(b, loc,
                                        b.getIntegerAttr(it, value != 0));
     return arith::ConstantOp::create(
         b, loc,
-        b.getIntegerAttr(it, APInt(it.getWidth(), static_cast<int64_t>(value),
+        b.getIntegerAttr(it, APInt(it.getWidth(), saturatingInt64(value),
                                    /*isSigned=*/true, /*implicitTrunc=*/true)));
   }
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));

@@ -159,6 +159,10 @@ OpFoldResult minIndex(OpBuilder &b, Location loc, OpFoldResult x,
                       OpFoldResult y);
 OpFoldResult maxIndex(OpBuilder &b, Location loc, OpFoldResult x,
                       OpFoldResult y);
+/// `value` as an int64, saturating (NaN: 0): a double outside the range
+/// converts with undefined behaviour, and files may hold any value
+/// (ignore_index, Resize scales, ConstantOfShape values).
+int64_t saturatingInt64(double value);
 /// Product of sizes.
 OpFoldResult productOf(OpBuilder &b, Location loc,
                        ArrayRef<OpFoldResult> sizes);

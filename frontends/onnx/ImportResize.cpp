@@ -263,8 +263,7 @@ LogicalResult importResize(NodeImporter &n) {
         double s = (*constant)[d];
         scales.push_back(scalarConstant(b, loc, f32, s));
         if (auto c = constantOf(in[d])) {
-          out.push_back(
-              b.getIndexAttr(static_cast<int64_t>(std::floor(*c * s))));
+          out.push_back(b.getIndexAttr(saturatingInt64(std::floor(*c * s))));
           continue;
         }
       } else {

@@ -549,7 +549,7 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
   if (isa<IntegerType>(type) && !type.isInteger(1) && shape->size() == 1 &&
       constantOf((*shape)[0]) && *constantOf((*shape)[0]) <= 64)
     k = Sizes(*constantOf((*shape)[0]),
-              n.b.getIndexAttr(static_cast<int64_t>(value)));
+              n.b.getIndexAttr(saturatingInt64(value)));
   n.setResult(0, filledTensor(n.b, n.loc, *shape, scalar), isUnsigned, k);
   return success();
 }

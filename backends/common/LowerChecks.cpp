@@ -3,6 +3,7 @@
 #include "backends/common/Passes.h"
 
 #include "dialects/qc/IR/QcOps.h"
+#include "passes/NodeNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -22,25 +23,15 @@ namespace {
 
 constexpr StringLiteral kCheckFn = "quantc_check_failed";
 
-/// The innermost name of `loc`, or `loc` printed.
-std::string locationText(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  loc.print(os);
-  return text;
-}
-
-/// The ONNX node an op was imported from: the innermost name of its
-/// location, or the location printed (NUL bytes, which would split the
-/// artifact's NUL-separated message table, become '?').
+/// The ONNX node an op was imported from (passes/NodeNames.h), else the
+/// location printed; NUL bytes, which would split the artifact's
+/// NUL-separated message table, become '?'.
 std::string nodeName(Location loc) {
-  std::string name = locationText(loc);
+  std::string name = qc::nodeName(loc);
+  if (name.empty()) {
+    llvm::raw_string_ostream os(name);
+    loc.print(os);
+  }
   std::replace(name.begin(), name.end(), '\0', '?');
   return name;
 }

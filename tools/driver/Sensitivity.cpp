@@ -400,19 +400,32 @@ std::vector<float> Sweep::quantized(const Layer &l, int bits) const {
                                                  : l.meanSquare.data());
 }
 
+/// Each layer's options as the knapsack takes them: every measured width,
+/// costing code bits, losing its single-layer change. `params` receives
+/// the layers' parameter count.
+std::vector<std::vector<alg::AllocationOption>>
+singleLayerOptions(const qc::SensitivityReport &report,
+                   const std::vector<Layer> &layers, double &params) {
+  std::vector<std::vector<alg::AllocationOption>> options(layers.size());
+  params = 0;
+  for (size_t li = 0; li < layers.size(); ++li) {
+    double size = double(layers[li].k) * layers[li].n;
+    params += size;
+    for (const auto &[b, d] : report.layers[li].bits)
+      options[li].push_back({b * size, d});
+  }
+  return options;
+}
+
 llvm::Error Sweep::measureMixes(
     qc::SensitivityReport &report,
     const std::map<int, std::vector<std::vector<float>>> &quantizedAll,
     const std::function<void()> &step) {
   // Up to kMixes allocations spread along the Lagrangian trade-off curve of
   // the single-layer changes, each measured whole.
-  std::vector<std::vector<alg::AllocationOption>> options(layers.size());
   double params = 0;
-  for (size_t li = 0; li < layers.size(); ++li) {
-    params += double(layers[li].k) * layers[li].n;
-    for (const auto &[b, d] : report.layers[li].bits)
-      options[li].push_back({double(b) * layers[li].k * layers[li].n, d});
-  }
+  std::vector<std::vector<alg::AllocationOption>> options =
+      singleLayerOptions(report, layers, params);
   std::vector<alg::Allocation> curve = alg::lagrangianSweep(options);
   std::vector<alg::Allocation> picked;
   for (size_t i = 0; i < kMixes && !curve.empty(); ++i) {
@@ -445,16 +458,12 @@ llvm::Error
 Sweep::refine(qc::SensitivityReport &report,
               const std::map<int, std::vector<std::vector<float>>> &all,
               double budget) {
+  // Every layer was measured at each width: option o is widths[o].
   const std::vector<int> &widths = options.bits; // sorted, each once
   size_t count = layers.size();
   double params = 0;
-  std::vector<std::vector<alg::AllocationOption>> single(count);
-  for (size_t li = 0; li < count; ++li) {
-    double size = double(layers[li].k) * layers[li].n;
-    params += size;
-    for (int b : widths)
-      single[li].push_back({b * size, report.layers[li].bits.at(b)});
-  }
+  std::vector<std::vector<alg::AllocationOption>> single =
+      singleLayerOptions(report, layers, params);
   double cap = budget * params;
   alg::Allocation start = alg::allocateExact(single, cap);
   if (!start.feasible)

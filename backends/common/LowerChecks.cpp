@@ -1,4 +1,4 @@
-//===- LowerChecks.cpp - qc.assume_equal as a run-time check --------------===//
+//===- LowerChecks.cpp - qc.assume_* as run-time checks -------------------===//
 
 #include "backends/common/Passes.h"
 
@@ -108,6 +108,8 @@ struct LowerChecks : qc::impl::LowerChecksBase<LowerChecks> {
     ModuleOp module = getOperation();
     SmallVector<qc::AssumeEqualOp> checks;
     module.walk([&](qc::AssumeEqualOp op) { checks.push_back(op); });
+    SmallVector<qc::AssumeInRangeOp> ranges;
+    module.walk([&](qc::AssumeInRangeOp op) { ranges.push_back(op); });
     // Buffers sized at run time (outside linalg bodies, which run in
     // parallel loops later).
     SmallVector<tensor::EmptyOp> buffers;
@@ -116,7 +118,7 @@ struct LowerChecks : qc::impl::LowerChecksBase<LowerChecks> {
           !op->getParentOfType<linalg::LinalgOp>())
         buffers.push_back(op);
     });
-    if (checks.empty() && buffers.empty())
+    if (checks.empty() && ranges.empty() && buffers.empty())
       return;
     MLIRContext *ctx = &getContext();
     if (module.lookupSymbol(kCheckFn)) {
@@ -140,6 +142,23 @@ struct LowerChecks : qc::impl::LowerChecksBase<LowerChecks> {
       messages.push_back(b.getStringAttr("node '" + nodeName(loc) +
                                          "': " + op.getWhat() +
                                          ": sizes {0} and {1} differ"));
+      op.erase();
+    }
+    for (qc::AssumeInRangeOp op : ranges) {
+      Location loc = op.getLoc();
+      b.setInsertionPoint(op);
+      Value index = op.getIndex(), size = op.getSize();
+      Value below = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::slt, index,
+          arith::SubIOp::create(
+              b, loc, arith::ConstantIndexOp::create(b, loc, 0), size));
+      Value above =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size);
+      callIfFailed(b, loc, arith::OrIOp::create(b, loc, below, above), fn,
+                   static_cast<int64_t>(messages.size()), index, size);
+      messages.push_back(b.getStringAttr(
+          "node '" + nodeName(loc) + "': " + op.getWhat() + ": index {0} is " +
+          "out of range for a dimension of size {1}"));
       op.erase();
     }
     for (tensor::EmptyOp op : buffers)

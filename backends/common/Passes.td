@@ -52,7 +52,7 @@ def CheckLowered : Pass<"qc-check-lowered", "func::FuncOp"> {
 }
 
 def LowerChecks : Pass<"qc-lower-checks", "ModuleOp"> {
-  let summary = "Turn qc.assume_equal into a run-time check that stops the run";
+  let summary = "Turn qc.assume_* ops into run-time checks that stop the run";
   let description = [{
     Check `i` (in walk order) becomes `scf.if lhs != rhs` around a call to
     `quantc_check_failed(i, lhs, rhs)` (i64 arguments), an external
@@ -63,6 +63,10 @@ def LowerChecks : Pass<"qc-lower-checks", "ModuleOp"> {
     the runtime installs, which returns from the run with that message
     (sizes filled in) as its status. The checks compare sizes where the op
     stands, outside the loops, so they cost a comparison per op and run.
+
+    `qc.assume_in_range index, size` becomes the same kind of check on
+    `-size <= index < size`, with the message "node 'NAME': WHAT: index {0}
+    is out of range for a dimension of size {1}".
 
     Every `tensor.empty` with dynamic sizes (outside linalg bodies) gets the
     same kind of check on its size: each dynamic size d must satisfy

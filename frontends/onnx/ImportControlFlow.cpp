@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/Builders.h"
+#include "frontends/onnx/ConstantEval.h"
 #include "frontends/onnx/GraphImporter.h"
 
 #include "dialects/qc/IR/QcOps.h"
@@ -78,6 +79,26 @@ LogicalResult importIf(NodeImporter &n) {
   const auto *elseAttr = n.attr("else_branch");
   if (!thenAttr || !elseAttr || !thenAttr->has_g() || !elseAttr->has_g())
     return n.fail("needs then_branch and else_branch graphs");
+  // A condition known at import (exporters test static sizes, e.g. "is
+  // this dim 1" before a Squeeze) selects its branch, whose ops are inlined:
+  // the branches may then differ in type, even in rank.
+  if (DenseElementsAttr known = evaluateConstant(n.operand(0))) {
+    const auto &branch =
+        known.getValues<bool>()[0] ? thenAttr->g() : elseAttr->g();
+    Region region;
+    SmallVector<Value> results;
+    SmallVector<bool> resultsUnsigned;
+    if (failed(importSubgraph(n, branch, region, results, resultsUnsigned)))
+      return failure();
+    if (static_cast<int>(results.size()) != n.numOutputs())
+      return n.fail("branches must produce one value per output");
+    Block *here = n.b.getInsertionBlock();
+    here->getOperations().splice(n.b.getInsertionPoint(),
+                                 region.front().getOperations());
+    for (int i = 0; i < n.numOutputs(); ++i)
+      n.setResult(i, results[i], resultsUnsigned[i]);
+    return success();
+  }
   // Branches are imported into detached regions first: the scf.if's result
   // types are only known once both are.
   Region thenRegion, elseRegion;
@@ -205,13 +226,16 @@ FailureOr<LstmResult> buildLstmDirection(
     Value wb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
     off[0] = b.getIndexAttr(4 * hidden);
     Value rb = tensor::ExtractSliceOp::create(b, loc, bias, off, sz, st);
-    xw = *buildElementwise(
+    FailureOr<Value> biased = buildElementwise(
         b, loc, {xw, wb, rb}, t,
         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
           return arith::AddFOp::create(
               nb, l, a[0], arith::AddFOp::create(nb, l, a[1], a[2]));
         },
         error);
+    if (failed(biased))
+      return n.fail("B: " + error);
+    xw = *biased;
   }
   Sizes bh = {xd[1], b.getIndexAttr(hidden)};
   Value zero = scalarConstant(b, loc, t, 0);

@@ -9,12 +9,17 @@
 #include "frontends/onnx/Builders.h"
 #include "frontends/onnx/GraphImporter.h"
 
+#include "dialects/qc/IR/QcOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::qc::onnx;
@@ -132,6 +137,68 @@ void recordIndexRange(NodeImporter &n, Value indices, int64_t size) {
                                                            : "Gather"));
 }
 
+/// ONNX: an index outside [-size, size) is an error. Constant indices into
+/// a static axis are checked here; any others at run time, on their
+/// smallest and largest values (two reductions over the index tensor, ahead
+/// of the op, so its loops pay nothing); a violation stops the run with a
+/// status naming the node. (The gathers still clamp what they read.)
+LogicalResult checkIndices(NodeImporter &n, Value indices, OpFoldResult dim,
+                           StringRef what) {
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  std::optional<int64_t> size = constantOf(dim);
+  DenseIntElementsAttr known;
+  if (size && matchPattern(indices, m_Constant(&known))) {
+    for (const APInt &v : known.getValues<APInt>()) {
+      int64_t i = v.getSExtValue();
+      if (i < -*size || i >= *size)
+        return n.fail(Twine(what) + ": index " + Twine(i) +
+                      " is out of range for a dimension of size " +
+                      Twine(*size));
+    }
+    return success();
+  }
+  auto type = cast<RankedTensorType>(indices.getType());
+  Type t = type.getElementType();
+  auto extreme = [&](bool largest) -> Value {
+    Value v = indices;
+    if (type.getRank() > 0) {
+      // Starting from 0 (smallest) and -1 (largest) keeps an empty tensor
+      // valid and changes no verdict: 0 and -1 are in range of any axis
+      // that a non-empty tensor could index validly.
+      SmallVector<int64_t> all(type.getRank());
+      std::iota(all.begin(), all.end(), 0);
+      v = buildReduction(b, loc, indices, all, false,
+                         scalarConstant(b, loc, t, largest ? -1 : 0),
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           if (largest)
+                             return arith::MaxSIOp::create(nb, l, a[0], a[1]);
+                           return arith::MinSIOp::create(nb, l, a[0], a[1]);
+                         });
+    }
+    Value scalar = tensor::ExtractOp::create(b, loc, v, ValueRange{});
+    return convertScalar(b, loc, scalar, b.getIndexType(), false, false);
+  };
+  Value bound = indexValue(b, loc, dim);
+  for (bool largest : {false, true})
+    qc::AssumeInRangeOp::create(b, loc, extreme(largest), bound,
+                                b.getStringAttr(what));
+  return success();
+}
+
+/// Column `j` of an index tensor [..., k] (GatherND, ScatterND), as
+/// [..., 1].
+Value indexColumn(OpBuilder &b, Location loc, Value indices, int64_t j) {
+  auto type = cast<RankedTensorType>(indices.getType());
+  int64_t q = type.getRank();
+  Sizes offsets(q, b.getIndexAttr(0)), sizes = dimsOf(b, loc, indices),
+                                       strides(q, b.getIndexAttr(1));
+  offsets[q - 1] = b.getIndexAttr(j);
+  sizes[q - 1] = b.getIndexAttr(1);
+  return tensor::ExtractSliceOp::create(b, loc, indices, offsets, sizes,
+                                        strides);
+}
+
 LogicalResult importGather(NodeImporter &n) {
   if (failed(n.require(0, "data")) || failed(n.require(1, "indices")))
     return failure();
@@ -162,7 +229,14 @@ LogicalResult importGather(NodeImporter &n) {
         return tensor::ExtractOp::create(b, l, input, src);
       },
       n.operand(1), idxMap);
-  recordIndexRange(n, n.operand(1), n.type(0).getDimSize(*axis));
+  // A graph input into a static axis is checked by the runtime before the
+  // run (recordIndexRange); anything else here.
+  auto arg = dyn_cast<BlockArgument>(n.operand(1));
+  if (arg && isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
+      !n.type(0).isDynamicDim(*axis))
+    recordIndexRange(n, n.operand(1), n.type(0).getDimSize(*axis));
+  else if (failed(checkIndices(n, n.operand(1), data[*axis], "indices")))
+    return failure();
   // Gathering from a known shape vector (Shape → Gather) stays known.
   std::optional<Sizes> k;
   if (rank == 1 && n.input(0).known && q <= 1)
@@ -193,6 +267,8 @@ LogicalResult importGatherElements(NodeImporter &n) {
   if (failed(axis))
     return n.fail("axis is out of range");
   Sizes data = dimsOf(n.b, n.loc, n.operand(0));
+  if (failed(checkIndices(n, n.operand(1), data[*axis], "indices")))
+    return failure();
   Value input = n.operand(0);
   Value v = buildIndexed(
       n.b, n.loc, dimsOf(n.b, n.loc, n.operand(1)), n.elementType(0),
@@ -222,6 +298,11 @@ LogicalResult importGatherND(NodeImporter &n) {
   Sizes out(idx.begin(), idx.end() - 1);
   out.append(data.begin() + batch + k, data.end());
   Value input = n.operand(0), indices = n.operand(1);
+  for (int64_t j = 0; j < k; ++j)
+    if (failed(checkIndices(n, indexColumn(n.b, n.loc, indices, j),
+                            data[batch + j],
+                            "indices column " + std::to_string(j))))
+      return failure();
   Value v =
       buildIndexed(n.b, n.loc, out, n.elementType(0),
                    [&](OpBuilder &b, Location l, ArrayRef<Value> iv) -> Value {
@@ -260,6 +341,10 @@ LogicalResult importScatterND(NodeImporter &n) {
   Location loc = n.loc;
   Sizes data = dimsOf(b, loc, n.operand(0));
   Sizes idx = dimsOf(b, loc, n.operand(1));
+  for (int64_t j = 0; j < k; ++j)
+    if (failed(checkIndices(n, indexColumn(b, loc, n.operand(1), j), data[j],
+                            "indices column " + std::to_string(j))))
+      return failure();
   // Flatten the update index space: updates [i0..iq-2, rest...] → [N, rest].
   OpFoldResult count = productOf(b, loc, ArrayRef(idx).drop_back());
   Sizes flatIdx = {count, b.getIndexAttr(k)};

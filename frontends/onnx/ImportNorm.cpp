@@ -44,14 +44,13 @@ std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
         });
   };
   Value mean = divByCount(sumOf(x));
-  std::string error;
-  Value sq = *buildElementwise(
-      b, loc, {x, mean}, t,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-        return arith::MulFOp::create(nb, l, d, d);
-      },
-      error);
+  // mean is x reduced with kept dimensions: it broadcasts onto x.
+  Value sq =
+      buildElementwiseTo(b, loc, {x, mean}, dimsOf(b, loc, x), t,
+                         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                           return arith::MulFOp::create(nb, l, d, d);
+                         });
   return {mean, divByCount(sumOf(sq))};
 }
 

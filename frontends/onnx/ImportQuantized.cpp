@@ -157,10 +157,10 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
   };
   Value mx = reduce(true), mn = reduce(false);
   Type u8 = b.getIntegerType(8);
-  std::string error;
   // The range always includes 0; scale = range / 255, zp = round(-min/scale).
-  Value scale = *buildElementwise(
-      b, loc, {mx, mn}, f,
+  // mx and mn are scalars (rank 0), broadcast onto x for y.
+  Value scale = buildElementwiseTo(
+      b, loc, {mx, mn}, {}, f,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value hi =
             arith::MaximumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
@@ -169,10 +169,9 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
         return arith::DivFOp::create(nb, l,
                                      arith::SubFOp::create(nb, l, hi, lo),
                                      scalarConstant(nb, l, f, 255));
-      },
-      error);
-  Value zp = *buildElementwise(
-      b, loc, {mn, scale}, u8,
+      });
+  Value zp = buildElementwiseTo(
+      b, loc, {mn, scale}, {}, u8,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value lo =
             arith::MinimumFOp::create(nb, l, a[0], scalarConstant(nb, l, f, 0));
@@ -184,14 +183,12 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n) {
             arith::MaximumFOp::create(nb, l, z, scalarConstant(nb, l, f, 0)),
             scalarConstant(nb, l, f, 255));
         return convertScalar(nb, l, z, u8, false, true);
-      },
-      error);
-  Value y = *buildElementwise(
-      b, loc, {n.operand(0), scale, zp}, u8,
+      });
+  Value y = buildElementwiseTo(
+      b, loc, {n.operand(0), scale, zp}, dimsOf(b, loc, n.operand(0)), u8,
       [&](OpBuilder &nb, Location l, ValueRange a) {
         return quantizeScalar(nb, l, a[0], a[1], a[2], u8, true);
-      },
-      error);
+      });
   n.setResult(0, y, true);
   n.setResult(1, scale);
   n.setResult(2, zp, true);
@@ -428,7 +425,7 @@ LogicalResult importQLinearConv(NodeImporter &n) {
       xs = buildSqueeze(n.b, n.loc, xs, {0});
     if (n.rank(4) == 0)
       ws = buildUnsqueeze(n.b, n.loc, ws, {0});
-    bias = *buildElementwise(
+    FailureOr<Value> scaled = buildElementwise(
         n.b, n.loc, {n.operand(8), xs, ws}, f,
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value v = convertScalar(b, l, a[0], f, false, false);
@@ -436,6 +433,9 @@ LogicalResult importQLinearConv(NodeImporter &n) {
                                        arith::MulFOp::create(b, l, a[1], a[2]));
         },
         error);
+    if (failed(scaled))
+      return n.fail("bias and scales: " + error);
+    bias = *scaled;
     if (cast<RankedTensorType>(bias.getType()).getDimSize(0) !=
         wt.getDimSize(0))
       bias = buildElementwiseTo(

@@ -258,14 +258,13 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
           return arith::SelectOp::create(nb, l, inf,
                                          scalarConstant(nb, l, t, 0), a[0]);
         });
-    std::string error;
-    x = *buildElementwise(
-        b, loc, {x, maxKeep}, t,
+    // maxKeep is x reduced with kept dimensions: it broadcasts onto x.
+    x = buildElementwiseTo(
+        b, loc, {x, maxKeep}, dimsOf(b, loc, x), t,
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           return math::ExpOp::create(nb, l,
                                      arith::SubFOp::create(nb, l, a[0], a[1]));
-        },
-        error);
+        });
   }
   Value init = combineIdentity(b, loc, combineOf(kind), t, u);
   Value r = buildReduction(
@@ -307,13 +306,13 @@ LogicalResult importReduce(NodeImporter &n, Reduce kind) {
         });
   } else if (kind == Reduce::LogSumExp) {
     Value m = keep ? maxKeep : buildSqueeze(b, loc, maxKeep, *axes);
-    r = *buildElementwise(
-        b, loc, {r, m}, t,
+    // r and m are the same reduction's results: one shape.
+    r = buildElementwiseTo(
+        b, loc, {r, m}, dimsOf(b, loc, r), t,
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           return arith::AddFOp::create(nb, l, math::LogOp::create(nb, l, a[0]),
                                        a[1]);
-        },
-        error);
+        });
   }
   n.setResult(0, r, u);
   return success();
@@ -645,26 +644,25 @@ Value buildLogSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::MaximumFOp::create(nb, l, a[0], a[1]);
       });
-  std::string error;
-  Value shifted = *buildElementwise(
-      b, loc, {x, m}, t,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::SubFOp::create(nb, l, a[0], a[1]);
-      },
-      error);
+  // m and s are reductions of x with kept dimensions: they broadcast onto x.
+  Sizes dims = dimsOf(b, loc, x);
+  Value shifted =
+      buildElementwiseTo(b, loc, {x, m}, dims, t,
+                         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return arith::SubFOp::create(nb, l, a[0], a[1]);
+                         });
   Value s = buildReduction(
       b, loc, shifted, {axis}, true, scalarConstant(b, loc, t, 0),
       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::AddFOp::create(nb, l, a[1],
                                      math::ExpOp::create(nb, l, a[0]));
       });
-  return *buildElementwise(
-      b, loc, {shifted, s}, t,
+  return buildElementwiseTo(
+      b, loc, {shifted, s}, dims, t,
       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::SubFOp::create(nb, l, a[0],
                                      math::LogOp::create(nb, l, a[1]));
-      },
-      error);
+      });
 }
 
 LogicalResult importSoftmax(NodeImporter &n) {

@@ -246,8 +246,9 @@ struct quantc_model {
   std::vector<std::string> observers;
   // The run-time checks' messages by id (quantc_check_messages).
   std::vector<std::string> checks;
-  // omp_in_parallel of the OpenMP runtime the model links, or null.
-  GetThreadsFn inParallel = nullptr;
+  // omp_get_level of the OpenMP runtime the model links, or null: how many
+  // parallel regions enclose the calling thread.
+  GetThreadsFn parallelLevel = nullptr;
   quantc_observer_fn observerFn = nullptr;
   void *observerUser = nullptr;
 
@@ -325,6 +326,10 @@ struct CheckedRun {
   // region that allocated it: one allocated here and freed on a worker
   // would stay listed and be freed twice after a failed check.
   std::unordered_set<void *> live;
+  // The OpenMP nesting level the run started at: a caller may run models
+  // from its own parallel region, which a check may leave; only the
+  // model's own regions (deeper levels) may not be left.
+  int level = 0;
 };
 thread_local CheckedRun *checkedRun = nullptr;
 
@@ -346,12 +351,13 @@ std::string checkMessage(const quantc_model &model, int64_t id, int64_t lhs,
 
 /// Back to callChecked with `code` and the message already in `run`
 /// (set by a statement of its own, so no temporary is alive across the
-/// longjmp). Only from outside OpenMP parallel regions: a longjmp out of a
-/// team would leave its workers at the barrier, so there (never the case
-/// for the checks, which stand outside loops) the process stops with the
-/// message instead of going on to the access the check guards.
+/// longjmp). Only from outside the model's OpenMP parallel regions: a
+/// longjmp out of a team would leave its workers at the barrier, so there
+/// (never the case for the checks, which stand outside loops) the process
+/// stops with the message instead of going on to the access the check
+/// guards.
 [[noreturn]] void leaveRun(CheckedRun *run, quantc_status_code code) {
-  if (run->model->inParallel && run->model->inParallel()) {
+  if (run->model->parallelLevel && run->model->parallelLevel() > run->level) {
     std::fprintf(stderr, "quantc: %s (in a parallel loop)\n",
                  run->message.c_str());
     std::abort();
@@ -491,8 +497,8 @@ Error bindTables(const char *path, quantc_model &m) {
       reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "omp_set_num_threads"));
   m.getThreads =
       reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_get_max_threads"));
-  m.inParallel =
-      reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_in_parallel"));
+  m.parallelLevel =
+      reinterpret_cast<GetThreadsFn>(dlsym(m.handle, "omp_get_level"));
   if (!std::getenv("KMP_BLOCKTIME") && !std::getenv("OMP_WAIT_POLICY")) {
     m.setBlocktime =
         reinterpret_cast<SetThreadsFn>(dlsym(m.handle, "kmp_set_blocktime"));
@@ -657,6 +663,7 @@ bool callChecked(quantc_model &model, void **inputs, int64_t *results,
                  CheckedRun &run) {
   CheckedRun *outer = checkedRun;
   checkedRun = &run;
+  run.level = model.parallelLevel ? model.parallelLevel() : 0;
   if (setjmp(run.env)) {
     checkedRun = outer;
     return false; // run.live: for releaseLive once nothing uses them

@@ -76,6 +76,62 @@ void quantc::buildCompilePipeline(OpPassManager &pm,
   }
 }
 
+namespace {
+
+/// What MLIR's crash recovery writes its reproducer to. MLIR asks for one
+/// after every failed pipeline, also after an ordinary error: that one is
+/// discarded (the error is reported first), so a large model's IR is only
+/// written to `$TMPDIR` for a crash.
+class CrashReproducer {
+public:
+  explicit CrashReproducer(const quantc::FirstError &diag) : diag(diag) {}
+
+  ReproducerStreamFactory factory() {
+    return [this](std::string &) -> std::unique_ptr<ReproducerStream> {
+      if (!diag.text.empty())
+        return std::make_unique<Stream>("(discarded)", nullptr);
+      int fd = -1;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+              "quantc-crash", "mlir", fd, path)) {
+        problem = ec.message();
+        return std::make_unique<Stream>("(not written)", nullptr);
+      }
+      return std::make_unique<Stream>(
+          path, std::make_unique<llvm::raw_fd_ostream>(fd, true));
+    };
+  }
+
+  /// For the error message: where the reproducer is, or why it is not.
+  std::string describe() const {
+    if (!problem.empty())
+      return "the reproducer could not be written to the temp directory (" +
+             problem + ")";
+    return ("reproducer written to " + path + " (quant-opt --run-reproducer " +
+            path + ")")
+        .str();
+  }
+
+private:
+  struct Stream : ReproducerStream {
+    Stream(StringRef name, std::unique_ptr<llvm::raw_fd_ostream> file)
+        : name(name.str()), file(std::move(file)) {}
+    StringRef description() override { return name; }
+    raw_ostream &os() override {
+      if (file)
+        return *file;
+      return llvm::nulls();
+    }
+    std::string name;
+    std::unique_ptr<llvm::raw_fd_ostream> file;
+  };
+
+  const quantc::FirstError &diag;
+  SmallString<128> path;
+  std::string problem;
+};
+
+} // namespace
+
 llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
                                  const CompileOptions &options) {
   MLIRContext *ctx = module.getContext();
@@ -105,21 +161,15 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
   }
   // A pass that crashes (upstream passes assert or trap on IR they do not
   // expect) becomes an error naming it, with MLIR's reproducer (the IR
-  // before the pipeline and the pipeline) kept in the temp directory. MLIR
-  // writes the reproducer for every failure; after an ordinary error
-  // (reported first) it is removed.
-  SmallString<128> reproducer;
-  llvm::sys::fs::createUniquePath("quantc-crash-%%%%%%.mlir", reproducer,
-                                  /*MakeAbsolute=*/true);
+  // before the pipeline and the pipeline) kept in the temp directory.
+  CrashReproducer reproducer(diag);
   llvm::CrashRecoveryContext::Enable();
-  pm.enableCrashReproducerGeneration(reproducer,
+  pm.enableCrashReproducerGeneration(reproducer.factory(),
                                      /*genLocalReproducer=*/false);
   if (failed(pm.run(module))) {
     if (!diag.crashedPass.empty())
       return makeError("internal compiler error in pass " + diag.crashedPass +
-                       "; reproducer written to " + reproducer +
-                       " (quant-opt --run-reproducer " + reproducer + ")");
-    llvm::sys::fs::remove(reproducer);
+                       "; " + reproducer.describe());
     return diag.takeError(vulkan ? "the Vulkan pipeline failed"
                                  : "the CPU pipeline failed");
   }

@@ -325,6 +325,16 @@ LogicalResult AssumeEqualOp::canonicalize(AssumeEqualOp op,
   return success();
 }
 
+LogicalResult AssumeInRangeOp::canonicalize(AssumeInRangeOp op,
+                                            PatternRewriter &rewriter) {
+  std::optional<int64_t> index = getConstantIntValue(op.getIndex());
+  std::optional<int64_t> size = getConstantIntValue(op.getSize());
+  if (!index || !size || *index < -*size || *index >= *size)
+    return failure();
+  rewriter.eraseOp(op);
+  return success();
+}
+
 LogicalResult ObserveOp::verify() {
   if (getName().empty())
     return emitOpError("needs a non-empty 'name' to key its statistics");

@@ -193,6 +193,28 @@ def Qc_AssumeEqualOp : Qc_Op<"assume_equal", [MemoryEffects<[MemWrite]>]> {
   let hasCanonicalizeMethod = 1;
 }
 
+def Qc_AssumeInRangeOp : Qc_Op<"assume_in_range", [MemoryEffects<[MemWrite]>]> {
+  let summary = "A run-time index the IR after it relies on being in range";
+  let description = [{
+    The importer relies on `-size <= index < size`: an ONNX index into an
+    axis of `size` elements, negative ones counting from the end (Gather,
+    GatherElements, GatherND, ScatterND). Out-of-range indices are an error
+    in ONNX; compiled code checks the op where it stands (the importer
+    passes the smallest and the largest index of a tensor, outside every
+    loop) and stops the run with a status naming the op's ONNX node, `what`,
+    the index and the size. Like `qc.assume_equal` it writes that status, so
+    it is not erased; it folds away when both operands are constants that
+    satisfy it.
+
+    ```mlir
+    qc.assume_in_range %largest, %vocab {what = "indices"}
+    ```
+  }];
+  let arguments = (ins Index:$index, Index:$size, StrAttr:$what);
+  let assemblyFormat = "$index `,` $size attr-dict";
+  let hasCanonicalizeMethod = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Quantized compute
 //===----------------------------------------------------------------------===//

@@ -64,3 +64,26 @@ func.func @buffer(%n: index, %m: index) -> tensor<?x3x?xf32> {
   %e = tensor.empty(%n, %m) : tensor<?x3x?xf32> loc("fill")
   return %e : tensor<?x3x?xf32>
 }
+
+// -----
+
+// qc.assume_in_range: the index must lie in [-size, size); either side
+// failing calls quantc_check_failed with the index and the size.
+// CHECK:      module attributes {qc.checks = ["node 'gather': indices: index {0} is out of range for a dimension of size {1}"]}
+// CHECK-LABEL:  func.func @range(
+// CHECK-SAME:     %[[I:.*]]: index, %[[S:.*]]: index
+// CHECK:          %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK:          %[[NEG:.*]] = arith.subi %[[ZERO]], %[[S]] : index
+// CHECK:          %[[BELOW:.*]] = arith.cmpi slt, %[[I]], %[[NEG]] : index
+// CHECK:          %[[ABOVE:.*]] = arith.cmpi sge, %[[I]], %[[S]] : index
+// CHECK:          %[[OUT:.*]] = arith.ori %[[BELOW]], %[[ABOVE]] : i1
+// CHECK:          scf.if %[[OUT]] {
+// CHECK:            %[[ID:.*]] = arith.constant 0 : i64
+// CHECK:            %[[A:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK:            %[[B:.*]] = arith.index_cast %[[S]] : index to i64
+// CHECK:            func.call @quantc_check_failed(%[[ID]], %[[A]], %[[B]])
+// CHECK-NOT:      qc.assume_in_range
+func.func @range(%i: index, %s: index) {
+  qc.assume_in_range %i, %s {what = "indices"} loc("gather")
+  return
+}

@@ -76,3 +76,28 @@ func.func @assume_equal(%n: index, %m: index) {
   qc.assume_equal %n, %m {what = "kept"}
   return
 }
+
+// -----
+
+// An index check on constants that satisfy it goes; one they violate, or
+// on a run-time value, stays.
+// CHECK-LABEL: func.func @assume_in_range(
+// CHECK-SAME:    %[[I:.*]]: index
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[CM5:.*]] = arith.constant -5 : index
+// CHECK:         qc.assume_in_range %[[C4]], %[[C4]] {what = "too large"}
+// CHECK-NEXT:    qc.assume_in_range %[[CM5]], %[[C4]] {what = "too small"}
+// CHECK-NEXT:    qc.assume_in_range %[[I]], %[[C4]] {what = "unknown"}
+// CHECK-NEXT:    return
+func.func @assume_in_range(%i: index) {
+  %c4 = arith.constant 4 : index
+  %cm4 = arith.constant -4 : index
+  %c3 = arith.constant 3 : index
+  %cm5 = arith.constant -5 : index
+  qc.assume_in_range %cm4, %c4 {what = "smallest"}
+  qc.assume_in_range %c3, %c4 {what = "largest"}
+  qc.assume_in_range %c4, %c4 {what = "too large"}
+  qc.assume_in_range %cm5, %c4 {what = "too small"}
+  qc.assume_in_range %i, %c4 {what = "unknown"}
+  return
+}

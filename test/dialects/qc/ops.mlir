@@ -37,6 +37,13 @@ func.func @assume_equal(%n: index, %m: index) {
   return
 }
 
+// CHECK-LABEL: func.func @assume_in_range(
+func.func @assume_in_range(%i: index, %n: index) {
+  // CHECK: qc.assume_in_range %{{.*}}, %{{.*}} {what = "indices"}
+  qc.assume_in_range %i, %n {what = "indices"}
+  return
+}
+
 // CHECK-LABEL: func.func @observe(
 func.func @observe(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   // CHECK: qc.observe %{{.*}} {name = "fc1.input", range = #qc.range<-1.500000e+00, 2.250000e+00, kl>} : tensor<?x64xf32>

@@ -7,7 +7,8 @@ KIND: mlp (two layers, weights as initializers), constant-nodes (weights in
 Constant nodes, paddle2onnx style), external-data (weights in a sibling file),
 unsorted (nodes out of order), odd-names (names any string may be),
 odd-names-error (a newline and a control character in a failing node's name), if (an If with branches reading an outer
-value), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
+value), if-known-then / if-known-else (an If on a size known at import,
+branches of different ranks), if-ranks (the same If on an input), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
 duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
@@ -80,6 +81,26 @@ def main():
                              [vi("e", T.FLOAT, [2, 3])])
         m = model([h.make_node("If", ["c"], ["y"], name="branch",
                                then_branch=then, else_branch=other)], [c, x], [y])
+    elif kind in ("if-known-then", "if-known-else", "if-ranks"):
+        # The exporters' "squeeze dim 0 if it is 1": the branches differ in
+        # rank; the condition is known at import unless it is an input.
+        rows = 2 if kind == "if-known-else" else 1
+        xs = vi("x", T.FLOAT, [rows, 3])
+        then = h.make_graph([h.make_node("Squeeze", ["x", "axes"], ["t"], name="then.squeeze")],
+                            "then", [], [vi("t", T.FLOAT, [3])])
+        other = h.make_graph([h.make_node("Identity", ["x"], ["e"], name="else.id")], "else", [],
+                             [vi("e", T.FLOAT, [rows, 3])])
+        branch = h.make_node("If", ["c"], ["y"], name="squeeze_if_1",
+                             then_branch=then, else_branch=other)
+        inits = [nh.from_array(np.array(v, np.int64), n)
+                 for v, n in ((0, "zero"), (1, "one"), ([0], "axes"))]
+        if kind == "if-ranks":
+            m = model([branch], [vi("c", T.BOOL, []), xs], [vi("y", T.FLOAT)], inits)
+        else:
+            m = model([h.make_node("Shape", ["x"], ["s"], name="shape"),
+                       h.make_node("Gather", ["s", "zero"], ["d"], name="dim0", axis=0),
+                       h.make_node("Equal", ["d", "one"], ["c"], name="is_one"), branch],
+                      [xs], [vi("y", T.FLOAT)], inits)
     elif kind == "cycle":
         m = model([h.make_node("Add", ["x", "b"], ["a"], name="loop.a"),
                    h.make_node("Neg", ["a"], ["b"], name="loop.b")], [x], [vi("a")])

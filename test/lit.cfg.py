@@ -23,6 +23,9 @@ config.substitutions.append(("%quantc_tools", config.quantc_tools_dir))
 config.substitutions.append(("%quantc_unit_dir", config.quantc_unit_dir))
 config.substitutions.append(("%quantc_lib", config.quantc_lib_dir))
 config.substitutions.append(("%cc", config.c_compiler + config.c_flags))
+# The flags alone, for C projects a test configures (a sanitizer build's
+# runtime needs its sanitizer flags in what links it).
+config.substitutions.append(("%c_flags", config.c_flags.strip()))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "frontends", "onnx", "Inputs")))
 config.substitutions.append(("%shared", os.path.normpath(os.path.join(config.quantc_src_root, "..", "shared"))))
 

@@ -7,21 +7,25 @@ usage: bench/gemm.py [--quantc build/bin/quantc] [--ort DIR] [--models DIR]
                      [--schemes fp32,w8a8-dyn,w8a8-static]
 
 The models come from ../shared/bench/make_models.py (fp32, ONNX Runtime's QDQ
-and dynamic-int8 forms of the same layer, fixed seeds, fp32 references):
+dynamic-int8 and 4-bit MatMulNBits forms of the same layer, fixed seeds,
+fp32 references):
 
   /usr/bin/python3 ../shared/bench/make_models.py --out /tmp/ortbench/models \\
       --only linear,gpt --shapes 128x4096x4096,128x768x3072,1x4096x4096 \\
-      --variants fp32,qdq,dyn
+      --variants fp32,qdq,dyn,nbits-bs32-acc0,nbits-bs128-acc0
 
 --ort is the folder where `npm install --ignore-scripts onnxruntime-node`
 ran. quantc compiles each fp32 model as fp32, W8A8 with dynamic per-token
-activations, and W8A8 with static activations calibrated on the layer's own
-input; ONNX Runtime runs the fp32 model for fp32 and its best int8 form (QDQ
-or dynamic) for W8A8. ../shared/bench/peak measures the fp32 FMA and int8
-VNNI peaks in the same run.
+activations, W8A8 with static activations calibrated on the layer's own
+input, and W4A16 with groups of 32; ONNX Runtime runs the fp32 model for
+fp32, its best int8 form (QDQ or dynamic) for W8A8 and its best
+float-activation MatMulNBits (block 32 or 128, accuracy level 0) for W4A16.
+../shared/bench/peak measures the fp32 FMA and int8 VNNI peaks in the same
+run.
 
 Prints a Markdown table: median ms, GOP/s (2*M*K*N summed over the products),
-% of the peak (FMA for fp32, VNNI for int8; the peak at that thread count),
+% of the peak (FMA for fp32 and W4A16, VNNI for int8; the peak at that
+thread count),
 ORT ms, ratio ORT/quantc (above 1: quantc is faster) and the relative error
 ||y - y_ref|| / ||y_ref|| against the float64 reference.
 """
@@ -44,7 +48,13 @@ SCHEMES = {
     'fp32': ([], ['fp32']),
     'w8a8-dyn': (['--scheme', 'w8a8', '--activations', 'dynamic'], ['qdq', 'dyn']),
     'w8a8-static': (['--scheme', 'w8a8'], ['qdq', 'dyn']),
+    # Float activations, 4-bit weights in groups of 32: against ORT's
+    # MatMulNBits in its float-activation form (accuracy level 0).
+    'w4a16-g32': (['--scheme', 'w4a16', '--group-size', '32'],
+                  ['nbits-bs32-acc0', 'nbits-bs128-acc0']),
 }
+# Schemes whose products run on the f32 FMA units (% of the FMA peak).
+FLOAT_SCHEMES = {'fp32', 'w4a16-g32'}
 
 
 def log(msg):
@@ -176,7 +186,8 @@ def main():
                               if (ort_name(e, v), t) in ort]
                     best = min(ort_ms) if ort_ms else (float('nan'), '-')
                     gops = e['ops'] / (ms / 1e3) / 1e9
-                    peak = peaks.get(('fma' if s == 'fp32' else 'vnni', t), float('nan'))
+                    peak = peaks.get(('fma' if s in FLOAT_SCHEMES else 'vnni', t),
+                                     float('nan'))
                     rows.append((e['name'].replace('_fp32', ''), s, t, ms, gops,
                                  100 * gops / peak, best[0], best[1], best[0] / ms, rel))
 

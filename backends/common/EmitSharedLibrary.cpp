@@ -217,47 +217,62 @@ void addGpuTable(llvm::Module &module) {
                   /*withContext=*/true);
 }
 
-/// The version of `quantc_ukernels`' layout; the runtime refuses a version
-/// it does not know.
-constexpr int64_t kUkernelsAbi = 2;
-
 /// The functions `quantc_ukernels` reaches, in slot order (slot 0 holds the
-/// version).
+/// version). Version v of the table's layout has slots 1 to v; an artifact
+/// states the lowest version that has every slot it calls, and the runtime
+/// refuses a version it does not know.
 constexpr StringLiteral kUkernelSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
-                                           "_mlir_ciface_quantc_sgemm_f32"};
+                                           "_mlir_ciface_quantc_sgemm_f32",
+                                           "_mlir_ciface_quantc_sgemm_w4"};
 
-/// Whether the module calls any microkernel (declares a slot's function).
-bool needsUkernelTable(llvm::Module &module) {
-  return llvm::any_of(kUkernelSlots, [&](StringRef name) {
+/// The table version the module needs: the last slot whose function it
+/// calls (declares); 0 when it calls none.
+int64_t ukernelTableVersion(llvm::Module &module) {
+  int64_t version = 0;
+  for (auto [slot, name] : llvm::enumerate(kUkernelSlots)) {
     llvm::Function *f = module.getFunction(name);
-    return f && f->isDeclaration();
-  });
+    if (f && f->isDeclaration())
+      version = static_cast<int64_t>(slot) + 1;
+  }
+  return version;
+}
+
+/// Whether the module calls any microkernel.
+bool needsUkernelTable(llvm::Module &module) {
+  return ukernelTableVersion(module) != 0;
 }
 
 /// CPU artifacts call the runtime's microkernels: W8A8 products
 /// (backends/cpu/Int8Matmuls.cpp) `_mlir_ciface_quantc_qgemm_s8(...)`, f32
 /// products with constant weights (backends/cpu/PackMatmuls.cpp)
-/// `_mlir_ciface_quantc_sgemm_f32(...)`. They are defined here to call
-/// through `quantc_ukernels` = {abi version, qgemm_s8, sgemm_f32}, which the
+/// `_mlir_ciface_quantc_sgemm_f32(...)`, W4A16 products
+/// (backends/cpu/W4Matmuls.cpp) `_mlir_ciface_quantc_sgemm_w4(...)`. They
+/// are defined here to call through `quantc_ukernels` = {version, qgemm_s8,
+/// sgemm_f32, sgemm_w4}, which the
 /// runtime fills at load time with the variants for the CPU it runs on
 /// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {
-  if (!needsUkernelTable(module))
+  int64_t version = ukernelTableVersion(module);
+  if (version == 0)
     return;
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *i64 = llvm::Type::getInt64Ty(ctx);
-  auto *tableType = llvm::StructType::get(ctx, {i64, ptr, ptr});
-  auto *null = llvm::ConstantPointerNull::get(ptr);
+  SmallVector<llvm::Type *> fields{i64};
+  SmallVector<llvm::Constant *> values{llvm::ConstantInt::get(i64, version)};
+  for (int64_t slot = 1; slot <= version; ++slot) {
+    fields.push_back(ptr);
+    values.push_back(llvm::ConstantPointerNull::get(ptr));
+  }
+  auto *tableType = llvm::StructType::get(ctx, fields);
   auto *table = new llvm::GlobalVariable(
       module, tableType, /*isConstant=*/false,
       llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantStruct::get(
-          tableType, {llvm::ConstantInt::get(i64, kUkernelsAbi), null, null}),
-      "quantc_ukernels");
+      llvm::ConstantStruct::get(tableType, values), "quantc_ukernels");
   for (auto [slot, name] : llvm::enumerate(kUkernelSlots))
-    defineForwarder(module.getFunction(name), tableType, table, slot + 1,
-                    /*withContext=*/false);
+    if (static_cast<int64_t>(slot) < version)
+      defineForwarder(module.getFunction(name), tableType, table, slot + 1,
+                      /*withContext=*/false);
 }
 
 /// Adds `quantc_signature` (the text), `quantc_allocator` and

@@ -127,18 +127,6 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
   return std::nullopt;
 }
 
-/// A 1-D constant of `values`, a resource blob (the weights are the bulk of
-/// the artifact and are never printed).
-template <typename T>
-Value blobConstant(OpBuilder &b, Location loc, StringRef name,
-                   ArrayRef<T> values, Type elementType) {
-  auto type =
-      RankedTensorType::get({static_cast<int64_t>(values.size())}, elementType);
-  auto attr = DenseResourceElementsAttr::get(
-      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
-  return arith::ConstantOp::create(b, loc, type, attr).getResult();
-}
-
 /// The weight in the kernels' layout, its column sums and scales, each
 /// padded to whole panels with zeros.
 struct KernelWeight {
@@ -173,11 +161,12 @@ FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
 
   Location loc = op.getLoc();
   KernelWeight w;
-  w.packed = blobConstant<int8_t>(b, loc, "int8_weight", packed, b.getI8Type());
-  w.sums =
-      blobConstant<int32_t>(b, loc, "int8_weight_sums", sums, b.getI32Type());
-  w.scales = blobConstant<float>(b, loc, "int8_weight_scales", columnScales,
-                                 b.getF32Type());
+  w.packed =
+      cpu::blobConstant<int8_t>(b, loc, "int8_weight", packed, b.getI8Type());
+  w.sums = cpu::blobConstant<int32_t>(b, loc, "int8_weight_sums", sums,
+                                      b.getI32Type());
+  w.scales = cpu::blobConstant<float>(b, loc, "int8_weight_scales",
+                                      columnScales, b.getF32Type());
   return w;
 }
 

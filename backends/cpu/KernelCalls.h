@@ -11,9 +11,11 @@
 #ifndef QUANTC_BACKENDS_CPU_KERNELCALLS_H
 #define QUANTC_BACKENDS_CPU_KERNELCALLS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace mlir::qc::cpu {
 
@@ -21,6 +23,18 @@ namespace mlir::qc::cpu {
 struct OutputTile {
   int64_t rows, columns;
 };
+
+/// A 1-D constant of `values`, a resource blob (the weights are the bulk of
+/// the artifact and are never printed).
+template <typename T>
+Value blobConstant(OpBuilder &b, Location loc, StringRef name,
+                   ArrayRef<T> values, Type elementType) {
+  auto type =
+      RankedTensorType::get({static_cast<int64_t>(values.size())}, elementType);
+  auto attr = DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  return arith::ConstantOp::create(b, loc, type, attr).getResult();
+}
 
 /// `func.func private @name(args)` with a C interface, declared once.
 func::FuncOp declareKernel(ModuleOp module, StringRef name,

@@ -45,6 +45,40 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
                            "tensor::TensorDialect"];
 }
 
+def W4Matmuls : Pass<"qc-cpu-w4-matmuls", "ModuleOp"> {
+  let summary = "W4A16 products as calls to the runtime's 4-bit microkernel";
+  let description = [{
+    Every `qc.quantized_matmul` with an f32 activation and result and a
+    constant signed 4-bit weight with group-wise scales (an even number of
+    rows per group, N a multiple of 32; no low-rank correction or codebook)
+    is rewritten, on tensors, into a parallel loop over output tiles of 128
+    rows x 256 columns that calls `@quantc_sgemm_w4` on buffers. The weight
+    is repacked at compile time into the kernel's layout
+    (`runtime/ukernels/W4Gemm.h`: panels of 32 columns, two codes per byte,
+    f16 scales and i8 zero points per group and column): the same bytes as
+    `qc-lower-quantized` stores. The runtime decodes a K block of a tile's
+    columns to f32 (`(q - z) * scale`, as `qc-lower-quantized` dequantizes)
+    and runs its f32 microkernel on it. Runs in the linalg front after
+    `qc-cpu-int8-matmuls`, before `qc-lower-quantized`, which lowers every
+    other product.
+
+    ```mlir
+    %y = qc.quantized_matmul %x, %w : tensor<?x64xf32>,
+        tensor<64x32x!quant.uniform<i4:f32:{0:32, 1:1}, {...}>> -> tensor<?x32xf32>
+    // qc-cpu-w4-matmuls:
+    %out = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x32xf32>
+    scf.forall (%t) in (%tiles) {
+      func.call @quantc_sgemm_w4(%a, %codes, %scales, %zeros, %out', %c32,
+                                 %m0, %m1, %n0, %n1) : (...) -> ()
+    }
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "bufferization::BufferizationDialect",
+                           "func::FuncDialect", "linalg::LinalgDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect"];
+}
+
 def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "ModuleOp"> {
   let summary = "f32 matmuls with constant weights as calls to the runtime's f32 microkernels";
   let description = [{

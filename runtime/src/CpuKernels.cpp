@@ -4,6 +4,7 @@
 
 #include "runtime/ukernels/QGemm.h"
 #include "runtime/ukernels/SGemm.h"
+#include "runtime/ukernels/W4Gemm.h"
 
 #include <algorithm>
 #include <atomic>
@@ -17,8 +18,8 @@ using namespace quantc::ukernels;
 
 /// The layout of `quantc_ukernels` this runtime fills (kUkernelsAbi in
 /// backends/common/EmitSharedLibrary.cpp): version 1 had qgemm_s8 only,
-/// version 2 added sgemm_f32.
-constexpr int64_t kAbi = 2;
+/// version 2 added sgemm_f32, version 3 sgemm_w4.
+constexpr int64_t kAbi = 3;
 
 /// A ranked memref descriptor as MLIR's C interface passes it.
 template <typename T, int Rank>
@@ -43,10 +44,18 @@ using SGemmEntry = void (*)(const MemRef<float, 2> *, const MemRef<float, 1> *,
                             const MemRef<float, 2> *, float, int32_t, int64_t,
                             int64_t, int64_t, int64_t);
 
+using W4GemmEntry = void (*)(const MemRef<float, 2> *,
+                             const MemRef<int8_t, 1> *,
+                             const MemRef<uint16_t, 1> *,
+                             const MemRef<int8_t, 1> *,
+                             const MemRef<float, 2> *, int64_t, int64_t,
+                             int64_t, int64_t, int64_t);
+
 struct UkernelTable {
   int64_t abi;
   QGemmEntry qgemmS8;
   SGemmEntry sgemmF32; // version >= 2
+  W4GemmEntry sgemmW4; // version >= 3
 };
 
 QGemmFn selectedQGemm() {
@@ -171,6 +180,37 @@ void sgemmF32(const MemRef<float, 2> *a, const MemRef<float, 1> *w,
   selectedSGemm()(tile);
 }
 
+/// `quantc_sgemm_w4(A [M, K] f32, codes, scales (f16), zero points (empty
+/// when all are zero), out [M, N] f32, rows per group, rows [m0, m1),
+/// columns [n0, n1))`, one tile of a W4A16 product with the layout of
+/// runtime/ukernels/W4Gemm.h (backends/cpu/W4Matmuls.cpp); checked like
+/// qgemmS8.
+void sgemmW4(const MemRef<float, 2> *a, const MemRef<int8_t, 1> *codes,
+             const MemRef<uint16_t, 1> *scales, const MemRef<int8_t, 1> *zeros,
+             const MemRef<float, 2> *out, int64_t groupRows, int64_t m0,
+             int64_t m1, int64_t n0, int64_t n1) {
+  static const W4DecodeFn decode = w4DecodeFor(selectedIsa());
+  static const W4GemvFn gemv = w4GemvFor(selectedIsa());
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  int64_t np = roundUp(n, kSPanel);
+  int64_t groups = groupRows > 0 ? roundUp(k, groupRows) / groupRows : 0;
+  bool valid = tileFits(a, out, m0, m1, n0, n1, kSPanel) && groupRows > 0 &&
+               codes->sizes[0] == np * groups * groupRows / 2 &&
+               codes->strides[0] == 1 && scales->sizes[0] == np * groups &&
+               scales->strides[0] == 1 &&
+               (zeros->sizes[0] == 0 ||
+                (zeros->sizes[0] == np * groups && zeros->strides[0] == 1));
+  if (!runTile(valid, "4-bit matmul", out, m, m0, m1, n0, n1))
+    return;
+  W4GemmTile tile;
+  setTile(tile, a, out, m0, m1, n0, n1);
+  tile.codes = reinterpret_cast<const uint8_t *>(codes->data());
+  tile.scales = scales->data();
+  tile.zeros = zeros->sizes[0] ? zeros->data() : nullptr;
+  tile.groupRows = groupRows;
+  w4Gemm(tile, decode, selectedSGemm(), gemv);
+}
+
 } // namespace
 
 quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
@@ -185,6 +225,8 @@ quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
   t->qgemmS8 = qgemmS8;
   if (t->abi >= 2)
     t->sgemmF32 = sgemmF32;
+  if (t->abi >= 3)
+    t->sgemmW4 = sgemmW4;
   return {};
 }
 

@@ -10,6 +10,7 @@
 
 #include "runtime/ukernels/QGemm.h"
 #include "runtime/ukernels/SGemm.h"
+#include "runtime/ukernels/W4Gemm.h"
 
 #include <gtest/gtest.h>
 
@@ -427,6 +428,137 @@ TEST(UkernelTest, F32SubTiles) {
     std::mt19937 rng(5);
     for (const SCase &cs : cases)
       runSCase(isa, cs, rng);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// 4-bit weights (W4Gemm.h)
+//===----------------------------------------------------------------------===//
+
+/// An f16's value from its fields, independently of halfToFloat (normal
+/// numbers only, which is what the cases draw).
+float halfValue(uint16_t h) {
+  const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  const double v = std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
+  return static_cast<float>(h & 0x8000 ? -v : v);
+}
+
+/// kSentinel as a float: what a tile must leave outside itself.
+float sentinelFloat() {
+  float v;
+  std::memcpy(&v, &kSentinel, sizeof v);
+  return v;
+}
+
+struct W4Case {
+  int64_t m, n, k, groupRows;
+  bool zeros;
+  int64_t m0, m1, n0, n1;
+};
+
+void runW4Case(Isa isa, const W4Case &cs, std::mt19937 &rng) {
+  SCOPED_TRACE(std::string(isaName(isa)) + " m=" + std::to_string(cs.m) +
+               " n=" + std::to_string(cs.n) + " k=" + std::to_string(cs.k) +
+               " g=" + std::to_string(cs.groupRows) +
+               (cs.zeros ? " with zero points" : ""));
+  const int64_t np = roundUp(cs.n, kSPanel), kp = roundUp(cs.k, cs.groupRows);
+  const int64_t groups = kp / cs.groupRows;
+  std::uniform_int_distribution<int> code(-8, 7), exponent(10, 17),
+      mantissa(0, 1023), sign(0, 1);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<int> q(cs.k * cs.n), z(groups * cs.n, 0);
+  std::vector<uint16_t> h(groups * cs.n);
+  for (int &v : q)
+    v = code(rng);
+  for (int64_t i = 0; i < groups * cs.n; ++i) {
+    h[i] = uint16_t(sign(rng) << 15 | exponent(rng) << 10 | mantissa(rng));
+    if (cs.zeros)
+      z[i] = code(rng);
+  }
+  // The layout W4Gemm.h documents, written independently of the compiler.
+  std::vector<uint8_t> codes(np * kp / 2, 0);
+  std::vector<uint16_t> scales(np * groups, 0);
+  std::vector<int8_t> zeros(cs.zeros ? np * groups : 0, 0);
+  for (int64_t k = 0; k < cs.k; ++k)
+    for (int64_t c = 0; c < cs.n; ++c) {
+      const int64_t j = c % kSPanel;
+      const uint8_t u = uint8_t(q[k * cs.n + c] + 8);
+      codes[(c / kSPanel) * kp * 16 + k * 16 + j % 16] |= j < 16 ? u : u << 4;
+    }
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t c = 0; c < cs.n; ++c) {
+      const int64_t at =
+          (c / kSPanel) * groups * kSPanel + g * kSPanel + c % kSPanel;
+      scales[at] = h[g * cs.n + c];
+      if (cs.zeros)
+        zeros[at] = int8_t(z[g * cs.n + c] + 8);
+    }
+  std::vector<float> a(cs.m * cs.k);
+  for (float &v : a)
+    v = value(rng);
+  std::vector<float> out(cs.m * cs.n, sentinelFloat());
+  W4GemmTile t;
+  t.a = a.data();
+  t.lda = cs.k;
+  t.codes = codes.data();
+  t.scales = scales.data();
+  t.zeros = cs.zeros ? zeros.data() : nullptr;
+  t.groupRows = cs.groupRows;
+  t.out = out.data();
+  t.ldc = cs.n;
+  t.k = cs.k;
+  t.m0 = cs.m0;
+  t.m1 = cs.m1;
+  t.n0 = cs.n0;
+  t.n1 = cs.n1;
+  w4Gemm(t, w4DecodeFor(isa), sgemmFor(isa), w4GemvFor(isa));
+  // Bit-exact: the f32 kernels' fma chain over the dequantized weight,
+  // (q - z) * scale in f32.
+  for (int64_t m = 0; m < cs.m; ++m)
+    for (int64_t n = 0; n < cs.n; ++n) {
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      float want = sentinelFloat();
+      if (inside) {
+        want = 0.0f;
+        for (int64_t k = 0; k < cs.k; ++k) {
+          const int64_t g = k / cs.groupRows;
+          const float w = float(q[k * cs.n + n] - z[g * cs.n + n]) *
+                          halfValue(h[g * cs.n + n]);
+          want = std::fma(a[m * cs.k + k], w, want);
+        }
+      }
+      ASSERT_EQ(bitsOf(out[m * cs.n + n]), bitsOf(want))
+          << "at m=" << m << " n=" << n;
+    }
+}
+
+TEST(UkernelTest, HalfToFloat) {
+  EXPECT_EQ(halfToFloat(0x3c00), 1.0f);
+  EXPECT_EQ(halfToFloat(0xb800), -0.5f);
+  EXPECT_EQ(halfToFloat(0x7bff), 65504.0f);
+  EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
+  EXPECT_EQ(halfToFloat(0x03ff), std::ldexp(1023.0f, -24));
+  EXPECT_EQ(bitsOf(halfToFloat(0x8000)), 0x80000000u);
+  EXPECT_TRUE(std::isinf(halfToFloat(0x7c00)));
+  EXPECT_TRUE(std::isnan(halfToFloat(0x7e00)));
+}
+
+TEST(UkernelTest, W4Shapes) {
+  const W4Case cases[] = {
+      // K over two decode blocks (256) and ragged in its last group.
+      {5, 64, 600, 32, false, 0, 5, 0, 64},
+      {5, 64, 600, 32, true, 1, 4, 32, 64},
+      {70, 96, 300, 2, true, 3, 69, 0, 70},
+      {1, 256, 4096, 128, false, 0, 1, 0, 256},
+      {3, 32, 7, 4, true, 0, 3, 0, 17},
+      // At most 4 rows take the GEMV path where the ISA has one.
+      {6, 96, 600, 32, true, 1, 5, 32, 90},
+      {2, 64, 300, 2, false, 0, 2, 0, 64},
+  };
+  for (Isa isa : runnableIsas(sgemmFor)) {
+    std::mt19937 rng(9);
+    for (const W4Case &cs : cases)
+      runW4Case(isa, cs, rng);
   }
 }
 

@@ -1,0 +1,157 @@
+//===- W4GemmAvx512.cpp - 4-bit weight decoder, AVX-512 -------------------===//
+//
+// One row of a panel is 16 bytes: zero-extended to 16 dwords, its low
+// nibbles are columns 0-15 and its high nibbles 16-31; minus the group's
+// zero points, converted and scaled (vcvtph2ps for the f16 scales, once per
+// group), two stores. The scalar decoder computes the same products.
+//
+// For at most kGemvRows rows (decode) the same decoding feeds register
+// accumulators directly instead of a buffer.
+//
+// The ISA is given per function (target attribute), and every such function
+// is internal, as in the GEMM kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/ukernels/W4Gemm.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#define QUANTC_TARGET_AVX512 __attribute__((target("avx512f,avx512bw")))
+
+namespace quantc::ukernels {
+
+namespace {
+
+QUANTC_TARGET_AVX512 void decode(const W4GemmTile &t, int64_t p0, int64_t p1,
+                                 int64_t k0, int64_t k1, float *dst) {
+  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
+  const int64_t rows = k1 - k0;
+  const __m512i nibble = _mm512_set1_epi32(15);
+  for (int64_t p = p0; p < p1; ++p) {
+    const uint8_t *codes = t.codes + p * kp * 16;
+    const uint16_t *scales = t.scales + p * groups * kSPanel;
+    const int8_t *zeros = t.zeros ? t.zeros + p * groups * kSPanel : nullptr;
+    float *out = dst + (p - p0) * rows * kSPanel;
+    for (int64_t k = k0; k < k1;) {
+      const int64_t g = k / t.groupRows;
+      const int64_t end = std::min(k1, (g + 1) * t.groupRows);
+      const __m512 sLo = _mm512_cvtph_ps(
+          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel)));
+      const __m512 sHi = _mm512_cvtph_ps(
+          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel + 16)));
+      __m512i zLo = _mm512_set1_epi32(kNoZeroPoint), zHi = zLo;
+      if (zeros) {
+        zLo = _mm512_cvtepi8_epi32(
+            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel)));
+        zHi = _mm512_cvtepi8_epi32(
+            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel + 16)));
+      }
+      for (; k < end; ++k, out += kSPanel) {
+        const __m512i v = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128((const __m128i *)(codes + k * 16)));
+        const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(v, nibble), zLo);
+        const __m512i hi = _mm512_sub_epi32(_mm512_srli_epi32(v, 4), zHi);
+        _mm512_storeu_ps(out, _mm512_mul_ps(_mm512_cvtepi32_ps(lo), sLo));
+        _mm512_storeu_ps(out + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(hi), sHi));
+      }
+    }
+  }
+}
+
+/// Rows [m0, m0 + R) of the tile without a decode buffer (decode, M <= 4):
+/// each panel's two 16-column halves accumulate in registers, one FMA per
+/// row and weight in increasing k from 0, the f32 kernels' order, so the
+/// result is the same as through the buffer.
+template <int R>
+QUANTC_TARGET_AVX512 void gemvRows(const W4GemmTile &t, int64_t m0) {
+  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
+  const __m512i nibble = _mm512_set1_epi32(15);
+  for (int64_t n = t.n0; n < t.n1; n += kSPanel) {
+    const int64_t p = n / kSPanel;
+    const uint8_t *codes = t.codes + p * kp * 16;
+    const uint16_t *scales = t.scales + p * groups * kSPanel;
+    const int8_t *zeros = t.zeros ? t.zeros + p * groups * kSPanel : nullptr;
+    __m512 acc[R][2];
+    for (int r = 0; r < R; ++r)
+      acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < t.k;) {
+      const int64_t g = k / t.groupRows;
+      const int64_t end = std::min(t.k, (g + 1) * t.groupRows);
+      const __m512 sLo = _mm512_cvtph_ps(
+          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel)));
+      const __m512 sHi = _mm512_cvtph_ps(
+          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel + 16)));
+      __m512i zLo = _mm512_set1_epi32(kNoZeroPoint), zHi = zLo;
+      if (zeros) {
+        zLo = _mm512_cvtepi8_epi32(
+            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel)));
+        zHi = _mm512_cvtepi8_epi32(
+            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel + 16)));
+      }
+      for (; k < end; ++k) {
+        _mm_prefetch((const char *)(codes + k * 16 + 512), _MM_HINT_T0);
+        const __m512i v = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128((const __m128i *)(codes + k * 16)));
+        const __m512 wLo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(
+                                             _mm512_and_si512(v, nibble), zLo)),
+                                         sLo);
+        const __m512 wHi = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(v, 4), zHi)),
+            sHi);
+        for (int r = 0; r < R; ++r) {
+          const __m512 a = _mm512_set1_ps(t.a[(m0 + r) * t.lda + k]);
+          acc[r][0] = _mm512_fmadd_ps(a, wLo, acc[r][0]);
+          acc[r][1] = _mm512_fmadd_ps(a, wHi, acc[r][1]);
+        }
+      }
+    }
+    const int64_t cols = std::min<int64_t>(kSPanel, t.n1 - n);
+    const __mmask16 lo =
+        cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+    const __mmask16 hi = cols <= 16   ? __mmask16(0)
+                         : cols >= 32 ? __mmask16(0xffff)
+                                      : __mmask16((1u << (cols - 16)) - 1);
+    for (int r = 0; r < R; ++r) {
+      float *out = t.out + (m0 + r) * t.ldc + n;
+      _mm512_mask_storeu_ps(out, lo, acc[r][0]);
+      _mm512_mask_storeu_ps(out + 16, hi, acc[r][1]);
+    }
+  }
+}
+
+} // namespace
+
+void w4GemvAvx512(const W4GemmTile &t) {
+  for (int64_t m = t.m0; m < t.m1;) {
+    const int64_t rows = std::min<int64_t>(4, t.m1 - m);
+    switch (rows) {
+    case 1:
+      gemvRows<1>(t, m);
+      break;
+    case 2:
+      gemvRows<2>(t, m);
+      break;
+    case 3:
+      gemvRows<3>(t, m);
+      break;
+    default:
+      gemvRows<4>(t, m);
+      break;
+    }
+    m += rows;
+  }
+}
+
+void w4DecodeAvx512(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,
+                    int64_t k1, float *dst) {
+  decode(t, p0, p1, k0, k1, dst);
+}
+
+} // namespace quantc::ukernels
+
+#endif // __x86_64__

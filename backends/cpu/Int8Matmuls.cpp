@@ -231,34 +231,16 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
   Value scales = rowScales(b, loc, lhs);
 
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
-  SmallVector<Value> args = {
+  SmallVector<Value> buffers = {
       cpu::asReadOnlyBuffer(b, loc, codes, argTypes[0]),
       cpu::asReadOnlyBuffer(b, loc, w->packed, argTypes[1]),
       cpu::asReadOnlyBuffer(b, loc, w->sums, argTypes[2]),
       cpu::asReadOnlyBuffer(b, loc, w->scales, argTypes[3]),
       cpu::asReadOnlyBuffer(b, loc, scales, argTypes[4])};
-  int64_t staticRows = cast<RankedTensorType>(codes.getType()).getDimSize(0);
-  Value r = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, codes, 0));
-  auto outType = MemRefType::get({staticRows, n}, b.getF32Type());
-  SmallVector<Value> dynamicRows;
-  if (ShapedType::isDynamic(staticRows))
-    dynamicRows.push_back(r);
-  Value out = memref::AllocOp::create(b, loc, outType, dynamicRows,
-                                      b.getI64IntegerAttr(64));
-  args.push_back(memref::CastOp::create(b, loc, argTypes[5], out));
-  args.push_back(
-      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint)));
-
-  cpu::forEachOutputTile(
-      b, loc, r, n, outputTile(n),
-      [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
-        SmallVector<Value> callArgs(args);
-        callArgs.append({m0, m1, n0, n1});
-        func::CallOp::create(nb, loc, kernel, callArgs);
-      });
-  Value product = bufferization::ToTensorOp::create(
-      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
-      /*restrict=*/true, /*writable=*/true);
+  Value zeroPoint =
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint));
+  Value product = cpu::callPerOutputTile(b, loc, kernel, buffers, codes, n,
+                                         {zeroPoint}, outputTile(n));
   Value shapeSource = lhs.codesOrFloat;
   b.replaceOp(op, expandRows(b, loc, product, shapeSource, resultType));
   return success();

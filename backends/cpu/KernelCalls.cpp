@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -58,4 +59,34 @@ void qc::cpu::forEachOutputTile(
       b, loc, arith::AddIOp::create(b, loc, n0, cst(tile.columns)),
       cst(columns));
   body(b, m0, m1, n0, n1);
+}
+
+Value qc::cpu::callPerOutputTile(OpBuilder &b, Location loc,
+                                 func::FuncOp kernel, ValueRange leading,
+                                 Value rows2d, int64_t n, ValueRange trailing,
+                                 OutputTile tile) {
+  int64_t staticRows = cast<RankedTensorType>(rows2d.getType()).getDimSize(0);
+  Value rows =
+      staticRows == ShapedType::kDynamic
+          ? tensor::DimOp::create(b, loc, rows2d, 0).getResult()
+          : arith::ConstantIndexOp::create(b, loc, staticRows).getResult();
+  auto outType = MemRefType::get({staticRows, n}, b.getF32Type());
+  SmallVector<Value> dynamicRows;
+  if (ShapedType::isDynamic(staticRows))
+    dynamicRows.push_back(rows);
+  Value out = memref::AllocOp::create(b, loc, outType, dynamicRows,
+                                      b.getI64IntegerAttr(64));
+  SmallVector<Value> args(leading);
+  args.push_back(memref::CastOp::create(
+      b, loc, kernel.getArgumentTypes()[leading.size()], out));
+  llvm::append_range(args, trailing);
+  forEachOutputTile(b, loc, rows, n, tile,
+                    [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
+                      SmallVector<Value> callArgs(args);
+                      callArgs.append({m0, m1, n0, n1});
+                      func::CallOp::create(nb, loc, kernel, callArgs);
+                    });
+  return bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
+      /*restrict=*/true, /*writable=*/true);
 }

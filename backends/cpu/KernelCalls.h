@@ -53,6 +53,14 @@ void forEachOutputTile(
     function_ref<void(OpBuilder &, Value m0, Value m1, Value n0, Value n1)>
         body);
 
+/// The [rows, n] f32 product of `kernel` over the rows of `rows2d` (a
+/// tensor [R, K]): allocates the output buffer and calls
+/// `kernel(leading..., out, trailing..., m0, m1, n0, n1)` once per `tile`
+/// in one parallel loop; returns the output as a tensor.
+Value callPerOutputTile(OpBuilder &b, Location loc, func::FuncOp kernel,
+                        ValueRange leading, Value rows2d, int64_t n,
+                        ValueRange trailing, OutputTile tile);
+
 } // namespace mlir::qc::cpu
 
 #endif // QUANTC_BACKENDS_CPU_KERNELCALLS_H

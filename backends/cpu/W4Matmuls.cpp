@@ -176,32 +176,15 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
 
   Value rows = collapseToRows(b, loc, op.getLhs());
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
-  SmallVector<Value> args = {
+  SmallVector<Value> buffers = {
       cpu::asReadOnlyBuffer(b, loc, rows, argTypes[0]),
       cpu::asReadOnlyBuffer(b, loc, w.codes, argTypes[1]),
       cpu::asReadOnlyBuffer(b, loc, w.scales, argTypes[2]),
       cpu::asReadOnlyBuffer(b, loc, w.zeros, argTypes[3])};
-  int64_t staticRows = cast<RankedTensorType>(rows.getType()).getDimSize(0);
-  Value r = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, rows, 0));
-  auto outType = MemRefType::get({staticRows, n}, b.getF32Type());
-  SmallVector<Value> dynamicRows;
-  if (ShapedType::isDynamic(staticRows))
-    dynamicRows.push_back(r);
-  Value out = memref::AllocOp::create(b, loc, outType, dynamicRows,
-                                      b.getI64IntegerAttr(64));
-  args.push_back(memref::CastOp::create(b, loc, argTypes[4], out));
-  args.push_back(
-      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(w.groupRows)));
-  cpu::forEachOutputTile(
-      b, loc, r, n, kTile,
-      [&](OpBuilder &nb, Value m0, Value m1, Value n0, Value n1) {
-        SmallVector<Value> callArgs(args);
-        callArgs.append({m0, m1, n0, n1});
-        func::CallOp::create(nb, loc, kernel, callArgs);
-      });
-  Value product = bufferization::ToTensorOp::create(
-      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
-      /*restrict=*/true, /*writable=*/true);
+  Value groupRows =
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(w.groupRows));
+  Value product = cpu::callPerOutputTile(b, loc, kernel, buffers, rows, n,
+                                         {groupRows}, kTile);
   b.replaceOp(op, expandRows(b, loc, product, op.getLhs(), resultType));
   return success();
 }

@@ -27,11 +27,48 @@ namespace quantc::ukernels {
 
 namespace {
 
+/// Group g's scales and zero points of one panel, as the two 16-column
+/// halves.
+struct GroupParams {
+  __m512 sLo, sHi;
+  __m512i zLo, zHi;
+};
+
+QUANTC_TARGET_AVX512 inline GroupParams
+loadGroup(const uint16_t *scales, const int8_t *zeros, int64_t g) {
+  GroupParams p;
+  p.sLo = _mm512_cvtph_ps(
+      _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel)));
+  p.sHi = _mm512_cvtph_ps(
+      _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel + 16)));
+  p.zLo = p.zHi = _mm512_set1_epi32(kNoZeroPoint);
+  if (zeros) {
+    p.zLo = _mm512_cvtepi8_epi32(
+        _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel)));
+    p.zHi = _mm512_cvtepi8_epi32(
+        _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel + 16)));
+  }
+  return p;
+}
+
+/// Row k's 32 weights of a panel (16 bytes of codes at `row`), as the two
+/// 16-column halves: (u - z') * scale.
+QUANTC_TARGET_AVX512 inline void
+decodeRow(const uint8_t *row, const GroupParams &p, __m512 &lo, __m512 &hi) {
+  const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)row));
+  const __m512i nibble = _mm512_set1_epi32(15);
+  lo = _mm512_mul_ps(
+      _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(v, nibble), p.zLo)),
+      p.sLo);
+  hi = _mm512_mul_ps(
+      _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(v, 4), p.zHi)),
+      p.sHi);
+}
+
 QUANTC_TARGET_AVX512 void decode(const W4GemmTile &t, int64_t p0, int64_t p1,
                                  int64_t k0, int64_t k1, float *dst) {
   const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
   const int64_t rows = k1 - k0;
-  const __m512i nibble = _mm512_set1_epi32(15);
   for (int64_t p = p0; p < p1; ++p) {
     const uint8_t *codes = t.codes + p * kp * 16;
     const uint16_t *scales = t.scales + p * groups * kSPanel;
@@ -40,24 +77,12 @@ QUANTC_TARGET_AVX512 void decode(const W4GemmTile &t, int64_t p0, int64_t p1,
     for (int64_t k = k0; k < k1;) {
       const int64_t g = k / t.groupRows;
       const int64_t end = std::min(k1, (g + 1) * t.groupRows);
-      const __m512 sLo = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel)));
-      const __m512 sHi = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel + 16)));
-      __m512i zLo = _mm512_set1_epi32(kNoZeroPoint), zHi = zLo;
-      if (zeros) {
-        zLo = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel)));
-        zHi = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel + 16)));
-      }
+      const GroupParams params = loadGroup(scales, zeros, g);
       for (; k < end; ++k, out += kSPanel) {
-        const __m512i v = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128((const __m128i *)(codes + k * 16)));
-        const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(v, nibble), zLo);
-        const __m512i hi = _mm512_sub_epi32(_mm512_srli_epi32(v, 4), zHi);
-        _mm512_storeu_ps(out, _mm512_mul_ps(_mm512_cvtepi32_ps(lo), sLo));
-        _mm512_storeu_ps(out + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(hi), sHi));
+        __m512 lo, hi;
+        decodeRow(codes + k * 16, params, lo, hi);
+        _mm512_storeu_ps(out, lo);
+        _mm512_storeu_ps(out + 16, hi);
       }
     }
   }
@@ -70,7 +95,6 @@ QUANTC_TARGET_AVX512 void decode(const W4GemmTile &t, int64_t p0, int64_t p1,
 template <int R>
 QUANTC_TARGET_AVX512 void gemvRows(const W4GemmTile &t, int64_t m0) {
   const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
-  const __m512i nibble = _mm512_set1_epi32(15);
   for (int64_t n = t.n0; n < t.n1; n += kSPanel) {
     const int64_t p = n / kSPanel;
     const uint8_t *codes = t.codes + p * kp * 16;
@@ -82,27 +106,11 @@ QUANTC_TARGET_AVX512 void gemvRows(const W4GemmTile &t, int64_t m0) {
     for (int64_t k = 0; k < t.k;) {
       const int64_t g = k / t.groupRows;
       const int64_t end = std::min(t.k, (g + 1) * t.groupRows);
-      const __m512 sLo = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel)));
-      const __m512 sHi = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(scales + g * kSPanel + 16)));
-      __m512i zLo = _mm512_set1_epi32(kNoZeroPoint), zHi = zLo;
-      if (zeros) {
-        zLo = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel)));
-        zHi = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128((const __m128i *)(zeros + g * kSPanel + 16)));
-      }
+      const GroupParams params = loadGroup(scales, zeros, g);
       for (; k < end; ++k) {
         _mm_prefetch((const char *)(codes + k * 16 + 512), _MM_HINT_T0);
-        const __m512i v = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128((const __m128i *)(codes + k * 16)));
-        const __m512 wLo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(
-                                             _mm512_and_si512(v, nibble), zLo)),
-                                         sLo);
-        const __m512 wHi = _mm512_mul_ps(
-            _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(v, 4), zHi)),
-            sHi);
+        __m512 wLo, wHi;
+        decodeRow(codes + k * 16, params, wLo, wHi);
         for (int r = 0; r < R; ++r) {
           const __m512 a = _mm512_set1_ps(t.a[(m0 + r) * t.lda + k]);
           acc[r][0] = _mm512_fmadd_ps(a, wLo, acc[r][0]);

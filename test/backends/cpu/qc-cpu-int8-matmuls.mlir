@@ -16,9 +16,9 @@
 // CHECK:         bufferization.to_buffer %[[SUMS]] read_only
 // CHECK:         bufferization.to_buffer %[[SCALES]] read_only
 // CHECK:         %[[RS:.*]] = bufferization.to_buffer %[[ROWS]] read_only : tensor<?xf32> to memref<?xf32>
+// CHECK:         %[[ZERO:.*]] = arith.constant 0 : i32
 // CHECK:         %[[M:.*]] = tensor.dim %[[Q]], %{{.*}} : tensor<?x4xi8>
 // CHECK:         %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x2xf32>
-// CHECK:         %[[ZERO:.*]] = arith.constant 0 : i32
 // CHECK:         scf.forall
 // CHECK:           arith.minui %{{.*}}, %[[M]] : index
 // CHECK:           func.call @quantc_qgemm_s8(%[[A2]], %{{.*}}, %{{.*}}, %{{.*}}, %[[RS]], %{{.*}}, %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})

@@ -14,9 +14,9 @@
 // CHECK:         bufferization.to_buffer %[[CODES]] read_only
 // CHECK:         bufferization.to_buffer %[[SCALES]] read_only
 // CHECK:         bufferization.to_buffer %[[ZEROS]] read_only
+// CHECK:         %[[G:.*]] = arith.constant 2 : i64
 // CHECK:         %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
 // CHECK:         %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x32xf32>
-// CHECK:         %[[G:.*]] = arith.constant 2 : i64
 // CHECK:         scf.forall
 // CHECK:           func.call @quantc_sgemm_w4(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[G]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK:         %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x32xf32> to tensor<?x32xf32>

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::qc::cpu {
 
@@ -34,6 +35,24 @@ Value blobConstant(OpBuilder &b, Location loc, StringRef name,
   auto attr = DenseResourceElementsAttr::get(
       type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
   return arith::ConstantOp::create(b, loc, type, attr).getResult();
+}
+
+/// The packed form of a constant `weight`: built by `pack(b)` right after
+/// the weight the first time (so that every product of it can use it) and
+/// kept in `cache`; null when packing fails.
+template <typename Packed, typename PackFn>
+const Packed *packOnce(OpBuilder &b, Value weight,
+                       llvm::DenseMap<Value, Packed> &cache, PackFn pack) {
+  auto it = cache.find(weight);
+  if (it == cache.end()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfterValue(weight);
+    FailureOr<Packed> fresh = pack(b);
+    if (failed(fresh))
+      return nullptr;
+    it = cache.try_emplace(weight, std::move(*fresh)).first;
+  }
+  return &it->second;
 }
 
 /// `func.func private @name(args)` with a C interface, declared once.

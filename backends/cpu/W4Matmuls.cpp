@@ -160,16 +160,12 @@ func::FuncOp declareKernel(ModuleOp module) {
 LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
                       DenseMap<Value, KernelWeight> &packedWeights) {
   Location loc = op.getLoc();
-  auto cached = packedWeights.find(op.getRhs());
-  if (cached == packedWeights.end()) {
-    // Right after the weight, so that every product of it can use it.
-    b.setInsertionPointAfterValue(op.getRhs());
-    FailureOr<KernelWeight> fresh = packKernelWeight(b, op);
-    if (failed(fresh))
-      return failure();
-    cached = packedWeights.try_emplace(op.getRhs(), *fresh).first;
-  }
-  const KernelWeight &w = cached->second;
+  const KernelWeight *packed =
+      cpu::packOnce(b, op.getRhs(), packedWeights,
+                    [&](OpBuilder &pb) { return packKernelWeight(pb, op); });
+  if (!packed)
+    return failure();
+  const KernelWeight &w = *packed;
   b.setInsertionPoint(op);
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t n = resultType.getDimSize(resultType.getRank() - 1);

@@ -3,7 +3,9 @@
 // A linalg.generic has no folder upstream (its constant-fold patterns cover
 // transposes only), so small generics over constants are interpreted here:
 // each point of the iteration space runs the body through the ops' own
-// `fold` hooks. Anything a hook cannot fold makes the value unknown.
+// `fold` hooks. Anything a hook cannot fold makes the value unknown. Each
+// value is evaluated once per query and the interpreted ops are capped, so
+// shared or chained values cannot blow up the work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,17 +21,33 @@ using namespace mlir;
 namespace {
 
 constexpr int kMaxDepth = 32;
+/// Body ops interpreted per evaluation at most: a crafted model must not
+/// keep the importer busy.
+constexpr int64_t kMaxSteps = 1 << 16;
 
-DenseElementsAttr evaluate(Value v, int64_t maxElements, int depth);
+/// One evaluation: every value is evaluated once (null: not a constant),
+/// within kMaxSteps body ops in all.
+struct Evaluator {
+  explicit Evaluator(int64_t maxElements) : maxElements(maxElements) {}
+
+  int64_t maxElements;
+  int64_t steps = 0;
+  llvm::DenseMap<Value, DenseElementsAttr> done;
+
+  DenseElementsAttr evaluate(Value v, int depth);
+  DenseElementsAttr compute(Value v, RankedTensorType type, int depth);
+  DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int depth);
+  Attribute outerConstant(Value v, int depth);
+};
 
 /// The attribute of a value used inside a body: a scalar or tensor constant,
 /// or a tensor computed from constants.
-Attribute outerConstant(Value v, int64_t maxElements, int depth) {
+Attribute Evaluator::outerConstant(Value v, int depth) {
   Attribute a;
   if (matchPattern(v, m_Constant(&a)))
     return a;
   if (isa<RankedTensorType>(v.getType()))
-    return evaluate(v, maxElements, depth + 1);
+    return evaluate(v, depth + 1);
   return {};
 }
 
@@ -41,8 +59,7 @@ int64_t linearIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> point) {
   return offset;
 }
 
-DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int64_t maxElements,
-                                  int depth) {
+DenseElementsAttr Evaluator::evaluateGeneric(linalg::GenericOp g, int depth) {
   if (g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
       !g.getIndexingMapsArray().back().isIdentity() ||
       g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)))
@@ -50,7 +67,7 @@ DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int64_t maxElements,
   auto resultType = cast<RankedTensorType>(g.getResult(0).getType());
   SmallVector<DenseElementsAttr> inputs;
   for (Value in : g.getDpsInputs()) {
-    DenseElementsAttr c = evaluate(in, maxElements, depth + 1);
+    DenseElementsAttr c = evaluate(in, depth + 1);
     if (!c)
       return {};
     inputs.push_back(c);
@@ -69,6 +86,8 @@ DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int64_t maxElements,
     }
     Attribute yielded;
     for (Operation &op : body) {
+      if (++steps > kMaxSteps)
+        return {};
       if (auto y = dyn_cast<linalg::YieldOp>(op)) {
         yielded = known.lookup(y.getOperand(0));
         break;
@@ -81,7 +100,7 @@ DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int64_t maxElements,
       for (Value operand : op.getOperands()) {
         Attribute a = known.lookup(operand);
         if (!a && operand.getParentBlock() != &body)
-          a = outerConstant(operand, maxElements, depth);
+          a = outerConstant(operand, depth);
         if (!a)
           return {};
         operands.push_back(a);
@@ -112,11 +131,21 @@ DenseElementsAttr evaluateGeneric(linalg::GenericOp g, int64_t maxElements,
   return DenseElementsAttr::get(resultType, elements);
 }
 
-DenseElementsAttr evaluate(Value v, int64_t maxElements, int depth) {
+DenseElementsAttr Evaluator::evaluate(Value v, int depth) {
+  auto known = done.find(v);
+  if (known != done.end())
+    return known->second;
   auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (depth > kMaxDepth || !type || !type.hasStaticShape() ||
-      type.getNumElements() > maxElements)
+  if (depth > kMaxDepth || steps > kMaxSteps || !type ||
+      !type.hasStaticShape() || type.getNumElements() > maxElements)
     return {};
+  DenseElementsAttr result = compute(v, type, depth);
+  done[v] = result;
+  return result;
+}
+
+DenseElementsAttr Evaluator::compute(Value v, RankedTensorType type,
+                                     int depth) {
   DenseElementsAttr c;
   if (matchPattern(v, m_Constant(&c)))
     return c;
@@ -124,11 +153,11 @@ DenseElementsAttr evaluate(Value v, int64_t maxElements, int depth) {
   if (!def)
     return {};
   if (auto g = dyn_cast<linalg::GenericOp>(def))
-    return evaluateGeneric(g, maxElements, depth);
+    return evaluateGeneric(g, depth);
   // Ops that keep the elements in order: only the type changes.
   if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::CastOp,
           tensor::ReshapeOp>(def)) {
-    DenseElementsAttr in = evaluate(def->getOperand(0), maxElements, depth + 1);
+    DenseElementsAttr in = evaluate(def->getOperand(0), depth + 1);
     return in ? in.reshape(type) : DenseElementsAttr();
   }
   return {};
@@ -138,5 +167,6 @@ DenseElementsAttr evaluate(Value v, int64_t maxElements, int depth) {
 
 DenseElementsAttr mlir::qc::onnx::evaluateConstant(Value v,
                                                    int64_t maxElements) {
-  return evaluate(v, maxElements, 0);
+  Evaluator evaluator(maxElements);
+  return evaluator.evaluate(v, 0);
 }

@@ -138,11 +138,12 @@ void registerControlFlowOps(OpTable &table);
 void registerQuantizedOps(OpTable &table);
 
 /// Imports a subgraph (If branches) into `region`'s single block, returning
-/// its outputs in the block's terminator built by `terminate`.
-LogicalResult importSubgraph(NodeImporter &parent,
-                             const ::onnx::GraphProto &graph, Region &region,
-                             SmallVectorImpl<Value> &results,
-                             SmallVectorImpl<bool> &resultsUnsigned);
+/// its outputs (with their signedness and, when `known` is given, their
+/// elements known at import).
+LogicalResult importSubgraph(
+    NodeImporter &parent, const ::onnx::GraphProto &graph, Region &region,
+    SmallVectorImpl<Value> &results, SmallVectorImpl<bool> &resultsUnsigned,
+    SmallVectorImpl<std::optional<SmallVector<OpFoldResult>>> *known = nullptr);
 
 /// Text from the model made printable on one line: valid UTF-8 without
 /// control characters as is, anything else escaped.

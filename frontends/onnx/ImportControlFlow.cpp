@@ -26,7 +26,8 @@ using namespace mlir::qc::onnx;
 
 LogicalResult mlir::qc::onnx::importSubgraph(
     NodeImporter &parent, const ::onnx::GraphProto &graph, Region &region,
-    SmallVectorImpl<Value> &results, SmallVectorImpl<bool> &resultsUnsigned) {
+    SmallVectorImpl<Value> &results, SmallVectorImpl<bool> &resultsUnsigned,
+    SmallVectorImpl<std::optional<SmallVector<OpFoldResult>>> *known) {
   if (graph.input_size())
     return parent.fail("subgraphs with inputs are not supported here");
   Block *block = new Block();
@@ -44,6 +45,8 @@ LogicalResult mlir::qc::onnx::importSubgraph(
                          "' is never produced");
     results.push_back(tv->value);
     resultsUnsigned.push_back(tv->isUnsigned);
+    if (known)
+      known->push_back(tv->known);
   }
   return success();
 }
@@ -82,21 +85,24 @@ LogicalResult importIf(NodeImporter &n) {
   // A condition known at import (exporters test static sizes, e.g. "is
   // this dim 1" before a Squeeze) selects its branch, whose ops are inlined:
   // the branches may then differ in type, even in rank.
-  if (DenseElementsAttr known = evaluateConstant(n.operand(0))) {
+  if (DenseElementsAttr cond = evaluateConstant(n.operand(0))) {
     const auto &branch =
-        known.getValues<bool>()[0] ? thenAttr->g() : elseAttr->g();
+        cond.getValues<bool>()[0] ? thenAttr->g() : elseAttr->g();
     Region region;
     SmallVector<Value> results;
     SmallVector<bool> resultsUnsigned;
-    if (failed(importSubgraph(n, branch, region, results, resultsUnsigned)))
+    SmallVector<std::optional<SmallVector<OpFoldResult>>> known;
+    if (failed(importSubgraph(n, branch, region, results, resultsUnsigned,
+                              &known)))
       return failure();
     if (static_cast<int>(results.size()) != n.numOutputs())
       return n.fail("branches must produce one value per output");
     Block *here = n.b.getInsertionBlock();
     here->getOperations().splice(n.b.getInsertionPoint(),
                                  region.front().getOperations());
+    // Values known at import stay known (a Reshape after the If reads them).
     for (int i = 0; i < n.numOutputs(); ++i)
-      n.setResult(i, results[i], resultsUnsigned[i]);
+      n.setResult(i, results[i], resultsUnsigned[i], known[i]);
     return success();
   }
   // Branches are imported into detached regions first: the scf.if's result

@@ -137,53 +137,73 @@ void recordIndexRange(NodeImporter &n, Value indices, int64_t size) {
                                                            : "Gather"));
 }
 
-/// ONNX: an index outside [-size, size) is an error. Constant indices into
-/// a static axis are checked here; any others at run time, on their
-/// smallest and largest values (two reductions over the index tensor, ahead
-/// of the op, so its loops pay nothing); a violation stops the run with a
-/// status naming the node. (The gathers still clamp what they read.)
-LogicalResult checkIndices(NodeImporter &n, Value indices, OpFoldResult dim,
-                           StringRef what) {
+/// ONNX: an index outside [-size, size) is an error. The compiled code
+/// checks the smallest and the largest index against the axis
+/// (qc.assume_in_range, two reductions over the index tensor ahead of the
+/// op, so its loops pay nothing); a violation stops the run with a status
+/// naming the node. Constant indices are reduced here, and their checks
+/// fold away when they hold; one that does not fails only a run that
+/// reaches it (an If branch may never run). The gathers still clamp what
+/// they read, as a second line of defence.
+void checkIndices(NodeImporter &n, Value indices, OpFoldResult dim,
+                  StringRef what) {
   OpBuilder &b = n.b;
   Location loc = n.loc;
-  std::optional<int64_t> size = constantOf(dim);
-  DenseIntElementsAttr known;
-  if (size && matchPattern(indices, m_Constant(&known))) {
-    for (const APInt &v : known.getValues<APInt>()) {
-      int64_t i = v.getSExtValue();
-      if (i < -*size || i >= *size)
-        return n.fail(Twine(what) + ": index " + Twine(i) +
-                      " is out of range for a dimension of size " +
-                      Twine(*size));
-    }
-    return success();
-  }
   auto type = cast<RankedTensorType>(indices.getType());
   Type t = type.getElementType();
-  auto extreme = [&](bool largest) -> Value {
-    Value v = indices;
-    if (type.getRank() > 0) {
-      // Starting from 0 (smallest) and -1 (largest) keeps an empty tensor
-      // valid and changes no verdict: 0 and -1 are in range of any axis
-      // that a non-empty tensor could index validly.
-      SmallVector<int64_t> all(type.getRank());
-      std::iota(all.begin(), all.end(), 0);
-      v = buildReduction(b, loc, indices, all, false,
-                         scalarConstant(b, loc, t, largest ? -1 : 0),
-                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                           if (largest)
-                             return arith::MaxSIOp::create(nb, l, a[0], a[1]);
-                           return arith::MinSIOp::create(nb, l, a[0], a[1]);
-                         });
+  Value lo, hi;
+  DenseIntElementsAttr known;
+  if (matchPattern(indices, m_Constant(&known))) {
+    if (known.empty())
+      return;
+    int64_t smallest = INT64_MAX, largest = INT64_MIN;
+    for (const APInt &v : known.getValues<APInt>()) {
+      smallest = std::min(smallest, v.getSExtValue());
+      largest = std::max(largest, v.getSExtValue());
     }
-    Value scalar = tensor::ExtractOp::create(b, loc, v, ValueRange{});
-    return convertScalar(b, loc, scalar, b.getIndexType(), false, false);
-  };
+    lo = arith::ConstantIndexOp::create(b, loc, smallest);
+    hi = arith::ConstantIndexOp::create(b, loc, largest);
+  } else {
+    auto extreme = [&](bool largest) -> Value {
+      Value v = indices;
+      if (type.getRank() > 0) {
+        // From 0 (smallest) and -1 (largest): an empty tensor is guarded
+        // below, and for a non-empty one they change no verdict.
+        SmallVector<int64_t> all(type.getRank());
+        std::iota(all.begin(), all.end(), 0);
+        v = buildReduction(
+            b, loc, indices, all, false,
+            scalarConstant(b, loc, t, largest ? -1 : 0),
+            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+              if (largest)
+                return arith::MaxSIOp::create(nb, l, a[0], a[1]);
+              return arith::MinSIOp::create(nb, l, a[0], a[1]);
+            });
+      }
+      Value scalar = tensor::ExtractOp::create(b, loc, v, ValueRange{});
+      return convertScalar(b, loc, scalar, b.getIndexType(), false, false);
+    };
+    lo = extreme(false);
+    hi = extreme(true);
+  }
   Value bound = indexValue(b, loc, dim);
-  for (bool largest : {false, true})
-    qc::AssumeInRangeOp::create(b, loc, extreme(largest), bound,
-                                b.getStringAttr(what));
-  return success();
+  // No index, nothing to check (even against an empty axis): index 0 of
+  // size 1 stands in.
+  if (type.getRank() > 0 && !type.hasStaticShape()) {
+    Value count =
+        indexValue(b, loc, productOf(b, loc, dimsOf(b, loc, indices)));
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value empty =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, count, zero);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    lo = arith::SelectOp::create(b, loc, empty, zero, lo);
+    hi = arith::SelectOp::create(b, loc, empty, zero, hi);
+    bound = arith::SelectOp::create(b, loc, empty, one, bound);
+  } else if (type.getNumElements() == 0) {
+    return;
+  }
+  for (Value index : {lo, hi})
+    qc::AssumeInRangeOp::create(b, loc, index, bound, b.getStringAttr(what));
 }
 
 /// Column `j` of an index tensor [..., k] (GatherND, ScatterND), as
@@ -217,6 +237,14 @@ LogicalResult importGather(NodeImporter &n) {
   for (int64_t j = 0; j < q; ++j)
     exprs.push_back(n.b.getAffineDimExpr(*axis + j));
   AffineMap idxMap = AffineMap::get(out.size(), 0, exprs, n.b.getContext());
+  // A graph input into a static, non-empty axis is checked by the runtime
+  // before the run (recordIndexRange); anything else here.
+  auto arg = dyn_cast<BlockArgument>(n.operand(1));
+  if (arg && isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
+      n.type(0).getDimSize(*axis) > 0)
+    recordIndexRange(n, n.operand(1), n.type(0).getDimSize(*axis));
+  else
+    checkIndices(n, n.operand(1), data[*axis], "indices");
   Value input = n.operand(0);
   Value v = buildIndexed(
       n.b, n.loc, out, n.elementType(0),
@@ -229,14 +257,6 @@ LogicalResult importGather(NodeImporter &n) {
         return tensor::ExtractOp::create(b, l, input, src);
       },
       n.operand(1), idxMap);
-  // A graph input into a static axis is checked by the runtime before the
-  // run (recordIndexRange); anything else here.
-  auto arg = dyn_cast<BlockArgument>(n.operand(1));
-  if (arg && isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
-      !n.type(0).isDynamicDim(*axis))
-    recordIndexRange(n, n.operand(1), n.type(0).getDimSize(*axis));
-  else if (failed(checkIndices(n, n.operand(1), data[*axis], "indices")))
-    return failure();
   // Gathering from a known shape vector (Shape → Gather) stays known.
   std::optional<Sizes> k;
   if (rank == 1 && n.input(0).known && q <= 1)
@@ -266,9 +286,10 @@ LogicalResult importGatherElements(NodeImporter &n) {
   auto axis = normalizeAxis(n.attrInt("axis", 0), rank);
   if (failed(axis))
     return n.fail("axis is out of range");
+  if (!isa<IntegerType>(n.elementType(1)))
+    return n.fail("indices must be integers");
   Sizes data = dimsOf(n.b, n.loc, n.operand(0));
-  if (failed(checkIndices(n, n.operand(1), data[*axis], "indices")))
-    return failure();
+  checkIndices(n, n.operand(1), data[*axis], "indices");
   Value input = n.operand(0);
   Value v = buildIndexed(
       n.b, n.loc, dimsOf(n.b, n.loc, n.operand(1)), n.elementType(0),
@@ -285,6 +306,8 @@ LogicalResult importGatherElements(NodeImporter &n) {
 LogicalResult importGatherND(NodeImporter &n) {
   if (failed(n.require(0, "data")) || failed(n.require(1, "indices")))
     return failure();
+  if (!isa<IntegerType>(n.elementType(1)))
+    return n.fail("indices must be integers");
   int64_t r = n.rank(0), q = n.rank(1);
   int64_t batch = n.attrInt("batch_dims", 0);
   if (q < 1 || batch < 0)
@@ -299,10 +322,8 @@ LogicalResult importGatherND(NodeImporter &n) {
   out.append(data.begin() + batch + k, data.end());
   Value input = n.operand(0), indices = n.operand(1);
   for (int64_t j = 0; j < k; ++j)
-    if (failed(checkIndices(n, indexColumn(n.b, n.loc, indices, j),
-                            data[batch + j],
-                            "indices column " + std::to_string(j))))
-      return failure();
+    checkIndices(n, indexColumn(n.b, n.loc, indices, j), data[batch + j],
+                 "indices column " + std::to_string(j));
   Value v =
       buildIndexed(n.b, n.loc, out, n.elementType(0),
                    [&](OpBuilder &b, Location l, ArrayRef<Value> iv) -> Value {
@@ -325,6 +346,8 @@ LogicalResult importScatterND(NodeImporter &n) {
   if (failed(n.require(0, "data")) || failed(n.require(1, "indices")) ||
       failed(n.require(2, "updates")))
     return failure();
+  if (!isa<IntegerType>(n.elementType(1)))
+    return n.fail("indices must be integers");
   std::string reduction = n.attrString("reduction", "none");
   Type t = n.elementType(0);
   int64_t r = n.rank(0), q = n.rank(1);
@@ -342,9 +365,8 @@ LogicalResult importScatterND(NodeImporter &n) {
   Sizes data = dimsOf(b, loc, n.operand(0));
   Sizes idx = dimsOf(b, loc, n.operand(1));
   for (int64_t j = 0; j < k; ++j)
-    if (failed(checkIndices(n, indexColumn(b, loc, n.operand(1), j), data[j],
-                            "indices column " + std::to_string(j))))
-      return failure();
+    checkIndices(n, indexColumn(b, loc, n.operand(1), j), data[j],
+                 "indices column " + std::to_string(j));
   // Flatten the update index space: updates [i0..iq-2, rest...] → [N, rest].
   OpFoldResult count = productOf(b, loc, ArrayRef(idx).drop_back());
   Sizes flatIdx = {count, b.getIndexAttr(k)};

@@ -16,7 +16,8 @@
 //     of group g and column 32p + c;
 //   zero points (optional): i8, the same shape, each z - qmin (0..15);
 //     without them every z - qmin is kNoZeroPoint (z = 0, qmin = -8).
-// Padded columns and rows have code 0 and zero point 0, so they add 0.
+// Rows k >= K (the last group's padding) are never read; columns n >= N
+// (the last panel's padding) are computed from zeros and not stored.
 //
 // Every variant computes w(k, n) = float(u - z') * float(scale), exactly as
 // qc-lower-quantized's kernel dequantizes (u - z' = q - z, both exact in

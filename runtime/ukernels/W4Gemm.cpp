@@ -23,26 +23,11 @@ constexpr int64_t kKc = 256;
 } // namespace
 
 float halfToFloat(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000 | (mantissa << 13); // inf, NaN
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign; // +-0
-  } else {
-    // Subnormal: normalize (the value is mantissa * 2^-24).
-    int shift = 0;
-    while (!(mantissa & 0x400)) {
-      mantissa <<= 1;
-      ++shift;
-    }
-    bits = sign | (uint32_t(113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
+  // The compiler's half type converts exactly (F16C where the target has
+  // it, a libgcc/compiler-rt routine otherwise).
+  _Float16 f;
+  std::memcpy(&f, &h, sizeof f);
+  return static_cast<float>(f);
 }
 
 void w4DecodeScalar(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,

@@ -127,6 +127,13 @@ LogicalResult importIf(NodeImporter &n) {
       llvm::raw_string_ostream os(s);
       os << "branch outputs #" << i << " have incompatible types: then " << t
          << ", else " << e;
+      // Ranked code cannot hold both ranks; a condition on input sizes is
+      // decided at import once those sizes are fixed.
+      auto rt = dyn_cast<RankedTensorType>(t),
+           re = dyn_cast<RankedTensorType>(e);
+      if (rt && re && rt.getRank() != re.getRank())
+        os << " (the condition is known only at run time; if it depends on "
+              "input sizes, fix them with --dim NAME=SIZE)";
       return n.fail(s);
     }
     types.push_back(*joined);

@@ -47,9 +47,11 @@ static const OpTable &opTable() {
   return table;
 }
 
-/// Tensor type of a graph input or output from its ValueInfoProto.
+/// Tensor type of a graph input from its ValueInfoProto, with the dynamic
+/// sizes `options` fixes; the keys it used go into `used`.
 static FailureOr<RankedTensorType>
 valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
+              const ImportOptions &options, llvm::StringSet<> &used,
               std::string &error) {
   if (!info.type().has_tensor_type()) {
     error = "graph value '" + info.name() + "' is not a tensor";
@@ -69,6 +71,36 @@ valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
   SmallVector<int64_t> shape;
   int64_t elements = 1;
   for (const auto &d : tt.shape().dim()) {
+    std::string axisKey = info.name() + ":" + std::to_string(shape.size());
+    std::optional<int64_t> fixed;
+    for (const std::string &key :
+         {d.has_dim_param() ? d.dim_param() : "", axisKey}) {
+      auto it = options.dimSizes.find(key);
+      if (key.empty() || it == options.dimSizes.end())
+        continue;
+      if (d.has_dim_value() && d.dim_value() != it->second) {
+        error = "--dim " + key + "=" + std::to_string(it->second) +
+                " contradicts the model: graph input '" + info.name() +
+                "' has size " + std::to_string(d.dim_value()) +
+                " in dimension " + std::to_string(shape.size());
+        return failure();
+      }
+      used.insert(key);
+      fixed = it->second;
+    }
+    if (fixed) {
+      if (*fixed < 0) {
+        error = "--dim " + axisKey + ": a size must be >= 0";
+        return failure();
+      }
+      if (__builtin_mul_overflow(elements, *fixed, &elements)) {
+        error = "graph value '" + info.name() +
+                "' has more elements than 64 bits count";
+        return failure();
+      }
+      shape.push_back(*fixed);
+      continue;
+    }
     if (d.has_dim_value() && d.dim_value() < 0) {
       error = "graph value '" + info.name() + "' has a negative size (" +
               std::to_string(d.dim_value()) + ") in dimension " +
@@ -95,21 +127,26 @@ static void eraseDeadOps(Operation *root) {
   });
 }
 
-static OwningOpRef<ModuleOp>
-importModel(MLIRContext *context, const std::string &path, std::string &error);
+static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
+                                         const std::string &path,
+                                         const ImportOptions &options,
+                                         std::string &error);
 
-OwningOpRef<ModuleOp> mlir::qc::onnx::importOnnxFile(MLIRContext *context,
-                                                     const std::string &path,
-                                                     std::string &error) {
-  OwningOpRef<ModuleOp> module = importModel(context, path, error);
+OwningOpRef<ModuleOp>
+mlir::qc::onnx::importOnnxFile(MLIRContext *context, const std::string &path,
+                               std::string &error,
+                               const ImportOptions &options) {
+  OwningOpRef<ModuleOp> module = importModel(context, path, options, error);
   // Names in the model may hold anything: the error stays one line.
   if (!module)
     error = printable(error);
   return module;
 }
 
-static OwningOpRef<ModuleOp>
-importModel(MLIRContext *context, const std::string &path, std::string &error) {
+static OwningOpRef<ModuleOp> importModel(MLIRContext *context,
+                                         const std::string &path,
+                                         const ImportOptions &options,
+                                         std::string &error) {
   // Load only what the importer emits, not every dialect the tool knows.
   DialectRegistry registry;
   registerImportedDialects(registry);
@@ -150,7 +187,7 @@ importModel(MLIRContext *context, const std::string &path, std::string &error) {
 
   SmallVector<Type> argTypes;
   SmallVector<const ::onnx::ValueInfoProto *> args;
-  llvm::StringSet<> inputNames;
+  llvm::StringSet<> inputNames, usedDims;
   for (const auto &input : graph.input()) {
     if (!inputNames.insert(input.name()).second) {
       error = "graph input '" + input.name() + "' is declared twice";
@@ -158,12 +195,21 @@ importModel(MLIRContext *context, const std::string &path, std::string &error) {
     }
     if (initializers.contains(input.name()))
       continue; // an initializer's default value is used as a constant
-    auto type = valueInfoType(context, input, error);
+    auto type = valueInfoType(context, input, options, usedDims, error);
     if (failed(type))
       return nullptr;
     argTypes.push_back(*type);
     args.push_back(&input);
   }
+  // A size for a dimension the model does not have is a typo: refused
+  // rather than ignored.
+  for (const auto &entry : options.dimSizes)
+    if (!usedDims.contains(entry.getKey())) {
+      error = "--dim " + entry.getKey().str() +
+              " names no dimension of the graph's inputs (a dim_param name, "
+              "or INPUT:AXIS)";
+      return nullptr;
+    }
 
   b.setInsertionPointToEnd(module->getBody());
   auto func =

@@ -19,9 +19,13 @@
 
 using namespace mlir;
 
-llvm::Expected<OwningOpRef<ModuleOp>> quantc::loadModule(MLIRContext &context,
-                                                         StringRef path) {
+llvm::Expected<OwningOpRef<ModuleOp>>
+quantc::loadModule(MLIRContext &context, StringRef path,
+                   const qc::onnx::ImportOptions &import) {
   if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
+    if (!import.dimSizes.empty())
+      return makeError("--dim applies to ONNX models; an MLIR module's "
+                       "types are its own");
     FirstError diag(&context);
     llvm::SourceMgr sourceMgr;
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
@@ -43,10 +47,28 @@ llvm::Expected<OwningOpRef<ModuleOp>> quantc::loadModule(MLIRContext &context,
   }
   std::string error;
   OwningOpRef<ModuleOp> module =
-      qc::onnx::importOnnxFile(&context, path.str(), error);
+      qc::onnx::importOnnxFile(&context, path.str(), error, import);
   if (!module)
     return makeError(error);
   return std::move(module);
+}
+
+llvm::Expected<qc::onnx::ImportOptions>
+quantc::parseDimSizes(ArrayRef<std::string> values) {
+  qc::onnx::ImportOptions options;
+  for (StringRef value : values) {
+    // The name may hold '=' (dim_params are free text): the size is after
+    // the last one.
+    auto [name, size] = value.rsplit('=');
+    int64_t n;
+    if (name.empty() || size.getAsInteger(10, n) || n < 0)
+      return makeError("--dim '" + value +
+                       "': expected NAME=SIZE with SIZE >= 0 (NAME a "
+                       "dim_param, or INPUT:AXIS)");
+    if (!options.dimSizes.try_emplace(name, n).second)
+      return makeError("--dim " + name + " is given twice");
+  }
+  return options;
 }
 
 llvm::Expected<quantc::Target> quantc::parseTarget(StringRef name) {

@@ -13,6 +13,7 @@
 #include "tools/driver/Support.h"
 
 #include "backends/common/EmitSharedLibrary.h"
+#include "frontends/onnx/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -25,9 +26,16 @@ class OpPassManager;
 
 namespace quantc {
 
-/// Loads MODEL.onnx (imported) or MODEL.mlir/.mlirbc (parsed).
+/// Loads MODEL.onnx (imported with `import`) or MODEL.mlir/.mlirbc (parsed;
+/// `import` must then be empty).
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-loadModule(mlir::MLIRContext &context, llvm::StringRef path);
+loadModule(mlir::MLIRContext &context, llvm::StringRef path,
+           const mlir::qc::onnx::ImportOptions &import = {});
+
+/// Parses `--dim` values, each NAME=SIZE (NAME a dim_param, or INPUT:AXIS;
+/// SIZE >= 0), into import options.
+llvm::Expected<mlir::qc::onnx::ImportOptions>
+parseDimSizes(llvm::ArrayRef<std::string> values);
 
 /// Where a compiled model runs: the CPU, or a Vulkan device (kernels as
 /// SPIR-V, host code for this CPU); both give a MODEL.so the runtime loads.

@@ -38,6 +38,8 @@ cl::list<std::string>
 cl::opt<std::string> outputPath("o", cl::desc("Stats file to write"),
                                 cl::value_desc("stats.json"), cl::Required,
                                 cl::sub(calibrateCmd));
+cl::list<std::string> dims("dim", cl::desc(quantc::kDimHelp),
+                           cl::value_desc("NAME=SIZE"), cl::sub(calibrateCmd));
 cl::opt<qc::ObserverKind> observer("observer",
                                    cl::desc("How ranges are chosen"),
                                    cl::init(qc::ObserverKind::MinMax),
@@ -103,7 +105,11 @@ int quantc::runCalibrate(MLIRContext &context) {
   for (const std::string &output : {outputPath + "", outputPath + ".gram"})
     if (llvm::Error e = checkNotAnInput(output, inputs))
       return fail(llvm::toString(std::move(e)));
-  llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
+  llvm::Expected<qc::onnx::ImportOptions> importOptions = parseDimSizes(dims);
+  if (!importOptions)
+    return fail(llvm::toString(importOptions.takeError()));
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      loadModule(context, inputPath, *importOptions);
   if (!module)
     return fail(llvm::toString(module.takeError()));
   if (llvm::Error e = insertObservers(**module, allMatmuls))

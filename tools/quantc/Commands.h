@@ -32,6 +32,12 @@ int runEval(mlir::MLIRContext &context);
 bool isSensitivityCommand();
 int runSensitivity(mlir::MLIRContext &context);
 
+/// `--dim`'s help, the same in every command that imports an ONNX model.
+inline constexpr const char *kDimHelp =
+    "Fix a dynamic input size (repeatable): NAME is a dim_param, or "
+    "INPUT:AXIS. The model is compiled for that size only; shape "
+    "arithmetic and conditions on it are decided at compile time";
+
 /// The calibration observers, as `--observer` takes them (calibrate and
 /// compile).
 inline auto observerValues() {

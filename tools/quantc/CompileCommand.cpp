@@ -25,6 +25,8 @@ cl::SubCommand
 cl::list<std::string> positional(cl::Positional,
                                  cl::desc("MODEL.onnx|MODEL.mlir|MODEL.mlirbc"),
                                  cl::OneOrMore, cl::sub(compileCmd));
+cl::list<std::string> dims("dim", cl::desc(quantc::kDimHelp),
+                           cl::value_desc("NAME=SIZE"), cl::sub(compileCmd));
 cl::opt<std::string>
     outputPath("o",
                cl::desc("Output shared library (MODEL.so); MODEL.h is written "
@@ -379,7 +381,11 @@ int quantc::runCompile(MLIRContext &context) {
   for (const std::string &output : outputs)
     if (llvm::Error e = checkNotAnInput(output, inputs))
       return fail(std::move(e), false);
-  llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
+  llvm::Expected<qc::onnx::ImportOptions> importOptions = parseDimSizes(dims);
+  if (!importOptions)
+    return fail(importOptions.takeError(), false);
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      loadModule(context, inputPath, *importOptions);
   if (!module)
     return fail(module.takeError(), true);
   TemporaryFile calibrated;

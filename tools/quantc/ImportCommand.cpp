@@ -3,6 +3,7 @@
 #include "tools/quantc/Commands.h"
 
 #include "frontends/onnx/OnnxImporter.h"
+#include "tools/driver/Compiler.h"
 #include "tools/driver/Support.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -43,6 +44,8 @@ cl::opt<bool> keepWeights(
 cl::opt<bool> debugInfo("debug-info",
                         cl::desc("Print locations (ONNX node names) in text"),
                         cl::sub(importCmd));
+cl::list<std::string> dims("dim", cl::desc(quantc::kDimHelp),
+                           cl::value_desc("NAME=SIZE"), cl::sub(importCmd));
 
 constexpr int64_t kElideLimitBytes = 1024;
 
@@ -123,9 +126,15 @@ int quantc::runImport(MLIRContext &context) {
       llvm::errs() << "quantc: error: " << llvm::toString(std::move(e)) << "\n";
       return 1;
     }
+  llvm::Expected<qc::onnx::ImportOptions> importOptions = parseDimSizes(dims);
+  if (!importOptions) {
+    llvm::errs() << "quantc: error: "
+                 << llvm::toString(importOptions.takeError()) << "\n";
+    return 1;
+  }
   std::string error;
   OwningOpRef<ModuleOp> module =
-      qc::onnx::importOnnxFile(&context, inputPath, error);
+      qc::onnx::importOnnxFile(&context, inputPath, error, *importOptions);
   if (!module) {
     llvm::errs() << "quantc: error: " << inputPath << ": " << error << "\n";
     return 1;

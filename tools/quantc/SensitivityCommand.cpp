@@ -39,6 +39,9 @@ cl::list<std::string>
 cl::opt<std::string> outputPath("o", cl::desc("Report to write (JSON)"),
                                 cl::value_desc("sens.json"), cl::Required,
                                 cl::sub(sensitivityCmd));
+cl::list<std::string> dims("dim", cl::desc(quantc::kDimHelp),
+                           cl::value_desc("NAME=SIZE"),
+                           cl::sub(sensitivityCmd));
 cl::list<int> bits("bits", cl::desc("Weight widths to try (default 2,3,4,8)"),
                    cl::CommaSeparated, cl::sub(sensitivityCmd));
 cl::opt<int64_t> groupSize("group-size",
@@ -138,7 +141,11 @@ int quantc::runSensitivity(MLIRContext &context) {
   inputs.push_back(inputPath);
   if (llvm::Error e = checkNotAnInput(outputPath, inputs))
     return fail(llvm::toString(std::move(e)));
-  llvm::Expected<OwningOpRef<ModuleOp>> module = loadModule(context, inputPath);
+  llvm::Expected<qc::onnx::ImportOptions> importOptions = parseDimSizes(dims);
+  if (!importOptions)
+    return fail(llvm::toString(importOptions.takeError()));
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      loadModule(context, inputPath, *importOptions);
   if (!module)
     return fail(llvm::toString(module.takeError()));
   llvm::Expected<qc::SensitivityReport> report =

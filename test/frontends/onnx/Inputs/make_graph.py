@@ -8,7 +8,8 @@ Constant nodes, paddle2onnx style), external-data (weights in a sibling file),
 unsorted (nodes out of order), odd-names (names any string may be),
 odd-names-error (a newline and a control character in a failing node's name), if (an If with branches reading an outer
 value), if-known-then / if-known-else (an If on a size known at import,
-branches of different ranks), if-ranks (the same If on an input), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
+branches of different ranks), if-ranks (the same If on an input), if-dynamic
+(the same If on a dynamic size, dim_param "batch"), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
 duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
@@ -81,10 +82,10 @@ def main():
                              [vi("e", T.FLOAT, [2, 3])])
         m = model([h.make_node("If", ["c"], ["y"], name="branch",
                                then_branch=then, else_branch=other)], [c, x], [y])
-    elif kind in ("if-known-then", "if-known-else", "if-ranks"):
+    elif kind in ("if-known-then", "if-known-else", "if-ranks", "if-dynamic"):
         # The exporters' "squeeze dim 0 if it is 1": the branches differ in
         # rank; the condition is known at import unless it is an input.
-        rows = 2 if kind == "if-known-else" else 1
+        rows = {"if-known-else": 2, "if-dynamic": "batch"}.get(kind, 1)
         xs = vi("x", T.FLOAT, [rows, 3])
         then = h.make_graph([h.make_node("Squeeze", ["x", "axes"], ["t"], name="then.squeeze")],
                             "then", [], [vi("t", T.FLOAT, [3])])

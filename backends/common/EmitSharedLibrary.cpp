@@ -484,15 +484,15 @@ LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
     return emitError(loc) << "the generated LLVM IR does not verify";
   optimize(*llvmModule, *tm, options.optLevel);
 
-  if (options.keepLLVMIR)
+  if (!options.llvmIRPath.empty())
     // Written to a temporary and renamed: no partial file.
-    if (llvm::Error e = llvm::writeToOutput((outputPath + ".ll").str(),
-                                            [&](llvm::raw_ostream &os) {
-                                              llvmModule->print(os, nullptr);
-                                              return llvm::Error::success();
-                                            }))
-      return emitError(loc) << "cannot write " << outputPath
-                            << ".ll: " << llvm::toString(std::move(e));
+    if (llvm::Error e =
+            llvm::writeToOutput(options.llvmIRPath, [&](llvm::raw_ostream &os) {
+              llvmModule->print(os, nullptr);
+              return llvm::Error::success();
+            }))
+      return emitError(loc) << "cannot write " << options.llvmIRPath << ": "
+                            << llvm::toString(std::move(e));
 
   // Object file, in a temporary beside nothing the user sees.
   SmallString<128> objectPath;

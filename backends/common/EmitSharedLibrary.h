@@ -19,8 +19,8 @@ struct EmitOptions {
   std::string features;
   /// LLVM optimization level, 0-3.
   unsigned optLevel = 3;
-  /// Keep the textual LLVM IR next to the output, as OUTPUT.ll.
-  bool keepLLVMIR = false;
+  /// Where to write the optimized LLVM IR as text (empty: nowhere).
+  std::string llvmIRPath;
 };
 
 /// "" when `cpu` is empty (the host's) or a CPU LLVM knows for the host's

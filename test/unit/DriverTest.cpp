@@ -19,6 +19,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
@@ -94,6 +96,65 @@ TEST(TensorFiles, ReadErrorsNameTheFile) {
   ASSERT_FALSE(bool(missing));
   EXPECT_NE(llvm::toString(missing.takeError()).find("cannot read"),
             std::string::npos);
+}
+
+/// The file's contents ("" when it cannot be read).
+std::string contents(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  return buffer ? (*buffer)->getBuffer().str() : "";
+}
+
+/// Two outputs for commitAll, over `a` (which exists) and `b`.
+std::vector<PendingOutput> pendingPair(llvm::StringRef a, llvm::StringRef b) {
+  std::vector<PendingOutput> pending;
+  for (llvm::StringRef path : {a, b}) {
+    llvm::Expected<PendingOutput> output = PendingOutput::create(path);
+    EXPECT_TRUE(bool(output)) << llvm::toString(output.takeError());
+    output->os() << "new " << llvm::sys::path::filename(path);
+    pending.push_back(std::move(*output));
+  }
+  return pending;
+}
+
+TEST(PendingOutput, CommitAllReplacesEveryFileOrNone) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("quantc-commit", dir));
+  std::string a = (dir + "/a").str(), b = (dir + "/b").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(a, ec);
+    os << "old a";
+  }
+  // b's temporary vanishes before the commit, so its rename fails after
+  // a's succeeded: a must get its old contents back, b must not appear.
+  std::vector<PendingOutput> pending = pendingPair(a, b);
+  llvm::sys::fs::remove(pending[1].stagePath());
+  llvm::Error failed = commitAll(pending);
+  ASSERT_TRUE(bool(failed));
+  EXPECT_NE(llvm::toString(std::move(failed)).find("cannot write " + b),
+            std::string::npos);
+  EXPECT_EQ(contents(a), "old a");
+  EXPECT_FALSE(llvm::sys::fs::exists(b));
+
+  // Nothing in the way: both are replaced, and no backup or temporary is
+  // left beside them.
+  pending = pendingPair(a, b);
+  ASSERT_NO_ERROR(commitAll(pending));
+  EXPECT_EQ(contents(a), "new a");
+  EXPECT_EQ(contents(b), "new b");
+  std::error_code ec;
+  int entries = 0;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec))
+    ++entries;
+  EXPECT_EQ(entries, 2);
+
+  // A directory in the way is refused before anything is written.
+  llvm::Expected<PendingOutput> onDir = PendingOutput::create(dir);
+  ASSERT_FALSE(bool(onDir));
+  EXPECT_NE(llvm::toString(onDir.takeError()).find("it is a directory"),
+            std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
 }
 
 TEST(Comparison, MetricsMatchClosedForms) {

@@ -197,9 +197,13 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
   }
   if (!options.instrumentObservers)
     reportRemarks(options.quantize, diag.remarks, diag.warnings);
-  // Every output is written to a temporary and appears only when the
-  // artifact does (the shared library is renamed into place last but one).
+  // Every output is written to a temporary; they replace their paths
+  // together once all are written (commitAll).
   std::vector<PendingOutput> pending;
+  llvm::Expected<PendingOutput> library = PendingOutput::create(outputPath);
+  if (!library)
+    return library.takeError();
+  pending.push_back(std::move(*library));
   if (!options.loweredMlirPath.empty()) {
     llvm::Expected<PendingOutput> lowered =
         PendingOutput::create(options.loweredMlirPath);
@@ -219,13 +223,17 @@ llvm::Error quantc::compileModel(ModuleOp module, StringRef outputPath,
                                       llvm::sys::path::stem(outputPath));
     pending.push_back(std::move(*header));
   }
-  if (failed(
-          qc::emitSharedLibrary(module, *signature, outputPath, options.emit)))
+  qc::EmitOptions emit = options.emit;
+  if (!emit.llvmIRPath.empty()) {
+    llvm::Expected<PendingOutput> ir = PendingOutput::create(emit.llvmIRPath);
+    if (!ir)
+      return ir.takeError();
+    pending.push_back(std::move(*ir));
+    emit.llvmIRPath = pending.back().stagePath().str();
+  }
+  // The linker and the IR printer write by path: into the temporaries.
+  if (failed(qc::emitSharedLibrary(module, *signature,
+                                   pending.front().stagePath(), emit)))
     return diag.takeError("emitting the shared library failed");
-  for (PendingOutput &output : pending)
-    if (llvm::Error e = output.commit()) {
-      llvm::sys::fs::remove(outputPath);
-      return e;
-    }
-  return llvm::Error::success();
+  return commitAll(pending);
 }

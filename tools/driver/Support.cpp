@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 
 using namespace mlir;
 
@@ -87,6 +88,9 @@ llvm::Expected<quantc::PendingOutput>
 quantc::PendingOutput::create(StringRef path) {
   if (path == "-") // standard output: nothing to rename
     return PendingOutput(path.str(), std::nullopt);
+  // Caught here, before any work: the rename would fail only at the end.
+  if (llvm::sys::fs::is_directory(path))
+    return makeError("cannot write " + path + ": it is a directory");
   llvm::Expected<llvm::sys::fs::TempFile> file =
       llvm::sys::fs::TempFile::create(path + "-%%%%%%.tmp");
   if (!file)
@@ -121,6 +125,49 @@ quantc::PendingOutput::~PendingOutput() {
 
 llvm::raw_ostream &quantc::PendingOutput::os() {
   return stream ? *stream : llvm::outs();
+}
+
+StringRef quantc::PendingOutput::stagePath() const {
+  return file ? StringRef(file->TmpName) : StringRef();
+}
+
+llvm::Error quantc::commitAll(llvm::MutableArrayRef<PendingOutput> outputs) {
+  namespace fs = llvm::sys::fs;
+  std::vector<std::pair<std::string, std::string>> aside; // path, backup
+  auto restore = [&] {
+    for (auto &[path, backup] : llvm::reverse(aside))
+      (void)fs::rename(backup, path);
+  };
+  for (PendingOutput &output : outputs) {
+    if (!output.file || !fs::exists(output.path))
+      continue;
+    SmallString<128> backup;
+    int fd;
+    std::error_code ec =
+        fs::createUniqueFile(output.path + "-%%%%%%.old", fd, backup);
+    if (!ec) {
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+      ec = fs::rename(output.path, backup);
+      if (ec)
+        fs::remove(backup);
+    }
+    if (ec) {
+      restore();
+      return makeError("cannot replace " + output.path + ": " + ec.message());
+    }
+    aside.emplace_back(output.path, backup.str().str());
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (llvm::Error e = outputs[i].commit()) {
+      for (size_t j = 0; j < i; ++j)
+        if (!outputs[j].path.empty() && outputs[j].path != "-")
+          fs::remove(outputs[j].path);
+      restore();
+      return e;
+    }
+  for (auto &[path, backup] : aside)
+    fs::remove(backup);
+  return llvm::Error::success();
 }
 
 llvm::Error quantc::PendingOutput::commit() {

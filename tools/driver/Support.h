@@ -69,15 +69,25 @@ public:
   ~PendingOutput();
 
   llvm::raw_ostream &os();
+  /// The temporary's path (empty for standard output). A producer that
+  /// writes by path (the linker) may replace the file there; commit() then
+  /// renames what it finds.
+  llvm::StringRef stagePath() const;
   /// Flushes and renames the temporary onto the path.
   llvm::Error commit();
 
 private:
+  friend llvm::Error commitAll(llvm::MutableArrayRef<PendingOutput> outputs);
   PendingOutput(std::string path, std::optional<llvm::sys::fs::TempFile> file);
   std::string path;
   std::optional<llvm::sys::fs::TempFile> file; // none for standard output
   std::unique_ptr<llvm::raw_fd_ostream> stream;
 };
+
+/// Commits `outputs` together: every path gets its new file, or (a rename
+/// failed) every path keeps what it had. Existing files are moved aside
+/// first and moved back on failure; POSIX has no atomic multi-file rename.
+llvm::Error commitAll(llvm::MutableArrayRef<PendingOutput> outputs);
 
 /// An error whose message is `message`.
 inline llvm::Error makeError(const llvm::Twine &message) {

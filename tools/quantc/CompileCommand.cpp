@@ -336,7 +336,8 @@ static llvm::Expected<CompileOptions> compileOptions() {
   options.emit.cpu = mcpu;
   options.emit.features = mattr;
   options.emit.optLevel = optLevel;
-  options.emit.keepLLVMIR = emitLLVM;
+  if (emitLLVM)
+    options.emit.llvmIRPath = outputPath + ".ll";
   options.writeHeader = !noHeader;
   options.printPipeline = printPipeline;
   options.verifyEach = verifyEach;
@@ -374,8 +375,8 @@ int quantc::runCompile(MLIRContext &context) {
     llvm::sys::path::replace_extension(header, "h");
     outputs.push_back(header.str().str());
   }
-  if (options->emit.keepLLVMIR)
-    outputs.push_back(outputPath + ".ll");
+  if (!options->emit.llvmIRPath.empty())
+    outputs.push_back(options->emit.llvmIRPath);
   if (!options->loweredMlirPath.empty())
     outputs.push_back(options->loweredMlirPath);
   for (const std::string &output : outputs)

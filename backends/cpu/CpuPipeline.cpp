@@ -41,6 +41,8 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
     module.addPass(cpu::createW4Matmuls());
   };
   buildLinalgFront(pm, front);
+  // Masks read as bytes, not bit by bit.
+  pm.nest<func::FuncOp>().addPass(cpu::createWidenBoolTensors());
 
   // f32 matmuls with constant weights call the runtime's f32 microkernels
   // on prepacked panels; other reductions are reordered and row-tiled,

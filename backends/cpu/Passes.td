@@ -192,4 +192,25 @@ def ReassociateReductions : Pass<"qc-cpu-reassociate-reductions",
   let dependentDialects = ["arith::ArithDialect"];
 }
 
+def WidenBoolTensors : Pass<"qc-cpu-widen-bool-tensors", "func::FuncOp"> {
+  let summary = "Store materialized i1 tensors as i8";
+  let description = [{
+    A `linalg.generic` result of element type i1 (a mask, a comparison)
+    whose every use is an input of another `linalg.generic`, directly or
+    through `tensor.expand_shape`, `collapse_shape`, `extract_slice` or
+    `cast`, is produced as i8 instead (`arith.extui` before the yield), and
+    each reader truncates it back (`arith.trunci` at the top of its body).
+    The values are the same. Memory holds a byte per element either way,
+    but LLVM loads a `vector<8xi1>` from bytes element by element and
+    assembles a mask bit by bit, while a `vector<8xi8>` is one load and one
+    conversion: stories260k's causal mask, read by every layer's attention,
+    took a quarter of its forward before.
+
+    Results that leave the function, feed a non-generic op or are read as
+    an init keep i1, as does a producer whose init is not a `tensor.empty`
+    or whose body reads its output.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "tensor::TensorDialect"];
+}
+
 #endif // QUANTC_BACKENDS_CPU_PASSES_TD

@@ -57,7 +57,12 @@ int64_t vectorWidth(linalg::LinalgOp op, int64_t maxWidth) {
     return 0;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t n = ranges.back();
-  return ShapedType::isDynamic(n) || n < 4 || n > maxWidth ? 0 : n;
+  if (ShapedType::isDynamic(n) || n < 4)
+    return 0;
+  // Up to twice as wide when whole zmm registers hold the row.
+  if (n > maxWidth && (n % 16 != 0 || n > 2 * maxWidth))
+    return 0;
+  return n;
 }
 
 /// Tiles the dims for which `pick` holds by 1, the others not at all.

@@ -1,5 +1,5 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-vectorize-contractions | FileCheck %s
-// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-vectorize-contractions="max-width=16" | FileCheck %s --check-prefix=NARROW
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-vectorize-contractions="max-width=12" | FileCheck %s --check-prefix=NARROW
 
 // An interchanged matmul (m, k, n): rows as scf.forall, k as scf.for, and
 // one vector FMA-shaped update of the 32-wide accumulator row per step.
@@ -60,8 +60,15 @@ func.func @row_sum_left_alone(%x: tensor<8x?xf32>, %acc: tensor<8xf32>) -> tenso
 // CHECK:             vector.multi_reduction <add>, {{.*}} : vector<1x1x16xi32> to vector<1x16xi32>
 // CHECK-LABEL: func.func @f64_left_alone(
 // CHECK-NOT:     vector.
+// Past max-width (12 here), a row is still vectorized whole up to twice
+// that when it fills whole zmm registers (16 i32), not when it does not (20).
 // NARROW-LABEL: func.func @int8_rows(
 // NARROW:         vector.multi_reduction
+// NARROW-LABEL: func.func @f64_left_alone(
+// NARROW-LABEL: func.func @rows_of_20(
+// NARROW-NOT:     vector.
+// CHECK-LABEL: func.func @rows_of_20(
+// CHECK:         vector.multi_reduction
 func.func @int8_rows(%a: tensor<?x16xi8>, %b: tensor<16x16xi8>, %c: tensor<?x16xi32>) -> tensor<?x16xi32> {
   %y = linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b : tensor<?x16xi8>, tensor<16x16xi8>) outs(%c : tensor<?x16xi32>) {
@@ -83,4 +90,16 @@ func.func @f64_left_alone(%a: tensor<?x16xf64>, %b: tensor<16x16xf64>, %c: tenso
     linalg.yield %s : f64
   } -> tensor<?x16xf64>
   return %y : tensor<?x16xf64>
+}
+func.func @rows_of_20(%a: tensor<?x16xi8>, %b: tensor<16x20xi8>, %c: tensor<?x20xi32>) -> tensor<?x20xi32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<?x16xi8>, tensor<16x20xi8>) outs(%c : tensor<?x20xi32>) {
+  ^bb0(%x: i8, %w: i8, %o: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %we = arith.extsi %w : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %o, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<?x20xi32>
+  return %y : tensor<?x20xi32>
 }

@@ -221,9 +221,9 @@ void addGpuTable(llvm::Module &module) {
 /// version). Version v of the table's layout has slots 1 to v; an artifact
 /// states the lowest version that has every slot it calls, and the runtime
 /// refuses a version it does not know.
-constexpr StringLiteral kUkernelSlots[] = {"_mlir_ciface_quantc_qgemm_s8",
-                                           "_mlir_ciface_quantc_sgemm_f32",
-                                           "_mlir_ciface_quantc_sgemm_w4"};
+constexpr StringLiteral kUkernelSlots[] = {
+    "_mlir_ciface_quantc_qgemm_s8", "_mlir_ciface_quantc_sgemm_f32",
+    "_mlir_ciface_quantc_sgemm_w4", "_mlir_ciface_quantc_sgemm_wq"};
 
 /// The table version the module needs: the last slot whose function it
 /// calls (declares); 0 when it calls none.
@@ -246,9 +246,11 @@ bool needsUkernelTable(llvm::Module &module) {
 /// (backends/cpu/Int8Matmuls.cpp) `_mlir_ciface_quantc_qgemm_s8(...)`, f32
 /// products with constant weights (backends/cpu/PackMatmuls.cpp)
 /// `_mlir_ciface_quantc_sgemm_f32(...)`, W4A16 products
-/// (backends/cpu/W4Matmuls.cpp) `_mlir_ciface_quantc_sgemm_w4(...)`. They
-/// are defined here to call through `quantc_ukernels` = {version, qgemm_s8,
-/// sgemm_f32, sgemm_w4}, which the
+/// (backends/cpu/W4Matmuls.cpp) `_mlir_ciface_quantc_sgemm_w4(...)`, other
+/// weight-only products (backends/cpu/WqMatmuls.cpp)
+/// `_mlir_ciface_quantc_sgemm_wq(...)`. They are defined here to call
+/// through `quantc_ukernels` = {version, qgemm_s8, sgemm_f32, sgemm_w4,
+/// sgemm_wq}, which the
 /// runtime fills at load time with the variants for the CPU it runs on
 /// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {

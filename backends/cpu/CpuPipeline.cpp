@@ -35,10 +35,11 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   LinalgFrontOptions front;
   front.instrumentObservers = options.instrumentObservers;
   // W8A8 products call the runtime's int8 microkernels, W4A16 products its
-  // 4-bit one.
+  // 4-bit one, other weight-only products its decoding f32 one.
   front.addTargetKernels = [](OpPassManager &module) {
     module.addPass(cpu::createInt8Matmuls());
     module.addPass(cpu::createW4Matmuls());
+    module.addPass(cpu::createWqMatmuls());
   };
   buildLinalgFront(pm, front);
   // Masks read as bytes, not bit by bit.

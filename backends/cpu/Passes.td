@@ -79,6 +79,31 @@ def W4Matmuls : Pass<"qc-cpu-w4-matmuls", "ModuleOp"> {
                            "tensor::TensorDialect"];
 }
 
+def WqMatmuls : Pass<"qc-cpu-wq-matmuls", "ModuleOp"> {
+  let summary = "Other weight-only products as calls to the runtime's "
+                "decoding f32 kernel";
+  let description = [{
+    Every `qc.quantized_matmul` with f32 activations and a constant signed
+    weight that `qc-cpu-w4-matmuls` left (2, 3 and 8 bits, per-column f32
+    scales, group-wise f16 ones with any N, codebooks), whose code words
+    take at most 3 bytes and that has no low-rank correction, becomes a
+    parallel loop over output tiles of 128 rows x 256 columns calling
+    `quantc_sgemm_wq` (slot 4 of the microkernel table). Its weight
+    operands are `qc-lower-quantized`'s constants, flattened: the planes of
+    packed code words, the scales, the zero points and the codebook, so the
+    artifact holds the bytes the weight report counts. The runtime decodes
+    a K block of a tile's columns into f32 panels and runs its f32
+    microkernel on them (runtime/ukernels/WqGemm.h), so each weight is
+    decoded once per 128 rows instead of once per row.
+
+    A weight that is not a `quant.scast` of a constant is an error.
+  }];
+  let dependentDialects = ["arith::ArithDialect",
+                           "bufferization::BufferizationDialect",
+                           "func::FuncDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect", "tensor::TensorDialect"];
+}
+
 def PackMatmuls : Pass<"qc-cpu-pack-matmuls", "ModuleOp"> {
   let summary = "f32 matmuls with constant weights as calls to the runtime's f32 microkernels";
   let description = [{

@@ -5,6 +5,7 @@
 #include "runtime/ukernels/QGemm.h"
 #include "runtime/ukernels/SGemm.h"
 #include "runtime/ukernels/W4Gemm.h"
+#include "runtime/ukernels/WqGemm.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,8 +19,8 @@ using namespace quantc::ukernels;
 
 /// The layout of `quantc_ukernels` this runtime fills (kUkernelsAbi in
 /// backends/common/EmitSharedLibrary.cpp): version 1 had qgemm_s8 only,
-/// version 2 added sgemm_f32, version 3 sgemm_w4.
-constexpr int64_t kAbi = 3;
+/// version 2 added sgemm_f32, version 3 sgemm_w4, version 4 sgemm_wq.
+constexpr int64_t kAbi = 4;
 
 /// A ranked memref descriptor as MLIR's C interface passes it.
 template <typename T, int Rank>
@@ -51,11 +52,19 @@ using W4GemmEntry = void (*)(const MemRef<float, 2> *,
                              const MemRef<float, 2> *, int64_t, int64_t,
                              int64_t, int64_t, int64_t);
 
+using WqGemmEntry =
+    void (*)(const MemRef<float, 2> *, const MemRef<uint8_t, 1> *,
+             const MemRef<uint8_t, 1> *, const MemRef<uint8_t, 1> *,
+             const MemRef<uint16_t, 1> *, const MemRef<float, 1> *,
+             const MemRef<int8_t, 1> *, const MemRef<float, 1> *,
+             const MemRef<float, 2> *, int64_t, int64_t, int64_t, int64_t,
+             int64_t, int64_t);
 struct UkernelTable {
   int64_t abi;
   QGemmEntry qgemmS8;
   SGemmEntry sgemmF32; // version >= 2
   W4GemmEntry sgemmW4; // version >= 3
+  WqGemmEntry sgemmWq; // version >= 4
 };
 
 QGemmFn selectedQGemm() {
@@ -211,6 +220,54 @@ void sgemmW4(const MemRef<float, 2> *a, const MemRef<int8_t, 1> *codes,
   w4Gemm(tile, decode, selectedSGemm(), gemv);
 }
 
+/// `quantc_sgemm_wq(A [M, K] f32, planes 0..2 (i8, the last unused ones
+/// empty), f16 scales, f32 scales (one of them empty), zero points (empty
+/// when all are zero), codebook (empty when none), out [M, N] f32, bits,
+/// rows per group, rows [m0, m1), columns [n0, n1))`, one tile of a
+/// weight-only product in qc-lower-quantized's layout
+/// (runtime/ukernels/WqGemm.h, backends/cpu/WqMatmuls.cpp); checked like
+/// qgemmS8. A codebook with zero points could index past its levels, so
+/// that pair is refused too.
+void sgemmWq(const MemRef<float, 2> *a, const MemRef<uint8_t, 1> *plane0,
+             const MemRef<uint8_t, 1> *plane1, const MemRef<uint8_t, 1> *plane2,
+             const MemRef<uint16_t, 1> *halfScales,
+             const MemRef<float, 1> *floatScales,
+             const MemRef<int8_t, 1> *zeros, const MemRef<float, 1> *codebook,
+             const MemRef<float, 2> *out, int64_t bits, int64_t groupRows,
+             int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  WqLayout layout = WqLayout::of(bits, groupRows, k, n);
+  const MemRef<uint8_t, 1> *planes[3] = {plane0, plane1, plane2};
+  auto dense = [](auto *v, int64_t size) {
+    return v->sizes[0] == size && (size == 0 || v->strides[0] == 1);
+  };
+  int64_t params = layout.groups * n;
+  bool valid = tileFits(a, out, m0, m1, n0, n1, kSPanel) && layout.bytes > 0;
+  for (int64_t p = 0; p < 3 && valid; ++p)
+    valid = dense(planes[p], p < layout.bytes ? layout.planeBytes() : 0);
+  bool half = halfScales->sizes[0] != 0;
+  valid = valid &&
+          (half ? dense(halfScales, params) && dense(floatScales, 0)
+                : dense(floatScales, params)) &&
+          (dense(zeros, 0) || dense(zeros, params)) &&
+          (dense(codebook, 0) ||
+           (dense(codebook, int64_t(1) << bits) && zeros->sizes[0] == 0));
+  if (!runTile(valid, "quantized-weight matmul", out, m, m0, m1, n0, n1))
+    return;
+  WqGemmTile tile;
+  setTile(tile, a, out, m0, m1, n0, n1);
+  tile.layout = layout;
+  for (int64_t p = 0; p < layout.bytes; ++p)
+    tile.planes[p] = planes[p]->data();
+  tile.halfScales = half ? halfScales->data() : nullptr;
+  tile.floatScales = half ? nullptr : floatScales->data();
+  tile.zeros = zeros->sizes[0] ? zeros->data() : nullptr;
+  tile.codebook = codebook->sizes[0] ? codebook->data() : nullptr;
+  wqGemm(tile,
+         wqDecodeFor(selectedIsa(), layout.bytes, tile.codebook != nullptr),
+         selectedSGemm());
+}
+
 } // namespace
 
 quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
@@ -227,6 +284,8 @@ quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
     t->sgemmF32 = sgemmF32;
   if (t->abi >= 3)
     t->sgemmW4 = sgemmW4;
+  if (t->abi >= 4)
+    t->sgemmWq = sgemmWq;
   return {};
 }
 

@@ -1,26 +1,17 @@
 //===- W4Gemm.cpp - f32 GEMM over 4-bit group-wise weights ----------------===//
 //
-// The portable parts: the K-block loop around the f32 microkernel, the
-// scalar decoder, and the choice of decoder.
+// The portable parts: the scalar decoder, the choice of decoder, and the
+// tile (the K-block loop of DecodedGemm.h, or the GEMV for a few rows).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/ukernels/W4Gemm.h"
 
-#include <algorithm>
+#include "runtime/ukernels/DecodedGemm.h"
+
 #include <cstring>
-#include <vector>
 
 namespace quantc::ukernels {
-
-namespace {
-
-/// Rows decoded per block: with up to 8 panels (256 columns, the compiler's
-/// tile) a block is 256 KiB of f32, which stays in L2 while the f32 kernel
-/// reads it once per row block of A.
-constexpr int64_t kKc = 256;
-
-} // namespace
 
 float halfToFloat(uint16_t h) {
   // The compiler's half type converts exactly (F16C where the target has
@@ -77,27 +68,10 @@ void w4Gemm(const W4GemmTile &t, W4DecodeFn decode, SGemmFn sgemm,
     return;
   if (gemv && t.m1 - t.m0 <= kGemvRows)
     return gemv(t);
-  const int64_t p0 = t.n0 / kSPanel, p1 = roundUp(t.n1, kSPanel) / kSPanel;
-  thread_local std::vector<float> block;
-  block.resize(size_t((p1 - p0) * kKc * kSPanel));
-  SGemmTile s;
-  s.lda = t.lda;
-  s.out = t.out + t.n0;
-  s.ldc = t.ldc;
-  s.m0 = t.m0;
-  s.m1 = t.m1;
-  s.n0 = 0;
-  s.n1 = t.n1 - t.n0;
-  for (int64_t k0 = 0; k0 < t.k; k0 += kKc) {
-    const int64_t k1 = std::min(t.k, k0 + kKc);
-    decode(t, p0, p1, k0, k1, block.data());
-    s.a = t.a + k0;
-    s.w = block.data();
-    s.k = k1 - k0;
-    s.accumulate = k0 > 0;
-    s.fill = 0.0f;
-    sgemm(s);
-  }
+  decodedGemm(t.a, t.lda, t.out, t.ldc, t.k, t.m0, t.m1, t.n0, t.n1, sgemm,
+              [&](int64_t p0, int64_t p1, int64_t k0, int64_t k1, float *dst) {
+                decode(t, p0, p1, k0, k1, dst);
+              });
 }
 
 } // namespace quantc::ukernels

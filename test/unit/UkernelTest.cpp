@@ -11,6 +11,7 @@
 #include "runtime/ukernels/QGemm.h"
 #include "runtime/ukernels/SGemm.h"
 #include "runtime/ukernels/W4Gemm.h"
+#include "runtime/ukernels/WqGemm.h"
 
 #include <gtest/gtest.h>
 
@@ -541,6 +542,123 @@ TEST(UkernelTest, HalfToFloat) {
   EXPECT_EQ(bitsOf(halfToFloat(0x8000)), 0x80000000u);
   EXPECT_TRUE(std::isinf(halfToFloat(0x7c00)));
   EXPECT_TRUE(std::isnan(halfToFloat(0x7e00)));
+}
+
+struct WqCase {
+  int64_t m, n, k, bits, groupRows; // groupRows = k: one scale per column
+  bool zeros, codebook;
+  int64_t m0, m1, n0, n1;
+};
+
+void runWqCase(Isa isa, const WqCase &cs, std::mt19937 &rng) {
+  SCOPED_TRACE(std::string(isaName(isa)) + " m=" + std::to_string(cs.m) +
+               " n=" + std::to_string(cs.n) + " k=" + std::to_string(cs.k) +
+               " bits=" + std::to_string(cs.bits) +
+               " g=" + std::to_string(cs.groupRows) +
+               (cs.zeros ? " with zero points" : "") +
+               (cs.codebook ? " with a codebook" : ""));
+  const WqLayout l = WqLayout::of(cs.bits, cs.groupRows, cs.k, cs.n);
+  ASSERT_GT(l.bytes, 0);
+  const int qmin = -(1 << (cs.bits - 1)), qmax = (1 << (cs.bits - 1)) - 1;
+  const bool half = cs.groupRows < cs.k;
+  std::uniform_int_distribution<int> code(qmin, qmax), exponent(10, 17),
+      mantissa(0, 1023), sign(0, 1);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<int> q(cs.k * cs.n), z(l.groups * cs.n, 0);
+  for (int &v : q)
+    v = code(rng);
+  std::vector<uint16_t> h(l.groups * cs.n);
+  std::vector<float> f(l.groups * cs.n);
+  for (int64_t i = 0; i < l.groups * cs.n; ++i) {
+    h[i] = uint16_t(sign(rng) << 15 | exponent(rng) << 10 | mantissa(rng));
+    f[i] = value(rng);
+    if (cs.zeros)
+      z[i] = code(rng);
+  }
+  std::vector<float> levels(cs.codebook ? size_t(1) << cs.bits : 0);
+  for (float &v : levels)
+    v = value(rng);
+  // The layout WqGemm.h documents, written independently of the compiler:
+  // code j of a word at bits [j*b, (j+1)*b), byte p of the word in plane p.
+  std::vector<std::vector<uint8_t>> planes(
+      3, std::vector<uint8_t>(l.planeBytes(), 0));
+  for (int64_t g = 0; g < l.groups; ++g)
+    for (int64_t w = 0; w < l.words; ++w)
+      for (int64_t c = 0; c < cs.n; ++c) {
+        uint32_t word = 0;
+        for (int64_t j = 0; j < l.perWord; ++j) {
+          const int64_t r = w * l.perWord + j, k = g * cs.groupRows + r;
+          // Padding rows hold the zero point (they are never read).
+          const int v =
+              r < cs.groupRows && k < cs.k ? q[k * cs.n + c] : z[g * cs.n + c];
+          word |= (uint32_t(v) & ((1u << cs.bits) - 1)) << (j * cs.bits);
+        }
+        for (int64_t p = 0; p < l.bytes; ++p)
+          planes[p][(g * l.words + w) * cs.n + c] = uint8_t(word >> (8 * p));
+      }
+  std::vector<int8_t> zeros(z.begin(), z.end());
+  std::vector<float> a(cs.m * cs.k);
+  for (float &v : a)
+    v = value(rng);
+  std::vector<float> out(cs.m * cs.n, sentinelFloat());
+  WqGemmTile t;
+  t.a = a.data();
+  t.lda = cs.k;
+  t.layout = l;
+  for (int64_t p = 0; p < l.bytes; ++p)
+    t.planes[p] = planes[p].data();
+  t.halfScales = half ? h.data() : nullptr;
+  t.floatScales = half ? nullptr : f.data();
+  t.zeros = cs.zeros ? zeros.data() : nullptr;
+  t.codebook = cs.codebook ? levels.data() : nullptr;
+  t.out = out.data();
+  t.ldc = cs.n;
+  t.k = cs.k;
+  t.m0 = cs.m0;
+  t.m1 = cs.m1;
+  t.n0 = cs.n0;
+  t.n1 = cs.n1;
+  wqGemm(t, wqDecodeFor(isa, l.bytes, cs.codebook), sgemmFor(isa));
+  // Bit-exact: the f32 kernels' fma chain over the dequantized weight.
+  for (int64_t m = 0; m < cs.m; ++m)
+    for (int64_t n = 0; n < cs.n; ++n) {
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      float want = sentinelFloat();
+      if (inside) {
+        want = 0.0f;
+        for (int64_t k = 0; k < cs.k; ++k) {
+          const int64_t at = (k / cs.groupRows) * cs.n + n;
+          const int v = q[k * cs.n + n] - z[at];
+          const float level = cs.codebook ? levels[size_t(v - qmin)] : float(v);
+          want = std::fma(a[m * cs.k + k],
+                          level * (half ? halfValue(h[at]) : f[at]), want);
+        }
+      }
+      ASSERT_EQ(bitsOf(out[m * cs.n + n]), bitsOf(want))
+          << "at m=" << m << " n=" << n;
+    }
+}
+
+TEST(UkernelTest, WqShapes) {
+  const WqCase cases[] = {
+      // stories260k's w1: 4 bits per column, N = 172 (a narrow last panel).
+      {9, 172, 64, 4, 64, false, false, 0, 9, 0, 172},
+      // 3 bits (3 planes, 8 codes a word), groups of 32, K past one
+      // decode block and ragged, zero points.
+      {5, 40, 300, 3, 32, true, false, 1, 5, 32, 40},
+      // 2 bits, odd groups (words straddle none: 4 codes a byte, 5 rows).
+      {4, 64, 23, 2, 5, true, false, 0, 4, 0, 64},
+      // 8 bits per column and 1 bit.
+      {3, 33, 17, 8, 17, true, false, 0, 3, 0, 33},
+      {3, 32, 40, 1, 8, false, false, 0, 3, 0, 32},
+      // A 4-bit codebook (NF4-like), group-wise.
+      {6, 96, 64, 4, 32, false, true, 2, 6, 64, 96},
+  };
+  for (Isa isa : runnableIsas(sgemmFor)) {
+    std::mt19937 rng(11);
+    for (const WqCase &cs : cases)
+      runWqCase(isa, cs, rng);
+  }
 }
 
 TEST(UkernelTest, W4Shapes) {

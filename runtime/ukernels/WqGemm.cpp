@@ -1,0 +1,152 @@
+//===- WqGemm.cpp - f32 GEMM over any weight-only quantized weight --------===//
+
+#include "runtime/ukernels/WqGemm.h"
+
+#include "runtime/ukernels/DecodedGemm.h"
+#include "runtime/ukernels/W4Gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace quantc::ukernels {
+
+WqLayout WqLayout::of(int64_t bits, int64_t groupRows, int64_t k, int64_t n) {
+  WqLayout l;
+  if (bits < 1 || bits > 8 || groupRows < 1 || k < 1 || n < 1)
+    return l;
+  const int64_t bytes = bits / std::gcd(bits, int64_t(8));
+  if (bytes > 3)
+    return l;
+  l.bits = bits;
+  l.bytes = bytes;
+  l.perWord = 8 * bytes / bits;
+  l.groups = (k + groupRows - 1) / groupRows;
+  l.groupRows = groupRows;
+  l.words = (groupRows + l.perWord - 1) / l.perWord;
+  l.n = n;
+  return l;
+}
+
+namespace {
+
+#if defined(__GNUC__)
+#define QUANTC_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define QUANTC_ALWAYS_INLINE inline
+#endif
+
+/// The decoder for words of `Bytes` bytes, with or without a codebook: the
+/// loops over a panel's columns have no branches, so the compiler
+/// vectorizes them for the ISA of the function they are inlined into.
+template <int Bytes, bool Codebook>
+QUANTC_ALWAYS_INLINE void decode(const WqGemmTile &t, int64_t p0, int64_t p1,
+                                 int64_t k0, int64_t k1, float *dst) {
+  const WqLayout &l = t.layout;
+  const int64_t rows = k1 - k0;
+  const int shift = 32 - int(l.bits);
+  const int32_t levelOffset = int32_t(1) << (l.bits - 1);
+  float scale[kSPanel];
+  int32_t zero[kSPanel];
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t c0 = p * kSPanel, width = std::min(kSPanel, l.n - c0);
+    float *out = dst + (p - p0) * rows * kSPanel;
+    // The last panel's columns past N are zeros (scale 0, code 0).
+    for (int64_t c = width; c < kSPanel; ++c)
+      scale[c] = 0.0f, zero[c] = 0;
+    int64_t group = -1;
+    for (int64_t k = k0; k < k1; ++k, out += kSPanel) {
+      const int64_t g = k / l.groupRows, r = k % l.groupRows;
+      if (g != group) { // a group's scales and zero points, once
+        group = g;
+        for (int64_t c = 0; c < width; ++c) {
+          const int64_t at = g * l.n + c0 + c;
+          scale[c] =
+              t.halfScales ? halfToFloat(t.halfScales[at]) : t.floatScales[at];
+          zero[c] = t.zeros ? t.zeros[at] : 0;
+        }
+      }
+      // Code j's bits moved to the top, then an arithmetic shift: its own
+      // sign bit extends it (qc-lower-quantized's unpackCode).
+      const int up = shift - int(r % l.perWord) * int(l.bits);
+      const int64_t word = (g * l.words + r / l.perWord) * l.n + c0;
+      uint8_t bytes[Bytes][kSPanel] = {};
+      for (int b = 0; b < Bytes; ++b)
+        std::memcpy(bytes[b], t.planes[b] + word, size_t(width));
+      for (int64_t c = 0; c < kSPanel; ++c) {
+        uint32_t w = bytes[0][c];
+        if (Bytes > 1)
+          w |= uint32_t(bytes[1][c]) << 8;
+        if (Bytes > 2)
+          w |= uint32_t(bytes[2][c]) << 16;
+        const int32_t v = (int32_t(w << up) >> shift) - zero[c];
+        out[c] = (Codebook ? t.codebook[v + levelOffset] : float(v)) * scale[c];
+      }
+    }
+  }
+}
+
+template <int Bytes, bool Codebook>
+void decodePortable(const WqGemmTile &t, int64_t p0, int64_t p1, int64_t k0,
+                    int64_t k1, float *dst) {
+  decode<Bytes, Codebook>(t, p0, p1, k0, k1, dst);
+}
+
+#if defined(__x86_64__)
+template <int Bytes, bool Codebook>
+__attribute__((target("avx512f,avx512bw"))) void
+decodeAvx512(const WqGemmTile &t, int64_t p0, int64_t p1, int64_t k0,
+             int64_t k1, float *dst) {
+  decode<Bytes, Codebook>(t, p0, p1, k0, k1, dst);
+}
+
+template <int Bytes, bool Codebook>
+__attribute__((target("avx2,fma"))) void
+decodeAvx2(const WqGemmTile &t, int64_t p0, int64_t p1, int64_t k0, int64_t k1,
+           float *dst) {
+  decode<Bytes, Codebook>(t, p0, p1, k0, k1, dst);
+}
+#endif
+
+template <int Bytes, bool Codebook>
+WqDecodeFn decoderFor(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512Vnni || isa == Isa::Amx)
+    return decodeAvx512<Bytes, Codebook>;
+  if (isa == Isa::Avx2)
+    return decodeAvx2<Bytes, Codebook>;
+#else
+  (void)isa;
+#endif
+  return decodePortable<Bytes, Codebook>;
+}
+
+template <int Bytes>
+WqDecodeFn decoderFor(Isa isa, bool codebook) {
+  return codebook ? decoderFor<Bytes, true>(isa)
+                  : decoderFor<Bytes, false>(isa);
+}
+
+} // namespace
+
+WqDecodeFn wqDecodeFor(Isa isa, int64_t bytes, bool codebook) {
+  switch (bytes) {
+  case 1:
+    return decoderFor<1>(isa, codebook);
+  case 2:
+    return decoderFor<2>(isa, codebook);
+  case 3:
+    return decoderFor<3>(isa, codebook);
+  default:
+    return nullptr;
+  }
+}
+
+void wqGemm(const WqGemmTile &t, WqDecodeFn decode, SGemmFn sgemm) {
+  decodedGemm(t.a, t.lda, t.out, t.ldc, t.k, t.m0, t.m1, t.n0, t.n1, sgemm,
+              [&](int64_t p0, int64_t p1, int64_t k0, int64_t k1, float *dst) {
+                decode(t, p0, p1, k0, k1, dst);
+              });
+}
+
+} // namespace quantc::ukernels

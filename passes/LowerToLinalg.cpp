@@ -182,7 +182,17 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
     auto outType = RankedTensorType::get(
         {rowsType.getDimSize(0), resultType.getShape().back()},
         resultType.getElementType());
-    Value init = zeroFilled(b, loc, emptyLike(b, loc, outType, {rows2d, rhs}));
+    // Rows from the activation, columns from the weight (emptyLike aligns
+    // trailing dimensions, which would take N from the activation's K).
+    SmallVector<Value> dynamic;
+    if (outType.isDynamicDim(0))
+      dynamic.push_back(tensor::DimOp::create(b, loc, rows2d, 0));
+    if (outType.isDynamicDim(1))
+      dynamic.push_back(tensor::DimOp::create(b, loc, rhs, 1));
+    Value init =
+        zeroFilled(b, loc,
+                   tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                           outType.getElementType(), dynamic));
     Value product = linalg::MatmulOp::create(b, loc, ValueRange{rows2d, rhs},
                                              ValueRange{init})
                         .getResult(0);

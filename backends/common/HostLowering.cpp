@@ -2,7 +2,10 @@
 
 #include "backends/common/HostLowering.h"
 
+#include "backends/common/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -11,6 +14,8 @@ using namespace mlir;
 
 void qc::addHostLowering(OpPassManager &pm,
                          const HostLoweringOptions &options) {
+  // Expands upstream's pass would crash on are lowered first.
+  pm.addNestedPass<func::FuncOp>(createLowerDynamicExpands());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (options.openmp) {
@@ -27,6 +32,9 @@ void qc::addHostLowering(OpPassManager &pm,
     VectorTransferToSCFOptions vectorToSCF;
     vectorToSCF.enableFullUnroll();
     pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
+    // Transfers it cannot unroll (a strided view's reads) become scf loops,
+    // lowered like the others.
+    pm.addPass(createSCFToControlFlowPass());
   }
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());

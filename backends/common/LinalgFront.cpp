@@ -34,6 +34,9 @@ void qc::buildLinalgFront(OpPassManager &pm,
 void qc::addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // A loop may yield a fresh tensor each step (LSTM's state: a new H and C
+  // per time step), not only the one it was given.
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));

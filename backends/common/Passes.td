@@ -113,4 +113,22 @@ def LowerStridedCopies : Pass<"qc-lower-strided-copies", "func::FuncOp"> {
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def LowerDynamicExpands : Pass<"qc-lower-dynamic-expands", "func::FuncOp"> {
+  let summary = "memref.expand_shape into several dynamic sizes as a "
+                "reinterpret_cast";
+  let description = [{
+    Upstream `expand-strided-metadata` (LLVM 22.1) crashes on a
+    `memref.expand_shape` that splits one dimension into two or more
+    dynamic sizes (llvm-project issue 186830): a matmul of an activation
+    `[B, T, K]` by a weight, whose rows `[B*T, N]` are expanded back to
+    `[B, T, N]`, is enough. Where source and result have the identity
+    layout, the expanded view is the same bytes with row-major strides, so
+    this pass replaces it by the `memref.reinterpret_cast` that says so
+    (offset 0, the output sizes, each stride the product of the sizes to its
+    right). It runs right before `expand-strided-metadata`; other expands
+    are left to it.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "memref::MemRefDialect"];
+}
+
 #endif // QUANTC_BACKENDS_COMMON_PASSES_TD

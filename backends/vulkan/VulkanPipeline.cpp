@@ -23,6 +23,7 @@
 
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -90,7 +91,10 @@ void mlir::qc::vulkan::buildVulkanPipeline(
   }
   pm.addPass(createGpuSPIRVAttachTarget(target));
   pm.nest<gpu::GPUModuleOp>().addPass(vulkan::createSetEntryPointAbi());
-  // convert-gpu-to-spirv converts arith but not math.
+  // convert-gpu-to-spirv converts arith but not math, nor the arith ops
+  // without a SPIR-V instruction (ceildivsi: a Slice's size with a step
+  // of -2 or less, computed in the kernel): those are expanded first.
+  pm.nest<gpu::GPUModuleOp>().addPass(arith::createArithExpandOpsPass());
   pm.nest<gpu::GPUModuleOp>().addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   pm.nest<spirv::ModuleOp>().addPass(

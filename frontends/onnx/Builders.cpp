@@ -400,6 +400,22 @@ Value mlir::qc::onnx::buildSqueeze(OpBuilder &b, Location loc, Value input,
   if (axes.empty())
     return input;
   auto type = cast<RankedTensorType>(input.getType());
+  // A squeezed size known only at run time must be 1 (ONNX); checked there,
+  // and cast to 1 so that the collapse groups it with a static neighbour.
+  SmallVector<int64_t> unitShape(type.getShape());
+  for (int64_t a : axes) {
+    if (!type.isDynamicDim(a))
+      continue;
+    qc::AssumeEqualOp::create(
+        b, loc, tensor::DimOp::create(b, loc, input, a),
+        arith::ConstantIndexOp::create(b, loc, 1),
+        b.getStringAttr("Squeeze dimension " + std::to_string(a)));
+    unitShape[a] = 1;
+  }
+  if (unitShape != type.getShape()) {
+    type = type.clone(unitShape);
+    input = tensor::CastOp::create(b, loc, type, input);
+  }
   llvm::SmallDenseSet<int64_t> unitSet(axes.begin(), axes.end());
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < type.getRank(); ++d)

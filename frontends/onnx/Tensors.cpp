@@ -183,14 +183,20 @@ FailureOr<TensorValue> GraphImporter::importTensor(const TensorProto &tensor,
   TensorValue result;
   result.isUnsigned = isUnsignedDataType(tensor.data_type());
   ElementsAttr attr;
-  // Small tensors stay inline so that folds and the shape logic see them.
+  // Small tensors stay inline so that folds and the shape logic see them,
+  // and so do the integer vectors the shape logic reads below (up to 64
+  // int64 values: Pad amounts of rank 5, Split sizes).
   constexpr int64_t kInlineLimitBytes = 64;
+  const bool shapeVector = isa<IntegerType>(elementType) &&
+                           !elementType.isInteger(1) && shape.size() <= 1 &&
+                           count <= 64;
   if (elementType.isInteger(1)) {
     SmallVector<bool> flags;
     for (char c : bytes)
       flags.push_back(c != 0);
     attr = DenseElementsAttr::get(type, flags);
-  } else if (static_cast<int64_t>(bytes.size()) <= kInlineLimitBytes) {
+  } else if (shapeVector ||
+             static_cast<int64_t>(bytes.size()) <= kInlineLimitBytes) {
     attr = DenseElementsAttr::getFromRawBuffer(type, bytes);
   } else {
     // Resource keys must be identifiers: the blob manager uniquifies them.
@@ -207,8 +213,7 @@ FailureOr<TensorValue> GraphImporter::importTensor(const TensorProto &tensor,
   result.value = arith::ConstantOp::create(b, loc, attr).getResult();
 
   // Small integer vectors feed shape computations.
-  if (isa<IntegerType>(elementType) && !elementType.isInteger(1) &&
-      shape.size() <= 1 && count <= 64) {
+  if (shapeVector) {
     auto dense = cast<DenseElementsAttr>(attr);
     SmallVector<OpFoldResult> known;
     for (APInt v : dense.getValues<APInt>())

@@ -32,8 +32,9 @@ void qc::addHostLowering(OpPassManager &pm,
     VectorTransferToSCFOptions vectorToSCF;
     vectorToSCF.enableFullUnroll();
     pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
-    // Transfers it cannot unroll (a strided view's reads) become scf loops,
-    // lowered like the others.
+    // Transfers it cannot unroll (a strided view's reads) become scf loops
+    // with affine index maps, lowered like the others.
+    pm.addPass(createLowerAffinePass());
     pm.addPass(createSCFToControlFlowPass());
   }
   pm.addPass(createConvertMathToFuncs());

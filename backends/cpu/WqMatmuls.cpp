@@ -71,9 +71,12 @@ bool matches(QuantizedMatmulOp op) {
     return false;
   PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
   int64_t k = lhsType.getDimSize(lhsType.getRank() - 1);
-  if (op.getCodebook() && !cast<RankedTensorType>(op.getCodebook().getType())
-                               .getElementType()
-                               .isF32())
+  // A codebook with zero points is qc-lower-quantized's error to report
+  // (the kernel would index past the levels).
+  if (op.getCodebook() &&
+      (layout.zeroPoints || !cast<RankedTensorType>(op.getCodebook().getType())
+                                 .getElementType()
+                                 .isF32()))
     return false;
   return layout.bytes <= 3 && layout.n > 0 && !ShapedType::isDynamic(k) &&
          k > 0 && k <= rhsType.getDimSize(0) &&

@@ -85,6 +85,12 @@ valueInfoType(MLIRContext *ctx, const ::onnx::ValueInfoProto &info,
                 " in dimension " + std::to_string(shape.size());
         return failure();
       }
+      if (fixed && *fixed != it->second) {
+        error = "--dim " + key + "=" + std::to_string(it->second) +
+                " contradicts --dim " + d.dim_param() + "=" +
+                std::to_string(*fixed) + " (the same dimension)";
+        return failure();
+      }
       used.insert(key);
       fixed = it->second;
     }

@@ -13,7 +13,11 @@ namespace quantc::ukernels {
 
 WqLayout WqLayout::of(int64_t bits, int64_t groupRows, int64_t k, int64_t n) {
   WqLayout l;
-  if (bits < 1 || bits > 8 || groupRows < 1 || k < 1 || n < 1)
+  // Sizes up to 2^30 keep groups * words * n (at most 2 * k * n) and
+  // groups * n inside int64; no weight comes near them.
+  constexpr int64_t kMaxSize = int64_t(1) << 30;
+  if (bits < 1 || bits > 8 || groupRows < 1 || k < 1 || n < 1 || k > kMaxSize ||
+      n > kMaxSize || groupRows > kMaxSize)
     return l;
   const int64_t bytes = bits / std::gcd(bits, int64_t(8));
   if (bytes > 3)

@@ -648,6 +648,8 @@ TEST(UkernelTest, WqShapes) {
       {5, 40, 300, 3, 32, true, false, 1, 5, 32, 40},
       // 2 bits, odd groups (words straddle none: 4 codes a byte, 5 rows).
       {4, 64, 23, 2, 5, true, false, 0, 4, 0, 64},
+      // 6 bits (3 bytes, 4 codes a word), lda and ldc as in the tile.
+      {4, 48, 50, 6, 16, true, false, 0, 4, 0, 48},
       // 8 bits per column and 1 bit.
       {3, 33, 17, 8, 17, true, false, 0, 3, 0, 33},
       {3, 32, 40, 1, 8, false, false, 0, 3, 0, 32},

@@ -134,9 +134,15 @@ StringRef quantc::PendingOutput::stagePath() const {
 llvm::Error quantc::commitAll(llvm::MutableArrayRef<PendingOutput> outputs) {
   namespace fs = llvm::sys::fs;
   std::vector<std::pair<std::string, std::string>> aside; // path, backup
-  auto restore = [&] {
+  // Moves every original back; names any that stays aside.
+  auto restore = [&](llvm::Error error) -> llvm::Error {
+    std::string stranded;
     for (auto &[path, backup] : llvm::reverse(aside))
-      (void)fs::rename(backup, path);
+      if (fs::rename(backup, path))
+        stranded += "; " + path + " is kept as " + backup;
+    if (stranded.empty())
+      return error;
+    return makeError(llvm::toString(std::move(error)) + stranded);
   };
   for (PendingOutput &output : outputs) {
     if (!output.file || !fs::exists(output.path))
@@ -151,19 +157,19 @@ llvm::Error quantc::commitAll(llvm::MutableArrayRef<PendingOutput> outputs) {
       if (ec)
         fs::remove(backup);
     }
-    if (ec) {
-      restore();
-      return makeError("cannot replace " + output.path + ": " + ec.message());
-    }
+    if (ec)
+      return restore(
+          makeError("cannot replace " + output.path + ": " + ec.message()));
     aside.emplace_back(output.path, backup.str().str());
   }
   for (size_t i = 0; i < outputs.size(); ++i)
     if (llvm::Error e = outputs[i].commit()) {
-      for (size_t j = 0; j < i; ++j)
+      // Output i too: a failed keep() may have left a copy or its file in
+      // place (its original, if any, is aside).
+      for (size_t j = 0; j <= i; ++j)
         if (!outputs[j].path.empty() && outputs[j].path != "-")
           fs::remove(outputs[j].path);
-      restore();
-      return e;
+      return restore(std::move(e));
     }
   for (auto &[path, backup] : aside)
     fs::remove(backup);

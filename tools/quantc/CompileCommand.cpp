@@ -379,9 +379,16 @@ int quantc::runCompile(MLIRContext &context) {
     outputs.push_back(options->emit.llvmIRPath);
   if (!options->loweredMlirPath.empty())
     outputs.push_back(options->loweredMlirPath);
-  for (const std::string &output : outputs)
+  if (outputPath == "-")
+    return fail(makeError("-o -: the shared library must be a file"), false);
+  for (const std::string &output : outputs) {
     if (llvm::Error e = checkNotAnInput(output, inputs))
       return fail(std::move(e), false);
+    // Refused before the compile, not when the outputs are renamed.
+    if (llvm::sys::fs::is_directory(output))
+      return fail(makeError("cannot write " + output + ": it is a directory"),
+                  false);
+  }
   llvm::Expected<qc::onnx::ImportOptions> importOptions = parseDimSizes(dims);
   if (!importOptions)
     return fail(importOptions.takeError(), false);

@@ -67,3 +67,34 @@ func.func @kept(%x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xi1>) {
   } -> tensor<4xi1>
   return %r, %t : tensor<4xi1>, tensor<4xi1>
 }
+
+// -----
+
+// A view of the mask that another kind of op also reads keeps it i1.
+// CHECK-LABEL: func.func @view_with_other_user(
+// CHECK-NOT:     i8
+// CHECK:         tensor.extract {{.*}} : tensor<1x4xi1>
+#id1 = affine_map<(i) -> (i)>
+#id2 = affine_map<(i, j) -> (i, j)>
+func.func @view_with_other_user(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, i1) {
+  %e = tensor.empty() : tensor<4xi1>
+  %m = linalg.generic {indexing_maps = [#id1], iterator_types = ["parallel"]} outs(%e : tensor<4xi1>) {
+  ^bb0(%o: i1):
+    %i = linalg.index 0 : index
+    %c2 = arith.constant 2 : index
+    %c = arith.cmpi sgt, %i, %c2 : index
+    linalg.yield %c : i1
+  } -> tensor<4xi1>
+  %v = tensor.expand_shape %m [[0, 1]] output_shape [1, 4] : tensor<4xi1> into tensor<1x4xi1>
+  %f = tensor.empty() : tensor<1x4xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%v, %x : tensor<1x4xi1>, tensor<1x4xf32>) outs(%f : tensor<1x4xf32>) {
+  ^bb0(%b: i1, %a: f32, %o: f32):
+    %z = arith.constant 0.0 : f32
+    %s = arith.select %b, %z, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4xf32>
+  %c0 = arith.constant 0 : index
+  %one = tensor.extract %v[%c0, %c0] : tensor<1x4xi1>
+  return %y, %one : tensor<1x4xf32>, i1
+}
+

@@ -38,6 +38,7 @@ func.func @w2_per_column(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
 // A 3-bit weight takes three planes; a codebook goes to the kernel as it is.
 // CHECK-LABEL: func.func @w3_codebook(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x2xf32>, %[[CB:.*]]: tensor<8xf32>
+// CHECK-COUNT-3: tensor.collapse_shape {{.*}} : tensor<1x1x2xi8> into tensor<2xi8>
 // CHECK:         bufferization.to_buffer %[[CB]] read_only
 // CHECK:         func.call @quantc_sgemm_wq(
 func.func @w3_codebook(%x: tensor<?x2xf32>, %cb: tensor<8xf32>) -> tensor<?x2xf32> {
@@ -49,8 +50,9 @@ func.func @w3_codebook(%x: tensor<?x2xf32>, %cb: tensor<8xf32>) -> tensor<?x2xf3
 
 // -----
 
-// Left to other lowerings: int8 activations (W8A8 has its own kernel) and
-// a low-rank correction.
+// Left to other lowerings: int8 activations (W8A8 has its own kernel), and
+// a codebook with zero points, which qc-lower-quantized reports as an error
+// (the kernel would index past the levels).
 // CHECK-LABEL: func.func @int8_activations(
 // CHECK:         qc.quantized_matmul
 // CHECK-NOT:     quantc_sgemm_wq
@@ -58,6 +60,16 @@ func.func @int8_activations(%x: tensor<?x2xi8>, %s: tensor<?x1xf32>) -> tensor<?
   %c = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
   %w = quant.scast %c : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
   %y = qc.quantized_matmul %x scaled by %s, %w : (tensor<?x2xi8>, tensor<?x1xf32>, tensor<2x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// CHECK-LABEL: func.func @codebook_zero_points(
+// CHECK:         qc.quantized_matmul
+// CHECK-NOT:     quantc_sgemm_wq
+func.func @codebook_zero_points(%x: tensor<?x2xf32>, %cb: tensor<8xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[-4, 3], [0, 1]]> : tensor<2x2xi3>
+  %w = quant.scast %c : tensor<2x2xi3> to tensor<2x2x!quant.uniform<i3:f32:1, {1.0:1, 2.0}>>
+  %y = qc.quantized_matmul %x, %w codebook(%cb) : (tensor<?x2xf32>, tensor<2x2x!quant.uniform<i3:f32:1, {1.0:1, 2.0}>>, tensor<8xf32>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
 }
 

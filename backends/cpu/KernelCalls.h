@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 
 namespace mlir::qc::cpu {
@@ -53,6 +54,31 @@ const Packed *packOnce(OpBuilder &b, Value weight,
     it = cache.try_emplace(weight, std::move(*fresh)).first;
   }
   return &it->second;
+}
+
+/// What the kernel-call passes do with the products of a module: every
+/// `qc.quantized_matmul` for which `matches(op)` holds is rewritten by
+/// `rewrite(rewriter, op, kernel, packed)`, where `kernel` is
+/// `declare(module)` (declared only when some product matches) and
+/// `packed` caches each weight's packed form across products. Fails when
+/// a rewrite does.
+template <typename Packed, typename Match, typename Declare, typename Rewrite>
+LogicalResult rewriteMatchingProducts(ModuleOp module, Match matches,
+                                      Declare declare, Rewrite rewrite) {
+  SmallVector<Operation *> products;
+  module.walk([&](Operation *op) {
+    if (matches(op))
+      products.push_back(op);
+  });
+  if (products.empty())
+    return success();
+  func::FuncOp kernel = declare(module);
+  IRRewriter rewriter(module.getContext());
+  llvm::DenseMap<Value, Packed> packed;
+  for (Operation *op : products)
+    if (failed(rewrite(rewriter, op, kernel, packed)))
+      return failure();
+  return success();
 }
 
 /// `func.func private @name(args)` with a C interface, declared once.

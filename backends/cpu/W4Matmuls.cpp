@@ -187,21 +187,17 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
 
 struct W4Matmuls : qc::cpu::impl::W4MatmulsBase<W4Matmuls> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<QuantizedMatmulOp> products;
-    module.walk([&](QuantizedMatmulOp op) {
-      if (matches(op))
-        products.push_back(op);
-    });
-    if (products.empty())
-      return;
-    func::FuncOp kernel = declareKernel(module);
-    IRRewriter rewriter(&getContext());
-    // A weight several products share is packed once.
-    DenseMap<Value, KernelWeight> packedWeights;
-    for (QuantizedMatmulOp op : products)
-      if (failed(rewrite(rewriter, op, kernel, packedWeights)))
-        return signalPassFailure();
+    auto product = [](Operation *op) {
+      auto matmul = dyn_cast<QuantizedMatmulOp>(op);
+      return matmul && matches(matmul);
+    };
+    auto rewriteOne = [](IRRewriter &b, Operation *op, func::FuncOp kernel,
+                         DenseMap<Value, KernelWeight> &packed) {
+      return rewrite(b, cast<QuantizedMatmulOp>(op), kernel, packed);
+    };
+    if (failed(cpu::rewriteMatchingProducts<KernelWeight>(
+            getOperation(), product, declareKernel, rewriteOne)))
+      signalPassFailure();
   }
 };
 

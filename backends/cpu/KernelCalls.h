@@ -57,16 +57,17 @@ const Packed *packOnce(OpBuilder &b, Value weight,
 }
 
 /// What the kernel-call passes do with the products of a module: every
-/// `qc.quantized_matmul` for which `matches(op)` holds is rewritten by
+/// `OpTy` for which `matches(op)` holds is rewritten by
 /// `rewrite(rewriter, op, kernel, packed)`, where `kernel` is
 /// `declare(module)` (declared only when some product matches) and
 /// `packed` caches each weight's packed form across products. Fails when
 /// a rewrite does.
-template <typename Packed, typename Match, typename Declare, typename Rewrite>
+template <typename OpTy, typename Packed, typename Match, typename Declare,
+          typename Rewrite>
 LogicalResult rewriteMatchingProducts(ModuleOp module, Match matches,
                                       Declare declare, Rewrite rewrite) {
-  SmallVector<Operation *> products;
-  module.walk([&](Operation *op) {
+  SmallVector<OpTy> products;
+  module.walk([&](OpTy op) {
     if (matches(op))
       products.push_back(op);
   });
@@ -75,7 +76,7 @@ LogicalResult rewriteMatchingProducts(ModuleOp module, Match matches,
   func::FuncOp kernel = declare(module);
   IRRewriter rewriter(module.getContext());
   llvm::DenseMap<Value, Packed> packed;
-  for (Operation *op : products)
+  for (OpTy op : products)
     if (failed(rewrite(rewriter, op, kernel, packed)))
       return failure();
   return success();

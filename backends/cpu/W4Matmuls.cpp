@@ -187,16 +187,8 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
 
 struct W4Matmuls : qc::cpu::impl::W4MatmulsBase<W4Matmuls> {
   void runOnOperation() override {
-    auto product = [](Operation *op) {
-      auto matmul = dyn_cast<QuantizedMatmulOp>(op);
-      return matmul && matches(matmul);
-    };
-    auto rewriteOne = [](IRRewriter &b, Operation *op, func::FuncOp kernel,
-                         DenseMap<Value, KernelWeight> &packed) {
-      return rewrite(b, cast<QuantizedMatmulOp>(op), kernel, packed);
-    };
-    if (failed(cpu::rewriteMatchingProducts<KernelWeight>(
-            getOperation(), product, declareKernel, rewriteOne)))
+    if (failed(cpu::rewriteMatchingProducts<QuantizedMatmulOp, KernelWeight>(
+            getOperation(), matches, declareKernel, rewrite)))
       signalPassFailure();
   }
 };

@@ -182,16 +182,8 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
 
 struct WqMatmuls : qc::cpu::impl::WqMatmulsBase<WqMatmuls> {
   void runOnOperation() override {
-    auto product = [](Operation *op) {
-      auto matmul = dyn_cast<QuantizedMatmulOp>(op);
-      return matmul && matches(matmul);
-    };
-    auto rewriteOne = [](IRRewriter &b, Operation *op, func::FuncOp kernel,
-                         DenseMap<Value, KernelWeight> &packed) {
-      return rewrite(b, cast<QuantizedMatmulOp>(op), kernel, packed);
-    };
-    if (failed(cpu::rewriteMatchingProducts<KernelWeight>(
-            getOperation(), product, declareKernel, rewriteOne)))
+    if (failed(cpu::rewriteMatchingProducts<QuantizedMatmulOp, KernelWeight>(
+            getOperation(), matches, declareKernel, rewrite)))
       signalPassFailure();
   }
 };

@@ -52,6 +52,11 @@ SCHEMES = {
     # MatMulNBits in its float-activation form (accuracy level 0).
     'w4a16-g32': (['--scheme', 'w4a16', '--group-size', '32'],
                   ['nbits-bs32-acc0', 'nbits-bs128-acc0']),
+    # Dynamic per-token int8 activations, 4-bit weights in groups of 32:
+    # against every MatMulNBits form (the "ORT's best variant").
+    'w4a8-g32': (['--scheme', 'w4a8', '--group-size', '32', '--activations', 'dynamic'],
+                 ['nbits-bs32-acc0', 'nbits-bs128-acc0', 'nbits-bs32-acc4',
+                  'nbits-bs128-acc4']),
 }
 # Schemes whose products run on the f32 FMA units (% of the FMA peak).
 FLOAT_SCHEMES = {'fp32', 'w4a16-g32'}

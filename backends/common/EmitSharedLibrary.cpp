@@ -223,7 +223,8 @@ void addGpuTable(llvm::Module &module) {
 /// refuses a version it does not know.
 constexpr StringLiteral kUkernelSlots[] = {
     "_mlir_ciface_quantc_qgemm_s8", "_mlir_ciface_quantc_sgemm_f32",
-    "_mlir_ciface_quantc_sgemm_w4", "_mlir_ciface_quantc_sgemm_wq"};
+    "_mlir_ciface_quantc_sgemm_w4", "_mlir_ciface_quantc_sgemm_wq",
+    "_mlir_ciface_quantc_qgemm_grouped"};
 
 /// The table version the module needs: the last slot whose function it
 /// calls (declares); 0 when it calls none.
@@ -248,9 +249,10 @@ bool needsUkernelTable(llvm::Module &module) {
 /// `_mlir_ciface_quantc_sgemm_f32(...)`, W4A16 products
 /// (backends/cpu/W4Matmuls.cpp) `_mlir_ciface_quantc_sgemm_w4(...)`, other
 /// weight-only products (backends/cpu/WqMatmuls.cpp)
-/// `_mlir_ciface_quantc_sgemm_wq(...)`. They are defined here to call
-/// through `quantc_ukernels` = {version, qgemm_s8, sgemm_f32, sgemm_w4,
-/// sgemm_wq}, which the
+/// `_mlir_ciface_quantc_sgemm_wq(...)`, WbA8 products with group-wise
+/// weights (Int8Matmuls.cpp again) `_mlir_ciface_quantc_qgemm_grouped(...)`.
+/// They are defined here to call through `quantc_ukernels` = {version,
+/// qgemm_s8, sgemm_f32, sgemm_w4, sgemm_wq, qgemm_grouped}, which the
 /// runtime fills at load time with the variants for the CPU it runs on
 /// (runtime/src/CpuKernels.cpp).
 void addUkernelTable(llvm::Module &module) {

@@ -21,6 +21,14 @@
 // applies the epilogue (zero-point correction, weight and row scales) in its
 // output loop, so no i32 accumulator tensor is ever written.
 //
+// A product whose weight has 2 to 4 bits, one scale per column for each
+// group of rows (or per column) and no zero point (W4A8 g32, W3A8, ...)
+// calls @quantc_qgemm_grouped instead, with the codes repacked into that
+// kernel's nibble layout (runtime/ukernels/QGemmGrouped.h), its scales
+// widened to f32 and, for an activation zero point, each group's column
+// sums; the kernel unpacks the codes into the int8 units' operands in
+// registers.
+//
 // It runs in the linalg front before qc-lower-quantized, which lowers what is
 // left (other schemes, the activations' qc.dynamic_quantize).
 //
@@ -58,6 +66,8 @@ constexpr int64_t kKBlock = 64; // K padded to a multiple of this
 /// The kernel's name; EmitSharedLibrary.cpp defines `_mlir_ciface_` of it to
 /// call slot 1 of `quantc_ukernels`.
 constexpr StringLiteral kKernel = "quantc_qgemm_s8";
+/// Slot 5: group-wise 2-4 bit weights.
+constexpr StringLiteral kGroupedKernel = "quantc_qgemm_grouped";
 
 /// A call's output tile for N columns: up to 128 rows, so that a prefill's
 /// weight bytes are read from L3 once, and as many columns as keep 4 tiles
@@ -75,8 +85,12 @@ cpu::OutputTile outputTile(int64_t n) {
 
 int64_t roundUp(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
+/// Which kernel a product's weight takes.
+enum class WeightKind { PerColumn8, Grouped };
+
 /// The activation side of a product the microkernels take.
 struct Int8Lhs {
+  WeightKind kind = WeightKind::PerColumn8;
   Value codesOrFloat;     // i8 codes (dynamic) or the float input (static)
   Value rowScale;         // dynamic: the run-time scales; else null
   double staticScale = 0; // static only
@@ -84,26 +98,52 @@ struct Int8Lhs {
   int64_t qmin = -128, qmax = 127;
 };
 
-/// Whether `op` is W8A8 with a per-column (or per-tensor) symmetric weight,
-/// an f32 result and a static K; the activation side when it is.
+/// The kernel that takes `op`'s weight, if one does: 8 bits with one
+/// scale per column (or tensor), or 2 to 4 bits in groups of rows (or per
+/// column); signed, no zero point, static and non-empty.
+std::optional<WeightKind> weightKind(QuantizedMatmulOp op) {
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  auto weightType = dyn_cast<quant::QuantizedType>(rhsType.getElementType());
+  if (!weightType || !weightType.isSigned() || !rhsType.hasStaticShape() ||
+      rhsType.getDimSize(0) == 0 || rhsType.getDimSize(1) == 0)
+    return std::nullopt;
+  PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
+  if (layout.zeroPoints)
+    return std::nullopt;
+  if (layout.bits == 8 && layout.groups == 1)
+    return WeightKind::PerColumn8;
+  // The grouped kernel's bound on rows per group (QGemmGrouped.cpp).
+  if (layout.bits >= 2 && layout.bits <= 4 && layout.groupRows <= (1 << 20))
+    return WeightKind::Grouped;
+  return std::nullopt;
+}
+
+/// Whether `op` is WbA8 with a weight a kernel takes (weightKind), an f32
+/// result and a static K; the activation side when it is.
 std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
   if (op.getLrcA() || op.getCodebook())
     return std::nullopt;
   auto resultType = cast<RankedTensorType>(op.getType());
   if (!resultType.getElementType().isF32())
     return std::nullopt;
-  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-  PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
-  auto weightType = dyn_cast<quant::QuantizedType>(rhsType.getElementType());
-  if (layout.bits != 8 || layout.groups != 1 || layout.zeroPoints ||
-      !rhsType.hasStaticShape() || rhsType.getDimSize(0) == 0 ||
-      rhsType.getDimSize(1) == 0 || !weightType || !weightType.isSigned())
+  std::optional<WeightKind> kind = weightKind(op);
+  if (!kind)
     return std::nullopt;
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
   auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
-  if (lhsType.isDynamicDim(lhsType.getRank() - 1) ||
-      lhsType.getDimSize(lhsType.getRank() - 1) != rhsType.getDimSize(0))
+  int64_t k = lhsType.getDimSize(lhsType.getRank() - 1);
+  // A group-wise weight carries the padding rows of a ragged last group
+  // (quant types need whole groups); the kernel reads only K rows.
+  int64_t weightRows = rhsType.getDimSize(0);
+  if (*kind == WeightKind::Grouped) {
+    int64_t group = PackedWeightLayout::get(rhsType).groupRows;
+    weightRows =
+        k > 0 && (k + group - 1) / group * group == weightRows ? k : -1;
+  }
+  if (ShapedType::isDynamic(k) || k != weightRows)
     return std::nullopt;
   Int8Lhs lhs;
+  lhs.kind = *kind;
   Type elt = lhsType.getElementType();
   if (auto q = dyn_cast<quant::UniformQuantizedType>(elt)) {
     auto qcast = op.getLhs().getDefiningOp<quant::QuantizeCastOp>();
@@ -127,11 +167,81 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
   return std::nullopt;
 }
 
-/// The weight in the kernels' layout, its column sums and scales, each
-/// padded to whole panels with zeros.
+/// The weight in the kernels' layout and what its kernel reads beside it,
+/// each padded to whole panels with zeros: for quantc_qgemm_s8 the column
+/// sums and scales, for quantc_qgemm_grouped the [groups, Np] scales and,
+/// made by the first product with an activation zero point, the [groups,
+/// Np] column sums (`groupSums`, else an empty tensor: they would add a
+/// bit per weight at groups of 32).
 struct KernelWeight {
   Value packed, sums, scales;
+  int64_t bits = 8, groupRows = 0;
+  std::vector<int32_t> groupSums;
 };
+
+/// A scale as the generic lowering multiplies by it: rounded to f16 for
+/// group-wise weights (PackedWeights.h), else to f32.
+float storedScale(double scale, bool half) {
+  APFloat v(scale);
+  bool lost;
+  if (half)
+    v.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+  v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+  return v.convertToFloat();
+}
+
+/// A 2-4 bit weight in quantc_qgemm_grouped's layout
+/// (runtime/ukernels/QGemmGrouped.h).
+FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
+  FailureOr<DenseElementsAttr> attr = weightCodes(op, op.getRhs());
+  if (failed(attr))
+    return failure();
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
+  // The activation's K: the weight's rows past it pad the last group.
+  auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+  int64_t k = lhsType.getDimSize(lhsType.getRank() - 1);
+  int64_t n = rhsType.getDimSize(1);
+  int64_t rows = layout.groupRows, groups = layout.groups;
+  std::vector<int8_t> codes = readCodes(*attr, layout.bits);
+  std::vector<double> scales;
+  std::vector<int32_t> zeros;
+  readParams(rhsType.getElementType(), groups, n, scales, zeros);
+
+  int64_t stored = roundUp(rows, 8), np = roundUp(n, kPanel);
+  int64_t panelBytes = groups * stored * 8;
+  int offset = 1 << (layout.bits - 1);
+  std::vector<uint8_t> packed(np / kPanel * panelBytes, 0);
+  std::vector<int32_t> groupSums(groups * n, 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t c = 0; c < n; ++c) {
+      int64_t g = kk / rows, row = kk % rows;
+      int64_t at = c / kPanel * panelBytes + g * stored * 8 + row / 8 * 64 +
+                   4 * (c % kPanel) + row % 4;
+      int q = codes[kk * n + c];
+      packed[at] |= uint8_t((q + offset) << (4 * (row % 8 / 4)));
+      groupSums[g * n + c] += q;
+    }
+  std::vector<float> groupScales(groups * np, 0.0f);
+  KernelWeight w;
+  w.groupSums.assign(groups * np, 0);
+  // Panel-major, like the codes.
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t c = 0; c < n; ++c) {
+      int64_t at = (c / kPanel * groups + g) * kPanel + c % kPanel;
+      groupScales[at] = storedScale(scales[g * n + c], layout.halfScales);
+      w.groupSums[at] = groupSums[g * n + c];
+    }
+
+  Location loc = op.getLoc();
+  w.packed = cpu::blobConstant<uint8_t>(b, loc, "grouped_weight", packed,
+                                        b.getI8Type());
+  w.scales = cpu::blobConstant<float>(b, loc, "grouped_weight_scales",
+                                      groupScales, b.getF32Type());
+  w.bits = layout.bits;
+  w.groupRows = rows;
+  return w;
+}
 
 FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
   FailureOr<DenseElementsAttr> attr = weightCodes(op, op.getRhs());
@@ -170,13 +280,22 @@ FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
   return w;
 }
 
-/// `func.func private @quantc_qgemm_s8(...)`, declared once.
-func::FuncOp declareKernel(ModuleOp module) {
+/// `func.func private @quantc_qgemm_s8(...)` or `@quantc_qgemm_grouped`,
+/// declared once.
+func::FuncOp declareKernel(ModuleOp module, WeightKind kind) {
   MLIRContext *ctx = module.getContext();
   int64_t dyn = ShapedType::kDynamic;
   auto i8 = IntegerType::get(ctx, 8);
   auto f32 = Float32Type::get(ctx);
   auto index = IndexType::get(ctx);
+  if (kind == WeightKind::Grouped)
+    return cpu::declareKernel(
+        module, kGroupedKernel,
+        {MemRefType::get({dyn, dyn}, i8), MemRefType::get({dyn}, i8),
+         MemRefType::get({dyn}, f32),
+         MemRefType::get({dyn}, IntegerType::get(ctx, 32)),
+         MemRefType::get({dyn}, f32), MemRefType::get({dyn, dyn}, f32),
+         IntegerType::get(ctx, 32), index, index, index, index, index, index});
   return cpu::declareKernel(
       module, kKernel,
       {MemRefType::get({dyn, dyn}, i8), MemRefType::get({dyn}, i8),
@@ -209,12 +328,31 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
                       func::FuncOp kernel,
                       DenseMap<Value, KernelWeight> &packedWeights) {
   Location loc = op.getLoc();
-  const KernelWeight *w =
-      cpu::packOnce(b, op.getRhs(), packedWeights,
-                    [&](OpBuilder &pb) { return packKernelWeight(pb, op); });
+  bool grouped = lhs.kind == WeightKind::Grouped;
+  KernelWeight *w =
+      cpu::packOnce(b, op.getRhs(), packedWeights, [&](OpBuilder &pb) {
+        return grouped ? packGroupedWeight(pb, op) : packKernelWeight(pb, op);
+      });
   if (!w)
     return failure();
   b.setInsertionPoint(op);
+  Value groupSums;
+  if (grouped && lhs.zeroPoint != 0) {
+    if (!w->sums) {
+      // Beside the packed codes, so that every product of the weight can
+      // use them.
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfterValue(w->packed);
+      w->sums = cpu::blobConstant<int32_t>(
+          b, op.getLoc(), "grouped_weight_sums", w->groupSums, b.getI32Type());
+    }
+    groupSums = w->sums;
+  } else if (grouped) {
+    groupSums = arith::ConstantOp::create(
+        b, op.getLoc(),
+        DenseElementsAttr::get(RankedTensorType::get({0}, b.getI32Type()),
+                               ArrayRef<int32_t>{}));
+  }
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t n = resultType.getDimSize(resultType.getRank() - 1);
 
@@ -226,16 +364,22 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
   Value scales = rowScales(b, loc, lhs);
 
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
-  SmallVector<Value> buffers = {
-      cpu::asReadOnlyBuffer(b, loc, codes, argTypes[0]),
-      cpu::asReadOnlyBuffer(b, loc, w->packed, argTypes[1]),
-      cpu::asReadOnlyBuffer(b, loc, w->sums, argTypes[2]),
-      cpu::asReadOnlyBuffer(b, loc, w->scales, argTypes[3]),
-      cpu::asReadOnlyBuffer(b, loc, scales, argTypes[4])};
-  Value zeroPoint =
-      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint));
+  SmallVector<Value> operands = {codes, w->packed};
+  if (grouped)
+    operands.append({w->scales, groupSums});
+  else
+    operands.append({w->sums, w->scales});
+  operands.push_back(scales);
+  SmallVector<Value> buffers;
+  for (auto [v, type] : llvm::zip(operands, argTypes))
+    buffers.push_back(cpu::asReadOnlyBuffer(b, loc, v, type));
+  SmallVector<Value> trailing = {
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lhs.zeroPoint))};
+  if (grouped)
+    trailing.append({arith::ConstantIndexOp::create(b, loc, w->bits),
+                     arith::ConstantIndexOp::create(b, loc, w->groupRows)});
   Value product = cpu::callPerOutputTile(b, loc, kernel, buffers, codes, n,
-                                         {zeroPoint}, outputTile(n));
+                                         trailing, outputTile(n));
   Value shapeSource = lhs.codesOrFloat;
   b.replaceOp(op, expandRows(b, loc, product, shapeSource, resultType));
   return success();
@@ -251,13 +395,17 @@ struct Int8Matmuls : qc::cpu::impl::Int8MatmulsBase<Int8Matmuls> {
     });
     if (products.empty())
       return;
-    func::FuncOp kernel = declareKernel(module);
     IRRewriter rewriter(&getContext());
     // A weight several products share is packed once.
     DenseMap<Value, KernelWeight> packedWeights;
-    for (auto &[op, lhs] : products)
+    DenseMap<int, func::FuncOp> kernels;
+    for (auto &[op, lhs] : products) {
+      func::FuncOp &kernel = kernels[int(lhs.kind)];
+      if (!kernel)
+        kernel = declareKernel(module, lhs.kind);
       if (failed(rewrite(rewriter, op, lhs, kernel, packedWeights)))
         return signalPassFailure();
+    }
   }
 };
 

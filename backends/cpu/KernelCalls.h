@@ -42,8 +42,8 @@ Value blobConstant(OpBuilder &b, Location loc, StringRef name,
 /// the weight the first time (so that every product of it can use it) and
 /// kept in `cache`; null when packing fails.
 template <typename Packed, typename PackFn>
-const Packed *packOnce(OpBuilder &b, Value weight,
-                       llvm::DenseMap<Value, Packed> &cache, PackFn pack) {
+Packed *packOnce(OpBuilder &b, Value weight,
+                 llvm::DenseMap<Value, Packed> &cache, PackFn pack) {
   auto it = cache.find(weight);
   if (it == cache.end()) {
     OpBuilder::InsertionGuard guard(b);

@@ -6,7 +6,7 @@
 include "mlir/Pass/PassBase.td"
 
 def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
-  let summary = "W8A8 products as calls to the runtime's int8 microkernels";
+  let summary = "W8A8 and WbA8 products as calls to the runtime's int8 microkernels";
   let description = [{
     Every `qc.quantized_matmul` whose weight is a constant int8 tensor with
     one scale per column (or per tensor) and no zero point, whose activation
@@ -24,6 +24,17 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
     loop. The runtime binds the call at load time to the variant for the CPU
     it runs on (AMX, AVX-512 VNNI, AVX2, scalar). Runs in the linalg front
     before `qc-lower-quantized`, which lowers every other product.
+
+    A product whose weight has 2 to 4 bits with one scale per column for
+    each group of rows (or per column) and no zero point (W4A8 g32, W3A8,
+    W2A8) calls `@quantc_qgemm_grouped` instead: the codes are repacked as
+    nibbles offset to unsigned (`runtime/ukernels/QGemmGrouped.h`: per
+    16-column panel and group, 64 bytes per 8 rows, which a mask and a
+    shift turn into two `vpdpbusd` operands or two AMX B-tile rows), the
+    scales widened to f32 panel-major, and, for an activation zero point,
+    each group's column sums. The kernel adds each group's exact int32 sum,
+    scaled, to f32 sums. A ragged last group (the weight's padding rows)
+    is read only up to the activation's K.
 
     ```mlir
     %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8}

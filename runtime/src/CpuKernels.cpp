@@ -3,6 +3,7 @@
 #include "runtime/src/CpuKernels.h"
 
 #include "runtime/ukernels/QGemm.h"
+#include "runtime/ukernels/QGemmGrouped.h"
 #include "runtime/ukernels/SGemm.h"
 #include "runtime/ukernels/W4Gemm.h"
 #include "runtime/ukernels/WqGemm.h"
@@ -19,8 +20,9 @@ using namespace quantc::ukernels;
 
 /// The layout of `quantc_ukernels` this runtime fills (kUkernelsAbi in
 /// backends/common/EmitSharedLibrary.cpp): version 1 had qgemm_s8 only,
-/// version 2 added sgemm_f32, version 3 sgemm_w4, version 4 sgemm_wq.
-constexpr int64_t kAbi = 4;
+/// version 2 added sgemm_f32, version 3 sgemm_w4, version 4 sgemm_wq,
+/// version 5 qgemm_grouped.
+constexpr int64_t kAbi = 5;
 
 /// A ranked memref descriptor as MLIR's C interface passes it.
 template <typename T, int Rank>
@@ -59,12 +61,20 @@ using WqGemmEntry =
              const MemRef<int8_t, 1> *, const MemRef<float, 1> *,
              const MemRef<float, 2> *, int64_t, int64_t, int64_t, int64_t,
              int64_t, int64_t);
+using QGemmGroupedEntry = void (*)(const MemRef<int8_t, 2> *,
+                                   const MemRef<uint8_t, 1> *,
+                                   const MemRef<float, 1> *,
+                                   const MemRef<int32_t, 1> *,
+                                   const MemRef<float, 1> *,
+                                   const MemRef<float, 2> *, int32_t, int64_t,
+                                   int64_t, int64_t, int64_t, int64_t, int64_t);
 struct UkernelTable {
   int64_t abi;
   QGemmEntry qgemmS8;
-  SGemmEntry sgemmF32; // version >= 2
-  W4GemmEntry sgemmW4; // version >= 3
-  WqGemmEntry sgemmWq; // version >= 4
+  SGemmEntry sgemmF32;            // version >= 2
+  W4GemmEntry sgemmW4;            // version >= 3
+  WqGemmEntry sgemmWq;            // version >= 4
+  QGemmGroupedEntry qgemmGrouped; // version >= 5
 };
 
 QGemmFn selectedQGemm() {
@@ -268,6 +278,51 @@ void sgemmWq(const MemRef<float, 2> *a, const MemRef<uint8_t, 1> *plane0,
          selectedSGemm());
 }
 
+/// `quantc_qgemm_grouped(A [M, K] i8, codes, scales [groups * Np], column
+/// sums (as many; empty when the zero point is 0), row scales [M] or [1], out
+/// [M, N] f32, activation zero point, bits, rows per group, rows [m0, m1),
+/// columns [n0, n1))`, one tile of a WbA8 product with group-wise (or
+/// per-column) b-bit weights in the layout of runtime/ukernels/QGemmGrouped.h
+/// (backends/cpu/Int8Matmuls.cpp); checked like qgemmS8.
+void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
+                  const MemRef<float, 1> *scales,
+                  const MemRef<int32_t, 1> *colSums,
+                  const MemRef<float, 1> *rowScales,
+                  const MemRef<float, 2> *out, int32_t zero, int64_t bits,
+                  int64_t groupRows, int64_t m0, int64_t m1, int64_t n0,
+                  int64_t n1) {
+  static const QGemmGroupedFn fn = qgemmGroupedFor(selectedIsa());
+  int64_t m = a->sizes[0], k = a->sizes[1], n = out->sizes[1];
+  GroupedLayout layout = GroupedLayout::of(bits, groupRows, k, n);
+  auto dense = [](auto *v, int64_t size) {
+    return v->sizes[0] == size && v->strides[0] == 1;
+  };
+  bool valid = tileFits(a, out, m0, m1, n0, n1, kPanel) && layout.bits != 0 &&
+               dense(codes, layout.codeBytes()) &&
+               dense(scales, layout.paramCount()) &&
+               (zero == 0 || dense(colSums, layout.paramCount())) &&
+               (rowScales->sizes[0] == m || rowScales->sizes[0] == 1);
+  if (!runTile(valid, "grouped int8 matmul", out, m, m0, m1, n0, n1))
+    return;
+  QGemmGroupedTile tile;
+  tile.a = a->data();
+  tile.lda = a->strides[0];
+  tile.layout = layout;
+  tile.codes = codes->data();
+  tile.scales = scales->data();
+  tile.colSums = zero == 0 ? nullptr : colSums->data();
+  tile.rowScales = rowScales->data();
+  tile.rowScaleStride = rowScales->sizes[0] == 1 ? 0 : rowScales->strides[0];
+  tile.aZero = zero;
+  tile.out = out->data();
+  tile.ldc = out->strides[0];
+  tile.m0 = m0;
+  tile.m1 = m1;
+  tile.n0 = n0;
+  tile.n1 = n1;
+  fn(tile);
+}
+
 } // namespace
 
 quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
@@ -286,6 +341,8 @@ quantc::Error quantc::bindCpuKernels(const char *path, void *table) {
     t->sgemmW4 = sgemmW4;
   if (t->abi >= 4)
     t->sgemmWq = sgemmWq;
+  if (t->abi >= 5)
+    t->qgemmGrouped = qgemmGrouped;
   return {};
 }
 

@@ -352,7 +352,7 @@ TEST(Runtime, RejectsUnknownMicrokernelTables) {
   EXPECT_EQ(quantc_status_get_code(s), QUANTC_IO_ERROR);
   std::string why = message(s); // frees s
   EXPECT_NE(why.find("needs microkernel table version 99; this runtime has "
-                     "versions 1 to 4"),
+                     "versions 1 to 5"),
             std::string::npos)
       << why;
   EXPECT_EQ(m, nullptr);

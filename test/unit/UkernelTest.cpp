@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/ukernels/QGemm.h"
+#include "runtime/ukernels/QGemmGrouped.h"
 #include "runtime/ukernels/SGemm.h"
 #include "runtime/ukernels/W4Gemm.h"
 #include "runtime/ukernels/WqGemm.h"
@@ -660,6 +661,124 @@ TEST(UkernelTest, WqShapes) {
     std::mt19937 rng(11);
     for (const WqCase &cs : cases)
       runWqCase(isa, cs, rng);
+  }
+}
+
+struct GroupedCase {
+  int64_t m, n, k, bits, groupRows;
+  int32_t aZero;
+  bool perRowScales, extreme;
+  int64_t m0, m1, n0, n1;
+};
+
+void runGroupedCase(Isa isa, const GroupedCase &cs, std::mt19937 &rng) {
+  SCOPED_TRACE(std::string(isaName(isa)) + " m=" + std::to_string(cs.m) +
+               " n=" + std::to_string(cs.n) + " k=" + std::to_string(cs.k) +
+               " bits=" + std::to_string(cs.bits) +
+               " G=" + std::to_string(cs.groupRows));
+  const GroupedLayout l = GroupedLayout::of(cs.bits, cs.groupRows, cs.k, cs.n);
+  ASSERT_GT(l.bits, 0);
+  const int qmin = -(1 << (cs.bits - 1)), qmax = (1 << (cs.bits - 1)) - 1;
+  std::uniform_int_distribution<int> code(qmin, qmax), act(-128, 127);
+  std::uniform_real_distribution<float> scale(1e-3f, 1e-1f);
+  std::vector<int> q(cs.k * cs.n);
+  for (int &v : q)
+    v = cs.extreme ? qmax : code(rng);
+  // A is exactly m rows of K: ASan catches a read past the last one.
+  std::vector<int8_t> a(cs.m * cs.k);
+  for (int8_t &v : a)
+    v = int8_t(cs.extreme ? -128 : act(rng));
+  std::vector<float> scales(l.groups * l.paddedN, 0.0f), rowScales(cs.m);
+  std::vector<int32_t> colSums(l.groups * l.paddedN, 0);
+  // Panel-major: (g, n) at ((n / 16) * groups + g) * 16 + n % 16.
+  auto param = [&](int64_t g, int64_t n) {
+    return ((n / 16) * l.groups + g) * 16 + n % 16;
+  };
+  for (int64_t g = 0; g < l.groups; ++g)
+    for (int64_t n = 0; n < cs.n; ++n)
+      scales[param(g, n)] = scale(rng);
+  for (int64_t k = 0; k < cs.k; ++k)
+    for (int64_t n = 0; n < cs.n; ++n)
+      colSums[param(k / cs.groupRows, n)] += q[k * cs.n + n];
+  for (float &v : rowScales)
+    v = scale(rng);
+  // The layout QGemmGrouped.h documents, written independently of the
+  // compiler: per panel, group and 8 rows, 64 bytes; byte 4c + r holds rows
+  // 8j + r (low nibble) and 8j + 4 + r (high) of column c, offset by 2^(b-1).
+  std::vector<uint8_t> codes(l.codeBytes(), 0);
+  const int64_t gs = (cs.groupRows + 7) / 8 * 8;
+  for (int64_t k = 0; k < cs.k; ++k)
+    for (int64_t n = 0; n < cs.n; ++n) {
+      const int64_t g = k / cs.groupRows, row = k % cs.groupRows;
+      const int64_t j = row / 8, r = row % 4, high = row % 8 / 4;
+      const int64_t at =
+          (n / 16) * l.groups * gs * 8 + g * gs * 8 + j * 64 + 4 * (n % 16) + r;
+      codes[at] |= uint8_t((q[k * cs.n + n] - qmin) << (4 * high));
+    }
+  std::vector<float> out(cs.m * cs.n, sentinelFloat());
+  QGemmGroupedTile t;
+  t.a = a.data();
+  t.lda = cs.k;
+  t.layout = l;
+  t.codes = codes.data();
+  t.scales = scales.data();
+  // Read only with a zero point: a null table must then be fine.
+  t.colSums = cs.aZero != 0 ? colSums.data() : nullptr;
+  t.rowScales = rowScales.data();
+  t.rowScaleStride = cs.perRowScales ? 1 : 0;
+  t.aZero = cs.aZero;
+  t.out = out.data();
+  t.ldc = cs.n;
+  t.m0 = cs.m0;
+  t.m1 = cs.m1;
+  t.n0 = cs.n0;
+  t.n1 = cs.n1;
+  qgemmGroupedFor(isa)(t);
+  // Bit-exact: the contract's order of float operations.
+  for (int64_t m = 0; m < cs.m; ++m)
+    for (int64_t n = 0; n < cs.n; ++n) {
+      const bool inside = m >= cs.m0 && m < cs.m1 && n >= cs.n0 && n < cs.n1;
+      float want = sentinelFloat();
+      if (inside) {
+        float f = 0.0f;
+        for (int64_t g = 0; g < l.groups; ++g) {
+          int32_t sum = 0;
+          for (int64_t k = g * cs.groupRows;
+               k < std::min((g + 1) * cs.groupRows, cs.k); ++k)
+            sum += (int32_t(a[m * cs.k + k]) - cs.aZero) * q[k * cs.n + n];
+          f = std::fma(float(sum), scales[param(g, n)], f);
+        }
+        want = f * rowScales[cs.perRowScales ? m : 0];
+      }
+      ASSERT_EQ(bitsOf(out[m * cs.n + n]), bitsOf(want))
+          << "at m=" << m << " n=" << n;
+    }
+}
+
+TEST(UkernelTest, GroupedShapes) {
+  const GroupedCase cases[] = {
+      // stories260k-like: 4 bits, groups of 32, N = 172 (a narrow panel).
+      {9, 172, 64, 4, 32, 0, true, false, 0, 9, 0, 172},
+      // K ragged in its last group (300 = 9 * 32 + 12), a zero point,
+      // 40 rows (AMX: a 32-row block and a 16-row one), a sub-tile.
+      {40, 64, 300, 4, 32, -5, true, false, 3, 38, 16, 64},
+      // Groups longer than an AMX tile's 64 bytes of K (128, and a
+      // per-column 172 padded to 176 stored and 192 in the tiles).
+      {33, 48, 256, 3, 128, 0, false, false, 0, 33, 0, 48},
+      {20, 32, 172, 4, 172, 7, true, false, 0, 20, 0, 30},
+      // 2 bits, groups of 5 (each stored as 8 rows).
+      {17, 40, 23, 2, 5, 0, true, false, 0, 17, 0, 40},
+      // Decode: one row, K = 4096 in groups of 32.
+      {1, 256, 4096, 4, 32, 0, true, false, 0, 1, 0, 256},
+      // Extreme codes: every product -128 * 7 (the sums stay exact), and
+      // with a zero point of 127, (-128 - 127) * 7.
+      {16, 32, 1024, 4, 1024, 0, true, true, 0, 16, 0, 32},
+      {3, 32, 1024, 4, 64, 127, true, true, 0, 3, 0, 32},
+  };
+  for (Isa isa : runnableIsas(qgemmGroupedFor)) {
+    std::mt19937 rng(5);
+    for (const GroupedCase &cs : cases)
+      runGroupedCase(isa, cs, rng);
   }
 }
 

@@ -95,24 +95,81 @@ func.func @per_tensor_scale(%x: tensor<3x4xi8>, %s: tensor<f32>) -> tensor<3x2xf
 
 // -----
 
-// What the kernels do not take is left for qc-lower-quantized: float
-// activations, 4-bit or group-wise weights, weight zero points, int8
-// results. No kernel is declared then.
-// CHECK-LABEL: func.func @left_alone(
-// CHECK-COUNT-4: qc.quantized_matmul
+// W4A8 with groups of 2 rows: the codes go to quantc_qgemm_grouped as
+// nibbles offset by 8 (runtime/ukernels/QGemmGrouped.h: per panel and
+// group, 64 bytes per 8 rows, byte 4c + r holding row r of column c), the
+// f16 group scales widened to f32 [groups, 16], an empty table of column
+// sums (the zero point is 0), then the zero point, 4 bits and 2 rows per
+// group.
+// CHECK-LABEL: func.func @w4a8_groups(
+// CHECK-DAG:     arith.constant dense_resource<grouped_weight> : tensor<128xi8>
+// CHECK-DAG:     arith.constant dense_resource<grouped_weight_scales> : tensor<32xf32>
+// CHECK:         %[[Q:.*]], %[[S:.*]] = qc.dynamic_quantize %arg0
+// CHECK-DAG:     arith.constant dense<> : tensor<0xi32>
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[BITS:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[ROWS:.*]] = arith.constant 2 : index
+// CHECK:         scf.forall
+// CHECK:           func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT:     grouped_weight_sums
 // CHECK-NOT:     quantc_qgemm_s8
-func.func @left_alone(%x: tensor<?x4xf32>, %q: tensor<?x4xi8>, %s: tensor<?x1xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2x!quant.uniform<i8:f32, 0.5>>) {
+// CHECK:       func.func private @quantc_qgemm_grouped(memref<?x?xi8>, memref<?xi8>, memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?x?xf32>, i32, index, index, index, index, index, index) attributes {llvm.emit_c_interface}
+// CHECK:       grouped_weight: "0x0100000009080000050A0000{{(00){55}00}}010C0000080F0000{{(00){55}00}}"
+// CHECK:       grouped_weight_scales: "0x040000000000803F0000003F{{(00){55}00}}000000400000803E{{(00){55}00}}"
+func.func @w4a8_groups(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
+  %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8} : tensor<?x4xf32> -> tensor<?x4xi8>, tensor<?x1xf32>
+  %y = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// W3A8 per column with static activations (zero point -5): the same kernel,
+// the column sums, the zero point, 3 bits, one group of all 4 rows.
+// CHECK-LABEL: func.func @w3a8_static(
+// CHECK:         %[[SUMS:.*]] = arith.constant dense_resource<grouped_weight_sums> : tensor<16xi32>
+// CHECK:         bufferization.to_buffer %[[SUMS]] read_only
+// CHECK-NEXT:    %[[SUMSBUF:.*]] = memref.cast
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant -5 : i32
+// CHECK-DAG:     %[[BITS:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[ROWS:.*]] = arith.constant 4 : index
+// CHECK:         func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %[[SUMSBUF]], %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]],
+// Codes + 4, one block of 8 rows per column (the last 4 rows zero); the
+// column sums 0 and 2, which the zero point needs.
+// CHECK:       grouped_weight: "0x0100000005040007010604070000000000000000
+// CHECK:       grouped_weight_sums: "0x04000000000000000200000000000000
+func.func @w3a8_static(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-4, 0], [3, 3]]> : tensor<4x2xi3>
+  %w = quant.scast %c : tensor<4x2xi3> to tensor<4x2x!quant.uniform<i3:f32:1, {1.0, 0.5}>>
+  %xq = quant.qcast %x : tensor<?x4xf32> to tensor<?x4x!quant.uniform<i8:f32, 0.25:-5>>
+  %y = qc.quantized_matmul %xq, %w : (tensor<?x4x!quant.uniform<i8:f32, 0.25:-5>>, tensor<4x2x!quant.uniform<i3:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// What the kernels do not take is left for qc-lower-quantized: float
+// activations, weight zero points (8 and 4 bits), group-wise 8-bit weights,
+// int8 results. No kernel is declared then.
+// CHECK-LABEL: func.func @left_alone(
+// CHECK-COUNT-5: qc.quantized_matmul
+// CHECK-NOT:     quantc_qgemm
+func.func @left_alone(%x: tensor<?x4xf32>, %q: tensor<?x4xi8>, %s: tensor<?x1xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2x!quant.uniform<i8:f32, 0.5>>) {
   %c = arith.constant dense<1> : tensor<4x2xi8>
   %w = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>
   %a = qc.quantized_matmul %x, %w : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
   %c4 = arith.constant dense<1> : tensor<4x2xi4>
-  %w4 = quant.scast %c4 : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
-  %b = qc.quantized_matmul %q scaled by %s, %w4 : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>) -> tensor<?x2xf32>
+  %w4 = quant.scast %c4 : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0:1, 0.5}>>
+  %b = qc.quantized_matmul %q scaled by %s, %w4 : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0:1, 0.5}>>) -> tensor<?x2xf32>
+  %wg = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
+  %g = qc.quantized_matmul %q scaled by %s, %wg : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
   %wz = quant.scast %c : tensor<4x2xi8> to tensor<4x2x!quant.uniform<i8:f32:1, {1.0:3, 0.5}>>
   %z = qc.quantized_matmul %q scaled by %s, %wz : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0:3, 0.5}>>) -> tensor<?x2xf32>
   %xq = quant.qcast %x : tensor<?x4xf32> to tensor<?x4x!quant.uniform<i8:f32, 0.25>>
   %r = qc.quantized_matmul %xq, %w : (tensor<?x4x!quant.uniform<i8:f32, 0.25>>, tensor<4x2x!quant.uniform<i8:f32:1, {1.0, 0.5}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.5>>
-  return %a, %b, %z, %r : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2x!quant.uniform<i8:f32, 0.5>>
+  return %a, %b, %g, %z, %r : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2x!quant.uniform<i8:f32, 0.5>>
 }
 
 // -----

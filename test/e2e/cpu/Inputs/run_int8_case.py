@@ -1,9 +1,10 @@
-"""Runs the artifacts int8_matmul_case.py's models were compiled to under
-every microkernel ISA cap and compares each output with its reference.
+"""Runs the artifacts int8_matmul_case.py's (or grouped_matmul_case.py's)
+models were compiled to under every microkernel ISA cap and compares each
+output with its reference.
 
-usage: run_int8_case.py DIR QUANTC
-DIR holds {dyn,static}_{big,odd,wide}.so beside int8_matmul_case.py's files;
-QUANTC is the quantc binary. Prints one line per (ISA cap, model, rows);
+usage: run_int8_case.py DIR QUANTC [SHAPE ...]
+DIR holds {dyn,static}_{SHAPE}.so beside the case script's files (SHAPE by
+default big, odd, wide); QUANTC is the quantc binary. Prints one line per (ISA cap, model, rows);
 exits 1 if any output differs from its reference (they must be
 bit-identical). A cap above what the machine has runs its best variant.
 """
@@ -15,6 +16,7 @@ import tempfile
 import numpy as np
 
 d, quantc = sys.argv[1], sys.argv[2]
+shapes = sys.argv[3:] or ["big", "odd", "wide"]
 failed = False
 for isa in ("scalar", "avx2", "avx512-vnni", "amx"):
     env = dict(os.environ, QUANTC_ISA=isa)
@@ -22,8 +24,8 @@ for isa in ("scalar", "avx2", "avx512-vnni", "amx"):
                           capture_output=True, text=True).stdout
     print(f"cap {isa}: " + next(l for l in used.splitlines()
                                 if l.startswith("cpu int8 kernels:")))
-    for model in ("dyn_big", "dyn_odd", "dyn_wide", "static_big", "static_odd",
-                  "static_wide"):
+    for model in [f"{kind}_{shape}" for kind in ("dyn", "static")
+                  for shape in shapes]:
         kind, shape = model.split("_")
         for rows in (1, 3, 130):
             with tempfile.TemporaryDirectory() as outdir:

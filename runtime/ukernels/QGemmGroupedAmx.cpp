@@ -1,0 +1,238 @@
+//===- QGemmGroupedAmx.cpp - grouped low-bit x int8 GEMM, AMX-INT8 --------===//
+//
+// tdpbsud (s8 activations x u8 codes -> s32). Per panel, the codes of the
+// whole K are unpacked once into B tiles in a per-thread buffer (each
+// 64-byte block of nibbles is two 64-byte tile rows), then every 16-row
+// block of the call's A multiplies them group by group: a group of G <= 64
+// rows is one tdpbsud with tiles of Gs bytes of K (the tile configuration
+// is set per call), a longer one several of 64 (its rows padded to 64
+// with zeros). The int32 sums cannot carry across groups, so after each
+// group its C tile is stored and converted, scaled, into f32 sums that
+// stay in 16 zmm: that store and convert per group is what W4A8 pays over
+// W8A8. A 16 x 16 block is the largest whose f32 sums fit in registers
+// (keeping them in memory instead was 2x slower on 128 x 4096 x 4096).
+//
+// Below 8 rows an A tile is mostly padding and the AVX-512 VNNI variant
+// (present on every AMX CPU) runs instead.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/ukernels/QGemmGrouped.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#define QUANTC_TARGET_AMX                                                      \
+  __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl,fma")))
+
+namespace quantc::ukernels {
+
+namespace {
+
+constexpr int kTileRows = 16;
+
+/// Palette 1: tiles 0-3 C (16 x 64 bytes), 4-5 A (16 rows x `chunk`
+/// bytes), 6-7 B (chunk / 4 rows x 64 bytes).
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t startRow = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+  explicit TileConfig(int64_t chunk) {
+    for (int i = 0; i < 4; ++i) {
+      colsb[i] = 64;
+      rows[i] = kTileRows;
+    }
+    for (int i = 4; i < 6; ++i) {
+      colsb[i] = uint16_t(chunk);
+      rows[i] = kTileRows;
+    }
+    for (int i = 6; i < 8; ++i) {
+      colsb[i] = 64;
+      rows[i] = uint8_t(chunk / 4);
+    }
+  }
+};
+static_assert(sizeof(TileConfig) == 64, "ldtilecfg reads 64 bytes");
+
+struct Ctx {
+  const QGemmGroupedTile *t;
+  const int8_t *a; // packed A, row r at a + r * lda, group g at g * stride
+  int64_t lda;
+  const int32_t *terms; // [paddedRows][groups]
+  int64_t stride;       // K bytes per group in A and B (rows of B * 4)
+  int64_t chunk;        // K bytes per tdpbsud
+  int64_t rows;         // valid rows
+};
+
+/// Panel p's codes as B tiles: group g's rows at dst + g * stride * 16, a
+/// tile row (4 k x 16 columns) per 64 bytes; rows past Gs are zero.
+QUANTC_TARGET_AMX void decodePanel(const GroupedLayout &l, const uint8_t *src,
+                                   int64_t stride, uint8_t *dst) {
+  const __m512i low = _mm512_set1_epi8(0x0f);
+  const int64_t blocks = l.storedRows / 8;
+  for (int64_t g = 0; g < l.groups; ++g) {
+    uint8_t *d = dst + g * stride * 16;
+    for (int64_t b = 0; b < blocks; ++b, src += 64, d += 128) {
+      const __m512i v = _mm512_loadu_si512(src);
+      _mm512_storeu_si512(d, _mm512_and_si512(v, low));
+      _mm512_storeu_si512(d + 64,
+                          _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
+    }
+    std::memset(d, 0, (stride - l.storedRows) * 16);
+  }
+}
+
+/// Group g's int32 sums for rows [r0, r0 + 16) x one panel into tile T
+/// (0-3), stored to `scratch`. A and B go through tiles 4 + T % 2 and
+/// 6 + T % 2, so consecutive groups share no tile register.
+template <int T>
+QUANTC_TARGET_AMX void groupSums(const Ctx &c, const int8_t *a,
+                                 const uint8_t *b, int64_t g,
+                                 int32_t *scratch) {
+  constexpr int kA = 4 + T % 2, kB = 6 + T % 2;
+  const int64_t stride = c.stride, chunk = c.chunk, lda = c.lda;
+  _tile_zero(T);
+  for (int64_t k = g * stride; k < (g + 1) * stride; k += chunk) {
+    _tile_loadd(kA, a + k, lda);
+    _tile_loadd(kB, b + k * 16, 64);
+    _tile_dpbsud(T, kA, kB);
+  }
+  _tile_stored(T, scratch, kPanel * sizeof(int32_t));
+}
+
+/// f[i] += float(scratch row i + row term - aZero * column sums) * scales
+/// of group g, for the 16 rows of a block.
+template <bool Zero>
+QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
+                                         int64_t p, int64_t g,
+                                         const int32_t *scratch, __m512 *f) {
+  const QGemmGroupedTile &t = *c.t;
+  const GroupedLayout &l = t.layout;
+  const __m512 s = _mm512_loadu_ps(t.scales + l.params(p, g));
+  __m512i zq = _mm512_setzero_si512();
+  if (Zero)
+    zq = _mm512_mullo_epi32(_mm512_set1_epi32(t.aZero),
+                            _mm512_loadu_si512(t.colSums + l.params(p, g)));
+#pragma clang loop unroll(full)
+  for (int i = 0; i < kTileRows; ++i) {
+    __m512i acc = _mm512_add_epi32(_mm512_load_si512(scratch + i * kPanel),
+                                   _mm512_set1_epi32(terms[i * l.groups + g]));
+    if (Zero)
+      acc = _mm512_sub_epi32(acc, zq);
+    f[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), s, f[i]);
+  }
+}
+
+/// Rows [r0, r0 + 16) x panel p with its decoded B at b. The f32 sums
+/// stay in 16 zmm over all groups. A group's tdpbsud, tile store and the
+/// next tilezero of that tile form a chain of a few dozen cycles, so four
+/// groups are in flight at a time in four C tiles (and scratch buffers):
+/// with two, the tile unit waited on the chain (2x slower).
+template <bool Zero>
+QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
+                             const uint8_t *b) {
+  const QGemmGroupedTile &t = *c.t;
+  const GroupedLayout &l = t.layout;
+  __m512 f[kTileRows];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < kTileRows; ++i)
+    f[i] = _mm512_setzero_ps();
+  alignas(64) int32_t scratch[4][kTileRows * kPanel];
+  const int8_t *a = c.a + r0 * c.lda;
+  const int32_t *terms = c.terms + r0 * l.groups;
+  int64_t g = 0;
+  for (; g + 4 <= l.groups; g += 4) {
+    groupSums<0>(c, a, b, g, scratch[0]);
+    groupSums<1>(c, a, b, g + 1, scratch[1]);
+    groupSums<2>(c, a, b, g + 2, scratch[2]);
+    groupSums<3>(c, a, b, g + 3, scratch[3]);
+    accumulate<Zero>(c, terms, p, g, scratch[0], f);
+    accumulate<Zero>(c, terms, p, g + 1, scratch[1], f);
+    accumulate<Zero>(c, terms, p, g + 2, scratch[2], f);
+    accumulate<Zero>(c, terms, p, g + 3, scratch[3], f);
+  }
+  for (; g < l.groups; ++g) {
+    groupSums<0>(c, a, b, g, scratch[0]);
+    accumulate<Zero>(c, terms, p, g, scratch[0], f);
+  }
+  const int64_t n = p * kPanel;
+  const int64_t cols = t.n1 - n;
+  const __mmask16 mask =
+      cols >= kPanel ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+  const int64_t rows = std::min<int64_t>(c.rows - r0, kTileRows);
+#pragma clang loop unroll(full)
+  for (int i = 0; i < kTileRows; ++i) {
+    if (i >= rows)
+      break;
+    const int64_t m = t.m0 + r0 + i;
+    _mm512_mask_storeu_ps(
+        t.out + m * t.ldc + n, mask,
+        _mm512_mul_ps(f[i], _mm512_set1_ps(t.rowScales[m * t.rowScaleStride])));
+  }
+}
+
+thread_local std::vector<int8_t> aBuf;
+thread_local std::vector<int32_t> termBuf;
+thread_local std::vector<uint8_t> bBuf;
+
+QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
+                           uint8_t *bDecoded, int64_t paddedRows) {
+  const QGemmGroupedTile &t = *c.t;
+  const GroupedLayout &l = t.layout;
+  const TileConfig config(c.chunk);
+  _tile_loadconfig(&config);
+  for (int64_t p = pFirst; p < pEnd; ++p) {
+    decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
+    for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
+      if (t.aZero != 0)
+        block<true>(c, r0, p, bDecoded);
+      else
+        block<false>(c, r0, p, bDecoded);
+    }
+  }
+  _tile_release();
+}
+
+} // namespace
+
+void qgemmGroupedAmx(const QGemmGroupedTile &t) {
+  const int64_t rows = t.m1 - t.m0;
+  if (rows <= 0 || t.n1 <= t.n0)
+    return;
+  if (rows < 8)
+    return qgemmGroupedAvx512Vnni(t);
+  const GroupedLayout &l = t.layout;
+  const int64_t stride =
+      l.storedRows <= 64 ? l.storedRows : roundUp(l.storedRows, 64);
+  const int64_t chunk = std::min<int64_t>(stride, 64);
+  const int64_t paddedRows = roundUp(rows, kTileRows);
+  // 64 bytes past each row keep rows off a multiple of 4 KiB.
+  const int64_t lda = l.groups * stride + 64;
+  if (int64_t(aBuf.size()) < paddedRows * lda + 64)
+    aBuf.resize(paddedRows * lda + 64);
+  if (int64_t(termBuf.size()) < paddedRows * l.groups)
+    termBuf.resize(paddedRows * l.groups);
+  const int64_t panelBytes = l.groups * stride * 16;
+  if (int64_t(bBuf.size()) < panelBytes + 64)
+    bBuf.resize(panelBytes + 64);
+  auto align = [](auto *p) {
+    return reinterpret_cast<decltype(p)>((reinterpret_cast<uintptr_t>(p) + 63) &
+                                         ~uintptr_t(63));
+  };
+  int8_t *a = align(aBuf.data());
+  grouped::packAAvx512(t, paddedRows, stride, a, lda, termBuf.data());
+  const Ctx c = {&t, a, lda, termBuf.data(), stride, chunk, rows};
+  run(c, t.n0 / kPanel, (t.n1 + kPanel - 1) / kPanel, align(bBuf.data()),
+      paddedRows);
+}
+
+} // namespace quantc::ukernels
+
+#endif // defined(__x86_64__)

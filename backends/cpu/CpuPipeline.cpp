@@ -34,9 +34,11 @@ void mlir::qc::cpu::buildCpuPipeline(OpPassManager &pm,
   // elementwise chains fused.
   LinalgFrontOptions front;
   front.instrumentObservers = options.instrumentObservers;
-  // W8A8 products call the runtime's int8 microkernels, W4A16 products its
-  // 4-bit one, other weight-only products its decoding f32 one.
+  // W8A8 and WbA8 products call the runtime's int8 microkernels, W4A16
+  // products its 4-bit one, other weight-only products its decoding f32
+  // one; LoRC products are split into products those take first.
   front.addTargetKernels = [](OpPassManager &module) {
+    module.addPass(cpu::createSplitLowRank());
     module.addPass(cpu::createInt8Matmuls());
     module.addPass(cpu::createW4Matmuls());
     module.addPass(cpu::createWqMatmuls());

@@ -5,6 +5,32 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SplitLowRank : Pass<"qc-cpu-split-low-rank", "ModuleOp"> {
+  let summary = "LoRC products as three products the weight-only kernels take";
+  let description = [{
+    A `qc.quantized_matmul` with a low-rank correction (LoRC: `y = x W +
+    (x A) B` with quantized factors A [K, r] and B [r, N]) and float
+    activations becomes the product by W, the product by A, the product of
+    that by B, and a `linalg.generic` adding the first and the last, so that
+    `qc-cpu-w4-matmuls` and `qc-cpu-wq-matmuls` (which take no products with
+    a correction) call the runtime's kernels for each. Float factors and
+    integer activations are left to `qc-lower-quantized`. The sum is the
+    same up to rounding (the factors' scales are applied with their codes
+    instead of after each reduction).
+
+    ```mlir
+    %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (...) -> tensor<?x64xf32>
+    // qc-cpu-split-low-rank:
+    %p = qc.quantized_matmul %x, %w : (...) -> tensor<?x64xf32>
+    %t = qc.quantized_matmul %x, %a : (...) -> tensor<?x8xf32>
+    %c = qc.quantized_matmul %t, %b : (...) -> tensor<?x64xf32>
+    %y = linalg.generic {...} ins(%p, %c : ...) outs(...) { addf }
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
   let summary = "W8A8 and WbA8 products as calls to the runtime's int8 microkernels";
   let description = [{

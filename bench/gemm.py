@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""LLM-shaped linear layers and a GPT block: quantc against ONNX Runtime and
-the machine's peaks, all measured in one run.
+"""LLM-shaped linear layers, a GPT block and decode chains: quantc against
+ONNX Runtime and the machine's peaks, all measured in one run.
 
 usage: bench/gemm.py [--quantc build/bin/quantc] [--ort DIR] [--models DIR]
                      [--threads 1,2] [--runs 10] [--warmup 3] [--filter REGEX]
@@ -22,6 +22,16 @@ fp32, its best int8 form (QDQ or dynamic) for W8A8 and its best
 float-activation MatMulNBits (block 32 or 128, accuracy level 0) for W4A16.
 ../shared/bench/peak measures the fp32 FMA and int8 VNNI peaks in the same
 run.
+
+Decode chains (`make_models.py --only chain --chain-bytes 268435456`: L
+layers of 4096 x 4096 at M = 1, each variant with L chosen for the bytes)
+are timed per layer: quantc compiles the fp32 chain under each scheme, ONNX
+Runtime runs its own chain of each variant, and the weight bytes each layer
+reads per second are compared with ../shared/bench/peak's streaming read
+rate over a buffer of about the chain's size, measured in the same run.
+(quantc's quantized schemes run the fp32 chain's L layers, so their weights
+total less than the chain's bytes and may stay in a large last-level
+cache; the read rate is then taken at their own total.)
 
 Prints a Markdown table: median ms, GOP/s (2*M*K*N summed over the products),
 % of the peak (FMA for fp32 and W4A16, VNNI for int8; the peak at that
@@ -58,8 +68,27 @@ SCHEMES = {
                  ['nbits-bs32-acc0', 'nbits-bs128-acc0', 'nbits-bs32-acc4',
                   'nbits-bs128-acc4']),
 }
+# The GPT block has no MatMulNBits form: its W4A8 is compared with ORT's
+# int8 QDQ block (the issue's "W4A8 g32 >= 1.0x ORT QDQ").
+ORT_FORMS_BY_KIND = {('w4a8-g32', 'gpt_block'): ['qdq']}
+
+
+def ort_forms(entry, scheme):
+    return ORT_FORMS_BY_KIND.get((scheme, entry['kind']), SCHEMES[scheme][1])
+
+
 # Schemes whose products run on the f32 FMA units (% of the FMA peak).
 FLOAT_SCHEMES = {'fp32', 'w4a16-g32'}
+# Weight bytes a [K, N] layer reads under each scheme, as the artifact stores
+# it: int8 codes with column sums and scales; 4-bit codes with f16 group
+# scales (W4A16) or f32 ones (the grouped int8 kernel's).
+SCHEME_BYTES = {
+    'fp32': lambda k, n: 4 * k * n,
+    'w8a8-dyn': lambda k, n: k * n + 8 * n,
+    'w8a8-static': lambda k, n: k * n + 8 * n,
+    'w4a16-g32': lambda k, n: k * n // 2 + 2 * (k // 32) * n,
+    'w4a8-g32': lambda k, n: k * n // 2 + 4 * (k // 32) * n,
+}
 
 
 def log(msg):
@@ -85,6 +114,29 @@ def measure_peaks(tmp, runs):
             if test != 'amx' or r['variant'] == 'tdp-reg-only':
                 peaks[(test, r['threads'])] = r['median']
     return peaks
+
+
+def measure_read_rates(tmp):
+    """{(bytes, threads): GB/s}: ../shared/bench/peak's streaming read rate
+    per buffer size (the better of its page modes)."""
+    exe = os.path.join(tmp, 'peak')
+    out = subprocess.run([exe, 'bw', '3'], check=True, capture_output=True,
+                         text=True).stdout
+    rates = {}
+    for line in out.splitlines():
+        r = json.loads(line)
+        key = (r['bytes'], r['threads'])
+        rates[key] = max(rates.get(key, 0.0), r['median'])
+    return rates
+
+
+def read_rate(rates, nbytes, threads):
+    """The read rate over the buffer size nearest `nbytes` (in ratio)."""
+    sizes = sorted({b for b, t in rates if t == threads})
+    if not sizes:
+        return float('nan')
+    best = min(sizes, key=lambda b: abs(np.log(b / max(nbytes, 1))))
+    return rates[(best, threads)]
 
 
 def to_npy(entry, models, tmp):
@@ -162,21 +214,30 @@ def main():
         entries = json.load(f)['models']
     by_name = {e['name']: e for e in entries}
     layers = [e for e in entries if e['variant'] == 'fp32'
-              and e['kind'] in ('linear', 'gpt_block') and re.search(a.filter, e['name'])]
+              and e['kind'] in ('linear', 'gpt_block', 'chain')
+              and re.search(a.filter, e['name'])]
     if not layers:
-        p.error('no fp32 linear or gpt_block model matches')
+        p.error('no fp32 linear, gpt_block or chain model matches')
+    # A chain's variants have their own layer counts (the same bytes).
+    chains = {e['variant']: e for e in entries if e['kind'] == 'chain'}
 
     def ort_name(entry, variant):
+        if entry['kind'] == 'chain':
+            return chains[variant]['name'] if variant in chains else ''
         return entry['name'].replace('_fp32_', f'_{variant}_', 1)
 
     with tempfile.TemporaryDirectory() as tmp:
         log('measuring peaks')
         peaks = measure_peaks(tmp, a.runs)
+        rates = {}
+        if any(e['kind'] == 'chain' for e in layers):
+            log('measuring the read rate')
+            rates = measure_read_rates(tmp)
         ort_names = sorted({ort_name(e, v) for e in layers for s in schemes
-                            for v in SCHEMES[s][1] if ort_name(e, v) in by_name})
+                            for v in ort_forms(e, s) if ort_name(e, v) in by_name})
         log(f'timing ONNX Runtime on {len(ort_names)} models')
         ort = run_ort(a, ort_names, tmp)
-        rows = []
+        rows, chain_rows = [], []
         for e in layers:
             for s in schemes:
                 log(f"quantc {e['name']} {s}")
@@ -187,7 +248,20 @@ def main():
                     continue
                 for t in a.threads:
                     ms, rel = q[t]
-                    ort_ms = [(ort[(ort_name(e, v), t)], v) for v in SCHEMES[s][1]
+                    if e['kind'] == 'chain':
+                        # Per layer, each chain by its own layer count.
+                        per = ms / e['layers']
+                        ort_ms = [(ort[(ort_name(e, v), t)] / chains[v]['layers'], v)
+                                  for v in ort_forms(e, s) if (ort_name(e, v), t) in ort]
+                        best = min(ort_ms) if ort_ms else (float('nan'), '-')
+                        nbytes = SCHEME_BYTES[s](e['K'], e['N'])
+                        gbs = nbytes / (per / 1e3) / 1e9
+                        rate = read_rate(rates, nbytes * e['layers'], t)
+                        chain_rows.append((e['name'].replace('_fp32', ''), s, t, per,
+                                           gbs, 100 * gbs / rate, best[0], best[1],
+                                           best[0] / per, rel))
+                        continue
+                    ort_ms = [(ort[(ort_name(e, v), t)], v) for v in ort_forms(e, s)
                               if (ort_name(e, v), t) in ort]
                     best = min(ort_ms) if ort_ms else (float('nan'), '-')
                     gops = e['ops'] / (ms / 1e3) / 1e9
@@ -216,6 +290,18 @@ def main():
     for r in rows:
         print(f'| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.1f} | {r[5]:.1f} | '
               f'{r[6]:.3f} | {r[7]} | {r[8]:.3f} | {r[9]:.2e} |')
+    if chain_rows:
+        print()
+        print('read rate (this run, GB/s): ' + ', '.join(
+            f'{b >> 20} MiB {rates[(b, t)]:.1f} at {t} thread{"s" if t > 1 else ""}'
+            for b, t in sorted(rates) if t in a.threads))
+        print()
+        print('| chain | quantc | threads | quantc ms/layer | weight GB/s | % read rate '
+              '| ORT ms/layer | ORT form | ORT/quantc | rel. error |')
+        print('|---|---|---|---|---|---|---|---|---|---|')
+        for r in chain_rows:
+            print(f'| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.1f} | {r[5]:.1f} | '
+                  f'{r[6]:.3f} | {r[7]} | {r[8]:.3f} | {r[9]:.2e} |')
     return 0
 
 

@@ -175,19 +175,18 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
 /// bit per weight at groups of 32).
 struct KernelWeight {
   Value packed, sums, scales;
+  Value floatScales; // grouped: `scales` is then the f16 ones (one empty)
   int64_t bits = 8, groupRows = 0;
   std::vector<int32_t> groupSums;
 };
 
-/// A scale as the generic lowering multiplies by it: rounded to f16 for
-/// group-wise weights (PackedWeights.h), else to f32.
-float storedScale(double scale, bool half) {
+/// The f16 bits of a scale, rounded to nearest even (as PackedWeights.h
+/// stores group-wise scales).
+uint16_t halfBits(double scale) {
   APFloat v(scale);
   bool lost;
-  if (half)
-    v.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
-  v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-  return v.convertToFloat();
+  v.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+  return static_cast<uint16_t>(v.bitcastToAPInt().getZExtValue());
 }
 
 /// A 2-4 bit weight in quantc_qgemm_grouped's layout
@@ -222,22 +221,35 @@ FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
       packed[at] |= uint8_t((q + offset) << (4 * (row % 8 / 4)));
       groupSums[g * n + c] += q;
     }
-  std::vector<float> groupScales(groups * np, 0.0f);
+  // f16 for group-wise weights (their scales are f16 values already), f32
+  // for one group per column.
+  std::vector<uint16_t> halfScales(layout.halfScales ? groups * np : 0, 0);
+  std::vector<float> floatScales(layout.halfScales ? 0 : groups * np, 0.0f);
   KernelWeight w;
   w.groupSums.assign(groups * np, 0);
   // Panel-major, like the codes.
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t c = 0; c < n; ++c) {
       int64_t at = (c / kPanel * groups + g) * kPanel + c % kPanel;
-      groupScales[at] = storedScale(scales[g * n + c], layout.halfScales);
+      if (layout.halfScales)
+        halfScales[at] = halfBits(scales[g * n + c]);
+      else
+        floatScales[at] = static_cast<float>(scales[g * n + c]);
       w.groupSums[at] = groupSums[g * n + c];
     }
 
   Location loc = op.getLoc();
   w.packed = cpu::blobConstant<uint8_t>(b, loc, "grouped_weight", packed,
                                         b.getI8Type());
-  w.scales = cpu::blobConstant<float>(b, loc, "grouped_weight_scales",
-                                      groupScales, b.getF32Type());
+  if (layout.halfScales) {
+    w.scales = cpu::blobConstant<uint16_t>(b, loc, "grouped_weight_scales",
+                                           halfScales, b.getF16Type());
+    w.floatScales = cpu::emptyConstant(b, loc, b.getF32Type());
+  } else {
+    w.scales = cpu::emptyConstant(b, loc, b.getF16Type());
+    w.floatScales = cpu::blobConstant<float>(b, loc, "grouped_weight_scales",
+                                             floatScales, b.getF32Type());
+  }
   w.bits = layout.bits;
   w.groupRows = rows;
   return w;
@@ -292,6 +304,7 @@ func::FuncOp declareKernel(ModuleOp module, WeightKind kind) {
     return cpu::declareKernel(
         module, kGroupedKernel,
         {MemRefType::get({dyn, dyn}, i8), MemRefType::get({dyn}, i8),
+         MemRefType::get({dyn}, Float16Type::get(ctx)),
          MemRefType::get({dyn}, f32),
          MemRefType::get({dyn}, IntegerType::get(ctx, 32)),
          MemRefType::get({dyn}, f32), MemRefType::get({dyn, dyn}, f32),
@@ -366,7 +379,7 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
   SmallVector<Value> operands = {codes, w->packed};
   if (grouped)
-    operands.append({w->scales, groupSums});
+    operands.append({w->scales, w->floatScales, groupSums});
   else
     operands.append({w->sums, w->scales});
   operands.push_back(scales);

@@ -24,6 +24,13 @@ func::FuncOp qc::cpu::declareKernel(ModuleOp module, StringRef name,
   return f;
 }
 
+Value qc::cpu::emptyConstant(OpBuilder &b, Location loc, Type element) {
+  auto type = RankedTensorType::get({0}, element);
+  return arith::ConstantOp::create(
+             b, loc, type, DenseElementsAttr::get(type, ArrayRef<Attribute>{}))
+      .getResult();
+}
+
 Value qc::cpu::asReadOnlyBuffer(OpBuilder &b, Location loc, Value v,
                                 Type argType) {
   auto type = cast<RankedTensorType>(v.getType());

@@ -86,6 +86,9 @@ LogicalResult rewriteMatchingProducts(ModuleOp module, Match matches,
 func::FuncOp declareKernel(ModuleOp module, StringRef name,
                            ArrayRef<Type> args);
 
+/// A `tensor<0xelement>` constant: an operand a kernel call does not use.
+Value emptyConstant(OpBuilder &b, Location loc, Type element);
+
 /// `v` (a ranked tensor) as a read-only buffer, cast to `argType` (a memref
 /// type with the same element type and rank, dynamic sizes).
 Value asReadOnlyBuffer(OpBuilder &b, Location loc, Value v, Type argType);

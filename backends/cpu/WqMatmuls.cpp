@@ -90,13 +90,6 @@ struct KernelWeight {
   int64_t bits = 0, groupRows = 0;
 };
 
-Value emptyConstant(OpBuilder &b, Location loc, Type element) {
-  auto type = RankedTensorType::get({0}, element);
-  return arith::ConstantOp::create(
-             b, loc, type, DenseElementsAttr::get(type, ArrayRef<Attribute>{}))
-      .getResult();
-}
-
 /// `v` flattened to 1-D.
 Value flat(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -117,14 +110,14 @@ FailureOr<KernelWeight> packKernelWeight(OpBuilder &b, QuantizedMatmulOp op) {
   for (Value plane : packed->planes)
     w.planes.push_back(flat(b, loc, plane));
   while (w.planes.size() < 3)
-    w.planes.push_back(emptyConstant(b, loc, b.getI8Type()));
+    w.planes.push_back(cpu::emptyConstant(b, loc, b.getI8Type()));
   Value scales = flat(b, loc, packed->scales);
   w.halfScales =
-      packed->halfScales ? scales : emptyConstant(b, loc, b.getF16Type());
+      packed->halfScales ? scales : cpu::emptyConstant(b, loc, b.getF16Type());
   w.floatScales =
-      packed->halfScales ? emptyConstant(b, loc, b.getF32Type()) : scales;
+      packed->halfScales ? cpu::emptyConstant(b, loc, b.getF32Type()) : scales;
   w.zeros = packed->zeroPoints ? flat(b, loc, packed->zeroPointValues)
-                               : emptyConstant(b, loc, b.getI8Type());
+                               : cpu::emptyConstant(b, loc, b.getI8Type());
   w.bits = packed->bits;
   w.groupRows = packed->groupRows;
   return w;
@@ -160,8 +153,9 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, func::FuncOp kernel,
   int64_t n = resultType.getDimSize(resultType.getRank() - 1);
 
   Value rows = collapseToRows(b, loc, op.getLhs());
-  Value codebook = op.getCodebook() ? op.getCodebook()
-                                    : emptyConstant(b, loc, b.getF32Type());
+  Value codebook = op.getCodebook()
+                       ? op.getCodebook()
+                       : cpu::emptyConstant(b, loc, b.getF32Type());
   ArrayRef<Type> argTypes = kernel.getArgumentTypes();
   SmallVector<Value> operands = {rows,        w.planes[0],  w.planes[1],
                                  w.planes[2], w.halfScales, w.floatScales,

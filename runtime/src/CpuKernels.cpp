@@ -63,6 +63,7 @@ using WqGemmEntry =
              int64_t, int64_t);
 using QGemmGroupedEntry = void (*)(const MemRef<int8_t, 2> *,
                                    const MemRef<uint8_t, 1> *,
+                                   const MemRef<uint16_t, 1> *,
                                    const MemRef<float, 1> *,
                                    const MemRef<int32_t, 1> *,
                                    const MemRef<float, 1> *,
@@ -278,14 +279,16 @@ void sgemmWq(const MemRef<float, 2> *a, const MemRef<uint8_t, 1> *plane0,
          selectedSGemm());
 }
 
-/// `quantc_qgemm_grouped(A [M, K] i8, codes, scales [groups * Np], column
-/// sums (as many; empty when the zero point is 0), row scales [M] or [1], out
+/// `quantc_qgemm_grouped(A [M, K] i8, codes, f16 scales or f32 scales
+/// [groups * Np] (the other empty), column sums (as many; empty when the
+/// zero point is 0), row scales [M] or [1], out
 /// [M, N] f32, activation zero point, bits, rows per group, rows [m0, m1),
 /// columns [n0, n1))`, one tile of a WbA8 product with group-wise (or
 /// per-column) b-bit weights in the layout of runtime/ukernels/QGemmGrouped.h
 /// (backends/cpu/Int8Matmuls.cpp); checked like qgemmS8.
 void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
-                  const MemRef<float, 1> *scales,
+                  const MemRef<uint16_t, 1> *halfScales,
+                  const MemRef<float, 1> *floatScales,
                   const MemRef<int32_t, 1> *colSums,
                   const MemRef<float, 1> *rowScales,
                   const MemRef<float, 2> *out, int32_t zero, int64_t bits,
@@ -297,11 +300,14 @@ void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
   auto dense = [](auto *v, int64_t size) {
     return v->sizes[0] == size && v->strides[0] == 1;
   };
-  bool valid = tileFits(a, out, m0, m1, n0, n1, kPanel) && layout.bits != 0 &&
-               dense(codes, layout.codeBytes()) &&
-               dense(scales, layout.paramCount()) &&
-               (zero == 0 || dense(colSums, layout.paramCount())) &&
-               (rowScales->sizes[0] == m || rowScales->sizes[0] == 1);
+  bool valid =
+      tileFits(a, out, m0, m1, n0, n1, kPanel) && layout.bits != 0 &&
+      dense(codes, layout.codeBytes()) &&
+      (halfScales->sizes[0] != 0 ? dense(halfScales, layout.paramCount()) &&
+                                       floatScales->sizes[0] == 0
+                                 : dense(floatScales, layout.paramCount())) &&
+      (zero == 0 || dense(colSums, layout.paramCount())) &&
+      (rowScales->sizes[0] == m || rowScales->sizes[0] == 1);
   if (!runTile(valid, "grouped int8 matmul", out, m, m0, m1, n0, n1))
     return;
   QGemmGroupedTile tile;
@@ -309,7 +315,9 @@ void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
   tile.lda = a->strides[0];
   tile.layout = layout;
   tile.codes = codes->data();
-  tile.scales = scales->data();
+  bool half = halfScales->sizes[0] != 0;
+  tile.halfScales = half ? halfScales->data() : nullptr;
+  tile.floatScales = half ? nullptr : floatScales->data();
   tile.colSums = zero == 0 ? nullptr : colSums->data();
   tile.rowScales = rowScales->data();
   tile.rowScaleStride = rowScales->sizes[0] == 1 ? 0 : rowScales->strides[0];

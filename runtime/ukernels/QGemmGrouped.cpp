@@ -11,7 +11,9 @@
 // broadcast dword of A for every row; then the group's sums are converted
 // and accumulated into f32 registers with its scales. The codes are read
 // once per row block straight from the artifact, so at M = 1 (decode) the
-// weight streams once.
+// weight streams once, each panel's stream prefetched 2 KiB ahead (a
+// DRAM-resident chain of 4096 x 4096 layers: 0.71 ms a layer, against
+// 0.73 at 1 KiB and 0.75 at 4 KiB, Sapphire Rapids).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,8 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "runtime/ukernels/W4Gemm.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -190,7 +194,11 @@ QUANTC_ALWAYS_INLINE void portable(const QGemmGroupedTile &t) {
                     x[r] * int32_t(v & 15) + x[4 + r] * int32_t(v >> 4);
               }
           }
-        const float *s = t.scales + l.params(n / kPanel, g);
+        const int64_t at = l.params(n / kPanel, g);
+        float s[kPanel];
+        for (int64_t c = 0; c < kPanel; ++c)
+          s[c] = t.halfScales ? halfToFloat(t.halfScales[at + c])
+                              : t.floatScales[at + c];
         for (int64_t i = 0; i < rr; ++i)
           for (int64_t c = 0; c < kPanel; ++c)
             f[i][c] = std::fma(float(acc[i][c]), s[c], f[i][c]);
@@ -214,6 +222,21 @@ QUANTC_ALWAYS_INLINE void portable(const QGemmGroupedTile &t) {
 QUANTC_TARGET_AVX2 void portableAvx2(const QGemmGroupedTile &t) { portable(t); }
 
 constexpr int kRows = 4;
+
+} // namespace
+
+namespace grouped {
+
+QUANTC_TARGET_VNNI __m512 loadScales(const QGemmGroupedTile &t, int64_t at) {
+  return t.halfScales
+             ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                   reinterpret_cast<const __m256i *>(t.halfScales + at)))
+             : _mm512_loadu_ps(t.floatScales + at);
+}
+
+} // namespace grouped
+
+namespace {
 
 /// Rows [r0, r0 + R) x panels [p, p + P) of a call whose A is packed at a.
 template <int R, int P>
@@ -248,7 +271,7 @@ QUANTC_TARGET_VNNI void vnniBlock(const QGemmGroupedTile &t, const int8_t *a,
       __m512i lo[P], hi[P];
       for (int j = 0; j < P; ++j) {
         const __m512i v = _mm512_loadu_si512(w[j]);
-        _mm_prefetch(reinterpret_cast<const char *>(w[j]) + 1024, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(w[j]) + 2048, _MM_HINT_T0);
         w[j] += 64;
         lo[j] = _mm512_and_si512(v, low);
         hi[j] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
@@ -265,7 +288,7 @@ QUANTC_TARGET_VNNI void vnniBlock(const QGemmGroupedTile &t, const int8_t *a,
       }
     }
     for (int j = 0; j < P; ++j) {
-      const __m512 s = _mm512_loadu_ps(t.scales + l.params(p + j, g));
+      const __m512 s = grouped::loadScales(t, l.params(p + j, g));
       for (int i = 0; i < R; ++i)
         f[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i][j]), s, f[i][j]);
     }

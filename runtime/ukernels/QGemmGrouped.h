@@ -20,10 +20,12 @@
 // So one 64-byte load gives, after a mask and a shift, two 64-byte
 // VNNI operands (4 consecutive k of one column per dword), which are also
 // two rows of an AMX B tile.
-//   scales f32, panel-major like the codes: scale (g, n) at
-//   ((n / 16) * groups + g) * 16 + n % 16 (columns >= N are 0), so a
-//   panel's scales are contiguous (row-major [groups, Np] would put every
-//   group of a panel Np * 4 bytes apart, the same L1 set at Np = 4096);
+//   scales f16 (group-wise weights, whose scales are f16 already: half the
+//   bytes of f32, a ninth of a g32 weight's) or f32 (one group), panel-major
+//   like the codes: scale (g, n) at ((n / 16) * groups + g) * 16 + n % 16
+//   (columns >= N are 0), so a panel's scales are contiguous (row-major
+//   [groups, Np] would put every group of a panel Np * 4 bytes apart, the
+//   same L1 set at Np = 4096);
 //   colSums int32, the sum of q over each group's rows, laid out as the
 //   scales and read only for an activation zero point (null when aZero is
 //   0).
@@ -49,6 +51,10 @@
 
 #include <cstdint>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace quantc::ukernels {
 
 struct GroupedLayout {
@@ -73,11 +79,12 @@ struct QGemmGroupedTile {
   const int8_t *a = nullptr; // row m's K codes at a + m * lda
   int64_t lda = 0;
   GroupedLayout layout;
-  const uint8_t *codes = nullptr;   // layout.codeBytes()
-  const float *scales = nullptr;    // paramCount(), panel-major
-  const int32_t *colSums = nullptr; // as scales; null if aZero is 0
-  const float *rowScales = nullptr; // read at m * rowScaleStride
-  int64_t rowScaleStride = 0;       // 0: one scale for every row
+  const uint8_t *codes = nullptr;       // layout.codeBytes()
+  const uint16_t *halfScales = nullptr; // paramCount() f16, or null:
+  const float *floatScales = nullptr;   // paramCount() f32
+  const int32_t *colSums = nullptr;     // as scales; null if aZero is 0
+  const float *rowScales = nullptr;     // read at m * rowScaleStride
+  int64_t rowScaleStride = 0;           // 0: one scale for every row
   int32_t aZero = 0;
   float *out = nullptr; // row m at out + m * ldc
   int64_t ldc = 0;
@@ -109,6 +116,12 @@ void packA(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
 /// must leave 64 bytes past each row's groups * stride.
 void packAAvx512(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
                  int8_t *dst, int64_t ld, int32_t *rowTerms);
+
+#if defined(__x86_64__)
+/// The 16 scales at `at` as f32 (f16 widened exactly); AVX-512 only.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) __m512
+loadScales(const QGemmGroupedTile &tile, int64_t at);
+#endif
 
 } // namespace grouped
 

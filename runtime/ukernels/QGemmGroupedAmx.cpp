@@ -115,7 +115,7 @@ QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
                                          const int32_t *scratch, __m512 *f) {
   const QGemmGroupedTile &t = *c.t;
   const GroupedLayout &l = t.layout;
-  const __m512 s = _mm512_loadu_ps(t.scales + l.params(p, g));
+  const __m512 s = grouped::loadScales(t, l.params(p, g));
   __m512i zq = _mm512_setzero_si512();
   if (Zero)
     zq = _mm512_mullo_epi32(_mm512_set1_epi32(t.aZero),

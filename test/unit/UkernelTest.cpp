@@ -694,9 +694,20 @@ void runGroupedCase(Isa isa, const GroupedCase &cs, std::mt19937 &rng) {
   auto param = [&](int64_t g, int64_t n) {
     return ((n / 16) * l.groups + g) * 16 + n % 16;
   };
+  // Group-wise weights carry f16 scales (random positive normal halves),
+  // one group per column f32 ones.
+  const bool half = cs.groupRows < cs.k;
+  std::vector<uint16_t> halfScales(half ? l.groups * l.paddedN : 0, 0);
+  std::uniform_int_distribution<int> exponent(8, 13), mantissa(0, 1023);
   for (int64_t g = 0; g < l.groups; ++g)
-    for (int64_t n = 0; n < cs.n; ++n)
-      scales[param(g, n)] = scale(rng);
+    for (int64_t n = 0; n < cs.n; ++n) {
+      if (half) {
+        halfScales[param(g, n)] = uint16_t(exponent(rng) << 10 | mantissa(rng));
+        scales[param(g, n)] = halfValue(halfScales[param(g, n)]);
+      } else {
+        scales[param(g, n)] = scale(rng);
+      }
+    }
   for (int64_t k = 0; k < cs.k; ++k)
     for (int64_t n = 0; n < cs.n; ++n)
       colSums[param(k / cs.groupRows, n)] += q[k * cs.n + n];
@@ -721,7 +732,8 @@ void runGroupedCase(Isa isa, const GroupedCase &cs, std::mt19937 &rng) {
   t.lda = cs.k;
   t.layout = l;
   t.codes = codes.data();
-  t.scales = scales.data();
+  t.halfScales = half ? halfScales.data() : nullptr;
+  t.floatScales = half ? nullptr : scales.data();
   // Read only with a zero point: a null table must then be fine.
   t.colSums = cs.aZero != 0 ? colSums.data() : nullptr;
   t.rowScales = rowScales.data();

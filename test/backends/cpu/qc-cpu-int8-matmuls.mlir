@@ -98,24 +98,25 @@ func.func @per_tensor_scale(%x: tensor<3x4xi8>, %s: tensor<f32>) -> tensor<3x2xf
 // W4A8 with groups of 2 rows: the codes go to quantc_qgemm_grouped as
 // nibbles offset by 8 (runtime/ukernels/QGemmGrouped.h: per panel and
 // group, 64 bytes per 8 rows, byte 4c + r holding row r of column c), the
-// f16 group scales widened to f32 [groups, 16], an empty table of column
+// f16 group scales [groups, 16] (no f32 ones), an empty table of column
 // sums (the zero point is 0), then the zero point, 4 bits and 2 rows per
 // group.
 // CHECK-LABEL: func.func @w4a8_groups(
 // CHECK-DAG:     arith.constant dense_resource<grouped_weight> : tensor<128xi8>
-// CHECK-DAG:     arith.constant dense_resource<grouped_weight_scales> : tensor<32xf32>
+// CHECK-DAG:     arith.constant dense_resource<grouped_weight_scales> : tensor<32xf16>
+// CHECK-DAG:     arith.constant dense<> : tensor<0xf32>
 // CHECK:         %[[Q:.*]], %[[S:.*]] = qc.dynamic_quantize %arg0
 // CHECK-DAG:     arith.constant dense<> : tensor<0xi32>
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i32
 // CHECK-DAG:     %[[BITS:.*]] = arith.constant 4 : index
 // CHECK-DAG:     %[[ROWS:.*]] = arith.constant 2 : index
 // CHECK:         scf.forall
-// CHECK:           func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:           func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     grouped_weight_sums
 // CHECK-NOT:     quantc_qgemm_s8
-// CHECK:       func.func private @quantc_qgemm_grouped(memref<?x?xi8>, memref<?xi8>, memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?x?xf32>, i32, index, index, index, index, index, index) attributes {llvm.emit_c_interface}
+// CHECK:       func.func private @quantc_qgemm_grouped(memref<?x?xi8>, memref<?xi8>, memref<?xf16>, memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?x?xf32>, i32, index, index, index, index, index, index) attributes {llvm.emit_c_interface}
 // CHECK:       grouped_weight: "0x0100000009080000050A0000{{(00){55}00}}010C0000080F0000{{(00){55}00}}"
-// CHECK:       grouped_weight_scales: "0x040000000000803F0000003F{{(00){55}00}}000000400000803E{{(00){55}00}}"
+// CHECK:       grouped_weight_scales: "0x02000000003C0038{{(00){27}00}}00400034{{(00){27}00}}"
 func.func @w4a8_groups(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
@@ -135,11 +136,12 @@ func.func @w4a8_groups(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant -5 : i32
 // CHECK-DAG:     %[[BITS:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[ROWS:.*]] = arith.constant 4 : index
-// CHECK:         func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %[[SUMSBUF]], %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]],
+// CHECK:         func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SUMSBUF]], %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]],
 // Codes + 4, one block of 8 rows per column (the last 4 rows zero); the
-// column sums 0 and 2, which the zero point needs.
+// column sums 0 and 2, which the zero point needs; f32 scales (one group).
 // CHECK:       grouped_weight: "0x0100000005040007010604070000000000000000
 // CHECK:       grouped_weight_sums: "0x04000000000000000200000000000000
+// CHECK:       grouped_weight_scales: "0x040000000000803F0000003F00000000
 func.func @w3a8_static(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[1, -3], [0, 2], [-4, 0], [3, 3]]> : tensor<4x2xi3>
   %w = quant.scast %c : tensor<4x2xi3> to tensor<4x2x!quant.uniform<i3:f32:1, {1.0, 0.5}>>

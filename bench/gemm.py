@@ -81,13 +81,13 @@ def ort_forms(entry, scheme):
 FLOAT_SCHEMES = {'fp32', 'w4a16-g32'}
 # Weight bytes a [K, N] layer reads under each scheme, as the artifact stores
 # it: int8 codes with column sums and scales; 4-bit codes with f16 group
-# scales (W4A16) or f32 ones (the grouped int8 kernel's).
+# scales.
 SCHEME_BYTES = {
     'fp32': lambda k, n: 4 * k * n,
     'w8a8-dyn': lambda k, n: k * n + 8 * n,
     'w8a8-static': lambda k, n: k * n + 8 * n,
     'w4a16-g32': lambda k, n: k * n // 2 + 2 * (k // 32) * n,
-    'w4a8-g32': lambda k, n: k * n // 2 + 4 * (k // 32) * n,
+    'w4a8-g32': lambda k, n: k * n // 2 + 2 * (k // 32) * n,
 }
 
 

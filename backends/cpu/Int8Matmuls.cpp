@@ -25,9 +25,9 @@
 // group of rows (or per column) and no zero point (W4A8 g32, W3A8, ...)
 // calls @quantc_qgemm_grouped instead, with the codes repacked into that
 // kernel's nibble layout (runtime/ukernels/QGemmGrouped.h), its scales
-// widened to f32 and, for an activation zero point, each group's column
-// sums; the kernel unpacks the codes into the int8 units' operands in
-// registers.
+// (f16 for group-wise weights, f32 per column) and, for an activation zero
+// point, each group's column sums; the kernel unpacks the codes into the int8
+// units' operands in registers.
 //
 // It runs in the linalg front before qc-lower-quantized, which lowers what is
 // left (other schemes, the activations' qc.dynamic_quantize).
@@ -48,6 +48,8 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <deque>
 
 namespace mlir::qc::cpu {
 #define GEN_PASS_DEF_INT8MATMULS
@@ -177,6 +179,7 @@ struct KernelWeight {
   Value packed, sums, scales;
   Value floatScales; // grouped: `scales` is then the f16 ones (one empty)
   int64_t bits = 8, groupRows = 0;
+  int64_t k = 0; // grouped: the activation's K the codes were packed for
   std::vector<int32_t> groupSums;
 };
 
@@ -252,6 +255,7 @@ FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
   }
   w.bits = layout.bits;
   w.groupRows = rows;
+  w.k = k;
   return w;
 }
 
@@ -339,7 +343,8 @@ Value rowScales(OpBuilder &b, Location loc, const Int8Lhs &lhs) {
 
 LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
                       func::FuncOp kernel,
-                      DenseMap<Value, KernelWeight> &packedWeights) {
+                      DenseMap<Value, KernelWeight> &packedWeights,
+                      std::deque<KernelWeight> &uncached) {
   Location loc = op.getLoc();
   bool grouped = lhs.kind == WeightKind::Grouped;
   KernelWeight *w =
@@ -348,6 +353,18 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
       });
   if (!w)
     return failure();
+  int64_t k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
+  if (grouped && w->k != k) {
+    // A padded weight multiplied by activations of another K (both within
+    // its last group): packed again for this product, rows past its K
+    // left out.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfterValue(op.getRhs());
+    FailureOr<KernelWeight> fresh = packGroupedWeight(b, op);
+    if (failed(fresh))
+      return failure();
+    w = &uncached.emplace_back(std::move(*fresh));
+  }
   b.setInsertionPoint(op);
   Value groupSums;
   if (grouped && lhs.zeroPoint != 0) {
@@ -411,12 +428,13 @@ struct Int8Matmuls : qc::cpu::impl::Int8MatmulsBase<Int8Matmuls> {
     IRRewriter rewriter(&getContext());
     // A weight several products share is packed once.
     DenseMap<Value, KernelWeight> packedWeights;
+    std::deque<KernelWeight> uncached;
     DenseMap<int, func::FuncOp> kernels;
     for (auto &[op, lhs] : products) {
       func::FuncOp &kernel = kernels[int(lhs.kind)];
       if (!kernel)
         kernel = declareKernel(module, lhs.kind);
-      if (failed(rewrite(rewriter, op, lhs, kernel, packedWeights)))
+      if (failed(rewrite(rewriter, op, lhs, kernel, packedWeights, uncached)))
         return signalPassFailure();
     }
   }

@@ -57,7 +57,8 @@ def Int8Matmuls : Pass<"qc-cpu-int8-matmuls", "ModuleOp"> {
     nibbles offset to unsigned (`runtime/ukernels/QGemmGrouped.h`: per
     16-column panel and group, 64 bytes per 8 rows, which a mask and a
     shift turn into two `vpdpbusd` operands or two AMX B-tile rows), the
-    scales widened to f32 panel-major, and, for an activation zero point,
+    scales panel-major (f16 for group-wise weights, f32 per column), and,
+    for an activation zero point,
     each group's column sums. The kernel adds each group's exact int32 sum,
     scaled, to f32 sums. A ragged last group (the weight's padding rows)
     is read only up to the activation's K.

@@ -56,13 +56,14 @@ bool splittable(QuantizedMatmulOp op) {
          result.getElementType() == lhs.getElementType();
 }
 
-/// `x` (an [..., K] float tensor) times the quantized `weight` [K, N].
+/// `x` (an [..., K] float tensor) times the quantized `weight` [K, N], of
+/// the type `like` (the split product's result: its leading sizes may be
+/// more static than x's) with N columns.
 Value product(OpBuilder &b, Location loc, Value x, Value weight,
-              Value codebook = {}) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(xType.getShape());
+              RankedTensorType like, Value codebook = {}) {
+  SmallVector<int64_t> shape(like.getShape());
   shape.back() = cast<RankedTensorType>(weight.getType()).getDimSize(1);
-  auto type = RankedTensorType::get(shape, xType.getElementType());
+  auto type = RankedTensorType::get(shape, like.getElementType());
   return QuantizedMatmulOp::create(b, loc, type, x, /*lhs_scale=*/Value(),
                                    weight, /*lrc_a=*/Value(), /*lrc_b=*/Value(),
                                    codebook)
@@ -73,10 +74,10 @@ void split(IRRewriter &b, QuantizedMatmulOp op) {
   b.setInsertionPoint(op);
   Location loc = op.getLoc();
   Value x = op.getLhs();
-  Value main = product(b, loc, x, op.getRhs(), op.getCodebook());
-  Value correction =
-      product(b, loc, product(b, loc, x, op.getLrcA()), op.getLrcB());
   auto type = cast<RankedTensorType>(op.getType());
+  Value main = product(b, loc, x, op.getRhs(), type, op.getCodebook());
+  Value correction = product(b, loc, product(b, loc, x, op.getLrcA(), type),
+                             op.getLrcB(), type);
   AffineMap id =
       AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
   Value init = emptyShapedLike(b, loc, main, type.getElementType());

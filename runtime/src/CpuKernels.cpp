@@ -300,9 +300,10 @@ void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
   auto dense = [](auto *v, int64_t size) {
     return v->sizes[0] == size && v->strides[0] == 1;
   };
+  // A zero point outside int8 could take the exact sums past int32.
   bool valid =
       tileFits(a, out, m0, m1, n0, n1, kPanel) && layout.bits != 0 &&
-      dense(codes, layout.codeBytes()) &&
+      -128 <= zero && zero <= 127 && dense(codes, layout.codeBytes()) &&
       (halfScales->sizes[0] != 0 ? dense(halfScales, layout.paramCount()) &&
                                        floatScales->sizes[0] == 0
                                  : dense(floatScales, layout.paramCount())) &&

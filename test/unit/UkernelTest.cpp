@@ -786,6 +786,11 @@ TEST(UkernelTest, GroupedShapes) {
       // with a zero point of 127, (-128 - 127) * 7.
       {16, 32, 1024, 4, 1024, 0, true, true, 0, 16, 0, 32},
       {3, 32, 1024, 4, 64, 127, true, true, 0, 3, 0, 32},
+      {16, 32, 1024, 4, 64, 127, true, true, 0, 16, 0, 32},
+      // Several groups longer than a tile's 64 bytes and not a multiple of
+      // them (100 rows: 104 stored, 128 in AMX tiles), a zero point, 24
+      // rows (AMX with a ragged row block).
+      {24, 40, 300, 4, 100, -3, true, false, 0, 24, 0, 40},
   };
   for (Isa isa : runnableIsas(qgemmGroupedFor)) {
     std::mt19937 rng(5);

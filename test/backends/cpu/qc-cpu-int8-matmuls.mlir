@@ -1,4 +1,5 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-int8-matmuls | FileCheck %s
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-cpu-int8-matmuls | FileCheck %s --check-prefix=NOSUMS
 
 // W8A8 with per-token dynamic activations: the codes and scales go to the
 // microkernel as read-only buffers, the product into a fresh buffer, one
@@ -101,6 +102,11 @@ func.func @per_tensor_scale(%x: tensor<3x4xi8>, %s: tensor<f32>) -> tensor<3x2xf
 // f16 group scales [groups, 16] (no f32 ones), an empty table of column
 // sums (the zero point is 0), then the zero point, 4 bits and 2 rows per
 // group.
+// No column sums without a zero point, anywhere in the module (its
+// resources included).
+// NOSUMS-LABEL: func.func @w4a8_groups(
+// NOSUMS-NOT:   grouped_weight_sums
+// NOSUMS-LABEL: func.func @w3a8_static(
 // CHECK-LABEL: func.func @w4a8_groups(
 // CHECK-DAG:     arith.constant dense_resource<grouped_weight> : tensor<128xi8>
 // CHECK-DAG:     arith.constant dense_resource<grouped_weight_scales> : tensor<32xf16>
@@ -112,7 +118,6 @@ func.func @per_tensor_scale(%x: tensor<3x4xi8>, %s: tensor<f32>) -> tensor<3x2xf
 // CHECK-DAG:     %[[ROWS:.*]] = arith.constant 2 : index
 // CHECK:         scf.forall
 // CHECK:           func.call @quantc_qgemm_grouped(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BITS]], %[[ROWS]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
-// CHECK-NOT:     grouped_weight_sums
 // CHECK-NOT:     quantc_qgemm_s8
 // CHECK:       func.func private @quantc_qgemm_grouped(memref<?x?xi8>, memref<?xi8>, memref<?xf16>, memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?x?xf32>, i32, index, index, index, index, index, index) attributes {llvm.emit_c_interface}
 // CHECK:       grouped_weight: "0x0100000009080000050A0000{{(00){55}00}}010C0000080F0000{{(00){55}00}}"
@@ -123,6 +128,28 @@ func.func @w4a8_groups(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8} : tensor<?x4xf32> -> tensor<?x4xi8>, tensor<?x1xf32>
   %y = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// One padded weight (4 rows in groups of 2) multiplied by activations of
+// K = 3 and K = 4: each product gets the codes packed for its K (rows past
+// K left out: row 3's 4 and 7 only in the second), not the first's.
+// CHECK-LABEL: func.func @two_ks(
+// CHECK-DAG:     %[[W3:.*]] = arith.constant dense_resource<grouped_weight> : tensor<128xi8>
+// CHECK-DAG:     %[[W4:.*]] = arith.constant dense_resource<grouped_weight_1> : tensor<128xi8>
+// CHECK:         func.call @quantc_qgemm_grouped
+// CHECK:         func.call @quantc_qgemm_grouped
+// CHECK:       grouped_weight_1: "0x0100000009080000050A0000{{(00){55}00}}010C0000080F0000
+// CHECK:       grouped_weight: "0x0100000009080000050A0000{{(00){55}00}}01000000080000
+func.func @two_ks(%x: tensor<?x3xf32>, %y: tensor<?x4xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %c = arith.constant dense<[[1, -3], [0, 2], [-7, 0], [4, 7]]> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>
+  %q, %s = qc.dynamic_quantize %x {granularity = #qc.granularity<per_token>, bits = 8} : tensor<?x3xf32> -> tensor<?x3xi8>, tensor<?x1xf32>
+  %a = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x3xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
+  %q2, %s2 = qc.dynamic_quantize %y {granularity = #qc.granularity<per_token>, bits = 8} : tensor<?x4xf32> -> tensor<?x4xi8>, tensor<?x1xf32>
+  %b = qc.quantized_matmul %q2 scaled by %s2, %w : (tensor<?x4xi8>, tensor<?x1xf32>, tensor<4x2x!quant.uniform<i4:f32:{0:2, 1:1}, {{1.0, 0.5}, {2.0, 0.25}}>>) -> tensor<?x2xf32>
+  return %a, %b : tensor<?x2xf32>, tensor<?x2xf32>
 }
 
 // -----

@@ -15,7 +15,6 @@
 // CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[C]] : tensor<?x2xf32>, tensor<?x2xf32>) outs(%[[E]] : tensor<?x2xf32>)
 // CHECK:           arith.addf
 // CHECK:         return %[[Y]]
-// CHECK-NOT:     low_rank
 func.func @lorc(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -7]]> : tensor<4x2xi4>
   %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
@@ -46,6 +45,27 @@ func.func @batched_codebook(%x: tensor<1x?x4xf32>, %cbk: tensor<16xf32>) -> tens
   %b = quant.scast %cb : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
   %y = qc.quantized_matmul %x, %w low_rank(%a, %b) codebook(%cbk) : (tensor<1x?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 0.75}>>, tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>, tensor<16xf32>) -> tensor<1x?x2xf32>
   return %y : tensor<1x?x2xf32>
+}
+
+// -----
+
+// A result more static than the activation keeps its type in every product
+// and in the sum.
+// CHECK-LABEL: func.func @static_result(
+// CHECK:         qc.quantized_matmul %arg0, %{{.*}} : (tensor<?x4xf32>, {{.*}}) -> tensor<3x2xf32>
+// CHECK:         qc.quantized_matmul %arg0, %{{.*}} : (tensor<?x4xf32>, {{.*}}) -> tensor<3x3xf32>
+// CHECK:         qc.quantized_matmul %{{.*}}, %{{.*}} : (tensor<3x3xf32>, {{.*}}) -> tensor<3x2xf32>
+// CHECK:         linalg.generic
+// CHECK:         } -> tensor<3x2xf32>
+func.func @static_result(%x: tensor<?x4xf32>) -> tensor<3x2xf32> {
+  %c = arith.constant dense<1> : tensor<4x2xi4>
+  %w = quant.scast %c : tensor<4x2xi4> to tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>
+  %ca = arith.constant dense<1> : tensor<4x3xi8>
+  %a = quant.scast %ca : tensor<4x3xi8> to tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 0.75}>>
+  %cb = arith.constant dense<1> : tensor<3x2xi8>
+  %b = quant.scast %cb : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>
+  %y = qc.quantized_matmul %x, %w low_rank(%a, %b) : (tensor<?x4xf32>, tensor<4x2x!quant.uniform<i4:f32:1, {1.0, 0.5}>>, tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 0.75}>>, tensor<3x2x!quant.uniform<i8:f32:1, {1.0, 2.0}>>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
 }
 
 // -----

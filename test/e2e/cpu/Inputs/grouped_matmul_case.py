@@ -32,12 +32,13 @@ import sys
 
 import numpy as np
 
+from int8_activations import codes_and_row_scales, dense, product_text
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(7)
 # name: (K, N, bits, rows per group or 0 for per column)
 SHAPES = {"g32": (172, 100, 4, 32), "g5": (23, 17, 2, 5), "pc": (64, 600, 3, 0)}
-STATIC_SCALE, STATIC_ZERO = np.float32(0.05), -5
 
 
 def weight(k, n, bits, group):
@@ -55,11 +56,6 @@ def weight(k, n, bits, group):
     return codes, scales
 
 
-def dense(codes):
-    rows = ", ".join("[" + ", ".join(str(int(v)) for v in r) + "]" for r in codes)
-    return f"dense<[{rows}]>"
-
-
 def write_model(path, k, codes, scales, bits, group, static):
     rows, n = codes.shape
     if group:
@@ -70,13 +66,7 @@ def write_model(path, k, codes, scales, bits, group, static):
         qtype = (f"!quant.uniform<i{bits}:f32:1, {{"
                  + ", ".join(f"{float(s):.9e}" for s in scales[0]) + "}>")
     wtype = f"tensor<{rows}x{n}x{qtype}>"
-    if static:
-        atype = f"!quant.uniform<i8:f32, {float(STATIC_SCALE):.9e}:{STATIC_ZERO}>"
-        lhs = f"""  %q = quant.qcast %x : tensor<?x{k}xf32> to tensor<?x{k}x{atype}>
-  %y = qc.quantized_matmul %q, %w : (tensor<?x{k}x{atype}>, {wtype}) -> tensor<?x{n}xf32>"""
-    else:
-        lhs = f"""  %q, %s = qc.dynamic_quantize %x {{granularity = #qc.granularity<per_token>, bits = 8}} : tensor<?x{k}xf32> -> tensor<?x{k}xi8>, tensor<?x1xf32>
-  %y = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x{k}xi8>, tensor<?x1xf32>, {wtype}) -> tensor<?x{n}xf32>"""
+    lhs = product_text(k, n, wtype, static)
     with open(path, "w") as f:
         f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
   %c = arith.constant {dense(codes)} : tensor<{rows}x{n}xi{bits}>
@@ -87,22 +77,8 @@ def write_model(path, k, codes, scales, bits, group, static):
 """)
 
 
-def quantize(x, s, z, qmin, qmax):
-    v = np.round((x / s).astype(np.float32))  # numpy rounds half to even
-    v = np.clip(v + np.float32(z), qmin, qmax)
-    return v.astype(np.int64)
-
-
 def reference(x, codes, scales, group, static):
-    if static:
-        q = quantize(x, STATIC_SCALE, STATIC_ZERO, -128, 127) - STATIC_ZERO
-        row = np.full((x.shape[0], 1), STATIC_SCALE, np.float32)
-    else:
-        amax = np.abs(x).max(axis=1, keepdims=True)
-        s = (amax / np.float32(127)).astype(np.float32)
-        s[s == 0] = 1
-        q = quantize(x, s, 0, -128, 127)
-        row = s
+    q, row = codes_and_row_scales(x, static)
     k = x.shape[1]
     group = group or k
     f = np.zeros((x.shape[0], codes.shape[1]), np.float32)

@@ -23,11 +23,12 @@ import sys
 
 import numpy as np
 
+from int8_activations import codes_and_row_scales, dense, product_text
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(11)
 SHAPES = {"big": (172, 100), "odd": (5, 17), "wide": (64, 600)}
-STATIC_SCALE, STATIC_ZERO = np.float32(0.05), -5
 
 
 def weight(k, n):
@@ -38,22 +39,11 @@ def weight(k, n):
     return codes, scales
 
 
-def dense(codes):
-    rows = ", ".join("[" + ", ".join(str(int(v)) for v in r) + "]" for r in codes)
-    return f"dense<[{rows}]>"
-
-
 def write_model(path, codes, scales, static):
     k, n = codes.shape
     scale_list = ", ".join(f"{float(s):.9e}" for s in scales)
     wtype = f"tensor<{k}x{n}x!quant.uniform<i8:f32:1, {{{scale_list}}}>>"
-    if static:
-        qtype = f"!quant.uniform<i8:f32, {float(STATIC_SCALE):.9e}:{STATIC_ZERO}>"
-        lhs = f"""  %q = quant.qcast %x : tensor<?x{k}xf32> to tensor<?x{k}x{qtype}>
-  %y = qc.quantized_matmul %q, %w : (tensor<?x{k}x{qtype}>, {wtype}) -> tensor<?x{n}xf32>"""
-    else:
-        lhs = f"""  %q, %s = qc.dynamic_quantize %x {{granularity = #qc.granularity<per_token>, bits = 8}} : tensor<?x{k}xf32> -> tensor<?x{k}xi8>, tensor<?x1xf32>
-  %y = qc.quantized_matmul %q scaled by %s, %w : (tensor<?x{k}xi8>, tensor<?x1xf32>, {wtype}) -> tensor<?x{n}xf32>"""
+    lhs = product_text(k, n, wtype, static)
     with open(path, "w") as f:
         f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
   %c = arith.constant {dense(codes)} : tensor<{k}x{n}xi8>
@@ -64,24 +54,9 @@ def write_model(path, codes, scales, static):
 """)
 
 
-def quantize(x, s, z, qmin, qmax):
-    v = np.round((x / s).astype(np.float32))  # numpy rounds half to even
-    v = np.clip(v + np.float32(z), qmin, qmax)
-    return v.astype(np.int64)
-
-
 def reference(x, codes, scales, static):
-    if static:
-        q = quantize(x, STATIC_SCALE, STATIC_ZERO, -128, 127)
-        acc = (q - STATIC_ZERO) @ codes
-        row = np.full((x.shape[0], 1), STATIC_SCALE, np.float32)
-    else:
-        amax = np.abs(x).max(axis=1, keepdims=True)
-        s = (amax / np.float32(127)).astype(np.float32)
-        s[s == 0] = 1
-        q = quantize(x, s, 0, -128, 127)
-        acc = q @ codes
-        row = s
+    q, row = codes_and_row_scales(x, static)
+    acc = q @ codes
     return acc.astype(np.float32) * (scales[None, :] * row).astype(np.float32)
 
 

@@ -173,15 +173,34 @@ std::optional<Int8Lhs> match(QuantizedMatmulOp op) {
 /// each padded to whole panels with zeros: for quantc_qgemm_s8 the column
 /// sums and scales, for quantc_qgemm_grouped the [groups, Np] scales and,
 /// made by the first product with an activation zero point, the [groups,
-/// Np] column sums (`groupSums`, else an empty tensor: they would add a
-/// bit per weight at groups of 32).
+/// Np] column sums (groupColumnSums; else an empty tensor: they would add
+/// a bit per weight at groups of 32).
 struct KernelWeight {
   Value packed, sums, scales;
   Value floatScales; // grouped: `scales` is then the f16 ones (one empty)
   int64_t bits = 8, groupRows = 0;
   int64_t k = 0; // grouped: the activation's K the codes were packed for
-  std::vector<int32_t> groupSums;
 };
+
+/// The grouped kernel's column sums of `op`'s weight: for each group and
+/// column the sum of q over the group's rows below the activation's K,
+/// panel-major like its scales. Computed only for a product with an
+/// activation zero point (a weight's table would otherwise be kept for the
+/// whole pass).
+std::vector<int32_t> groupColumnSums(QuantizedMatmulOp op,
+                                     DenseElementsAttr attr) {
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  PackedWeightLayout layout = PackedWeightLayout::get(rhsType);
+  int64_t k = cast<RankedTensorType>(op.getLhs().getType()).getShape().back();
+  int64_t n = rhsType.getDimSize(1), groups = layout.groups;
+  std::vector<int8_t> codes = readCodes(attr, layout.bits);
+  std::vector<int32_t> sums(groups * roundUp(n, kPanel), 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t c = 0; c < n; ++c)
+      sums[(c / kPanel * groups + kk / layout.groupRows) * kPanel +
+           c % kPanel] += codes[kk * n + c];
+  return sums;
+}
 
 /// The f16 bits of a scale, rounded to nearest even (as PackedWeights.h
 /// stores group-wise scales).
@@ -214,7 +233,6 @@ FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
   int64_t panelBytes = groups * stored * 8;
   int offset = 1 << (layout.bits - 1);
   std::vector<uint8_t> packed(np / kPanel * panelBytes, 0);
-  std::vector<int32_t> groupSums(groups * n, 0);
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t c = 0; c < n; ++c) {
       int64_t g = kk / rows, row = kk % rows;
@@ -222,14 +240,12 @@ FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
                    4 * (c % kPanel) + row % 4;
       int q = codes[kk * n + c];
       packed[at] |= uint8_t((q + offset) << (4 * (row % 8 / 4)));
-      groupSums[g * n + c] += q;
     }
   // f16 for group-wise weights (their scales are f16 values already), f32
   // for one group per column.
   std::vector<uint16_t> halfScales(layout.halfScales ? groups * np : 0, 0);
   std::vector<float> floatScales(layout.halfScales ? 0 : groups * np, 0.0f);
   KernelWeight w;
-  w.groupSums.assign(groups * np, 0);
   // Panel-major, like the codes.
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t c = 0; c < n; ++c) {
@@ -238,7 +254,6 @@ FailureOr<KernelWeight> packGroupedWeight(OpBuilder &b, QuantizedMatmulOp op) {
         halfScales[at] = halfBits(scales[g * n + c]);
       else
         floatScales[at] = static_cast<float>(scales[g * n + c]);
-      w.groupSums[at] = groupSums[g * n + c];
     }
 
   Location loc = op.getLoc();
@@ -371,17 +386,18 @@ LogicalResult rewrite(IRRewriter &b, QuantizedMatmulOp op, const Int8Lhs &lhs,
     if (!w->sums) {
       // Beside the packed codes, so that every product of the weight can
       // use them.
+      FailureOr<DenseElementsAttr> attr = weightCodes(op, op.getRhs());
+      if (failed(attr))
+        return failure();
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfterValue(w->packed);
       w->sums = cpu::blobConstant<int32_t>(
-          b, op.getLoc(), "grouped_weight_sums", w->groupSums, b.getI32Type());
+          b, op.getLoc(), "grouped_weight_sums", groupColumnSums(op, *attr),
+          b.getI32Type());
     }
     groupSums = w->sums;
   } else if (grouped) {
-    groupSums = arith::ConstantOp::create(
-        b, op.getLoc(),
-        DenseElementsAttr::get(RankedTensorType::get({0}, b.getI32Type()),
-                               ArrayRef<int32_t>{}));
+    groupSums = cpu::emptyConstant(b, op.getLoc(), b.getI32Type());
   }
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t n = resultType.getDimSize(resultType.getRank() - 1);

@@ -1,16 +1,16 @@
 //===- QGemmGroupedAmx.cpp - grouped low-bit x int8 GEMM, AMX-INT8 --------===//
 //
-// tdpbsud (s8 activations x u8 codes -> s32). Per panel, the codes of the
-// whole K are unpacked once into B tiles in a per-thread buffer (each
-// 64-byte block of nibbles is two 64-byte tile rows), then every 16-row
-// block of the call's A multiplies them group by group: a group of G <= 64
-// rows is one tdpbsud with tiles of Gs bytes of K (the tile configuration
-// is set per call), a longer one several of 64 (its rows padded to 64
-// with zeros). The int32 sums cannot carry across groups, so after each
-// group its C tile is stored and converted, scaled, into f32 sums that
-// stay in 16 zmm: that store and convert per group is what W4A8 pays over
-// W8A8. A 16 x 16 block is the largest whose f32 sums fit in registers
-// (keeping them in memory instead was 2x slower on 128 x 4096 x 4096).
+// tdpbsud (s8 activations x u8 codes -> s32). Per pair of panels, the
+// codes of the whole K are unpacked once into B tiles in a per-thread
+// buffer (each 64-byte block of nibbles is two 64-byte tile rows), then
+// every 16-row block of the call's A multiplies them group by group: a group of
+// G <= 64 rows is one tdpbsud with tiles of Gs bytes of K (the tile
+// configuration is set per call), a longer one several of 64 (its rows padded
+// to 64 with zeros). The int32 sums cannot carry across groups, so after each
+// group its C tiles are stored and converted, scaled, into f32 sums that
+// stay in registers (16 rows x 32 columns: all 32 zmm): that store and
+// convert per group is what W4A8 pays over W8A8 (keeping the sums in
+// memory instead was 2x slower on 128 x 4096 x 4096).
 //
 // Below 8 rows an A tile is mostly padding and the AVX-512 VNNI variant
 // (present on every AMX CPU) runs instead.
@@ -130,11 +130,9 @@ QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
   }
 }
 
-/// Rows [r0, r0 + 16) x panel p with its decoded B at b. The f32 sums
-/// stay in 16 zmm over all groups. A group's tdpbsud, tile store and the
-/// next tilezero of that tile form a chain of a few dozen cycles, so four
-/// groups are in flight at a time in four C tiles (and scratch buffers):
-/// with two, the tile unit waited on the chain (2x slower).
+/// Rows [r0, r0 + 16) x panel p with its decoded B at b (the last panel of
+/// an odd count). The f32 sums stay in 16 zmm over all groups; four groups
+/// go through the four C tiles in turn (two measured the same).
 template <bool Zero>
 QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
                              const uint8_t *b) {
@@ -178,6 +176,77 @@ QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
   }
 }
 
+/// Group g's sums for rows [r0, r0 + 16) x two panels (decoded B at b0,
+/// b1) into C tiles 2T and 2T + 1 through A tile 4 + T and B tiles 6, 7.
+template <int T>
+QUANTC_TARGET_AMX void groupSums2(const Ctx &c, const int8_t *a,
+                                  const uint8_t *b0, const uint8_t *b1,
+                                  int64_t g, int32_t *s0, int32_t *s1) {
+  const int64_t stride = c.stride, chunk = c.chunk, lda = c.lda;
+  _tile_zero(2 * T);
+  _tile_zero(2 * T + 1);
+  for (int64_t k = g * stride; k < (g + 1) * stride; k += chunk) {
+    _tile_loadd(4 + T, a + k, lda);
+    _tile_loadd(6, b0 + k * 16, 64);
+    _tile_dpbsud(2 * T, 4 + T, 6);
+    _tile_loadd(7, b1 + k * 16, 64);
+    _tile_dpbsud(2 * T + 1, 4 + T, 7);
+  }
+  _tile_stored(2 * T, s0, kPanel * sizeof(int32_t));
+  _tile_stored(2 * T + 1, s1, kPanel * sizeof(int32_t));
+}
+
+/// Rows [r0, r0 + 16) x panels p, p + 1: one A tile per group serves both
+/// panels, and the two panels' f32 sums take all 32 zmm (the compiler
+/// spills a few). 128 x 4096 x 4096 W4A8 g32: 7.7-8.2 ms against 8.2-9.2
+/// for one panel at a time, in alternating runs.
+template <bool Zero>
+QUANTC_TARGET_AMX void block2(const Ctx &c, int64_t r0, int64_t p,
+                              const uint8_t *b0, const uint8_t *b1) {
+  const QGemmGroupedTile &t = *c.t;
+  const GroupedLayout &l = t.layout;
+  __m512 f0[kTileRows], f1[kTileRows];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < kTileRows; ++i)
+    f0[i] = f1[i] = _mm512_setzero_ps();
+  alignas(64) int32_t scratch[4][kTileRows * kPanel];
+  const int8_t *a = c.a + r0 * c.lda;
+  const int32_t *terms = c.terms + r0 * l.groups;
+  int64_t g = 0;
+  for (; g + 2 <= l.groups; g += 2) {
+    groupSums2<0>(c, a, b0, b1, g, scratch[0], scratch[1]);
+    groupSums2<1>(c, a, b0, b1, g + 1, scratch[2], scratch[3]);
+    accumulate<Zero>(c, terms, p, g, scratch[0], f0);
+    accumulate<Zero>(c, terms, p + 1, g, scratch[1], f1);
+    accumulate<Zero>(c, terms, p, g + 1, scratch[2], f0);
+    accumulate<Zero>(c, terms, p + 1, g + 1, scratch[3], f1);
+  }
+  for (; g < l.groups; ++g) {
+    groupSums2<0>(c, a, b0, b1, g, scratch[0], scratch[1]);
+    accumulate<Zero>(c, terms, p, g, scratch[0], f0);
+    accumulate<Zero>(c, terms, p + 1, g, scratch[1], f1);
+  }
+  const int64_t rows = std::min<int64_t>(c.rows - r0, kTileRows);
+  for (int j = 0; j < 2; ++j) {
+    const int64_t n = (p + j) * kPanel;
+    if (n >= t.n1)
+      break;
+    const int64_t cols = t.n1 - n;
+    const __mmask16 mask =
+        cols >= kPanel ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+    const __m512 *f = j ? f1 : f0;
+    for (int i = 0; i < kTileRows; ++i) {
+      if (i >= rows)
+        break;
+      const int64_t m = t.m0 + r0 + i;
+      _mm512_mask_storeu_ps(
+          t.out + m * t.ldc + n, mask,
+          _mm512_mul_ps(f[i],
+                        _mm512_set1_ps(t.rowScales[m * t.rowScaleStride])));
+    }
+  }
+}
+
 thread_local std::vector<int8_t> aBuf;
 thread_local std::vector<int32_t> termBuf;
 thread_local std::vector<uint8_t> bBuf;
@@ -188,7 +257,21 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
   const GroupedLayout &l = t.layout;
   const TileConfig config(c.chunk);
   _tile_loadconfig(&config);
-  for (int64_t p = pFirst; p < pEnd; ++p) {
+  const int64_t panelBytes = l.groups * c.stride * 16;
+  for (int64_t p = pFirst; p < pEnd;) {
+    if (pEnd - p >= 2) {
+      decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
+      decodePanel(l, t.codes + (p + 1) * l.panelBytes(), c.stride,
+                  bDecoded + panelBytes);
+      for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
+        if (t.aZero != 0)
+          block2<true>(c, r0, p, bDecoded, bDecoded + panelBytes);
+        else
+          block2<false>(c, r0, p, bDecoded, bDecoded + panelBytes);
+      }
+      p += 2;
+      continue;
+    }
     decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
     for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
       if (t.aZero != 0)
@@ -196,6 +279,7 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
       else
         block<false>(c, r0, p, bDecoded);
     }
+    ++p;
   }
   _tile_release();
 }
@@ -220,8 +304,8 @@ void qgemmGroupedAmx(const QGemmGroupedTile &t) {
   if (int64_t(termBuf.size()) < paddedRows * l.groups)
     termBuf.resize(paddedRows * l.groups);
   const int64_t panelBytes = l.groups * stride * 16;
-  if (int64_t(bBuf.size()) < panelBytes + 64)
-    bBuf.resize(panelBytes + 64);
+  if (int64_t(bBuf.size()) < 2 * panelBytes + 64)
+    bBuf.resize(2 * panelBytes + 64);
   auto align = [](auto *p) {
     return reinterpret_cast<decltype(p)>((reinterpret_cast<uintptr_t>(p) + 63) &
                                          ~uintptr_t(63));

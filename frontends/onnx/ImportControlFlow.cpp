@@ -395,6 +395,56 @@ LogicalResult importLstm(NodeImporter &n) {
   if (direction != "forward" && direction != "reverse" &&
       direction != "bidirectional")
     return n.fail("unknown direction '" + direction + "'");
+  // Every per-direction input is sliced by direction and read with the
+  // sizes below: a static size that differs is refused here, a dynamic one
+  // checked at run time (a smaller one would be read past).
+  int64_t batchAxis = batchMajor ? 0 : 1;
+  struct Expected {
+    int input;
+    const char *name;
+    SmallVector<std::pair<int64_t, int64_t>> sizes; // (axis of X or -1, size)
+  };
+  const Expected expected[] = {
+      {1, "W", {{-1, dirs}, {-1, 4 * hidden}, {2, 0}}},
+      {2, "R", {{-1, dirs}, {-1, 4 * hidden}, {-1, hidden}}},
+      {3, "B", {{-1, dirs}, {-1, 8 * hidden}}},
+      {5, "initial_h", {{-1, dirs}, {batchAxis, 0}, {-1, hidden}}},
+      {6, "initial_c", {{-1, dirs}, {batchAxis, 0}, {-1, hidden}}},
+      {7, "P", {{-1, dirs}, {-1, 3 * hidden}}},
+  };
+  auto xType = n.type(0);
+  for (const Expected &e : expected) {
+    if (!n.hasInput(e.input))
+      continue;
+    auto type = n.type(e.input);
+    int64_t rank = static_cast<int64_t>(e.sizes.size());
+    if (type.getRank() != rank)
+      return n.fail(Twine(e.name) + " must be " + Twine(rank) + "-D");
+    for (auto [d, want] : llvm::enumerate(e.sizes)) {
+      auto [xAxis, size] = want;
+      // Batch-major states are [B, D, H]: direction and batch swap axes.
+      int64_t axis = static_cast<int64_t>(d);
+      if (batchMajor && e.input >= 5 && d < 2)
+        axis = 1 - axis;
+      int64_t have = type.getDimSize(axis);
+      int64_t need = xAxis >= 0 ? xType.getDimSize(xAxis) : size;
+      if (!ShapedType::isDynamic(have) && !ShapedType::isDynamic(need)) {
+        if (have != need)
+          return n.fail(Twine(e.name) + " dimension " + Twine(axis) + " is " +
+                        Twine(have) + ", expected " + Twine(need));
+        continue;
+      }
+      Value haveV = tensor::DimOp::create(n.b, n.loc, n.operand(e.input), axis);
+      Value needV =
+          xAxis >= 0
+              ? tensor::DimOp::create(n.b, n.loc, n.operand(0), xAxis)
+                    .getResult()
+              : arith::ConstantIndexOp::create(n.b, n.loc, need).getResult();
+      qc::AssumeEqualOp::create(
+          n.b, n.loc, haveV, needV,
+          n.b.getStringAttr(Twine(e.name) + " dimension " + Twine(axis)));
+    }
+  }
   SmallVector<std::string> names;
   if (const auto *a = n.attr("activations"))
     for (const auto &s : a->strings())

@@ -312,8 +312,7 @@ void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
   if (!runTile(valid, "grouped int8 matmul", out, m, m0, m1, n0, n1))
     return;
   QGemmGroupedTile tile;
-  tile.a = a->data();
-  tile.lda = a->strides[0];
+  setTile(tile, a, out, m0, m1, n0, n1);
   tile.layout = layout;
   tile.codes = codes->data();
   bool half = halfScales->sizes[0] != 0;
@@ -323,12 +322,6 @@ void qgemmGrouped(const MemRef<int8_t, 2> *a, const MemRef<uint8_t, 1> *codes,
   tile.rowScales = rowScales->data();
   tile.rowScaleStride = rowScales->sizes[0] == 1 ? 0 : rowScales->strides[0];
   tile.aZero = zero;
-  tile.out = out->data();
-  tile.ldc = out->strides[0];
-  tile.m0 = m0;
-  tile.m1 = m1;
-  tile.n0 = n0;
-  tile.n1 = n1;
   fn(tile);
 }
 

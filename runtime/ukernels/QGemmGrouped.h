@@ -88,6 +88,7 @@ struct QGemmGroupedTile {
   int32_t aZero = 0;
   float *out = nullptr; // row m at out + m * ldc
   int64_t ldc = 0;
+  int64_t k = 0;          // A's columns (layout.k)
   int64_t m0 = 0, m1 = 0; // rows [m0, m1)
   int64_t n0 = 0, n1 = 0; // columns [n0, n1); n0 is a multiple of kPanel
 };

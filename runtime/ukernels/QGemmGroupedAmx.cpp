@@ -107,6 +107,23 @@ QUANTC_TARGET_AMX void groupSums(const Ctx &c, const int8_t *a,
   _tile_stored(T, scratch, kPanel * sizeof(int32_t));
 }
 
+/// out[r0 + i][n, n + 16) = f[i] * row scale for a block's valid rows,
+/// masked past N.
+QUANTC_TARGET_AMX void storeRows(const Ctx &c, int64_t r0, int64_t n,
+                                 const __m512 *f) {
+  const QGemmGroupedTile &t = *c.t;
+  const int64_t cols = t.n1 - n;
+  const __mmask16 mask =
+      cols >= kPanel ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+  const int64_t rows = std::min<int64_t>(c.rows - r0, kTileRows);
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t m = t.m0 + r0 + i;
+    _mm512_mask_storeu_ps(
+        t.out + m * t.ldc + n, mask,
+        _mm512_mul_ps(f[i], _mm512_set1_ps(t.rowScales[m * t.rowScaleStride])));
+  }
+}
+
 /// f[i] += float(scratch row i + row term - aZero * column sums) * scales
 /// of group g, for the 16 rows of a block.
 template <bool Zero>
@@ -160,20 +177,7 @@ QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
     groupSums<0>(c, a, b, g, scratch[0]);
     accumulate<Zero>(c, terms, p, g, scratch[0], f);
   }
-  const int64_t n = p * kPanel;
-  const int64_t cols = t.n1 - n;
-  const __mmask16 mask =
-      cols >= kPanel ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
-  const int64_t rows = std::min<int64_t>(c.rows - r0, kTileRows);
-#pragma clang loop unroll(full)
-  for (int i = 0; i < kTileRows; ++i) {
-    if (i >= rows)
-      break;
-    const int64_t m = t.m0 + r0 + i;
-    _mm512_mask_storeu_ps(
-        t.out + m * t.ldc + n, mask,
-        _mm512_mul_ps(f[i], _mm512_set1_ps(t.rowScales[m * t.rowScaleStride])));
-  }
+  storeRows(c, r0, p * kPanel, f);
 }
 
 /// Group g's sums for rows [r0, r0 + 16) x two panels (decoded B at b0,
@@ -226,25 +230,9 @@ QUANTC_TARGET_AMX void block2(const Ctx &c, int64_t r0, int64_t p,
     accumulate<Zero>(c, terms, p, g, scratch[0], f0);
     accumulate<Zero>(c, terms, p + 1, g, scratch[1], f1);
   }
-  const int64_t rows = std::min<int64_t>(c.rows - r0, kTileRows);
-  for (int j = 0; j < 2; ++j) {
-    const int64_t n = (p + j) * kPanel;
-    if (n >= t.n1)
-      break;
-    const int64_t cols = t.n1 - n;
-    const __mmask16 mask =
-        cols >= kPanel ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
-    const __m512 *f = j ? f1 : f0;
-    for (int i = 0; i < kTileRows; ++i) {
-      if (i >= rows)
-        break;
-      const int64_t m = t.m0 + r0 + i;
-      _mm512_mask_storeu_ps(
-          t.out + m * t.ldc + n, mask,
-          _mm512_mul_ps(f[i],
-                        _mm512_set1_ps(t.rowScales[m * t.rowScaleStride])));
-    }
-  }
+  storeRows(c, r0, p * kPanel, f0);
+  if ((p + 1) * kPanel < t.n1)
+    storeRows(c, r0, (p + 1) * kPanel, f1);
 }
 
 thread_local std::vector<int8_t> aBuf;

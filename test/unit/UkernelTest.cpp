@@ -741,6 +741,7 @@ void runGroupedCase(Isa isa, const GroupedCase &cs, std::mt19937 &rng) {
   t.aZero = cs.aZero;
   t.out = out.data();
   t.ldc = cs.n;
+  t.k = cs.k;
   t.m0 = cs.m0;
   t.m1 = cs.m1;
   t.n0 = cs.n0;

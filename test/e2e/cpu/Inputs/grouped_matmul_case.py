@@ -32,7 +32,8 @@ import sys
 
 import numpy as np
 
-from int8_activations import codes_and_row_scales, dense, product_text
+from int8_activations import (codes_and_row_scales, dense, product_text,
+                              write_inputs)
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -95,11 +96,5 @@ for name, (k, n, bits, group) in SHAPES.items():
         kind = "static" if static else "dyn"
         write_model(os.path.join(out, f"{kind}_{name}.mlir"), k, codes,
                     scales, bits, group, static)
-    for m in (1, 3, 130):
-        x = (rng.standard_normal((m, k)) * 2).astype(np.float32)
-        x[m - 1, 0] = 40.0  # an outlier: saturates the static codes
-        np.save(os.path.join(out, f"x{m}_{name}.npy"), x)
-        for static in (False, True):
-            kind = "static" if static else "dyn"
-            np.save(os.path.join(out, f"{kind}_x{m}_{name}.npy"),
-                    reference(x, codes, scales, group, static))
+    write_inputs(out, name, k, rng,
+                 lambda x, static: reference(x, codes, scales, group, static))

@@ -5,6 +5,8 @@ codes and row scales the generated code computes, emulated in float32.
 Static activations: scale 0.05, zero point -5; dynamic: per-token symmetric
 int8 (max |x| / 127 per row).
 """
+import os
+
 import numpy as np
 
 STATIC_SCALE, STATIC_ZERO = np.float32(0.05), -5
@@ -30,6 +32,20 @@ def quantize(x, s, z, qmin, qmax):
     v = np.round((x / s).astype(np.float32))  # numpy rounds half to even
     v = np.clip(v + np.float32(z), qmin, qmax)
     return v.astype(np.int64)
+
+
+def write_inputs(out, name, k, rng, reference):
+    """x{1,3,130}_NAME.npy (K columns, the last row's first value an outlier
+    that saturates the static codes) and {dyn,static}_x{rows}_NAME.npy, the
+    reference(x, static) of each."""
+    for m in (1, 3, 130):
+        x = (rng.standard_normal((m, k)) * 2).astype(np.float32)
+        x[m - 1, 0] = 40.0
+        np.save(os.path.join(out, f"x{m}_{name}.npy"), x)
+        for static in (False, True):
+            kind = "static" if static else "dyn"
+            np.save(os.path.join(out, f"{kind}_x{m}_{name}.npy"),
+                    reference(x, static))
 
 
 def codes_and_row_scales(x, static):

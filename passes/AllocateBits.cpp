@@ -131,8 +131,14 @@ void AllocateBits::runOnOperation() {
   int64_t fixedBytes = 0;
   llvm::DenseSet<Value> productWeights;
   // Named as `quantc sensitivity` names them (passes/LayerOrder.h).
+  // Copies of a layer in the other branch of an If take its width.
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> copies;
   for (const FloatWeightProduct &p : floatWeightProducts(func)) {
     productWeights.insert(p.weight->get());
+    if (p.original) {
+      copies[p.original].push_back(p.op);
+      continue;
+    }
     auto it = byName.find(p.name);
     if (it == byName.end()) {
       fixedBytes += storageAt(p, defaultBits, *report).total;
@@ -281,6 +287,8 @@ void AllocateBits::runOnOperation() {
     codeBytes += targets[i].storage[choice[i]].codes;
     weightBytes += targets[i].storage[choice[i]].total;
     targets[i].op->setAttr(kWeightBitsAttr, b.getI64IntegerAttr(width));
+    for (Operation *copy : copies.lookup(targets[i].op))
+      copy->setAttr(kWeightBitsAttr, b.getI64IntegerAttr(width));
     const LayerSensitivity &l = *targets[i].layer;
     targets[i].op->emitRemark()
         << "bit allocation: " << width << " bits, predicted loss change "

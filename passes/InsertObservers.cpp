@@ -44,8 +44,9 @@ struct InsertObservers : qc::impl::InsertObserversBase<InsertObservers> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    llvm::StringSet<> names;
-    func.walk([&](ObserveOp op) { names.insert(op.getName()); });
+    // Each name's first holder: an observer, or a consumer given one here.
+    llvm::StringMap<Operation *> names;
+    func.walk([&](ObserveOp op) { names.try_emplace(op.getName(), op); });
 
     // (consumer, operand index, role) in program order.
     struct Use {
@@ -83,7 +84,8 @@ struct InsertObservers : qc::impl::InsertObserversBase<InsertObservers> {
         if (base.empty())
           base = u.op->getName().getStringRef().str();
         std::string name = base + "." + u.role.str();
-        if (!names.insert(name).second) {
+        auto [holder, fresh] = names.try_emplace(name, u.op);
+        if (!fresh && !inExclusiveBranches(holder->second, u.op)) {
           u.op->emitOpError("observer name '") << name << "' is already used";
           return signalPassFailure();
         }

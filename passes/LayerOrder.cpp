@@ -44,6 +44,9 @@ std::vector<FloatWeightProduct> qc::floatWeightProducts(Operation *func) {
     if (p.name.empty())
       p.name =
           (isa<ConvOp>(op) ? "conv" : "matmul") + std::to_string(out.size());
+    for (const FloatWeightProduct &q : out)
+      if (!q.original && q.name == p.name && inExclusiveBranches(q.op, op))
+        p.original = q.op;
     out.push_back(std::move(p));
   });
   return out;

@@ -32,6 +32,11 @@ struct FloatWeightProduct {
   Operation *op;
   OpOperand *weight, *input;
   std::string name;
+  /// The product of this name that comes first, when this one is its copy
+  /// in the other branch of an If (qc::inExclusiveBranches); null
+  /// otherwise. A copy is the same layer: it is measured and allocated
+  /// once, through `original`, and takes what `original` takes.
+  Operation *original = nullptr;
 };
 
 /// `func`'s float weight products in program order: the one numbering

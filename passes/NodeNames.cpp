@@ -2,6 +2,7 @@
 
 #include "passes/NodeNames.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
 using namespace mlir;
@@ -14,4 +15,20 @@ std::string qc::nodeName(Location loc) {
       if (std::string n = nodeName(l); !n.empty())
         return n;
   return "";
+}
+
+bool qc::inExclusiveBranches(Operation *a, Operation *b) {
+  for (Region *ra = a->getParentRegion(); ra; ra = ra->getParentRegion()) {
+    Operation *parent = ra->getParentOp();
+    if (!parent)
+      return false;
+    if (!parent->isProperAncestor(b))
+      continue;
+    // The closest op holding both: b's region in it.
+    Region *rb = b->getParentRegion();
+    while (rb->getParentOp() != parent)
+      rb = rb->getParentOp()->getParentRegion();
+    return ra != rb && isa<scf::IfOp>(parent);
+  }
+  return false;
 }

@@ -90,11 +90,22 @@ struct PerturbationPoints
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (auto n = func.getArgAttrOfType<StringAttr>(i, "onnx.name"))
         names.insert(n.getValue());
-    for (FloatWeightProduct &p : floatWeightProducts(func))
-      if (failed(exposeWeight(func, p.op, *p.weight, p.name, names)) ||
-          (activations &&
-           failed(addNoise(func, p.op, *p.input, p.name, names))))
+    // A copy of a layer (in the other branch of an If) reads its
+    // original's inputs: the layer is perturbed whichever branch runs.
+    llvm::DenseMap<Operation *, std::pair<BlockArgument, BlockArgument>>
+        inputsOf;
+    for (FloatWeightProduct &p : floatWeightProducts(func)) {
+      auto [weightArg, noiseArg] = inputsOf.lookup(p.original);
+      FailureOr<BlockArgument> w =
+          exposeWeight(func, p.op, *p.weight, p.name, names, weightArg);
+      FailureOr<BlockArgument> noise = BlockArgument();
+      if (succeeded(w) && activations)
+        noise = addNoise(func, p.op, *p.input, p.name, names, noiseArg);
+      if (failed(w) || failed(noise))
         return signalPassFailure();
+      if (!p.original)
+        inputsOf[p.op] = {*w, *noise};
+    }
   }
 
   /// A new last argument of `func` named `name` (an error if taken).
@@ -116,27 +127,36 @@ struct PerturbationPoints
     return func.getArgument(i);
   }
 
-  LogicalResult exposeWeight(func::FuncOp func, Operation *op,
-                             OpOperand &weight, const std::string &node,
-                             llvm::StringSet<> &names) {
+  /// Replaces `weight` by a new input, or by `existing` when given.
+  FailureOr<BlockArgument> exposeWeight(func::FuncOp func, Operation *op,
+                                        OpOperand &weight,
+                                        const std::string &node,
+                                        llvm::StringSet<> &names,
+                                        BlockArgument existing) {
     Value old = weight.get();
     FailureOr<BlockArgument> arg =
-        addInput(func, op, old.getType(), node + ".weight", names);
+        existing ? existing
+                 : addInput(func, op, old.getType(), node + ".weight", names);
     if (failed(arg))
       return failure();
     weight.assign(*arg);
     if (Operation *def = old.getDefiningOp(); def && def->use_empty())
       def->erase();
-    return success();
+    return arg;
   }
 
-  LogicalResult addNoise(func::FuncOp func, Operation *op, OpOperand &input,
-                         const std::string &node, llvm::StringSet<> &names) {
+  /// Adds noise to `input` whose parameters are a new input, or `existing`.
+  FailureOr<BlockArgument> addNoise(func::FuncOp func, Operation *op,
+                                    OpOperand &input, const std::string &node,
+                                    llvm::StringSet<> &names,
+                                    BlockArgument existing) {
     OpBuilder b(op);
     Location loc = op->getLoc();
     FailureOr<BlockArgument> params =
-        addInput(func, op, RankedTensorType::get({3}, b.getF32Type()),
-                 node + ".input.noise", names);
+        existing
+            ? existing
+            : addInput(func, op, RankedTensorType::get({3}, b.getF32Type()),
+                       node + ".input.noise", names);
     if (failed(params))
       return failure();
     Value x = input.get();
@@ -230,7 +250,7 @@ struct PerturbationPoints
             })
             .getResult(0);
     input.assign(noisy);
-    return success();
+    return params;
   }
 };
 

@@ -18,6 +18,7 @@
 #include "passes/algorithms/UniformQuant.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -76,6 +77,7 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
   using Base::Base;
 
   void runOnOperation() override {
+    built.clear(); // values of an earlier function
     if (bits < 2 || bits > 8) {
       emitError(getOperation().getLoc())
           << "qc-quantize-weights: bits must be in [2, 8], got "
@@ -211,22 +213,41 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
 
   /// `quant.scast` of an integer constant holding `codes` ([rows, cols],
   /// one per byte) as `type`.
-  static Value storedCodes(OpBuilder &b, Location loc,
-                           const std::vector<int8_t> &codes, int64_t rows,
-                           int64_t cols, unsigned bits, Type type) {
+  Value storedCodes(OpBuilder &b, Location loc,
+                    const std::vector<int8_t> &codes, int64_t rows,
+                    int64_t cols, unsigned bits, Type type) {
     // Integers narrower than a byte are stored one per byte in a dense
     // attribute, so the codes are its raw buffer.
     auto storageType = RankedTensorType::get(
         {rows, cols}, IntegerType::get(b.getContext(), bits));
-    auto attr = DenseElementsAttr::getFromRawBuffer(
-        storageType,
-        ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
-                       codes.size()));
-    Value storage = arith::ConstantOp::create(b, loc, storageType, attr);
-    return quant::StorageCastOp::create(
-               b, loc, RankedTensorType::get({rows, cols}, type), storage)
-        .getResult();
+    return storedCodes(
+        b, loc,
+        DenseElementsAttr::getFromRawBuffer(
+            storageType,
+            ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
+                           codes.size())),
+        RankedTensorType::get({rows, cols}, type));
   }
+
+  /// `quant.scast` of `codes` to `type`; the value built earlier for equal
+  /// codes and type when it is in the same block before `b`'s insertion
+  /// point (two copies of a layer, see weightBuilder).
+  Value storedCodes(OpBuilder &b, Location loc, DenseElementsAttr codes,
+                    Type type) {
+    auto key = std::make_pair(Attribute(codes), type);
+    if (Value v = built.lookup(key)) {
+      Operation *def = v.getDefiningOp();
+      if (def->getBlock() == b.getInsertionBlock() &&
+          (b.getInsertionPoint() == b.getInsertionBlock()->end() ||
+           def->isBeforeInBlock(&*b.getInsertionPoint())))
+        return v;
+    }
+    Value storage = arith::ConstantOp::create(b, loc, codes.getType(), codes);
+    Value v = quant::StorageCastOp::create(b, loc, type, storage).getResult();
+    built[key] = v;
+    return v;
+  }
+  llvm::DenseMap<std::pair<Attribute, Type>, Value> built;
 
   /// Codebook quantization of W[K][N] (GPTQ on the grid when `c` has a
   /// Hessian) as uniform-layout codes (index - 2^(bits-1), zero point 0,
@@ -363,6 +384,18 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
     return operands;
   }
 
+  /// Where `op`'s quantized weight (constants only) is built: before the
+  /// scf.if ops that hold it, if any. The importer copies the layers after
+  /// an If whose branches differ in rank into both branches; their weights,
+  /// quantized alike, then become one value after CSE and are packed and
+  /// stored once.
+  static OpBuilder weightBuilder(Operation *op) {
+    Operation *at = op;
+    while (auto parent = dyn_cast_or_null<scf::IfOp>(at->getParentOp()))
+      at = parent;
+    return OpBuilder(at);
+  }
+
   /// Replaces `op` by `replacement` and drops the float weight if unused.
   static void replace(Operation *op, Value replacement, Value floatWeight) {
     Operation *def = floatWeight.getDefiningOp();
@@ -387,9 +420,9 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       return failure();
     if (c->skip)
       return success();
-    OpBuilder b(op);
+    OpBuilder b(op), wb = weightBuilder(op);
     FailureOr<QuantizedOperands> weight =
-        quantizedWeight(b, op, **weights, k, rhsType.getDimSize(1), *c);
+        quantizedWeight(wb, op, **weights, k, rhsType.getDimSize(1), *c);
     if (failed(weight))
       return failure();
     auto product = QuantizedMatmulOp::create(
@@ -423,10 +456,10 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       for (int64_t c = 0; c < n; ++c)
         w[r * n + c] = alpha * (op.getTransB() ? (**weights)[c * k + r]
                                                : (**weights)[r * n + c]);
-    OpBuilder b(op);
+    OpBuilder b(op), wb = weightBuilder(op);
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
-    FailureOr<QuantizedOperands> weight = quantizedWeight(b, op, w, k, n, *c);
+    FailureOr<QuantizedOperands> weight = quantizedWeight(wb, op, w, k, n, *c);
     if (failed(weight))
       return failure();
     Value product = QuantizedMatmulOp::create(
@@ -469,18 +502,17 @@ struct QuantizeWeights : qc::impl::QuantizeWeightsBase<QuantizeWeights> {
       for (int64_t r = 0; r < rest; ++r)
         codes[c * rest + r] = q.values[r * m + c];
     Type elementType = quantizedType(q, bits, /*channelAxis=*/0, &getContext());
-    OpBuilder b(op);
+    OpBuilder b(op), wb = weightBuilder(op);
     Location loc = op.getLoc();
     auto storageType = RankedTensorType::get(
         type.getShape(), IntegerType::get(&getContext(), bits));
-    Value storage = arith::ConstantOp::create(
-        b, loc, storageType,
+    Value weight = storedCodes(
+        wb, loc,
         DenseElementsAttr::getFromRawBuffer(
             storageType,
             ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
-                           codes.size())));
-    Value weight = quant::StorageCastOp::create(
-        b, loc, RankedTensorType::get(type.getShape(), elementType), storage);
+                           codes.size())),
+        RankedTensorType::get(type.getShape(), elementType));
     auto conv = QuantizedConvOp::create(
         b, loc, op.getType(), op.getInput(), weight, op.getBias(),
         op.getStrides(), op.getPads(), op.getDilations(), op.getGroup());

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_LOWEROBSERVERS
@@ -48,8 +49,11 @@ struct LowerObservers : qc::impl::LowerObserversBase<LowerObservers> {
     fn.setPrivate();
     fn.setArgAttr(1, bufferization::BufferizationDialect::kBufferAccessAttrName,
                   b.getStringAttr("read"));
+    // Observers of one name (copies of a node in the two branches of an If,
+    // see qc::inExclusiveBranches) record into one entry.
     SmallVector<Attribute> names;
-    for (auto [index, op] : llvm::enumerate(observers)) {
+    llvm::StringMap<int64_t> ids;
+    for (qc::ObserveOp op : observers) {
       auto type = cast<RankedTensorType>(op.getType());
       if (!type.getElementType().isF32()) {
         op.emitOpError("calibration observes f32 tensors only, got ")
@@ -57,12 +61,14 @@ struct LowerObservers : qc::impl::LowerObserversBase<LowerObservers> {
         return signalPassFailure();
       }
       b.setInsertionPoint(op);
-      Value id =
-          arith::ConstantOp::create(b, op.getLoc(), b.getI64IntegerAttr(index));
+      auto [entry, fresh] = ids.try_emplace(op.getName(), names.size());
+      if (fresh)
+        names.push_back(op.getNameAttr());
+      Value id = arith::ConstantOp::create(b, op.getLoc(),
+                                           b.getI64IntegerAttr(entry->second));
       Value cast =
           tensor::CastOp::create(b, op.getLoc(), unranked, op.getInput());
       func::CallOp::create(b, op.getLoc(), fn, ValueRange{id, cast});
-      names.push_back(op.getNameAttr());
       op.replaceAllUsesWith(op.getInput());
       op.erase();
     }

@@ -4,6 +4,9 @@
 
 #include "frontends/onnx/OnnxModel.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -143,11 +146,17 @@ LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
       }
     }
 
-  // Kahn-style: ONNX asks for topological order, but exporters do not always
-  // keep it, so nodes whose inputs are not ready yet wait for another round.
   std::deque<int> pending;
   for (int i = 0; i < graph.node_size(); ++i)
     pending.push_back(i);
+  return importNodes(graph, std::move(pending), b);
+}
+
+LogicalResult GraphImporter::importNodes(const ::onnx::GraphProto &graph,
+                                         std::deque<int> pending,
+                                         OpBuilder &b) {
+  // Kahn-style: ONNX asks for topological order, but exporters do not always
+  // keep it, so nodes whose inputs are not ready yet wait for another round.
   while (!pending.empty()) {
     bool progress = false;
     size_t rounds = pending.size();
@@ -164,6 +173,8 @@ LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
       }
       if (failed(importNode(node, index, b)))
         return failure();
+      if (split)
+        return importAfterSplit(graph, std::move(pending), b);
       progress = true;
     }
     if (progress)
@@ -186,6 +197,106 @@ LogicalResult GraphImporter::importBody(const ::onnx::GraphProto &graph,
     error = describe(graph.node(pending.front())) +
             ": the graph has a cycle through this node";
     return failure();
+  }
+  return success();
+}
+
+std::optional<Type> mlir::qc::onnx::joinTensorTypes(Type a, Type b) {
+  if (a == b)
+    return a;
+  auto ta = dyn_cast<RankedTensorType>(a), tb = dyn_cast<RankedTensorType>(b);
+  if (!ta || !tb || ta.getRank() != tb.getRank() ||
+      ta.getElementType() != tb.getElementType())
+    return std::nullopt;
+  SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip(ta.getShape(), tb.getShape()))
+    shape.push_back(x == y ? x : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, ta.getElementType());
+}
+
+LogicalResult GraphImporter::importAfterSplit(const ::onnx::GraphProto &graph,
+                                              std::deque<int> pending,
+                                              OpBuilder &b) {
+  std::unique_ptr<RankSplit> s = std::move(split);
+  int depth = 0;
+  for (const GraphImporter *g = this; g; g = g->parent)
+    depth += g->splitDepth;
+  if (depth >= kMaxRankSplits) {
+    error = describe(*s->node) +
+            ": branch outputs differ in rank, and the graph already has " +
+            std::to_string(kMaxRankSplits) +
+            " such Ifs before it (each doubles the code after it); fix the "
+            "sizes the conditions test with --dim NAME=SIZE";
+    return failure();
+  }
+  llvm::StringMap<TensorValue> before = values;
+  SmallVector<TensorValue> outputs[2];
+  ++splitDepth;
+  for (int branch = 0; branch < 2; ++branch) {
+    values = before;
+    for (auto [i, tv] : llvm::enumerate(s->results[branch]))
+      if (i < static_cast<size_t>(s->node->output_size()) &&
+          !s->node->output(i).empty())
+        values[s->node->output(i)] = tv;
+    OpBuilder rb(context);
+    rb.setInsertionPointToEnd(&s->regions[branch]->front());
+    if (failed(importNodes(graph, pending, rb)))
+      return failure();
+    for (const auto &output : graph.output()) {
+      const TensorValue *tv = lookup(output.name());
+      if (!tv || !tv->value) {
+        error =
+            "graph output '" + printable(output.name()) + "' is never produced";
+        return failure();
+      }
+      outputs[branch].push_back(*tv);
+    }
+  }
+  --splitDepth;
+  values = std::move(before);
+
+  SmallVector<Type> types;
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    const TensorValue &t = outputs[0][i], &e = outputs[1][i];
+    std::optional<Type> joined =
+        joinTensorTypes(t.value.getType(), e.value.getType());
+    if (!joined || t.isUnsigned != e.isUnsigned) {
+      std::string message;
+      llvm::raw_string_ostream os(message);
+      os << describe(*s->node) << ": graph output '" << printable(output.name())
+         << "' is " << t.value.getType() << " after the then branch and "
+         << e.value.getType()
+         << " after the else branch; a compiled model's outputs need one "
+            "rank (if the condition depends on input sizes, fix them with "
+            "--dim NAME=SIZE)";
+      error = message;
+      return failure();
+    }
+    types.push_back(*joined);
+  }
+  Location loc = NameLoc::get(StringAttr::get(
+      context, s->node->name().empty() ? s->node->output(0) : s->node->name()));
+  for (int branch = 0; branch < 2; ++branch) {
+    OpBuilder yb(context);
+    yb.setInsertionPointToEnd(&s->regions[branch]->front());
+    SmallVector<Value> yielded;
+    for (auto [tv, type] : llvm::zip(outputs[branch], types))
+      yielded.push_back(
+          tv.value.getType() == type
+              ? tv.value
+              : tensor::CastOp::create(yb, loc, type, tv.value).getResult());
+    scf::YieldOp::create(yb, loc, yielded);
+  }
+  auto ifOp = scf::IfOp::create(b, loc, types, s->condition,
+                                /*addThenBlock=*/false,
+                                /*addElseBlock=*/false);
+  ifOp.getThenRegion().takeBody(*s->regions[0]);
+  ifOp.getElseRegion().takeBody(*s->regions[1]);
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    TensorValue tv;
+    tv.value = ifOp.getResult(i);
+    tv.isUnsigned = outputs[0][i].isUnsigned;
+    values[output.name()] = tv;
   }
   return success();
 }
@@ -218,6 +329,8 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
   }
   if (failed(it->second(n)))
     return n.fail("could not be imported");
+  if (split)
+    return success(); // the outputs exist only inside the branches
   for (int i = 0; i < node.output_size(); ++i)
     if (n.hasOutput(i) &&
         (!values.count(node.output(i)) || !values[node.output(i)].value))

@@ -59,20 +59,6 @@ int64_t hiddenSize(NodeImporter &n) {
   return n.attrInt("hidden_size", n.type(2).getDimSize(2));
 }
 
-/// The most specific type both branch results can be cast to.
-FailureOr<Type> joinTypes(Type a, Type b) {
-  if (a == b)
-    return a;
-  auto ta = dyn_cast<RankedTensorType>(a), tb = dyn_cast<RankedTensorType>(b);
-  if (!ta || !tb || ta.getRank() != tb.getRank() ||
-      ta.getElementType() != tb.getElementType())
-    return failure();
-  SmallVector<int64_t> shape;
-  for (auto [x, y] : llvm::zip(ta.getShape(), tb.getShape()))
-    shape.push_back(x == y ? x : ShapedType::kDynamic);
-  return Type(RankedTensorType::get(shape, ta.getElementType()));
-}
-
 LogicalResult importIf(NodeImporter &n) {
   if (failed(n.require(0, "cond")))
     return failure();
@@ -107,36 +93,59 @@ LogicalResult importIf(NodeImporter &n) {
   }
   // Branches are imported into detached regions first: the scf.if's result
   // types are only known once both are.
-  Region thenRegion, elseRegion;
+  auto thenRegion = std::make_unique<Region>(),
+       elseRegion = std::make_unique<Region>();
   SmallVector<Value> thenResults, elseResults;
   SmallVector<bool> thenUnsigned, elseUnsigned;
-  if (failed(importSubgraph(n, thenAttr->g(), thenRegion, thenResults,
-                            thenUnsigned)) ||
-      failed(importSubgraph(n, elseAttr->g(), elseRegion, elseResults,
-                            elseUnsigned)))
+  SmallVector<std::optional<SmallVector<OpFoldResult>>> thenKnown, elseKnown;
+  if (failed(importSubgraph(n, thenAttr->g(), *thenRegion, thenResults,
+                            thenUnsigned, &thenKnown)) ||
+      failed(importSubgraph(n, elseAttr->g(), *elseRegion, elseResults,
+                            elseUnsigned, &elseKnown)))
     return failure();
   if (thenResults.size() != elseResults.size() ||
       static_cast<int>(thenResults.size()) != n.numOutputs())
     return n.fail("branches must produce one value per output");
+  Value cond = n.operand(0);
+  SmallVector<Value> zeros(n.rank(0),
+                           arith::ConstantIndexOp::create(n.b, n.loc, 0));
+  Value c = tensor::ExtractOp::create(n.b, n.loc, cond, zeros);
   SmallVector<Type> types;
+  bool rankDiffers = false;
   for (auto [i, pair] : llvm::enumerate(llvm::zip(thenResults, elseResults))) {
     Type t = std::get<0>(pair).getType(), e = std::get<1>(pair).getType();
-    auto joined = joinTypes(t, e);
-    if (failed(joined)) {
+    auto rt = dyn_cast<RankedTensorType>(t), re = dyn_cast<RankedTensorType>(e);
+    if (rt && re && rt.getElementType() == re.getElementType() &&
+        thenUnsigned[i] == elseUnsigned[i] && rt.getRank() != re.getRank()) {
+      rankDiffers = true;
+      continue;
+    }
+    std::optional<Type> joined = joinTensorTypes(t, e);
+    if (!joined || thenUnsigned[i] != elseUnsigned[i]) {
       std::string s;
       llvm::raw_string_ostream os(s);
       os << "branch outputs #" << i << " have incompatible types: then " << t
          << ", else " << e;
-      // Ranked code cannot hold both ranks; a condition on input sizes is
-      // decided at import once those sizes are fixed.
-      auto rt = dyn_cast<RankedTensorType>(t),
-           re = dyn_cast<RankedTensorType>(e);
-      if (rt && re && rt.getRank() != re.getRank())
-        os << " (the condition is known only at run time; if it depends on "
-              "input sizes, fix them with --dim NAME=SIZE)";
       return n.fail(s);
     }
     types.push_back(*joined);
+  }
+  if (rankDiffers) {
+    // No ranked type holds both: the rest of the graph is imported once per
+    // branch (GraphImporter::importAfterSplit).
+    auto split = std::make_unique<GraphImporter::RankSplit>();
+    split->node = &n.node;
+    split->condition = c;
+    split->regions[0] = std::move(thenRegion);
+    split->regions[1] = std::move(elseRegion);
+    for (int i = 0; i < n.numOutputs(); ++i) {
+      split->results[0].push_back(
+          {thenResults[i], thenUnsigned[i], std::move(thenKnown[i])});
+      split->results[1].push_back(
+          {elseResults[i], elseUnsigned[i], std::move(elseKnown[i])});
+    }
+    n.graph.split = std::move(split);
+    return success();
   }
   auto yield = [&](Region &region, SmallVector<Value> &values) {
     OpBuilder b(n.b.getContext());
@@ -148,16 +157,12 @@ LogicalResult importIf(NodeImporter &n) {
                          : tensor::CastOp::create(b, n.loc, t, v).getResult());
     scf::YieldOp::create(b, n.loc, cast);
   };
-  yield(thenRegion, thenResults);
-  yield(elseRegion, elseResults);
-  Value cond = n.operand(0);
-  SmallVector<Value> zeros(n.rank(0),
-                           arith::ConstantIndexOp::create(n.b, n.loc, 0));
-  Value c = tensor::ExtractOp::create(n.b, n.loc, cond, zeros);
+  yield(*thenRegion, thenResults);
+  yield(*elseRegion, elseResults);
   auto ifOp = scf::IfOp::create(n.b, n.loc, types, c, /*addThenBlock=*/false,
                                 /*addElseBlock=*/false);
-  ifOp.getThenRegion().takeBody(thenRegion);
-  ifOp.getElseRegion().takeBody(elseRegion);
+  ifOp.getThenRegion().takeBody(*thenRegion);
+  ifOp.getElseRegion().takeBody(*elseRegion);
   for (int i = 0; i < n.numOutputs(); ++i)
     n.setResult(i, ifOp.getResult(i), thenUnsigned[i]);
   return success();

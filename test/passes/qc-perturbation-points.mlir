@@ -33,6 +33,33 @@ func.func @main(%x: tensor<?x2xf32> {onnx.name = "x"}, %b: tensor<2x?xf32> {onnx
 
 // -----
 
+// The copies of a layer in both branches of an If (the importer's rank
+// split) read one weight input and one noise input: the layer is perturbed
+// whichever branch runs.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:      %[[W:[^:]*]]: tensor<3x8xf32> {onnx.name = "fc.weight"})
+// CHECK:         scf.if
+// CHECK:           qc.matmul %{{.*}}, %[[W]] : (tensor<1x3xf32>
+// CHECK:         } else {
+// CHECK:           qc.matmul %{{.*}}, %[[W]] : (tensor<?x3xf32>
+// NOISE-LABEL: func.func @main(
+// NOISE-SAME:      {onnx.name = "fc.weight"}, %{{[^:]*}}: tensor<3xf32> {onnx.name = "fc.input.noise"})
+// NOISE-NOT:       onnx.name = "fc.input.noise"
+func.func @main(%c: i1, %x: tensor<?x3xf32>, %v: tensor<1x3xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x8xf32>
+  %r = scf.if %c -> (tensor<?x8xf32>) {
+    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc")
+    %d = tensor.cast %y : tensor<1x8xf32> to tensor<?x8xf32>
+    scf.yield %d : tensor<?x8xf32>
+  } else {
+    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc")
+    scf.yield %y : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
+}
+
+// -----
+
 // An input already named like the new one is an error (a product without
 // a node name is named after its position: matmul0).
 func.func @main(%x: tensor<?x2xf32> {onnx.name = "matmul0.weight"}) -> tensor<?x3xf32> {

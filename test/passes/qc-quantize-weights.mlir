@@ -239,3 +239,28 @@ func.func @nf4(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
   %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x1xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
+
+// -----
+
+// A layer copied into both branches of an If (the importer's rank split) is
+// quantized once: its codes are built before the If and both copies read
+// them, so the artifact stores and packs them once.
+// CHECK-LABEL: func.func @branch_copies(
+// CHECK:         %[[Q:.*]] = quant.scast %{{.*}} : tensor<3x8xi4>
+// CHECK-NOT:     quant.scast
+// CHECK:         scf.if
+// CHECK:           qc.quantized_matmul %{{.*}}, %[[Q]] : (tensor<1x3xf32>
+// CHECK:         } else {
+// CHECK:           qc.quantized_matmul %{{.*}}, %[[Q]] : (tensor<?x3xf32>
+func.func @branch_copies(%c: i1, %x: tensor<?x3xf32>, %v: tensor<1x3xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<[[0.5, -1.0, 0.25, 2.0, 1.0, -0.5, 0.75, -2.0], [1.0, 0.5, -0.25, 0.125, -1.0, 2.0, 0.0, 1.5], [0.0, 0.25, 0.5, -0.75, 1.0, -1.25, 1.5, -1.75]]> : tensor<3x8xf32>
+  %r = scf.if %c -> (tensor<?x8xf32>) {
+    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc")
+    %d = tensor.cast %y : tensor<1x8xf32> to tensor<?x8xf32>
+    scf.yield %d : tensor<?x8xf32>
+  } else {
+    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc")
+    scf.yield %y : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
+}

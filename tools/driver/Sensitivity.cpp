@@ -139,6 +139,8 @@ llvm::Error Sweep::collectLayers() {
     return makeError("the module has no func.func @main");
   dataInputs = main.getNumArguments();
   for (const qc::FloatWeightProduct &p : qc::floatWeightProducts(main)) {
+    if (p.original)
+      continue; // a copy in the other branch of an If: the same layer
     auto type = cast<RankedTensorType>(p.weight->get().getType());
     Attribute value;
     matchPattern(p.weight->get(), m_Constant(&value));
@@ -182,6 +184,8 @@ llvm::Error Sweep::calibrateLayers() {
   // is.
   std::vector<qc::FloatWeightProduct> observed =
       qc::floatWeightProducts(copy->lookupSymbol<func::FuncOp>("main"));
+  llvm::erase_if(observed,
+                 [](const qc::FloatWeightProduct &p) { return p.original; });
   if (observed.size() != layers.size())
     return makeError("the calibration build has other weight products than "
                      "the model");

@@ -34,3 +34,30 @@ func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
   %a = qc.observe %x {name = "h.input"} : tensor<4xf16>
   return %a : tensor<4xf16>
 }
+
+// -----
+
+// Observers sharing a name (a layer's copies in both branches of an If)
+// report through one index; the name is listed once.
+// INSTRUMENT:      module attributes {qc.observers = ["fc.input"]}
+// INSTRUMENT-LABEL:  func.func @main(
+// INSTRUMENT:          scf.if
+// INSTRUMENT:            %[[A:.*]] = arith.constant 0 : i64
+// INSTRUMENT:            call @quantc_observe(%[[A]],
+// INSTRUMENT:          } else {
+// INSTRUMENT:            %[[B:.*]] = arith.constant 0 : i64
+// INSTRUMENT:            call @quantc_observe(%[[B]],
+func.func @main(%c: i1, %x: tensor<3xf32>, %y: tensor<2x3xf32>) -> f32 {
+  %r = scf.if %c -> (f32) {
+    %a = qc.observe %x {name = "fc.input"} : tensor<3xf32>
+    %i = arith.constant 0 : index
+    %e = tensor.extract %a[%i] : tensor<3xf32>
+    scf.yield %e : f32
+  } else {
+    %b = qc.observe %y {name = "fc.input"} : tensor<2x3xf32>
+    %i = arith.constant 0 : index
+    %e = tensor.extract %b[%i, %i] : tensor<2x3xf32>
+    scf.yield %e : f32
+  }
+  return %r : f32
+}

@@ -17,6 +17,10 @@ KIND:
   strided-matmul  s @ s^T for s = x[:, ::2] (a strided view's reads)
   lstm            an LSTM over 5 steps (bufferization refused its loop)
   negstep-slice   x[::-2] on a dynamic dim (Vulkan: arith.ceildivsi)
+  squeeze-if      torch's squeeze(0) as exported: If (dim 0 of x [N, 3] is
+                  1) Squeeze else Identity, branches of ranks 1 and 2, then
+                  Mul, Reshape to [-1, 3] and a Linear (x has 4 rows);
+                  squeeze-if-1 is the same model with x of 1 row
 """
 import os
 import sys
@@ -106,5 +110,21 @@ elif kind == 'negstep-slice':
     x = f32(5, 8)
     save([h.make_node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'])], ['N', 8],
          {'st': I64(-1), 'en': I64(-INT64_MAX - 1), 'ax': I64(0), 'sp': I64(-2)}, x, x[::-2])
+elif kind in ('squeeze-if', 'squeeze-if-1'):
+    w, x = f32(3, 8), f32(1 if kind.endswith('-1') else 4, 3)
+    then = h.make_graph([h.make_node('Squeeze', ['x', 'axes'], ['t'])], 'then', [],
+                        [h.make_tensor_value_info('t', T.FLOAT, [3])])
+    other = h.make_graph([h.make_node('Identity', ['x'], ['e'])], 'else', [],
+                         [h.make_tensor_value_info('e', T.FLOAT, ['N', 3])])
+    save([h.make_node('Shape', ['x'], ['s']),
+          h.make_node('Gather', ['s', 'zero'], ['d'], axis=0),
+          h.make_node('Equal', ['d', 'one'], ['c']),
+          h.make_node('If', ['c'], ['sq'], name='squeeze_if', then_branch=then,
+                      else_branch=other),
+          h.make_node('Mul', ['sq', 'two'], ['m']),
+          h.make_node('Reshape', ['m', 'rows'], ['r']),
+          h.make_node('MatMul', ['r', 'w'], ['y'], name='fc')], ['N', 3],
+         {'w': w, 'axes': I64(0), 'zero': np.array(0, np.int64), 'one': np.array(1, np.int64),
+          'two': np.array(2, np.float32), 'rows': I64(-1, 3)}, x, (2 * x) @ w)
 else:
     sys.exit(f'unknown kind {kind}')

@@ -9,7 +9,9 @@ unsorted (nodes out of order), odd-names (names any string may be),
 odd-names-error (a newline and a control character in a failing node's name), if (an If with branches reading an outer
 value), if-known-then / if-known-else (an If on a size known at import,
 branches of different ranks), if-ranks (the same If on an input), if-dynamic
-(the same If on a dynamic size, dim_param "batch"), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
+(the same If on a dynamic size, dim_param "batch"), if-ranks-tail /
+if-dynamic-tail (those Ifs followed by a Mul and a Reshape to [-1, 3], so
+that the graph's output has one rank whichever branch ran), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
 duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
@@ -82,10 +84,12 @@ def main():
                              [vi("e", T.FLOAT, [2, 3])])
         m = model([h.make_node("If", ["c"], ["y"], name="branch",
                                then_branch=then, else_branch=other)], [c, x], [y])
-    elif kind in ("if-known-then", "if-known-else", "if-ranks", "if-dynamic"):
+    elif kind in ("if-known-then", "if-known-else", "if-ranks", "if-dynamic",
+                  "if-ranks-tail", "if-dynamic-tail"):
         # The exporters' "squeeze dim 0 if it is 1": the branches differ in
         # rank; the condition is known at import unless it is an input.
-        rows = {"if-known-else": 2, "if-dynamic": "batch"}.get(kind, 1)
+        rows = {"if-known-else": 2, "if-dynamic": "batch",
+                "if-dynamic-tail": "batch"}.get(kind, 1)
         xs = vi("x", T.FLOAT, [rows, 3])
         then = h.make_graph([h.make_node("Squeeze", ["x", "axes"], ["t"], name="then.squeeze")],
                             "then", [], [vi("t", T.FLOAT, [3])])
@@ -95,13 +99,20 @@ def main():
                              then_branch=then, else_branch=other)
         inits = [nh.from_array(np.array(v, np.int64), n)
                  for v, n in ((0, "zero"), (1, "one"), ([0], "axes"))]
-        if kind == "if-ranks":
-            m = model([branch], [vi("c", T.BOOL, []), xs], [vi("y", T.FLOAT)], inits)
+        nodes, result = [branch], "y"
+        if kind.endswith("-tail"):
+            inits += [nh.from_array(np.array(2, np.float32), "two"),
+                      nh.from_array(np.array([-1, 3], np.int64), "rows")]
+            nodes += [h.make_node("Mul", ["y", "two"], ["y2"], name="double"),
+                      h.make_node("Reshape", ["y2", "rows"], ["z"], name="as_rows")]
+            result = "z"
+        if kind.startswith("if-ranks"):
+            m = model(nodes, [vi("c", T.BOOL, []), xs], [vi(result, T.FLOAT)], inits)
         else:
             m = model([h.make_node("Shape", ["x"], ["s"], name="shape"),
                        h.make_node("Gather", ["s", "zero"], ["d"], name="dim0", axis=0),
-                       h.make_node("Equal", ["d", "one"], ["c"], name="is_one"), branch],
-                      [xs], [vi("y", T.FLOAT)], inits)
+                       h.make_node("Equal", ["d", "one"], ["c"], name="is_one")] + nodes,
+                      [xs], [vi(result, T.FLOAT)], inits)
     elif kind == "cycle":
         m = model([h.make_node("Add", ["x", "b"], ["a"], name="loop.a"),
                    h.make_node("Neg", ["a"], ["b"], name="loop.b")], [x], [vi("a")])

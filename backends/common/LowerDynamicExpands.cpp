@@ -7,7 +7,10 @@
 // a weight: rows [B*T, N] expanded back to [B, T, N]. For a source with the
 // identity layout the expanded view is the same bytes with row-major
 // strides, which memref.reinterpret_cast states directly; the upstream pass
-// then only has to lower that.
+// then only has to lower that. A strided source (a transposed or sliced
+// view) is cast from its base buffer: its offset stays, the last dimension
+// of each group takes the source dimension's stride, and each dimension to
+// its left that stride times the sizes to its right.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,39 +40,74 @@ bool splitsIntoDynamicSizes(memref::ExpandShapeOp op) {
   return false;
 }
 
+/// a * b, folded where both are constants or one is 1.
+OpFoldResult multiply(OpBuilder &b, Location loc, OpFoldResult x,
+                      OpFoldResult y) {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx * *cy);
+  if (cx == 1)
+    return y;
+  if (cy == 1)
+    return x;
+  return arith::MulIOp::create(b, loc,
+                               getValueOrCreateConstantIndexOp(b, loc, x),
+                               getValueOrCreateConstantIndexOp(b, loc, y))
+      .getResult();
+}
+
 struct LowerDynamicExpands
     : qc::impl::LowerDynamicExpandsBase<LowerDynamicExpands> {
   void runOnOperation() override {
     SmallVector<memref::ExpandShapeOp> expands;
     getOperation().walk([&](memref::ExpandShapeOp op) {
-      if (op.getSrcType().getLayout().isIdentity() &&
-          op.getResultType().getLayout().isIdentity() &&
-          splitsIntoDynamicSizes(op))
+      if (splitsIntoDynamicSizes(op))
         expands.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (memref::ExpandShapeOp op : expands) {
       rewriter.setInsertionPoint(op);
       Location loc = op.getLoc();
+      MemRefType srcType = op.getSrcType();
       SmallVector<OpFoldResult> sizes = op.getMixedOutputShape();
-      // Row-major strides: the product of the sizes to the right.
+      // The source's strides and offset: static ones from its type, the
+      // others read from its descriptor.
+      SmallVector<OpFoldResult> srcStrides;
+      OpFoldResult offset = rewriter.getIndexAttr(0);
+      Value source = op.getSrc();
+      if (srcType.getLayout().isIdentity()) {
+        OpFoldResult stride = rewriter.getIndexAttr(1);
+        srcStrides.resize(srcType.getRank());
+        for (int64_t d = srcType.getRank() - 1; d >= 0; --d) {
+          srcStrides[d] = stride;
+          if (d > 0)
+            stride = multiply(rewriter, loc, stride,
+                              memref::getMixedSize(rewriter, loc, source, d));
+        }
+      } else {
+        auto [staticStrides, staticOffset] = srcType.getStridesAndOffset();
+        auto meta =
+            memref::ExtractStridedMetadataOp::create(rewriter, loc, source);
+        for (auto [d, st] : llvm::enumerate(staticStrides))
+          srcStrides.push_back(ShapedType::isDynamic(st)
+                                   ? OpFoldResult(meta.getStrides()[d])
+                                   : OpFoldResult(rewriter.getIndexAttr(st)));
+        offset = ShapedType::isDynamic(staticOffset)
+                     ? OpFoldResult(meta.getOffset())
+                     : OpFoldResult(rewriter.getIndexAttr(staticOffset));
+        source = meta.getBaseBuffer();
+      }
       SmallVector<OpFoldResult> strides(sizes.size());
-      OpFoldResult stride = rewriter.getIndexAttr(1);
-      for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-        strides[d] = stride;
-        auto a = getConstantIntValue(stride), s = getConstantIntValue(sizes[d]);
-        stride = a && s ? OpFoldResult(rewriter.getIndexAttr(*a * *s))
-                        : OpFoldResult(arith::MulIOp::create(
-                                           rewriter, loc,
-                                           getValueOrCreateConstantIndexOp(
-                                               rewriter, loc, stride),
-                                           getValueOrCreateConstantIndexOp(
-                                               rewriter, loc, sizes[d]))
-                                           .getResult());
+      for (auto [i, group] : llvm::enumerate(op.getReassociationIndices())) {
+        OpFoldResult stride = srcStrides[i];
+        for (int64_t d : llvm::reverse(group)) {
+          strides[d] = stride;
+          if (d != group.front())
+            stride = multiply(rewriter, loc, stride, sizes[d]);
+        }
       }
       rewriter.replaceOpWithNewOp<memref::ReinterpretCastOp>(
-          op, op.getResultType(), op.getSrc(), rewriter.getIndexAttr(0), sizes,
-          strides);
+          op, op.getResultType(), source, offset, sizes, strides);
     }
   }
 };

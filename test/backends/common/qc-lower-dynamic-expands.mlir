@@ -27,8 +27,7 @@ func.func @rows_to_batch(%x: memref<?x?x3xf32>, %rows: memref<?x8xf32>) -> memre
 // -----
 
 // A negative case, left to upstream (no diagnostic: --verify-diagnostics
-// fails on any): at most one dynamic size per group. (A strided source
-// with two is left too, and still crashes upstream's pass.)
+// fails on any): at most one dynamic size per group.
 // CHECK-LABEL: func.func @left_alone(
 // CHECK:         memref.expand_shape {{.*}} into memref<2x?x8xf32>
 // CHECK-NOT:     memref.reinterpret_cast
@@ -36,4 +35,23 @@ func.func @rows_to_batch(%x: memref<?x?x3xf32>, %rows: memref<?x8xf32>) -> memre
 func.func @left_alone(%rows: memref<?x8xf32>, %t: index) -> memref<2x?x8xf32> {
   %e = memref.expand_shape %rows [[0, 1], [2]] output_shape [2, %t, 8] : memref<?x8xf32> into memref<2x?x8xf32>
   return %e : memref<2x?x8xf32>
+}
+
+// -----
+
+// A strided source (the rows of a transposed view, as Conv -> Reshape ->
+// Transpose -> Slice chains make): cast from its base buffer, with its
+// offset; each group's last dimension takes the source stride, the one to
+// its left that stride times the size to its right.
+// CHECK-LABEL: func.func @strided_rows(
+// CHECK-SAME:      %[[V:.*]]: memref<?x8xf32, strided<[?, ?], offset: ?>>, %[[B:.*]]: index, %[[T:.*]]: index
+// CHECK:         %[[BASE:.*]], %[[OFF:.*]], %[[SIZES:.*]]:2, %[[STRIDES:.*]]:2 = memref.extract_strided_metadata %[[V]]
+// CHECK:         %[[S0:.*]] = arith.muli %[[STRIDES]]#0, %[[T]]
+// CHECK:         memref.reinterpret_cast %[[BASE]] to offset: [%[[OFF]]], sizes: [%[[B]], %[[T]], 8], strides: [%[[S0]], %[[STRIDES]]#0, %[[STRIDES]]#1]
+// CHECK-NOT:     memref.expand_shape
+// LLVM-LABEL: llvm.func @strided_rows(
+// LLVM-NOT:     memref.
+func.func @strided_rows(%v: memref<?x8xf32, strided<[?, ?], offset: ?>>, %b: index, %t: index) -> memref<?x?x8xf32, strided<[?, ?, ?], offset: ?>> {
+  %e = memref.expand_shape %v [[0, 1], [2]] output_shape [%b, %t, 8] : memref<?x8xf32, strided<[?, ?], offset: ?>> into memref<?x?x8xf32, strided<[?, ?, ?], offset: ?>>
+  return %e : memref<?x?x8xf32, strided<[?, ?, ?], offset: ?>>
 }

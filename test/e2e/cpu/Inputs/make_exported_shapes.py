@@ -17,6 +17,9 @@ KIND:
   strided-matmul  s @ s^T for s = x[:, ::2] (a strided view's reads)
   lstm            an LSTM over 5 steps (bufferization refused its loop)
   negstep-slice   x[::-2] on a dynamic dim (Vulkan: arith.ceildivsi)
+  stft-chain      Conv1d (stride 4) -> Reshape [B, 2, 4, L] -> Transpose ->
+                  Slice (every other frame) -> Linear, over dynamic B and L
+                  (the issue's STFT-like chain of strided views)
   squeeze-if      torch's squeeze(0) as exported: If (dim 0 of x [N, 3] is
                   1) Squeeze else Identity, branches of ranks 1 and 2, then
                   Mul, Reshape to [-1, 3] and a Linear (x has 4 rows);
@@ -110,6 +113,18 @@ elif kind == 'negstep-slice':
     x = f32(5, 8)
     save([h.make_node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'])], ['N', 8],
          {'st': I64(-1), 'en': I64(-INT64_MAX - 1), 'ax': I64(0), 'sp': I64(-2)}, x, x[::-2])
+elif kind == 'stft-chain':
+    wc, wl, x = f32(8, 1, 16, scale=0.1), f32(4, 6), f32(2, 1, 200)
+    frames = np.stack([x[:, 0, t * 4:t * 4 + 16] for t in range((200 - 16) // 4 + 1)], 1)
+    conv = np.einsum('blk,ok->bol', frames, wc[:, 0])  # [B, 8, L]
+    views = conv.reshape(2, 2, 4, -1).transpose(0, 3, 1, 2)[:, 1::2]
+    save([h.make_node('Conv', ['x', 'wc'], ['c'], strides=[4]),
+          h.make_node('Reshape', ['c', 'shp'], ['r']),
+          h.make_node('Transpose', ['r'], ['t'], perm=[0, 3, 1, 2]),
+          h.make_node('Slice', ['t', 'st', 'en', 'ax', 'sp'], ['s']),
+          h.make_node('MatMul', ['s', 'wl'], ['y'])], ['B', 1, 'N'],
+         {'wc': wc, 'wl': wl, 'shp': I64(0, 2, 4, -1), 'st': I64(1), 'en': I64(INT64_MAX),
+          'ax': I64(1), 'sp': I64(2)}, x, views @ wl)
 elif kind in ('squeeze-if', 'squeeze-if-1'):
     w, x = f32(3, 8), f32(1 if kind.endswith('-1') else 4, 3)
     then = h.make_graph([h.make_node('Squeeze', ['x', 'axes'], ['t'])], 'then', [],

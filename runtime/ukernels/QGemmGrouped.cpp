@@ -225,17 +225,6 @@ constexpr int kRows = 4;
 
 } // namespace
 
-namespace grouped {
-
-QUANTC_TARGET_VNNI __m512 loadScales(const QGemmGroupedTile &t, int64_t at) {
-  return t.halfScales
-             ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                   reinterpret_cast<const __m256i *>(t.halfScales + at)))
-             : _mm512_loadu_ps(t.floatScales + at);
-}
-
-} // namespace grouped
-
 namespace {
 
 /// Rows [r0, r0 + R) x panels [p, p + P) of a call whose A is packed at a.

@@ -1,8 +1,9 @@
 //===- QGemmGroupedAmx.cpp - grouped low-bit x int8 GEMM, AMX-INT8 --------===//
 //
-// tdpbsud (s8 activations x u8 codes -> s32). Per pair of panels, the
-// codes of the whole K are unpacked once into B tiles in a per-thread
-// buffer (each 64-byte block of nibbles is two 64-byte tile rows), then
+// tdpbssd (s8 activations x s8 codes -> s32). Per pair of panels, the
+// codes of the whole K are unpacked once into B tiles of signed codes in a
+// per-thread buffer (each 64-byte block of nibbles is two 64-byte tile
+// rows, less the layout's offset), so the sums need no row term; then
 // every 16-row block of the call's A multiplies them group by group: a group of
 // G <= 64 rows is one tdpbsud with tiles of Gs bytes of K (the tile
 // configuration is set per call), a longer one several of 64 (its rows padded
@@ -10,7 +11,10 @@
 // group its C tiles are stored and converted, scaled, into f32 sums that
 // stay in registers (16 rows x 32 columns: all 32 zmm): that store and
 // convert per group is what W4A8 pays over W8A8 (keeping the sums in
-// memory instead was 2x slower on 128 x 4096 x 4096).
+// memory instead was 2x slower on 128 x 4096 x 4096). Storing, computing
+// and converting run a group apart (block2), so the vector work overlaps
+// the tile unit and reads stores that have completed: 128 x 4096 x 4096 W4A8
+// g32 went from 10.1-10.8 to 8.0-8.5 ms with that and the signed codes.
 //
 // Below 8 rows an A tile is mostly padding and the AVX-512 VNNI variant
 // (present on every AMX CPU) runs instead.
@@ -65,46 +69,46 @@ struct Ctx {
   const QGemmGroupedTile *t;
   const int8_t *a; // packed A, row r at a + r * lda, group g at g * stride
   int64_t lda;
-  const int32_t *terms; // [paddedRows][groups]
-  int64_t stride;       // K bytes per group in A and B (rows of B * 4)
-  int64_t chunk;        // K bytes per tdpbsud
-  int64_t rows;         // valid rows
+  int64_t stride; // K bytes per group in A and B (rows of B * 4)
+  int64_t chunk;  // K bytes per tdpbsud
+  int64_t rows;   // valid rows
 };
 
-/// Panel p's codes as B tiles: group g's rows at dst + g * stride * 16, a
-/// tile row (4 k x 16 columns) per 64 bytes; rows past Gs are zero.
+/// Panel p's signed codes (nibble - offset) as B tiles: group g's rows at
+/// dst + g * stride * 16, a tile row (4 k x 16 columns) per 64 bytes; rows
+/// past Gs are zero.
 QUANTC_TARGET_AMX void decodePanel(const GroupedLayout &l, const uint8_t *src,
                                    int64_t stride, uint8_t *dst) {
   const __m512i low = _mm512_set1_epi8(0x0f);
+  const __m512i offset = _mm512_set1_epi8(int8_t(l.offset()));
   const int64_t blocks = l.storedRows / 8;
   for (int64_t g = 0; g < l.groups; ++g) {
     uint8_t *d = dst + g * stride * 16;
     for (int64_t b = 0; b < blocks; ++b, src += 64, d += 128) {
       const __m512i v = _mm512_loadu_si512(src);
-      _mm512_storeu_si512(d, _mm512_and_si512(v, low));
-      _mm512_storeu_si512(d + 64,
-                          _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
+      _mm512_storeu_si512(d, _mm512_sub_epi8(_mm512_and_si512(v, low), offset));
+      _mm512_storeu_si512(
+          d + 64, _mm512_sub_epi8(
+                      _mm512_and_si512(_mm512_srli_epi16(v, 4), low), offset));
     }
     std::memset(d, 0, (stride - l.storedRows) * 16);
   }
 }
 
-/// Group g's int32 sums for rows [r0, r0 + 16) x one panel into tile T
-/// (0-3), stored to `scratch`. A and B go through tiles 4 + T % 2 and
-/// 6 + T % 2, so consecutive groups share no tile register.
+/// Group g's int32 sums for rows [r0, r0 + 16) x one panel into C tile T
+/// (0-3). A and B go through tiles 4 + T % 2 and 6 + T % 2, so consecutive
+/// groups share no tile register.
 template <int T>
 QUANTC_TARGET_AMX void groupSums(const Ctx &c, const int8_t *a,
-                                 const uint8_t *b, int64_t g,
-                                 int32_t *scratch) {
+                                 const uint8_t *b, int64_t g) {
   constexpr int kA = 4 + T % 2, kB = 6 + T % 2;
   const int64_t stride = c.stride, chunk = c.chunk, lda = c.lda;
   _tile_zero(T);
   for (int64_t k = g * stride; k < (g + 1) * stride; k += chunk) {
     _tile_loadd(kA, a + k, lda);
     _tile_loadd(kB, b + k * 16, 64);
-    _tile_dpbsud(T, kA, kB);
+    _tile_dpbssd(T, kA, kB);
   }
-  _tile_stored(T, scratch, kPanel * sizeof(int32_t));
 }
 
 /// out[r0 + i][n, n + 16) = f[i] * row scale for a block's valid rows,
@@ -124,11 +128,10 @@ QUANTC_TARGET_AMX void storeRows(const Ctx &c, int64_t r0, int64_t n,
   }
 }
 
-/// f[i] += float(scratch row i + row term - aZero * column sums) * scales
-/// of group g, for the 16 rows of a block.
+/// f[i] += float(scratch row i - aZero * column sums) * scales of group g,
+/// for the 16 rows of a block.
 template <bool Zero>
-QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
-                                         int64_t p, int64_t g,
+QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, int64_t p, int64_t g,
                                          const int32_t *scratch, __m512 *f) {
   const QGemmGroupedTile &t = *c.t;
   const GroupedLayout &l = t.layout;
@@ -139,8 +142,7 @@ QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
                             _mm512_loadu_si512(t.colSums + l.params(p, g)));
 #pragma clang loop unroll(full)
   for (int i = 0; i < kTileRows; ++i) {
-    __m512i acc = _mm512_add_epi32(_mm512_load_si512(scratch + i * kPanel),
-                                   _mm512_set1_epi32(terms[i * l.groups + g]));
+    __m512i acc = _mm512_load_si512(scratch + i * kPanel);
     if (Zero)
       acc = _mm512_sub_epi32(acc, zq);
     f[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), s, f[i]);
@@ -148,8 +150,9 @@ QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, const int32_t *terms,
 }
 
 /// Rows [r0, r0 + 16) x panel p with its decoded B at b (the last panel of
-/// an odd count). The f32 sums stay in 16 zmm over all groups; four groups
-/// go through the four C tiles in turn (two measured the same).
+/// an odd count). The f32 sums stay in 16 zmm over all groups. As in
+/// block2, iteration g stores group g (computed during iteration g - 1 in
+/// C tile g % 2), computes group g + 1 and converts group g - 1.
 template <bool Zero>
 QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
                              const uint8_t *b) {
@@ -159,51 +162,60 @@ QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
 #pragma clang loop unroll(full)
   for (int i = 0; i < kTileRows; ++i)
     f[i] = _mm512_setzero_ps();
-  alignas(64) int32_t scratch[4][kTileRows * kPanel];
+  alignas(64) int32_t ring[2][kTileRows * kPanel];
   const int8_t *a = c.a + r0 * c.lda;
-  const int32_t *terms = c.terms + r0 * l.groups;
-  int64_t g = 0;
-  for (; g + 4 <= l.groups; g += 4) {
-    groupSums<0>(c, a, b, g, scratch[0]);
-    groupSums<1>(c, a, b, g + 1, scratch[1]);
-    groupSums<2>(c, a, b, g + 2, scratch[2]);
-    groupSums<3>(c, a, b, g + 3, scratch[3]);
-    accumulate<Zero>(c, terms, p, g, scratch[0], f);
-    accumulate<Zero>(c, terms, p, g + 1, scratch[1], f);
-    accumulate<Zero>(c, terms, p, g + 2, scratch[2], f);
-    accumulate<Zero>(c, terms, p, g + 3, scratch[3], f);
+  const int64_t groups = l.groups;
+  constexpr int64_t ldc = kPanel * sizeof(int32_t);
+  groupSums<0>(c, a, b, 0);
+  for (int64_t g = 0; g < groups; ++g) {
+    if (g & 1) {
+      _tile_stored(1, ring[1], ldc);
+      if (g + 1 < groups)
+        groupSums<0>(c, a, b, g + 1);
+    } else {
+      _tile_stored(0, ring[0], ldc);
+      if (g + 1 < groups)
+        groupSums<1>(c, a, b, g + 1);
+    }
+    if (g > 0)
+      accumulate<Zero>(c, p, g - 1, ring[(g - 1) & 1], f);
   }
-  for (; g < l.groups; ++g) {
-    groupSums<0>(c, a, b, g, scratch[0]);
-    accumulate<Zero>(c, terms, p, g, scratch[0], f);
-  }
+  accumulate<Zero>(c, p, groups - 1, ring[(groups - 1) & 1], f);
   storeRows(c, r0, p * kPanel, f);
 }
 
-/// Group g's sums for rows [r0, r0 + 16) x two panels (decoded B at b0,
-/// b1) into C tiles 2T and 2T + 1 through A tile 4 + T and B tiles 6, 7.
+/// Group g's int32 sums for rows [r0, r0 + 16) x two panels (decoded B at
+/// b0, b1) into C tiles 2T and 2T + 1, through A tile 4 + T and B tiles 6
+/// and 7.
 template <int T>
 QUANTC_TARGET_AMX void groupSums2(const Ctx &c, const int8_t *a,
                                   const uint8_t *b0, const uint8_t *b1,
-                                  int64_t g, int32_t *s0, int32_t *s1) {
+                                  int64_t g) {
   const int64_t stride = c.stride, chunk = c.chunk, lda = c.lda;
   _tile_zero(2 * T);
   _tile_zero(2 * T + 1);
   for (int64_t k = g * stride; k < (g + 1) * stride; k += chunk) {
     _tile_loadd(4 + T, a + k, lda);
     _tile_loadd(6, b0 + k * 16, 64);
-    _tile_dpbsud(2 * T, 4 + T, 6);
+    _tile_dpbssd(2 * T, 4 + T, 6);
     _tile_loadd(7, b1 + k * 16, 64);
-    _tile_dpbsud(2 * T + 1, 4 + T, 7);
+    _tile_dpbssd(2 * T + 1, 4 + T, 7);
   }
+}
+
+/// C tiles 2T, 2T + 1 to s0, s1.
+template <int T>
+QUANTC_TARGET_AMX void storeSums2(int32_t *s0, int32_t *s1) {
   _tile_stored(2 * T, s0, kPanel * sizeof(int32_t));
   _tile_stored(2 * T + 1, s1, kPanel * sizeof(int32_t));
 }
 
 /// Rows [r0, r0 + 16) x panels p, p + 1: one A tile per group serves both
 /// panels, and the two panels' f32 sums take all 32 zmm (the compiler
-/// spills a few). 128 x 4096 x 4096 W4A8 g32: 7.7-8.2 ms against 8.2-9.2
-/// for one panel at a time, in alternating runs.
+/// spills a few). Three stages run a group apart, so that no instruction
+/// waits for the one before it: iteration g stores group g's tiles
+/// (computed during iteration g - 1), computes group g + 1 in the other
+/// pair of C tiles, and converts group g - 1 (stored an iteration ago).
 template <bool Zero>
 QUANTC_TARGET_AMX void block2(const Ctx &c, int64_t r0, int64_t p,
                               const uint8_t *b0, const uint8_t *b1) {
@@ -213,23 +225,28 @@ QUANTC_TARGET_AMX void block2(const Ctx &c, int64_t r0, int64_t p,
 #pragma clang loop unroll(full)
   for (int i = 0; i < kTileRows; ++i)
     f0[i] = f1[i] = _mm512_setzero_ps();
-  alignas(64) int32_t scratch[4][kTileRows * kPanel];
+  alignas(64) int32_t ring[2][2][kTileRows * kPanel];
   const int8_t *a = c.a + r0 * c.lda;
-  const int32_t *terms = c.terms + r0 * l.groups;
-  int64_t g = 0;
-  for (; g + 2 <= l.groups; g += 2) {
-    groupSums2<0>(c, a, b0, b1, g, scratch[0], scratch[1]);
-    groupSums2<1>(c, a, b0, b1, g + 1, scratch[2], scratch[3]);
-    accumulate<Zero>(c, terms, p, g, scratch[0], f0);
-    accumulate<Zero>(c, terms, p + 1, g, scratch[1], f1);
-    accumulate<Zero>(c, terms, p, g + 1, scratch[2], f0);
-    accumulate<Zero>(c, terms, p + 1, g + 1, scratch[3], f1);
+  const int64_t groups = l.groups;
+  groupSums2<0>(c, a, b0, b1, 0);
+  for (int64_t g = 0; g < groups; ++g) {
+    int32_t *s0 = ring[g & 1][0], *s1 = ring[g & 1][1];
+    if (g & 1) {
+      storeSums2<1>(s0, s1);
+      if (g + 1 < groups)
+        groupSums2<0>(c, a, b0, b1, g + 1);
+    } else {
+      storeSums2<0>(s0, s1);
+      if (g + 1 < groups)
+        groupSums2<1>(c, a, b0, b1, g + 1);
+    }
+    if (g > 0) {
+      accumulate<Zero>(c, p, g - 1, ring[(g - 1) & 1][0], f0);
+      accumulate<Zero>(c, p + 1, g - 1, ring[(g - 1) & 1][1], f1);
+    }
   }
-  for (; g < l.groups; ++g) {
-    groupSums2<0>(c, a, b0, b1, g, scratch[0], scratch[1]);
-    accumulate<Zero>(c, terms, p, g, scratch[0], f0);
-    accumulate<Zero>(c, terms, p + 1, g, scratch[1], f1);
-  }
+  accumulate<Zero>(c, p, groups - 1, ring[(groups - 1) & 1][0], f0);
+  accumulate<Zero>(c, p + 1, groups - 1, ring[(groups - 1) & 1][1], f1);
   storeRows(c, r0, p * kPanel, f0);
   if ((p + 1) * kPanel < t.n1)
     storeRows(c, r0, (p + 1) * kPanel, f1);
@@ -300,7 +317,9 @@ void qgemmGroupedAmx(const QGemmGroupedTile &t) {
   };
   int8_t *a = align(aBuf.data());
   grouped::packAAvx512(t, paddedRows, stride, a, lda, termBuf.data());
-  const Ctx c = {&t, a, lda, termBuf.data(), stride, chunk, rows};
+  // The row terms packing computes are for unsigned codes: with signed
+  // ones (decodePanel) they are not needed.
+  const Ctx c = {&t, a, lda, stride, chunk, rows};
   run(c, t.n0 / kPanel, (t.n1 + kPanel - 1) / kPanel, align(bBuf.data()),
       paddedRows);
 }

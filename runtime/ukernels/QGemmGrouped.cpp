@@ -89,7 +89,8 @@ packAAvx512(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
   for (int64_t r = 0; r < paddedRows; ++r, dst += ld) {
     if (r >= rows) {
       std::fill(dst, dst + l.groups * stride, int8_t(0));
-      std::fill(rowTerms + r * l.groups, rowTerms + (r + 1) * l.groups, 0);
+      if (rowTerms)
+        std::fill(rowTerms + r * l.groups, rowTerms + (r + 1) * l.groups, 0);
       continue;
     }
     const int8_t *src = t.a + (t.m0 + r) * t.lda;
@@ -107,11 +108,13 @@ packAAvx512(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
         const __m512i v = _mm512_maskz_loadu_epi8(valid, src + k0 + i);
         _mm512_storeu_si512(dst + g * stride + i, v);
         // Sum of the bytes as unsigned (v + 128), less the 64 * 128 bias.
-        sum += _mm512_reduce_add_epi64(_mm512_sad_epu8(
-                   _mm512_xor_si512(v, bias), _mm512_setzero_si512())) -
-               64 * 128;
+        if (rowTerms)
+          sum += _mm512_reduce_add_epi64(_mm512_sad_epu8(
+                     _mm512_xor_si512(v, bias), _mm512_setzero_si512())) -
+                 64 * 128;
       }
-      rowTerms[r * l.groups + g] = -offset * int32_t(sum);
+      if (rowTerms)
+        rowTerms[r * l.groups + g] = -offset * int32_t(sum);
     }
   }
 }

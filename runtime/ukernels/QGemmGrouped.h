@@ -114,7 +114,8 @@ void packA(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
            int8_t *dst, int64_t ld, int32_t *rowTerms);
 
 /// The same with AVX-512 (x86-64 only; only on a CPU that has it); `ld`
-/// must leave 64 bytes past each row's groups * stride.
+/// must leave 64 bytes past each row's groups * stride. A null `rowTerms`
+/// skips the terms (the AMX variant multiplies signed codes).
 void packAAvx512(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
                  int8_t *dst, int64_t ld, int32_t *rowTerms);
 

@@ -1,20 +1,25 @@
 //===- QGemmGroupedAmx.cpp - grouped low-bit x int8 GEMM, AMX-INT8 --------===//
 //
-// tdpbssd (s8 activations x s8 codes -> s32). Per pair of panels, the
+// tdpbssd (s8 activations x s8 codes -> s32). Per panel of 16 columns, the
 // codes of the whole K are unpacked once into B tiles of signed codes in a
 // per-thread buffer (each 64-byte block of nibbles is two 64-byte tile
 // rows, less the layout's offset), so the sums need no row term; then
-// every 16-row block of the call's A multiplies them group by group: a group of
-// G <= 64 rows is one tdpbsud with tiles of Gs bytes of K (the tile
-// configuration is set per call), a longer one several of 64 (its rows padded
-// to 64 with zeros). The int32 sums cannot carry across groups, so after each
-// group its C tiles are stored and converted, scaled, into f32 sums that
-// stay in registers (16 rows x 32 columns: all 32 zmm): that store and
-// convert per group is what W4A8 pays over W8A8 (keeping the sums in
-// memory instead was 2x slower on 128 x 4096 x 4096). Storing, computing
-// and converting run a group apart (block2), so the vector work overlaps
-// the tile unit and reads stores that have completed: 128 x 4096 x 4096 W4A8
-// g32 went from 10.1-10.8 to 8.0-8.5 ms with that and the signed codes.
+// every 16-row block of the call's A multiplies them group by group: a
+// group of G <= 64 rows is one tdpbssd with tiles of Gs bytes of K (the
+// tile configuration is set per call), a longer one several of 64 (its
+// rows padded to 64 with zeros). The int32 sums cannot carry across groups,
+// so after each group its C tile is stored and converted, scaled, into f32
+// sums that stay in 16 zmm: that store and convert per group is what W4A8
+// pays over W8A8, besides tdpbssd doing half its work with K = 32 (so the
+// floor is twice the W8A8 time).
+//
+// The four C tiles take groups in turn, three ahead of the one being
+// stored, and a group is converted an iteration after its store: the tile
+// unit always has work queued, no store waits for its product and no load
+// for its store. 128 x 4096 x 4096 W4A8 g32 at 1 thread: 10.1-10.8 ms with
+// every group stored right after its product (two panels at a time, 32
+// f32 sums), 7.2-7.4 ms so. A pair of panels with one group ahead (all
+// that two pairs of C tiles allow) measured 7.4-7.6.
 //
 // Below 8 rows an A tile is mostly padding and the AVX-512 VNNI variant
 // (present on every AMX CPU) runs instead.
@@ -149,10 +154,41 @@ QUANTC_TARGET_AMX inline void accumulate(const Ctx &c, int64_t p, int64_t g,
   }
 }
 
-/// Rows [r0, r0 + 16) x panel p with its decoded B at b (the last panel of
-/// an odd count). The f32 sums stay in 16 zmm over all groups. As in
-/// block2, iteration g stores group g (computed during iteration g - 1 in
-/// C tile g % 2), computes group g + 1 and converts group g - 1.
+/// Starts group g of one panel in C tile g % 4.
+QUANTC_TARGET_AMX inline void startGroup(const Ctx &c, const int8_t *a,
+                                         const uint8_t *b, int64_t g) {
+  switch (g & 3) {
+  case 0:
+    return groupSums<0>(c, a, b, g);
+  case 1:
+    return groupSums<1>(c, a, b, g);
+  case 2:
+    return groupSums<2>(c, a, b, g);
+  default:
+    return groupSums<3>(c, a, b, g);
+  }
+}
+
+/// Stores C tile g % 4 to `dst`.
+QUANTC_TARGET_AMX inline void storeGroup(int64_t g, int32_t *dst) {
+  constexpr int64_t ldc = kPanel * sizeof(int32_t);
+  switch (g & 3) {
+  case 0:
+    return _tile_stored(0, dst, ldc);
+  case 1:
+    return _tile_stored(1, dst, ldc);
+  case 2:
+    return _tile_stored(2, dst, ldc);
+  default:
+    return _tile_stored(3, dst, ldc);
+  }
+}
+
+/// Rows [r0, r0 + 16) x panel p with its decoded B at b. The f32 sums stay
+/// in 16 zmm over all groups. Groups go
+/// through the four C tiles in turn, three ahead: iteration g starts group
+/// g + 3, stores group g and converts group g - 1 (stored an iteration
+/// earlier).
 template <bool Zero>
 QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
                              const uint8_t *b) {
@@ -165,18 +201,12 @@ QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
   alignas(64) int32_t ring[2][kTileRows * kPanel];
   const int8_t *a = c.a + r0 * c.lda;
   const int64_t groups = l.groups;
-  constexpr int64_t ldc = kPanel * sizeof(int32_t);
-  groupSums<0>(c, a, b, 0);
+  for (int64_t g = 0; g < std::min<int64_t>(3, groups); ++g)
+    startGroup(c, a, b, g);
   for (int64_t g = 0; g < groups; ++g) {
-    if (g & 1) {
-      _tile_stored(1, ring[1], ldc);
-      if (g + 1 < groups)
-        groupSums<0>(c, a, b, g + 1);
-    } else {
-      _tile_stored(0, ring[0], ldc);
-      if (g + 1 < groups)
-        groupSums<1>(c, a, b, g + 1);
-    }
+    if (g + 3 < groups)
+      startGroup(c, a, b, g + 3);
+    storeGroup(g, ring[g & 1]);
     if (g > 0)
       accumulate<Zero>(c, p, g - 1, ring[(g - 1) & 1], f);
   }
@@ -184,76 +214,7 @@ QUANTC_TARGET_AMX void block(const Ctx &c, int64_t r0, int64_t p,
   storeRows(c, r0, p * kPanel, f);
 }
 
-/// Group g's int32 sums for rows [r0, r0 + 16) x two panels (decoded B at
-/// b0, b1) into C tiles 2T and 2T + 1, through A tile 4 + T and B tiles 6
-/// and 7.
-template <int T>
-QUANTC_TARGET_AMX void groupSums2(const Ctx &c, const int8_t *a,
-                                  const uint8_t *b0, const uint8_t *b1,
-                                  int64_t g) {
-  const int64_t stride = c.stride, chunk = c.chunk, lda = c.lda;
-  _tile_zero(2 * T);
-  _tile_zero(2 * T + 1);
-  for (int64_t k = g * stride; k < (g + 1) * stride; k += chunk) {
-    _tile_loadd(4 + T, a + k, lda);
-    _tile_loadd(6, b0 + k * 16, 64);
-    _tile_dpbssd(2 * T, 4 + T, 6);
-    _tile_loadd(7, b1 + k * 16, 64);
-    _tile_dpbssd(2 * T + 1, 4 + T, 7);
-  }
-}
-
-/// C tiles 2T, 2T + 1 to s0, s1.
-template <int T>
-QUANTC_TARGET_AMX void storeSums2(int32_t *s0, int32_t *s1) {
-  _tile_stored(2 * T, s0, kPanel * sizeof(int32_t));
-  _tile_stored(2 * T + 1, s1, kPanel * sizeof(int32_t));
-}
-
-/// Rows [r0, r0 + 16) x panels p, p + 1: one A tile per group serves both
-/// panels, and the two panels' f32 sums take all 32 zmm (the compiler
-/// spills a few). Three stages run a group apart, so that no instruction
-/// waits for the one before it: iteration g stores group g's tiles
-/// (computed during iteration g - 1), computes group g + 1 in the other
-/// pair of C tiles, and converts group g - 1 (stored an iteration ago).
-template <bool Zero>
-QUANTC_TARGET_AMX void block2(const Ctx &c, int64_t r0, int64_t p,
-                              const uint8_t *b0, const uint8_t *b1) {
-  const QGemmGroupedTile &t = *c.t;
-  const GroupedLayout &l = t.layout;
-  __m512 f0[kTileRows], f1[kTileRows];
-#pragma clang loop unroll(full)
-  for (int i = 0; i < kTileRows; ++i)
-    f0[i] = f1[i] = _mm512_setzero_ps();
-  alignas(64) int32_t ring[2][2][kTileRows * kPanel];
-  const int8_t *a = c.a + r0 * c.lda;
-  const int64_t groups = l.groups;
-  groupSums2<0>(c, a, b0, b1, 0);
-  for (int64_t g = 0; g < groups; ++g) {
-    int32_t *s0 = ring[g & 1][0], *s1 = ring[g & 1][1];
-    if (g & 1) {
-      storeSums2<1>(s0, s1);
-      if (g + 1 < groups)
-        groupSums2<0>(c, a, b0, b1, g + 1);
-    } else {
-      storeSums2<0>(s0, s1);
-      if (g + 1 < groups)
-        groupSums2<1>(c, a, b0, b1, g + 1);
-    }
-    if (g > 0) {
-      accumulate<Zero>(c, p, g - 1, ring[(g - 1) & 1][0], f0);
-      accumulate<Zero>(c, p + 1, g - 1, ring[(g - 1) & 1][1], f1);
-    }
-  }
-  accumulate<Zero>(c, p, groups - 1, ring[(groups - 1) & 1][0], f0);
-  accumulate<Zero>(c, p + 1, groups - 1, ring[(groups - 1) & 1][1], f1);
-  storeRows(c, r0, p * kPanel, f0);
-  if ((p + 1) * kPanel < t.n1)
-    storeRows(c, r0, (p + 1) * kPanel, f1);
-}
-
 thread_local std::vector<int8_t> aBuf;
-thread_local std::vector<int32_t> termBuf;
 thread_local std::vector<uint8_t> bBuf;
 
 QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
@@ -262,21 +223,7 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
   const GroupedLayout &l = t.layout;
   const TileConfig config(c.chunk);
   _tile_loadconfig(&config);
-  const int64_t panelBytes = l.groups * c.stride * 16;
-  for (int64_t p = pFirst; p < pEnd;) {
-    if (pEnd - p >= 2) {
-      decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
-      decodePanel(l, t.codes + (p + 1) * l.panelBytes(), c.stride,
-                  bDecoded + panelBytes);
-      for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
-        if (t.aZero != 0)
-          block2<true>(c, r0, p, bDecoded, bDecoded + panelBytes);
-        else
-          block2<false>(c, r0, p, bDecoded, bDecoded + panelBytes);
-      }
-      p += 2;
-      continue;
-    }
+  for (int64_t p = pFirst; p < pEnd; ++p) {
     decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
     for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
       if (t.aZero != 0)
@@ -284,7 +231,6 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
       else
         block<false>(c, r0, p, bDecoded);
     }
-    ++p;
   }
   _tile_release();
 }
@@ -306,19 +252,17 @@ void qgemmGroupedAmx(const QGemmGroupedTile &t) {
   const int64_t lda = l.groups * stride + 64;
   if (int64_t(aBuf.size()) < paddedRows * lda + 64)
     aBuf.resize(paddedRows * lda + 64);
-  if (int64_t(termBuf.size()) < paddedRows * l.groups)
-    termBuf.resize(paddedRows * l.groups);
   const int64_t panelBytes = l.groups * stride * 16;
-  if (int64_t(bBuf.size()) < 2 * panelBytes + 64)
-    bBuf.resize(2 * panelBytes + 64);
+  if (int64_t(bBuf.size()) < panelBytes + 64)
+    bBuf.resize(panelBytes + 64);
   auto align = [](auto *p) {
     return reinterpret_cast<decltype(p)>((reinterpret_cast<uintptr_t>(p) + 63) &
                                          ~uintptr_t(63));
   };
   int8_t *a = align(aBuf.data());
-  grouped::packAAvx512(t, paddedRows, stride, a, lda, termBuf.data());
-  // The row terms packing computes are for unsigned codes: with signed
-  // ones (decodePanel) they are not needed.
+  // No row terms: they are for unsigned codes, and decodePanel makes
+  // signed ones.
+  grouped::packAAvx512(t, paddedRows, stride, a, lda, /*rowTerms=*/nullptr);
   const Ctx c = {&t, a, lda, stride, chunk, rows};
   run(c, t.n0 / kPanel, (t.n1 + kPanel - 1) / kPanel, align(bBuf.data()),
       paddedRows);

@@ -223,9 +223,20 @@ QUANTC_TARGET_AMX void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
   const GroupedLayout &l = t.layout;
   const TileConfig config(c.chunk);
   _tile_loadconfig(&config);
+  // The next panel's codes are prefetched a share per row block, so that
+  // decoding it does not wait for memory (the codes are read once per call
+  // and do not stay in cache between calls).
+  const int64_t blocks = paddedRows / kTileRows;
+  const int64_t share = (l.panelBytes() + blocks - 1) / blocks;
   for (int64_t p = pFirst; p < pEnd; ++p) {
     decodePanel(l, t.codes + p * l.panelBytes(), c.stride, bDecoded);
-    for (int64_t r0 = 0; r0 < paddedRows; r0 += kTileRows) {
+    const char *next =
+        reinterpret_cast<const char *>(t.codes + (p + 1) * l.panelBytes());
+    for (int64_t r0 = 0, i = 0; r0 < paddedRows; r0 += kTileRows, ++i) {
+      if (p + 1 < pEnd)
+        for (int64_t at = i * share;
+             at < std::min((i + 1) * share, l.panelBytes()); at += 64)
+          _mm_prefetch(next + at, _MM_HINT_T1);
       if (t.aZero != 0)
         block<true>(c, r0, p, bDecoded);
       else

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "runtime/ukernels/W4Gemm.h"
@@ -94,6 +95,11 @@ packAAvx512(const QGemmGroupedTile &t, int64_t paddedRows, int64_t stride,
       continue;
     }
     const int8_t *src = t.a + (t.m0 + r) * t.lda;
+    if (!rowTerms && stride == l.groupRows && l.k == l.groups * stride) {
+      // Whole groups, no padding between them: the row as it is.
+      std::memcpy(dst, src, l.k);
+      continue;
+    }
     for (int64_t g = 0; g < l.groups; ++g) {
       const int64_t k0 = g * l.groupRows;
       const int64_t len = std::min(l.groupRows, l.k - k0);

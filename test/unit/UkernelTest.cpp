@@ -792,6 +792,10 @@ TEST(UkernelTest, GroupedShapes) {
       // them (100 rows: 104 stored, 128 in AMX tiles), a zero point, 24
       // rows (AMX with a ragged row block).
       {24, 40, 300, 4, 100, -3, true, false, 0, 24, 0, 40},
+      // GPT-like: K = 768 in 24 groups of 32 (AMX: A rows copied whole,
+      // groups three ahead through the C tiles), three row blocks, a zero
+      // point.
+      {48, 48, 768, 4, 32, 3, true, false, 0, 48, 0, 48},
   };
   for (Isa isa : runnableIsas(qgemmGroupedFor)) {
     std::mt19937 rng(5);

@@ -44,9 +44,11 @@ struct InsertObservers : qc::impl::InsertObserversBase<InsertObservers> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    // Each name's first holder: an observer, or a consumer given one here.
-    llvm::StringMap<Operation *> names;
-    func.walk([&](ObserveOp op) { names.try_emplace(op.getName(), op); });
+    // Each name's holders: observers already there, and the consumers given
+    // one here. A name is shared only among copies of one node
+    // (qc::isCopyOf); an existing observer's name is never reused.
+    llvm::StringMap<SmallVector<Operation *>> names;
+    func.walk([&](ObserveOp op) { names[op.getName()].push_back(op); });
 
     // (consumer, operand index, role) in program order.
     struct Use {
@@ -84,11 +86,13 @@ struct InsertObservers : qc::impl::InsertObserversBase<InsertObservers> {
         if (base.empty())
           base = u.op->getName().getStringRef().str();
         std::string name = base + "." + u.role.str();
-        auto [holder, fresh] = names.try_emplace(name, u.op);
-        if (!fresh && !inExclusiveBranches(holder->second, u.op)) {
+        SmallVector<Operation *> &holders = names[name];
+        if (!llvm::all_of(holders,
+                          [&](Operation *h) { return isCopyOf(h, u.op); })) {
           u.op->emitOpError("observer name '") << name << "' is already used";
           return signalPassFailure();
         }
+        holders.push_back(u.op);
         if (Operation *def = v.getDefiningOp())
           b.setInsertionPointAfter(def);
         else

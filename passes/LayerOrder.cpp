@@ -45,7 +45,7 @@ std::vector<FloatWeightProduct> qc::floatWeightProducts(Operation *func) {
       p.name =
           (isa<ConvOp>(op) ? "conv" : "matmul") + std::to_string(out.size());
     for (const FloatWeightProduct &q : out)
-      if (!q.original && q.name == p.name && inExclusiveBranches(q.op, op))
+      if (!q.original && q.name == p.name && isCopyOf(q.op, op))
         p.original = q.op;
     out.push_back(std::move(p));
   });

@@ -2,6 +2,8 @@
 
 #include "passes/NodeNames.h"
 
+#include "dialects/qc/IR/QcDialect.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -31,4 +33,14 @@ bool qc::inExclusiveBranches(Operation *a, Operation *b) {
     return ra != rb && isa<scf::IfOp>(parent);
   }
   return false;
+}
+
+bool qc::isCopyOf(Operation *a, Operation *b) {
+  if (a == b || a->getLoc() != b->getLoc())
+    return false;
+  auto name = dyn_cast<NameLoc>(a->getLoc());
+  auto marker =
+      name ? dyn_cast<FileLineColLoc>(name.getChildLoc()) : FileLineColLoc();
+  return marker && marker.getFilename() == kCopiedNodeFile &&
+         inExclusiveBranches(a, b);
 }

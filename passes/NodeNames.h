@@ -21,11 +21,15 @@ namespace mlir::qc {
 std::string nodeName(Location loc);
 
 /// True if `a` and `b` sit in different regions of one scf.if, so that at
-/// most one of them runs. The importer copies the nodes after an If whose
-/// branches differ in rank into both branches; the two copies of a node
-/// then share its name, and what is named after it (an observer, a
-/// perturbation input) is shared too.
+/// most one of them runs.
 bool inExclusiveBranches(Operation *a, Operation *b);
+
+/// True if `a` and `b` are the importer's two copies of one ONNX node (the
+/// nodes after an If whose branches differ in rank, imported once per
+/// branch: see qc::kCopiedNodeFile): they never both run, and what is named
+/// after the node (an observer, a perturbation input, a bit width) is
+/// shared. Two different nodes that merely share a name are not copies.
+bool isCopyOf(Operation *a, Operation *b);
 
 } // namespace mlir::qc
 

@@ -40,12 +40,15 @@ bool splitsIntoDynamicSizes(memref::ExpandShapeOp op) {
   return false;
 }
 
-/// a * b, folded where both are constants or one is 1.
+/// a * b, folded where both are constants, one is 1 or one is 0 (as the
+/// expand's result type folds its strides: a static 0 there must stay one).
 OpFoldResult multiply(OpBuilder &b, Location loc, OpFoldResult x,
                       OpFoldResult y) {
   auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
   if (cx && cy)
     return b.getIndexAttr(*cx * *cy);
+  if (cx == 0 || cy == 0)
+    return b.getIndexAttr(0);
   if (cx == 1)
     return y;
   if (cy == 1)

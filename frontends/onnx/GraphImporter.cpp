@@ -4,9 +4,14 @@
 
 #include "frontends/onnx/OnnxModel.h"
 
+#include "dialects/qc/IR/QcDialect.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -214,14 +219,18 @@ std::optional<Type> mlir::qc::onnx::joinTensorTypes(Type a, Type b) {
   return RankedTensorType::get(shape, ta.getElementType());
 }
 
+int GraphImporter::splitNesting() const {
+  int depth = 0;
+  for (const GraphImporter *g = this; g; g = g->parent)
+    depth += g->splitDepth;
+  return depth;
+}
+
 LogicalResult GraphImporter::importAfterSplit(const ::onnx::GraphProto &graph,
                                               std::deque<int> pending,
                                               OpBuilder &b) {
   std::unique_ptr<RankSplit> s = std::move(split);
-  int depth = 0;
-  for (const GraphImporter *g = this; g; g = g->parent)
-    depth += g->splitDepth;
-  if (depth >= kMaxRankSplits) {
+  if (splitNesting() >= kMaxRankSplits) {
     error = describe(*s->node) +
             ": branch outputs differ in rank, and the graph already has " +
             std::to_string(kMaxRankSplits) +
@@ -229,9 +238,16 @@ LogicalResult GraphImporter::importAfterSplit(const ::onnx::GraphProto &graph,
             "sizes the conditions test with --dim NAME=SIZE";
     return failure();
   }
+  // The scope as it was before the split, restored however this returns
+  // (values imported into a branch die with its region).
   llvm::StringMap<TensorValue> before = values;
-  SmallVector<TensorValue> outputs[2];
   ++splitDepth;
+  llvm::scope_exit restore([&] {
+    --splitDepth;
+    values = before;
+  });
+  const char *what = parent ? "branch output" : "graph output";
+  SmallVector<TensorValue> outputs[2];
   for (int branch = 0; branch < 2; ++branch) {
     values = before;
     for (auto [i, tv] : llvm::enumerate(s->results[branch]))
@@ -240,18 +256,27 @@ LogicalResult GraphImporter::importAfterSplit(const ::onnx::GraphProto &graph,
         values[s->node->output(i)] = tv;
     OpBuilder rb(context);
     rb.setInsertionPointToEnd(&s->regions[branch]->front());
+    // Inside the branch its condition is known: a later If on the same
+    // value is decided at import instead of splitting again.
+    auto condType = RankedTensorType::get({}, rb.getI1Type());
+    TensorValue known;
+    known.value = arith::ConstantOp::create(
+        rb, s->condition.getLoc(),
+        DenseElementsAttr::get(condType, branch == 0));
+    values[s->node->input(0)] = known;
     if (failed(importNodes(graph, pending, rb)))
       return failure();
     for (const auto &output : graph.output()) {
       const TensorValue *tv = lookup(output.name());
       if (!tv || !tv->value) {
-        error =
-            "graph output '" + printable(output.name()) + "' is never produced";
+        error = std::string(what) + " '" + printable(output.name()) +
+                "' is never produced";
         return failure();
       }
       outputs[branch].push_back(*tv);
     }
   }
+  restore.release();
   --splitDepth;
   values = std::move(before);
 
@@ -263,12 +288,17 @@ LogicalResult GraphImporter::importAfterSplit(const ::onnx::GraphProto &graph,
     if (!joined || t.isUnsigned != e.isUnsigned) {
       std::string message;
       llvm::raw_string_ostream os(message);
-      os << describe(*s->node) << ": graph output '" << printable(output.name())
-         << "' is " << t.value.getType() << " after the then branch and "
-         << e.value.getType()
-         << " after the else branch; a compiled model's outputs need one "
-            "rank (if the condition depends on input sizes, fix them with "
-            "--dim NAME=SIZE)";
+      os << describe(*s->node) << ": " << what << " '"
+         << printable(output.name()) << "' is ";
+      if (joined)
+        os << "unsigned after one branch and signed after the other";
+      else
+        os << t.value.getType() << " after the then branch and "
+           << e.value.getType() << " after the else branch";
+      os << "; " << (parent ? "the enclosing If's" : "a compiled model's")
+         << " outputs need one " << (joined ? "type" : "rank")
+         << " (if the condition depends on input sizes, fix them with --dim "
+            "NAME=SIZE)";
       error = message;
       return failure();
     }
@@ -308,6 +338,18 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
                                                : "node" + std::to_string(index))
                          : node.name();
   Location loc = NameLoc::get(StringAttr::get(context, name));
+  if (splitNesting() > 0) {
+    // A copy (see RankSplit): marked so that passes can tell the copies of
+    // one node from different nodes of one name.
+    GraphImporter *root = this;
+    while (root->parent)
+      root = root->parent;
+    unsigned id =
+        root->copiedNodeIds.try_emplace(&node, root->copiedNodeIds.size())
+            .first->second;
+    loc = NameLoc::get(StringAttr::get(context, name),
+                       FileLineColLoc::get(context, kCopiedNodeFile, id, 0));
+  }
   NodeImporter n(*this, node, opset, b, loc);
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return n.fail("unsupported operator '" + node.op_type() + "' in domain '" +

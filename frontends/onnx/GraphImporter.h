@@ -79,8 +79,13 @@ private:
   /// the graph's outputs the results of the scf.if.
   LogicalResult importAfterSplit(const ::onnx::GraphProto &graph,
                                  std::deque<int> pending, OpBuilder &b);
-  /// How many rank splits enclose the code being imported.
+  /// How many rank splits of this graph enclose the code being imported.
   int splitDepth = 0;
+  /// The same, counting the enclosing graphs' too.
+  int splitNesting() const;
+  /// The root importer's id of each node imported inside a split (the
+  /// location marker of qc::kCopiedNodeFile).
+  llvm::DenseMap<const ::onnx::NodeProto *, unsigned> copiedNodeIds;
 };
 
 } // namespace mlir::qc::onnx

@@ -5,12 +5,13 @@
 // W [K, N] of b-bit signed codes (b = 2, 3, 4) with one scale per column
 // for every G rows (WbA8 with groups or per column; backends/cpu/
 // Int8Matmuls.cpp). The codes are unpacked to bytes in registers and
-// multiplied by the int8 units (vpdpbusd, AMX tdpbsud); each group's exact
+// multiplied by the int8 units (vpdpbusd, AMX tdpbssd); each group's exact
 // int32 sum is scaled and accumulated in f32.
 //
 // Weight layout (written by the compiler, read by every variant):
-//   u = q + 2^(b-1), so 0 <= u < 16 (the unsigned operand of vpdpbusd and
-//   tdpbsud; its offset is taken out per group with the row sums of A);
+//   u = q + 2^(b-1), so 0 <= u < 16 (the unsigned operand of vpdpbusd,
+//   whose offset is taken out per group with the row sums of A; the AMX
+//   variant subtracts it again when it unpacks the codes for tdpbssd);
 //   Gs = G rounded up to 8, groups = ceil(K / G), Np = N rounded up to 16;
 //   panel p (columns [16p, 16p + 16)) is groups * Gs * 8 bytes at
 //   codes + p * groups * Gs * 8; inside it, group g's rows are Gs / 8
@@ -40,7 +41,7 @@
 // rowScales[m * rowScaleStride].
 //
 // Plain C++ with intrinsics, like QGemm.h: no upstream op unpacks nibbles
-// into vpdpbusd or tdpbsud operands.
+// into vpdpbusd or tdpbssd operands.
 //
 //===----------------------------------------------------------------------===//
 

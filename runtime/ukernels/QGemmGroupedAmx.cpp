@@ -75,7 +75,7 @@ struct Ctx {
   const int8_t *a; // packed A, row r at a + r * lda, group g at g * stride
   int64_t lda;
   int64_t stride; // K bytes per group in A and B (rows of B * 4)
-  int64_t chunk;  // K bytes per tdpbsud
+  int64_t chunk;  // K bytes per tdpbssd
   int64_t rows;   // valid rows
 };
 

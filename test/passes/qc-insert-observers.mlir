@@ -78,9 +78,10 @@ func.func @name_collision(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf
 // -----
 
 // The importer copies the layers after an If whose branches differ in rank
-// into both branches: the two copies of "fc" never both run and share one
-// observer name (one calibration entry). A same-named product outside the
-// If is still a collision (here both are unnamed: "qc.matmul.input").
+// into both branches, marking each copy's location (qc::kCopiedNodeFile):
+// the two copies of "fc" never both run and share one observer name (one
+// calibration entry). Two different nodes of one name in the two branches
+// (no marker), or a same-named product outside the If, still collide.
 // CHECK-LABEL: func.func @branch_copies(
 // CHECK-DAG:     %[[A:.*]] = qc.observe %{{.*}} {name = "fc.input"} : tensor<1x3xf32>
 // CHECK-DAG:     %[[B:.*]] = qc.observe %{{.*}} {name = "fc.input"} : tensor<?x3xf32>
@@ -91,11 +92,11 @@ func.func @name_collision(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf
 func.func @branch_copies(%c: i1, %x: tensor<?x3xf32>, %v: tensor<1x3xf32>) -> tensor<?x8xf32> {
   %w = arith.constant dense<0.5> : tensor<3x8xf32>
   %r = scf.if %c -> (tensor<?x8xf32>) {
-    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc")
+    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc"("onnx-node-copy":7:0))
     %d = tensor.cast %y : tensor<1x8xf32> to tensor<?x8xf32>
     scf.yield %d : tensor<?x8xf32>
   } else {
-    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc")
+    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc"("onnx-node-copy":7:0))
     scf.yield %y : tensor<?x8xf32>
   }
   return %r : tensor<?x8xf32>
@@ -116,4 +117,19 @@ func.func @copy_outside_the_if(%c: i1, %x: tensor<2x3xf32>) -> tensor<2x8xf32> {
   // expected-error @below {{'qc.matmul' op observer name 'qc.matmul.input' is already used}}
   %z = qc.matmul %h, %w : (tensor<2x3xf32>, tensor<3x8xf32>) -> tensor<2x8xf32>
   return %z : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @same_name_not_a_copy(%c: i1, %x: tensor<2x3xf32>, %v: tensor<2x3xf32>) -> tensor<2x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x8xf32>
+  %r = scf.if %c -> (tensor<2x8xf32>) {
+    %y = qc.matmul %v, %w : (tensor<2x3xf32>, tensor<3x8xf32>) -> tensor<2x8xf32>
+    scf.yield %y : tensor<2x8xf32>
+  } else {
+    // expected-error @below {{'qc.matmul' op observer name 'qc.matmul.input' is already used}}
+    %y = qc.matmul %x, %w : (tensor<2x3xf32>, tensor<3x8xf32>) -> tensor<2x8xf32>
+    scf.yield %y : tensor<2x8xf32>
+  }
+  return %r : tensor<2x8xf32>
 }

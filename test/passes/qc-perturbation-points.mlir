@@ -48,11 +48,11 @@ func.func @main(%x: tensor<?x2xf32> {onnx.name = "x"}, %b: tensor<2x?xf32> {onnx
 func.func @main(%c: i1, %x: tensor<?x3xf32>, %v: tensor<1x3xf32>) -> tensor<?x8xf32> {
   %w = arith.constant dense<0.5> : tensor<3x8xf32>
   %r = scf.if %c -> (tensor<?x8xf32>) {
-    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc")
+    %y = qc.matmul %v, %w : (tensor<1x3xf32>, tensor<3x8xf32>) -> tensor<1x8xf32> loc("fc"("onnx-node-copy":7:0))
     %d = tensor.cast %y : tensor<1x8xf32> to tensor<?x8xf32>
     scf.yield %d : tensor<?x8xf32>
   } else {
-    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc")
+    %y = qc.matmul %x, %w : (tensor<?x3xf32>, tensor<3x8xf32>) -> tensor<?x8xf32> loc("fc"("onnx-node-copy":7:0))
     scf.yield %y : tensor<?x8xf32>
   }
   return %r : tensor<?x8xf32>

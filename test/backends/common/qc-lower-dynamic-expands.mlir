@@ -55,3 +55,17 @@ func.func @strided_rows(%v: memref<?x8xf32, strided<[?, ?], offset: ?>>, %b: ind
   %e = memref.expand_shape %v [[0, 1], [2]] output_shape [%b, %t, 8] : memref<?x8xf32, strided<[?, ?], offset: ?>> into memref<?x?x8xf32, strided<[?, ?, ?], offset: ?>>
   return %e : memref<?x?x8xf32, strided<[?, ?, ?], offset: ?>>
 }
+
+// -----
+
+// A broadcast view (stride 0) split into two dynamic sizes: the outer
+// stride is 0 times a size, a static 0 as in the result type (not a
+// multiplication, which reinterpret_cast's verifier would refuse).
+// CHECK-LABEL: func.func @broadcast_rows(
+// CHECK:         memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [%{{.*}}, %{{.*}}, 8], strides: [0, 0, 1]
+// CHECK-NOT:     memref.expand_shape
+// LLVM-LABEL: llvm.func @broadcast_rows(
+func.func @broadcast_rows(%v: memref<?x8xf32, strided<[0, 1], offset: ?>>, %b: index, %t: index) -> memref<?x?x8xf32, strided<[0, 0, 1], offset: ?>> {
+  %e = memref.expand_shape %v [[0, 1], [2]] output_shape [%b, %t, 8] : memref<?x8xf32, strided<[0, 1], offset: ?>> into memref<?x?x8xf32, strided<[0, 0, 1], offset: ?>>
+  return %e : memref<?x?x8xf32, strided<[0, 0, 1], offset: ?>>
+}

@@ -11,7 +11,9 @@ value), if-known-then / if-known-else (an If on a size known at import,
 branches of different ranks), if-ranks (the same If on an input), if-dynamic
 (the same If on a dynamic size, dim_param "batch"), if-ranks-tail /
 if-dynamic-tail (those Ifs followed by a Mul and a Reshape to [-1, 3], so
-that the graph's output has one rank whichever branch ran), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
+that the graph's output has one rank whichever branch ran), if-ranks-repeat
+(five such Ifs in a row on one input condition), if-ranks-many (the same
+on five different conditions), cycle, missing-input, unsupported-op, foreign-domain, type-mismatch,
 malformed, truncated-external, string-input; invalid graphs: two-writers (two
 nodes write one value), writes-input (a node writes a graph input),
 duplicate-input, negative-dim, huge-dims (an element count past 64 bits),
@@ -113,6 +115,25 @@ def main():
                        h.make_node("Gather", ["s", "zero"], ["d"], name="dim0", axis=0),
                        h.make_node("Equal", ["d", "one"], ["c"], name="is_one")] + nodes,
                       [xs], [vi(result, T.FLOAT)], inits)
+    elif kind in ("if-ranks-repeat", "if-ranks-many"):
+        conds = [f"c{i}" if kind == "if-ranks-many" else "c" for i in range(5)]
+        nodes, prev = [], "x"
+        for i in range(5):
+            then = h.make_graph([h.make_node("Squeeze", [prev, "axes"], [f"t{i}"],
+                                             name=f"then{i}.squeeze")],
+                                f"then{i}", [], [vi(f"t{i}", T.FLOAT, [3])])
+            other = h.make_graph([h.make_node("Identity", [prev], [f"e{i}"],
+                                              name=f"else{i}.id")],
+                                 f"else{i}", [], [vi(f"e{i}", T.FLOAT, [1, 3])])
+            nodes += [h.make_node("If", [conds[i]], [f"s{i}"], name=f"squeeze_if_{i}",
+                                  then_branch=then, else_branch=other),
+                      h.make_node("Reshape", [f"s{i}", "rows"], [f"x{i}"],
+                                  name=f"as_rows_{i}")]
+            prev = f"x{i}"
+        inits = [nh.from_array(np.array([0], np.int64), "axes"),
+                 nh.from_array(np.array([1, 3], np.int64), "rows")]
+        m = model(nodes, [vi(c, T.BOOL, []) for c in dict.fromkeys(conds)]
+                  + [vi("x", T.FLOAT, [1, 3])], [vi(prev, T.FLOAT, [1, 3])], inits)
     elif kind == "cycle":
         m = model([h.make_node("Add", ["x", "b"], ["a"], name="loop.a"),
                    h.make_node("Neg", ["a"], ["b"], name="loop.b")], [x], [vi("a")])

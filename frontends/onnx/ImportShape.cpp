@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::qc::onnx;
@@ -173,6 +174,16 @@ LogicalResult importReshape(NodeImporter &n) {
       out.push_back(s);
     }
   }
+  // The shape's static sizes come from the model: their product must fit
+  // int64 before anything multiplies them (a fuzzed shape overflowed here).
+  int64_t staticCount = 1;
+  for (OpFoldResult d : out)
+    if (auto c = constantOf(d)) {
+      std::optional<int64_t> p = llvm::checkedMul(staticCount, *c);
+      if (!p)
+        return n.fail("shape's element count overflows int64");
+      staticCount = *p;
+    }
   if (inferred < 0 && !runtimeSizes.empty()) {
     // A run-time -1 takes what the other sizes leave of the element count.
     Value minusOne = arith::ConstantIndexOp::create(n.b, n.loc, -1);

@@ -511,6 +511,11 @@ Value mlir::qc::onnx::buildReshape(OpBuilder &b, Location loc, Value input,
 
 Value mlir::qc::onnx::buildTranspose(OpBuilder &b, Location loc, Value input,
                                      ArrayRef<int64_t> perm) {
+  // An identity permutation (every one of a rank-0 tensor, which
+  // linalg.transpose cannot take: a fuzzed model crashed it) moves nothing.
+  if (llvm::all_of(llvm::enumerate(perm),
+                   [](auto p) { return p.value() == int64_t(p.index()); }))
+    return input;
   SmallVector<OpFoldResult> dims = dimsOf(b, loc, input), outDims;
   for (int64_t p : perm)
     outDims.push_back(dims[p]);

@@ -21,7 +21,8 @@ input, and W4A16 with groups of 32; ONNX Runtime runs the fp32 model for
 fp32, its best int8 form (QDQ or dynamic) for W8A8 and its best
 float-activation MatMulNBits (block 32 or 128, accuracy level 0) for W4A16.
 ../shared/bench/peak measures the fp32 FMA and int8 VNNI peaks in the same
-run.
+run (bench/peak_avx2.cpp on a CPU without AVX-512: FMA on ymm registers and
+the AVX2 int8 dot product).
 
 Decode chains (`make_models.py --only chain --chain-bytes 268435456`: L
 layers of 4096 x 4096 at M = 1, each variant with L chosen for the bytes)
@@ -34,7 +35,7 @@ total less than the chain's bytes and may stay in a large last-level
 cache; the read rate is then taken at their own total.)
 
 Prints a Markdown table: median ms, GOP/s (2*M*K*N summed over the products),
-% of the peak (FMA for fp32 and W4A16, VNNI for int8; the peak at that
+% of the peak (FMA for fp32 and W4A16, VNNI or AVX2's int8 dot for int8; the peak at that
 thread count),
 ORT ms, ratio ORT/quantc (above 1: quantc is faster) and the relative error
 ||y - y_ref|| / ||y_ref|| against the float64 reference.
@@ -95,31 +96,57 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def measure_peaks(tmp, runs):
-    """{('fma'|'vnni'|'amx', threads): GOP/s} from ../shared/bench/peak (amx
-    only where the CPU has AMX-INT8)."""
-    exe = os.path.join(tmp, 'peak')
-    subprocess.run(['g++', '-O2', '-std=c++17', '-march=native', '-pthread',
-                    os.path.join(SHARED_BENCH, 'peak', 'peak.cpp'), '-o', exe],
-                   check=True)
-    peaks = {}
+def has_avx512():
     with open('/proc/cpuinfo') as f:
-        amx = ' amx_int8' in f.read()
-    for test in ('fma', 'vnni') + (('amx',) if amx else ()):
+        return ' avx512f' in f.read()
+
+
+def peak_tool(tmp):
+    """Builds the peak tool for this CPU and returns (exe, {key: test}):
+    ../shared/bench/peak where the CPU has AVX-512 (it measures with zmm
+    registers, VNNI and AMX), else bench/peak_avx2.cpp, the same method
+    with AVX2 (its int8 test is the exact vpmaddubsw/vpmaddwd dot product
+    that AVX2 int8 kernels use; no VNNI exists there)."""
+    exe = os.path.join(tmp, 'peak')
+    if has_avx512():
+        src, flags = os.path.join(SHARED_BENCH, 'peak', 'peak.cpp'), ['-march=native']
+        with open('/proc/cpuinfo') as f:
+            amx = ' amx_int8' in f.read()
+        tests = {'fma': 'fma', 'vnni': 'vnni', **({'amx': 'amx'} if amx else {})}
+    else:
+        src, flags = os.path.join(HERE, 'peak_avx2.cpp'), ['-mavx2', '-mfma']
+        tests = {'fma': 'fma', 'vnni': 'int8'}
+    if not os.path.exists(exe):
+        subprocess.run(['g++', '-O2', '-std=c++17', *flags, '-pthread', src, '-o', exe],
+                       check=True)
+    return exe, tests
+
+
+def int8_peak_name():
+    return 'VNNI' if has_avx512() else 'AVX2 maddubs'
+
+
+def measure_peaks(tmp, runs):
+    """{('fma'|'vnni'|'amx', threads): GOP/s} from the peak tool ('vnni' is
+    the int8 dot-product peak: VNNI, or AVX2's maddubs on a CPU without
+    AVX-512; amx only where the CPU has AMX-INT8)."""
+    exe, tests = peak_tool(tmp)
+    peaks = {}
+    for key, test in tests.items():
         out = subprocess.run([exe, test, str(max(3, runs // 2))], check=True,
                              capture_output=True, text=True).stdout
         for line in out.splitlines():
             r = json.loads(line)
             # AMX: the register-only variant (no tile loads), its upper bound.
-            if test != 'amx' or r['variant'] == 'tdp-reg-only':
-                peaks[(test, r['threads'])] = r['median']
+            if key != 'amx' or r['variant'] == 'tdp-reg-only':
+                peaks[(key, r['threads'])] = r['median']
     return peaks
 
 
 def measure_read_rates(tmp):
-    """{(bytes, threads): GB/s}: ../shared/bench/peak's streaming read rate
-    per buffer size (the better of its page modes)."""
-    exe = os.path.join(tmp, 'peak')
+    """{(bytes, threads): GB/s}: the peak tool's streaming read rate per
+    buffer size (the better of its page modes)."""
+    exe, _ = peak_tool(tmp)
     out = subprocess.run([exe, 'bw', '3'], check=True, capture_output=True,
                          text=True).stdout
     rates = {}
@@ -271,7 +298,8 @@ def main():
                                  100 * gops / peak, best[0], best[1], best[0] / ms, rel))
 
     print(f"peaks (this run): fp32 FMA {peaks.get(('fma', 1), 0):.0f} GFLOP/s at 1 thread, "
-          f"{peaks.get(('fma', 2), 0):.0f} at 2; int8 VNNI {peaks.get(('vnni', 1), 0):.0f} "
+          f"{peaks.get(('fma', 2), 0):.0f} at 2; int8 {int8_peak_name()} "
+          f"{peaks.get(('vnni', 1), 0):.0f} "
           f"GOP/s at 1 thread, {peaks.get(('vnni', 2), 0):.0f} at 2"
           + (f"; AMX int8 {peaks[('amx', 1)]:.0f} GOP/s at 1 thread, "
              f"{peaks.get(('amx', 2), 0):.0f} at 2" if ('amx', 1) in peaks else ''))

@@ -1,8 +1,8 @@
 //===- QGemmGrouped.cpp - int8 GEMM over group-wise low-bit weights -------===//
 //
-// The layout, A packing, the portable variant (compiled for the baseline
-// and, through a target attribute, for AVX2) and the AVX-512 VNNI one; the
-// AMX variant is in QGemmGroupedAmx.cpp.
+// The layout, A packing, the portable variant (the baseline) and the
+// AVX-512 VNNI one; the AVX2 and AMX variants are in QGemmGroupedAvx2.cpp
+// and QGemmGroupedAmx.cpp.
 //
 // VNNI: a register tile is kRows rows x 2 panels. Per group its int32
 // accumulators start at the rows' offset terms; per 8 rows of the group,
@@ -224,11 +224,8 @@ QUANTC_ALWAYS_INLINE void portable(const QGemmGroupedTile &t) {
 
 #if defined(__x86_64__)
 
-#define QUANTC_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define QUANTC_TARGET_VNNI                                                     \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma")))
-
-QUANTC_TARGET_AVX2 void portableAvx2(const QGemmGroupedTile &t) { portable(t); }
 
 constexpr int kRows = 4;
 
@@ -333,8 +330,6 @@ QUANTC_TARGET_VNNI void vnniPanels(const QGemmGroupedTile &t, const int8_t *a,
 void qgemmGroupedPortable(const QGemmGroupedTile &t) { portable(t); }
 
 #if defined(__x86_64__)
-
-void qgemmGroupedAvx2(const QGemmGroupedTile &t) { portableAvx2(t); }
 
 void qgemmGroupedAvx512Vnni(const QGemmGroupedTile &t) {
   const int64_t rows = t.m1 - t.m0;

@@ -5,8 +5,8 @@
 // W [K, N] of b-bit signed codes (b = 2, 3, 4) with one scale per column
 // for every G rows (WbA8 with groups or per column; backends/cpu/
 // Int8Matmuls.cpp). The codes are unpacked to bytes in registers and
-// multiplied by the int8 units (vpdpbusd, AMX tdpbssd); each group's exact
-// int32 sum is scaled and accumulated in f32.
+// multiplied by the int8 units (vpdpbusd, AMX tdpbssd, AVX2 vpmaddubsw);
+// each group's exact int32 sum is scaled and accumulated in f32.
 //
 // Weight layout (written by the compiler, read by every variant):
 //   u = q + 2^(b-1), so 0 <= u < 16 (the unsigned operand of vpdpbusd,
@@ -96,8 +96,7 @@ struct QGemmGroupedTile {
 
 using QGemmGroupedFn = void (*)(const QGemmGroupedTile &);
 
-/// The variant for `isa` (AVX2 and the baseline share a portable one; AMX
-/// falls back to AVX-512 VNNI below 8 rows).
+/// The variant for `isa` (AMX falls back to AVX-512 VNNI below 8 rows).
 QGemmGroupedFn qgemmGroupedFor(Isa isa);
 
 void qgemmGroupedPortable(const QGemmGroupedTile &tile);

@@ -24,6 +24,11 @@ namespace quantc::ukernels {
 /// tile) a block is 256 KiB of f32, which stays in L2 while the f32 kernel
 /// reads it once per row block of A.
 constexpr int64_t kDecodeRows = 256;
+/// The same for a tile of at most kFewRows rows (decode), where the f32
+/// kernel reads each decoded weight once or a few times: 32 rows of 8
+/// panels are 32 KiB, read back from L1 instead of L2 (a 3-bit 4096 x 4096
+/// layer at M = 1 on Zen 3: see WqGemm.cpp).
+constexpr int64_t kFewRows = 4, kFewRowsDecodeRows = 32;
 
 /// out[m0:m1, n0:n1] = A[m0:m1, :k] x W[:k, n0:n1], where
 /// `decode(p0, p1, k0, k1, dst)` writes rows [k0, k1) of W's column panels
@@ -36,8 +41,10 @@ void decodedGemm(const float *a, int64_t lda, float *out, int64_t ldc,
   if (m1 <= m0 || n1 <= n0)
     return;
   const int64_t p0 = n0 / kSPanel, p1 = (n1 + kSPanel - 1) / kSPanel;
+  const int64_t blockRows =
+      m1 - m0 <= kFewRows ? kFewRowsDecodeRows : kDecodeRows;
   thread_local std::vector<float> block;
-  block.resize(size_t((p1 - p0) * kDecodeRows * kSPanel));
+  block.resize(size_t((p1 - p0) * blockRows * kSPanel));
   SGemmTile s;
   s.lda = lda;
   s.out = out + n0;
@@ -46,8 +53,8 @@ void decodedGemm(const float *a, int64_t lda, float *out, int64_t ldc,
   s.m1 = m1;
   s.n0 = 0;
   s.n1 = n1 - n0;
-  for (int64_t k0 = 0; k0 < k; k0 += kDecodeRows) {
-    const int64_t k1 = std::min(k, k0 + kDecodeRows);
+  for (int64_t k0 = 0; k0 < k; k0 += blockRows) {
+    const int64_t k1 = std::min(k, k0 + blockRows);
     decode(p0, p1, k0, k1, block.data());
     s.a = a + k0;
     s.w = block.data();

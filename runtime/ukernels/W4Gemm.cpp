@@ -13,14 +13,6 @@
 
 namespace quantc::ukernels {
 
-float halfToFloat(uint16_t h) {
-  // The compiler's half type converts exactly (F16C where the target has
-  // it, a libgcc/compiler-rt routine otherwise).
-  _Float16 f;
-  std::memcpy(&f, &h, sizeof f);
-  return static_cast<float>(f);
-}
-
 void w4DecodeScalar(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,
                     int64_t k1, float *dst) {
   const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
@@ -46,6 +38,8 @@ W4DecodeFn w4DecodeFor(Isa isa) {
 #if defined(__x86_64__)
   if (isa == Isa::Avx512Vnni || isa == Isa::Amx)
     return w4DecodeAvx512;
+  if (isa == Isa::Avx2)
+    return w4DecodeAvx2;
 #else
   (void)isa;
 #endif
@@ -56,6 +50,8 @@ W4GemvFn w4GemvFor(Isa isa) {
 #if defined(__x86_64__)
   if (isa == Isa::Avx512Vnni || isa == Isa::Amx)
     return w4GemvAvx512;
+  if (isa == Isa::Avx2)
+    return w4GemvAvx2;
 #else
   (void)isa;
 #endif

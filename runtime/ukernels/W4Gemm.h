@@ -37,6 +37,7 @@
 #include "runtime/ukernels/SGemm.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace quantc::ukernels {
 
@@ -62,7 +63,7 @@ struct W4GemmTile {
 using W4DecodeFn = void (*)(const W4GemmTile &tile, int64_t p0, int64_t p1,
                             int64_t k0, int64_t k1, float *dst);
 
-/// The decoder for `isa` (AVX-512 from Avx512Vnni up, else scalar).
+/// The decoder for `isa` (AVX-512 from Avx512Vnni up, AVX2, else scalar).
 W4DecodeFn w4DecodeFor(Isa isa);
 
 /// A tile of at most kGemvRows rows without a decode buffer (the same
@@ -71,19 +72,29 @@ using W4GemvFn = void (*)(const W4GemmTile &tile);
 constexpr int64_t kGemvRows = 4;
 W4GemvFn w4GemvFor(Isa isa);
 void w4GemvAvx512(const W4GemmTile &tile);
+void w4GemvAvx2(const W4GemmTile &tile);
 
 void w4DecodeScalar(const W4GemmTile &tile, int64_t p0, int64_t p1, int64_t k0,
                     int64_t k1, float *dst);
 void w4DecodeAvx512(const W4GemmTile &tile, int64_t p0, int64_t p1, int64_t k0,
                     int64_t k1, float *dst);
+void w4DecodeAvx2(const W4GemmTile &tile, int64_t p0, int64_t p1, int64_t k0,
+                  int64_t k1, float *dst);
 
 /// The tile, with `decode` and the f32 kernel `sgemm`, or `gemv` (when not
 /// null) for at most kGemvRows rows.
 void w4Gemm(const W4GemmTile &tile, W4DecodeFn decode, SGemmFn sgemm,
             W4GemvFn gemv = nullptr);
 
-/// An IEEE half's bits as a float (exact).
-float halfToFloat(uint16_t h);
+/// An IEEE half's bits as a float (exact). Inline, so that a caller
+/// compiled for F16C (the AVX2 and AVX-512 decoders) converts with
+/// vcvtph2ps; a baseline caller gets the compiler's library routine, which
+/// took 17% of a 3-bit GEMV when every decoder called it.
+inline float halfToFloat(uint16_t h) {
+  _Float16 f;
+  std::memcpy(&f, &h, sizeof f);
+  return static_cast<float>(f);
+}
 
 } // namespace quantc::ukernels
 

@@ -1,7 +1,8 @@
 //===- EmitSharedLibrary.cpp - LLVM dialect to MODEL.so -------------------===//
 //
-// LLVM dialect -> LLVM IR (+ the runtime's entry points) -> O3 -> object file
-// emitted in-process by LLVM's TargetMachine -> ld.lld -> MODEL.so.
+// LLVM dialect -> LLVM IR (+ the runtime's entry points) -> O3 -> object
+// files emitted in-process by LLVM's TargetMachine, a large module's
+// partitions on parallel threads (ParallelCodegen.h) -> ld.lld -> MODEL.so.
 //
 // The object is linked by running ld.lld as a subprocess: Debian ships lld as
 // a library only in liblld-22-dev, which the fixed dependency set leaves out.
@@ -10,10 +11,13 @@
 
 #include "backends/common/EmitSharedLibrary.h"
 
+#include "backends/common/ParallelCodegen.h"
+
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -515,23 +519,23 @@ LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
       return emitError(loc) << "cannot write " << options.llvmIRPath << ": "
                             << llvm::toString(std::move(e));
 
-  // Object file, in a temporary beside nothing the user sees.
-  SmallString<128> objectPath;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("quantc", "o", objectPath))
-    return emitError(loc) << "cannot create a temporary file: " << ec.message();
-  llvm::FileRemover removeObject(objectPath);
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectPath, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(loc)
-             << "cannot write " << objectPath << ": " << ec.message();
-    llvm::legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                llvm::CodeGenFileType::ObjectFile))
-      return emitError(loc) << "the target cannot emit object files";
-    codegen.run(*llvmModule);
-  }
+  // Parallel loops call the OpenMP runtime (libomp, from the LLVM install).
+  const bool usesOpenMP =
+      llvmModule->getFunction("__kmpc_fork_call") != nullptr;
+
+  // Object files, in temporaries beside nothing the user sees.
+  SmallVector<std::string> objectPaths;
+  llvm::scope_exit removeObjects([&] {
+    for (const std::string &path : objectPaths)
+      llvm::sys::fs::remove(path);
+  });
+  if (llvm::Error e = emitObjects(
+          std::move(llvmModule),
+          [&](std::string &error) {
+            return createTargetMachine(options, error);
+          },
+          objectPaths))
+    return emitError(loc) << llvm::toString(std::move(e));
 
   // Link into a temporary in the output's directory, then rename: no partial
   // output file on failure.
@@ -550,11 +554,11 @@ LogicalResult mlir::qc::emitSharedLibrary(ModuleOp module,
       "-L/usr/lib/" + tm->getTargetTriple().getArchName().str() + "-linux-gnu";
   std::string libDir2 =
       "-L/lib/" + tm->getTargetTriple().getArchName().str() + "-linux-gnu";
-  SmallVector<StringRef> args{linker,  "-shared",  "--as-needed",
-                              "-o",    tempOutput, objectPath,
-                              libDir1, libDir2,    "-lm"};
-  // Parallel loops call the OpenMP runtime (libomp, from the LLVM install).
-  bool usesOpenMP = llvmModule->getFunction("__kmpc_fork_call") != nullptr;
+  SmallVector<StringRef> args{linker, "-shared", "--as-needed", "-o",
+                              tempOutput};
+  for (const std::string &path : objectPaths)
+    args.push_back(path);
+  args.append({libDir1, libDir2, "-lm"});
   std::string ompDir = "-L" QUANTC_LLVM_LIBRARY_DIR;
   if (usesOpenMP) {
     args.push_back(ompDir);

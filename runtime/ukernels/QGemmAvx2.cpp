@@ -11,8 +11,9 @@
 // for 4 rows, with 4 broadcasts of A, one widened B vector and a product:
 // 14 of the 16 registers). 3 rows x 16 columns needed 17 and spilled an
 // accumulator through the stack every step (46 -> 30 ms, 128 x 4096 x 4096
-// on Zen 3). The ISA is given per function (target attribute, no -m flags), and
-// every such function is internal.
+// on Zen 3). One or two rows take a whole panel, so that a GEMV reads each
+// weight once, prefetched 2 KiB ahead. The ISA is given per function (target
+// attribute, no -m flags), and every such function is internal.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,22 +69,25 @@ QUANTC_TARGET_AVX2 void store8(const Ctx &c, int64_t m, int64_t n,
                       _mm256_mul_ps(_mm256_cvtepi32_ps(v), p));
 }
 
-/// Rows [r0, r0 + R) x columns [16p + 8h, 16p + 8h + 8), full K.
-template <int R>
-QUANTC_TARGET_AVX2 void block(const Ctx &c, int64_t r0, int64_t p, int h) {
-  // acc[i][q]: columns 4q..4q+3 of the half, two partial sums each.
-  __m256i acc[R][2];
+/// Rows [r0, r0 + R) x Q column quads from column 16p + 4 * q0 (Q = 2:
+/// half a panel, Q = 4: all of it), full K.
+template <int R, int Q>
+QUANTC_TARGET_AVX2 void block(const Ctx &c, int64_t r0, int64_t p, int q0) {
+  // acc[i][q]: columns 4q..4q+3, two partial sums each.
+  __m256i acc[R][Q];
   for (int i = 0; i < R; ++i)
-    for (int q = 0; q < 2; ++q)
+    for (int q = 0; q < Q; ++q)
       acc[i][q] = _mm256_setzero_si256();
   const int16_t *a = c.a + r0 * c.lda;
-  const int8_t *b = c.w + p * c.panelBytes + 32 * h;
+  const int8_t *b = c.w + p * c.panelBytes + 16 * q0;
   for (int64_t k = 0; k < c.k4; k += 4) {
+    // At a few rows the weights stream from memory (a GEMV at M = 1).
+    _mm_prefetch(reinterpret_cast<const char *>(b) + 2048, _MM_HINT_T0);
     __m256i av[R];
     for (int i = 0; i < R; ++i)
       av[i] = _mm256_set1_epi64x(
           _mm_cvtsi128_si64(_mm_loadl_epi64((const __m128i *)(a + i * c.lda))));
-    for (int q = 0; q < 2; ++q) {
+    for (int q = 0; q < Q; ++q) {
       const __m256i bv =
           _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + q * 16)));
       for (int i = 0; i < R; ++i)
@@ -92,35 +96,49 @@ QUANTC_TARGET_AVX2 void block(const Ctx &c, int64_t r0, int64_t p, int h) {
     a += 4;
     b += 4 * kPanel;
   }
-  for (int i = 0; i < R; ++i) {
-    // hadd gives [c0 c1 c4 c5 | c2 c3 c6 c7]; the permute restores order.
-    const __m256i v =
-        _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][0], acc[i][1]), 0xd8);
-    store8(c, c.m0 + r0 + i, p * kPanel + 8 * h, v);
+  for (int i = 0; i < R; ++i)
+    for (int q = 0; q < Q; q += 2) {
+      // hadd gives [c0 c1 c4 c5 | c2 c3 c6 c7]; the permute restores order.
+      const __m256i v = _mm256_permute4x64_epi64(
+          _mm256_hadd_epi32(acc[i][q], acc[i][q + 1]), 0xd8);
+      store8(c, c.m0 + r0 + i, p * kPanel + 4 * (q0 + q), v);
+    }
+}
+
+/// Rows [r0, r0 + R) of panel p: a whole panel per pass where the
+/// accumulators fit (at most 2 rows: the weights are read once, which is
+/// what a GEMV is bound by), else two half-panel passes.
+template <int R>
+QUANTC_TARGET_AVX2 void rows(const Ctx &c, int64_t r0, int64_t p) {
+  if constexpr (R <= 2) {
+    block<R, 4>(c, r0, p, 0);
+  } else {
+    block<R, 2>(c, r0, p, 0);
+    if (p * kPanel + 8 < c.n1)
+      block<R, 2>(c, r0, p, 2);
   }
 }
 
 QUANTC_TARGET_AVX2 void run(const Ctx &c, int64_t pFirst, int64_t pEnd,
-                            int64_t rows) {
-  for (int64_t p = pFirst; p < pEnd; ++p)
-    for (int h = 0; h < 2 && p * kPanel + 8 * h < c.n1; ++h) {
-      int64_t r0 = 0;
-      for (; r0 + kRows <= rows; r0 += kRows)
-        block<kRows>(c, r0, p, h);
-      switch (rows - r0) {
-      case 3:
-        block<3>(c, r0, p, h);
-        break;
-      case 2:
-        block<2>(c, r0, p, h);
-        break;
-      case 1:
-        block<1>(c, r0, p, h);
-        break;
-      default:
-        break;
-      }
+                            int64_t rowCount) {
+  for (int64_t p = pFirst; p < pEnd; ++p) {
+    int64_t r0 = 0;
+    for (; r0 + kRows <= rowCount; r0 += kRows)
+      rows<kRows>(c, r0, p);
+    switch (rowCount - r0) {
+    case 3:
+      rows<3>(c, r0, p);
+      break;
+    case 2:
+      rows<2>(c, r0, p);
+      break;
+    case 1:
+      rows<1>(c, r0, p);
+      break;
+    default:
+      break;
     }
+  }
 }
 
 } // namespace

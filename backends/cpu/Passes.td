@@ -238,6 +238,14 @@ def VectorizeContractions : Pass<"qc-cpu-vectorize-contractions",
     measured slower this way than with LLVM's own loop vectorizer (an
     odd-sized `vector<172xf32>` costs shuffles at every row's start and
     end): 10.5 ms vs 16.5 ms per forward at 1 thread.
+
+    A row of at most 16 values is one or two vector registers: alone, its
+    reduction is one chain of dependent FMAs, run at the FMA latency. Such
+    ops tile the innermost parallel loop (other than the row's) whose
+    static size 4 divides by 4 instead of 1, so that 4 rows' accumulators
+    are independent chains (each row's sum keeps its order: results are
+    unchanged). stories260k's probs x v (8-value heads), 1 thread on Zen 3:
+    10.4 -> 9.0 ms per forward (fastest run), bit-identical logits.
   }];
   let options = [
     Option<"maxWidth", "max-width", "int64_t", /*default=*/"64",

@@ -103,3 +103,53 @@ func.func @rows_of_20(%a: tensor<?x16xi8>, %b: tensor<16x20xi8>, %c: tensor<?x20
   } -> tensor<?x20xi32>
   return %y : tensor<?x20xi32>
 }
+
+// -----
+
+// A short row (probs * v of 8-value heads): 4 heads per tile, so that the
+// reduction carries 4 independent accumulator rows instead of one chain of
+// dependent FMAs; each row's sum keeps its order. The dynamic dim cannot be
+// blocked; the static one that 4 divides is.
+// CHECK-LABEL: func.func @short_rows_blocked(
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (8, %{{.*}}) step (4, 1)
+// CHECK:           scf.for {{.*}} -> (tensor<4x1x8xf32>)
+// CHECK:             vector.transfer_read {{.*}} : tensor<4x1x8xf32>, vector<4x1x8xf32>
+// CHECK:             arith.mulf %{{.*}} : vector<4x1x1x8xf32>
+// CHECK:             vector.multi_reduction <add>, {{.*}} : vector<4x1x1x8xf32> to vector<4x1x8xf32>
+// CHECK:           tensor.parallel_insert_slice {{.*}} into %{{.*}}[%{{.*}}, %{{.*}}, 0] [4, 1, 8]
+// NARROW-LABEL: func.func @short_rows_blocked(
+// NARROW:         scf.forall {{.*}} step (4, 1)
+#p = affine_map<(h, i, k, j) -> (h, i, k)>
+#v = affine_map<(h, i, k, j) -> (h, k, j)>
+#o = affine_map<(h, i, k, j) -> (h, i, j)>
+func.func @short_rows_blocked(%p: tensor<8x?x16xf32>, %v: tensor<8x16x8xf32>, %o: tensor<8x?x8xf32>) -> tensor<8x?x8xf32> {
+  %y = linalg.generic {indexing_maps = [#p, #v, #o], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%p, %v : tensor<8x?x16xf32>, tensor<8x16x8xf32>) outs(%o : tensor<8x?x8xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %m = arith.mulf %x, %w : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x?x8xf32>
+  return %y : tensor<8x?x8xf32>
+}
+
+// -----
+
+// No static dim that 4 divides (6 heads): one row per tile, as for long rows.
+// CHECK-LABEL: func.func @short_rows_unblocked(
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (6, %{{.*}})
+// CHECK:           scf.for {{.*}} -> (tensor<1x1x8xf32>)
+// NARROW-LABEL: func.func @short_rows_unblocked(
+#p2 = affine_map<(h, i, k, j) -> (h, i, k)>
+#v2 = affine_map<(h, i, k, j) -> (h, k, j)>
+#o2 = affine_map<(h, i, k, j) -> (h, i, j)>
+func.func @short_rows_unblocked(%p: tensor<6x?x16xf32>, %v: tensor<6x16x8xf32>, %o: tensor<6x?x8xf32>) -> tensor<6x?x8xf32> {
+  %y = linalg.generic {indexing_maps = [#p2, #v2, #o2], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%p, %v : tensor<6x?x16xf32>, tensor<6x16x8xf32>) outs(%o : tensor<6x?x8xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %m = arith.mulf %x, %w : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<6x?x8xf32>
+  return %y : tensor<6x?x8xf32>
+}

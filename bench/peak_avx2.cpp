@@ -6,10 +6,13 @@
 // lines and the same units, with AVX2:
 //
 //   fma   vfmadd231ps ymm, 12 independent accumulators (GFLOP/s, FMA = 2)
-//   int8  the exact AVX2 int8 dot product, as quantc's AVX2 kernels and
-//         ONNX Runtime's MLAS do it without VNNI: vpmaddubsw (u8 x s8 ->
-//         pairs in s16), vpmaddwd by ones (-> s32), vpaddd; 32
-//         multiply-accumulates per three instructions (GOP/s, MAC = 2)
+//   int8  the AVX2 int8 dot product as ONNX Runtime's MLAS and quantc's
+//         grouped low-bit kernel do it without VNNI: vpmaddubsw (u8 x s8
+//         -> pairs in s16), vpmaddwd by ones (-> s32), vpaddd; 32
+//         multiply-accumulates per three instructions (GOP/s, MAC = 2).
+//         quantc's int8 x int8 kernel widens to s16 and uses vpmaddwd (16
+//         per instruction; vpmaddubsw could saturate), so this is an upper
+//         bound it can only approach.
 //   bw    streaming read rate with ymm loads over 1 MiB .. 2 GiB (GB/s),
 //         4 KiB pages ("4k") and transparent huge pages ("thp")
 //

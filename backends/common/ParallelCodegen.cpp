@@ -4,6 +4,8 @@
 
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -16,6 +18,7 @@
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <mutex>
+#include <vector>
 
 using namespace mlir;
 
@@ -25,9 +28,13 @@ namespace {
 /// each stays large (every partition repeats the declarations it uses).
 constexpr unsigned kPartitions = 4;
 /// Instructions below which one partition is compiled as it is. A test
-/// model has a few hundred; stories260k about 250,000 (7 s of codegen at
-/// -O3 on one thread).
+/// model has a few hundred; stories260k about 85,000 after -O3 (7 s of
+/// codegen on one thread).
 constexpr size_t kMinSplitInstructions = 50'000;
+/// Bytes of global data above which the module is not split: the data
+/// would go through bitcode and a second context (two more copies of the
+/// weights at the peak) for little code to share out.
+constexpr uint64_t kMaxSplitDataBytes = uint64_t(64) << 20;
 
 /// Code generation for `module` into an object file at `objectPath`.
 llvm::Error emitModule(llvm::Module &module, llvm::TargetMachine &tm,
@@ -43,15 +50,27 @@ llvm::Error emitModule(llvm::Module &module, llvm::TargetMachine &tm,
                              llvm::CodeGenFileType::ObjectFile))
     return llvm::createStringError("the target cannot emit object files");
   codegen.run(module);
+  // A write error (a full disk) is an error here, not a fatal one in the
+  // stream's destructor on a worker thread.
+  os.close();
+  if (os.has_error()) {
+    std::error_code error = os.error();
+    os.clear_error();
+    return llvm::createStringError(error, "cannot write %s: %s",
+                                   objectPath.str().c_str(),
+                                   error.message().c_str());
+  }
   return llvm::Error::success();
 }
 
-/// The same for one partition's bitcode, in a context of its own.
-llvm::Error emitPartition(llvm::StringRef bitcode, llvm::TargetMachine &tm,
+/// The same for one partition's bitcode, in a context of its own; the
+/// bitcode is freed once parsed.
+llvm::Error emitPartition(std::string &bitcode, llvm::TargetMachine &tm,
                           llvm::StringRef objectPath) {
   llvm::LLVMContext context;
   llvm::Expected<std::unique_ptr<llvm::Module>> module = llvm::parseBitcodeFile(
       llvm::MemoryBufferRef(bitcode, "partition"), context);
+  std::string().swap(bitcode);
   if (!module)
     return module.takeError();
   return emitModule(**module, tm, objectPath);
@@ -73,7 +92,14 @@ unsigned qc::codegenPartitions(const llvm::Module &module) {
   size_t instructions = 0;
   for (const llvm::Function &f : module)
     instructions += f.getInstructionCount();
-  return instructions < kMinSplitInstructions ? 1 : kPartitions;
+  uint64_t dataBytes = 0;
+  const llvm::DataLayout &layout = module.getDataLayout();
+  for (const llvm::GlobalVariable &g : module.globals())
+    if (g.hasInitializer())
+      dataBytes += layout.getTypeAllocSize(g.getValueType());
+  return instructions < kMinSplitInstructions || dataBytes > kMaxSplitDataBytes
+             ? 1
+             : kPartitions;
 }
 
 llvm::Error qc::emitObjects(std::unique_ptr<llvm::Module> module,
@@ -102,17 +128,18 @@ llvm::Error qc::emitObjects(std::unique_ptr<llvm::Module> module,
         llvm::WriteBitcodeToFile(*part, os);
       },
       /*PreserveLocals=*/false, /*RoundRobin=*/true);
-  module.reset(); // the partitions hold all of it now
+  // The partitions hold all of it now (the caller's context keeps the
+  // constants until it goes, which is why data-heavy modules stay whole).
+  module.reset();
 
   std::mutex errorMutex;
   llvm::Error error = llvm::Error::success();
   {
-    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(partitions));
+    // As many threads as cores, at most one per partition.
+    llvm::DefaultThreadPool pool(llvm::optimal_concurrency(partitions));
     for (unsigned i = 0; i < partitions; ++i)
       pool.async([&, i] {
         llvm::Error e = emitPartition(bitcode[i], *machines[i], objectPaths[i]);
-        // The bitcode is not needed past its parse; free it early.
-        std::string().swap(bitcode[i]);
         if (e) {
           std::lock_guard<std::mutex> lock(errorMutex);
           error = llvm::joinErrors(std::move(error), std::move(e));

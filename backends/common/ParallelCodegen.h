@@ -38,7 +38,8 @@ using TargetMachineFactory =
     std::function<std::unique_ptr<llvm::TargetMachine>(std::string &error)>;
 
 /// How many partitions `module` is compiled in: 1 below a size where a
-/// split pays for its bitcode round trip.
+/// split pays for its bitcode round trip, or when global data (weights)
+/// would make the round trip costly in memory.
 unsigned codegenPartitions(const llvm::Module &module);
 
 /// Emits `module` (optimized, with its data layout and triple set) as one

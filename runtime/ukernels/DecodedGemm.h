@@ -27,7 +27,7 @@ constexpr int64_t kDecodeRows = 256;
 /// The same for a tile of at most kFewRows rows (decode), where the f32
 /// kernel reads each decoded weight once or a few times: 32 rows of 8
 /// panels are 32 KiB, read back from L1 instead of L2 (a 3-bit 4096 x 4096
-/// layer at M = 1 on Zen 3: see WqGemm.cpp).
+/// layer at M = 1 on Zen 3: docs/cpu-backend.md).
 constexpr int64_t kFewRows = 4, kFewRowsDecodeRows = 32;
 
 /// out[m0:m1, n0:n1] = A[m0:m1, :k] x W[:k, n0:n1], where

@@ -52,7 +52,8 @@ Isa detect() {
   uint32_t eax, ebx, ecx, edx;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
     return Isa::Scalar;
-  const bool osxsave = bit(ecx, 27), avx = bit(ecx, 28), fma = bit(ecx, 12);
+  const bool osxsave = bit(ecx, 27), avx = bit(ecx, 28), fma = bit(ecx, 12),
+             f16c = bit(ecx, 29);
   if (!osxsave || !avx)
     return Isa::Scalar;
   const uint64_t xcr0 = readXcr0();
@@ -62,7 +63,9 @@ Isa detect() {
   if (__get_cpuid_max(0, nullptr) < 7)
     return Isa::Scalar;
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  if (!bit(ebx, 5) || !fma) // AVX2, and FMA (qgemmAvx2, sgemmAvx2)
+  // AVX2, FMA (qgemmAvx2, sgemmAvx2) and F16C (the AVX2 decoders' f16
+  // scales); every AVX2 CPU has the last two, a VM may hide them.
+  if (!bit(ebx, 5) || !fma || !f16c)
     return Isa::Scalar;
   // XCR0 bits 5, 6, 7: opmask, upper halves of ZMM0-15, ZMM16-31.
   const bool zmmState = (xcr0 & 0xe0) == 0xe0;

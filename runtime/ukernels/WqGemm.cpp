@@ -118,7 +118,8 @@ QUANTC_ALWAYS_INLINE void decode(const WqGemmTile &t, int64_t p0, int64_t p1,
         // A panel walks down K, N bytes a word: a stride the hardware
         // prefetchers do not follow across pages. 16 words ahead (8-bit
         // 4096 x 4096 at M = 1 on Zen 3: the loads were 38% of the decode).
-        __builtin_prefetch(t.planes[b] + word + kPrefetchWords * l.n);
+        if (position == 0)
+          __builtin_prefetch(t.planes[b] + word + kPrefetchWords * l.n);
         src[b] = t.planes[b] + word;
         if (width < kSPanel) {
           copyPartialPanel(partial[b], src[b], width);

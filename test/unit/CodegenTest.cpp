@@ -8,6 +8,8 @@
 
 #include "backends/common/ParallelCodegen.h"
 
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -138,6 +140,18 @@ TEST(CodegenTest, LargeModuleIsSplit) {
   EXPECT_EQ(symbols["entry"].definitions, 1);
   EXPECT_FALSE(symbols["entry"].hidden);
   removeAll(paths);
+}
+
+TEST(CodegenTest, DataHeavyModuleIsOneObject) {
+  // Past 64 MiB of global data a split would copy the weights twice more.
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = makeModule(context, 100, 600);
+  auto *type =
+      llvm::ArrayType::get(llvm::Type::getInt8Ty(context), uint64_t(65) << 20);
+  new llvm::GlobalVariable(*module, type, /*isConstant=*/true,
+                           llvm::GlobalValue::InternalLinkage,
+                           llvm::ConstantAggregateZero::get(type), "weights");
+  EXPECT_EQ(mlir::qc::codegenPartitions(*module), 1u);
 }
 
 TEST(CodegenTest, SmallModuleIsOneObject) {

@@ -656,6 +656,12 @@ TEST(UkernelTest, WqShapes) {
       {3, 32, 40, 1, 8, false, false, 0, 3, 0, 32},
       // A 4-bit codebook (NF4-like), group-wise.
       {6, 96, 64, 4, 32, false, true, 2, 6, 64, 96},
+      // Decode blocks that start inside a group and inside a word: at most
+      // 4 rows take 32-row blocks (row 32: group 1, row 12 of it, word 1,
+      // position 4 at 3 bits), more rows 256-row ones (row 256: group 2,
+      // row 56).
+      {4, 40, 100, 3, 20, true, false, 0, 4, 0, 40},
+      {6, 40, 300, 3, 100, false, false, 0, 6, 0, 40},
   };
   for (Isa isa : runnableIsas(sgemmFor)) {
     std::mt19937 rng(11);
@@ -796,6 +802,9 @@ TEST(UkernelTest, GroupedShapes) {
       // groups three ahead through the C tiles), three row blocks, a zero
       // point.
       {48, 48, 768, 4, 32, 3, true, false, 0, 48, 0, 48},
+      // Rows in a 4-row block and a 2-row rest; groups of 24 (3 blocks of
+      // 8 rows between widenings on AVX2).
+      {6, 32, 96, 4, 24, 0, true, false, 0, 6, 0, 32},
   };
   for (Isa isa : runnableIsas(qgemmGroupedFor)) {
     std::mt19937 rng(5);

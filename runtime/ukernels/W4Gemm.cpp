@@ -13,25 +13,25 @@
 
 namespace quantc::ukernels {
 
-void w4DecodeScalar(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,
-                    int64_t k1, float *dst) {
-  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
-  const int64_t rows = k1 - k0;
-  for (int64_t p = p0; p < p1; ++p) {
-    const uint8_t *codes = t.codes + p * kp * 16;
-    const uint16_t *scales = t.scales + p * groups * kSPanel;
-    const int8_t *zeros = t.zeros ? t.zeros + p * groups * kSPanel : nullptr;
-    float *out = dst + (p - p0) * rows * kSPanel;
-    for (int64_t k = k0; k < k1; ++k, out += kSPanel) {
-      const int64_t g = k / t.groupRows;
-      const uint8_t *row = codes + k * 16;
-      for (int c = 0; c < kSPanel; ++c) {
-        const int u = c < 16 ? row[c] & 15 : row[c - 16] >> 4;
-        const int z = zeros ? zeros[g * kSPanel + c] : kNoZeroPoint;
-        out[c] = float(u - z) * halfToFloat(scales[g * kSPanel + c]);
-      }
+namespace {
+
+struct ScalarRows {
+  static int64_t group(const W4Panel &, int64_t g) { return g; }
+  static void row(const W4Panel &panel, int64_t g, int64_t k, float *out) {
+    const uint8_t *row = panel.codes + k * 16;
+    for (int c = 0; c < kSPanel; ++c) {
+      const int u = c < 16 ? row[c] & 15 : row[c - 16] >> 4;
+      const int z = panel.zeros ? panel.zeros[g * kSPanel + c] : kNoZeroPoint;
+      out[c] = float(u - z) * halfToFloat(panel.scales[g * kSPanel + c]);
     }
   }
+};
+
+} // namespace
+
+void w4DecodeScalar(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,
+                    int64_t k1, float *dst) {
+  decodeW4Rows<ScalarRows>(t, p0, p1, k0, k1, dst);
 }
 
 W4DecodeFn w4DecodeFor(Isa isa) {

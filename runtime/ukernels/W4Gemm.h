@@ -81,6 +81,42 @@ void w4DecodeAvx512(const W4GemmTile &tile, int64_t p0, int64_t p1, int64_t k0,
 void w4DecodeAvx2(const W4GemmTile &tile, int64_t p0, int64_t p1, int64_t k0,
                   int64_t k1, float *dst);
 
+/// Panel p's codes, scales and zero points (null without) in a tile's
+/// weight.
+struct W4Panel {
+  const uint8_t *codes;
+  const uint16_t *scales;
+  const int8_t *zeros;
+};
+
+/// The loop every decoder shares: rows [k0, k1) of panels [p0, p1) into
+/// `dst` as a W4DecodeFn writes them, with `Rows::group(panel, g)` once per
+/// group (its scales and zero points in the ISA's registers) and
+/// `Rows::row(panel, params, k, out)` per row. Rows' functions carry the
+/// decoder's target attribute (a lambda would not: clang does not pass
+/// target attributes to lambdas); this loop is inlined into the decoder.
+template <typename Rows>
+__attribute__((always_inline)) inline void
+decodeW4Rows(const W4GemmTile &t, int64_t p0, int64_t p1, int64_t k0,
+             int64_t k1, float *dst) {
+  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
+  const int64_t rows = k1 - k0;
+  for (int64_t p = p0; p < p1; ++p) {
+    const W4Panel panel = {t.codes + p * kp * 16,
+                           t.scales + p * groups * kSPanel,
+                           t.zeros ? t.zeros + p * groups * kSPanel : nullptr};
+    float *out = dst + (p - p0) * rows * kSPanel;
+    for (int64_t k = k0; k < k1;) {
+      const int64_t g = k / t.groupRows;
+      const int64_t end =
+          k1 < (g + 1) * t.groupRows ? k1 : (g + 1) * t.groupRows;
+      const auto params = Rows::group(panel, g);
+      for (; k < end; ++k, out += kSPanel)
+        Rows::row(panel, params, k, out);
+    }
+  }
+}
+
 /// The tile, with `decode` and the f32 kernel `sgemm`, or `gemv` (when not
 /// null) for at most kGemvRows rows.
 void w4Gemm(const W4GemmTile &tile, W4DecodeFn decode, SGemmFn sgemm,

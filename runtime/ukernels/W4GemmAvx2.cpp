@@ -72,28 +72,24 @@ QUANTC_TARGET_AVX2 inline void decodeHalf(const uint8_t *row, int h,
                      p.s[2 * h + 1]);
 }
 
-QUANTC_TARGET_AVX2 void decodeRows(const W4GemmTile &t, int64_t p0, int64_t p1,
-                                   int64_t k0, int64_t k1, float *dst) {
-  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
-  const int64_t rows = k1 - k0;
-  for (int64_t p = p0; p < p1; ++p) {
-    const uint8_t *codes = t.codes + p * kp * 16;
-    const uint16_t *scales = t.scales + p * groups * kSPanel;
-    const int8_t *zeros = t.zeros ? t.zeros + p * groups * kSPanel : nullptr;
-    float *out = dst + (p - p0) * rows * kSPanel;
-    for (int64_t k = k0; k < k1;) {
-      const int64_t g = k / t.groupRows;
-      const int64_t end = std::min(k1, (g + 1) * t.groupRows);
-      const GroupParams params = loadGroup(scales, zeros, g);
-      for (; k < end; ++k, out += kSPanel)
-        for (int h = 0; h < 2; ++h) {
-          __m256 lo, hi;
-          decodeHalf(codes + k * 16, h, params, lo, hi);
-          _mm256_storeu_ps(out + 8 * h, lo);
-          _mm256_storeu_ps(out + 16 + 8 * h, hi);
-        }
+struct Avx2Rows {
+  QUANTC_TARGET_AVX2 static GroupParams group(const W4Panel &panel, int64_t g) {
+    return loadGroup(panel.scales, panel.zeros, g);
+  }
+  QUANTC_TARGET_AVX2 static void
+  row(const W4Panel &panel, const GroupParams &params, int64_t k, float *out) {
+    for (int h = 0; h < 2; ++h) {
+      __m256 lo, hi;
+      decodeHalf(panel.codes + k * 16, h, params, lo, hi);
+      _mm256_storeu_ps(out + 8 * h, lo);
+      _mm256_storeu_ps(out + 16 + 8 * h, hi);
     }
   }
+};
+
+QUANTC_TARGET_AVX2 void decodeRows(const W4GemmTile &t, int64_t p0, int64_t p1,
+                                   int64_t k0, int64_t k1, float *dst) {
+  decodeW4Rows<Avx2Rows>(t, p0, p1, k0, k1, dst);
 }
 
 /// Rows [m0, m0 + R) (R <= 2) of panel p without a decode buffer: one FMA

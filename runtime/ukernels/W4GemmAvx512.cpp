@@ -79,27 +79,24 @@ decodeRow(const uint8_t *row, const GroupParams &p, __m512 &lo, __m512 &hi) {
 }
 
 template <bool Zeros>
+struct Avx512Rows {
+  QUANTC_TARGET_AVX512 static GroupParams group(const W4Panel &panel,
+                                                int64_t g) {
+    return loadGroup(panel.scales, panel.zeros, g);
+  }
+  QUANTC_TARGET_AVX512 static void
+  row(const W4Panel &panel, const GroupParams &params, int64_t k, float *out) {
+    __m512 lo, hi;
+    decodeRow<Zeros>(panel.codes + k * 16, params, lo, hi);
+    _mm512_storeu_ps(out, lo);
+    _mm512_storeu_ps(out + 16, hi);
+  }
+};
+
+template <bool Zeros>
 QUANTC_TARGET_AVX512 void decode(const W4GemmTile &t, int64_t p0, int64_t p1,
                                  int64_t k0, int64_t k1, float *dst) {
-  const int64_t kp = roundUp(t.k, t.groupRows), groups = kp / t.groupRows;
-  const int64_t rows = k1 - k0;
-  for (int64_t p = p0; p < p1; ++p) {
-    const uint8_t *codes = t.codes + p * kp * 16;
-    const uint16_t *scales = t.scales + p * groups * kSPanel;
-    const int8_t *zeros = t.zeros ? t.zeros + p * groups * kSPanel : nullptr;
-    float *out = dst + (p - p0) * rows * kSPanel;
-    for (int64_t k = k0; k < k1;) {
-      const int64_t g = k / t.groupRows;
-      const int64_t end = std::min(k1, (g + 1) * t.groupRows);
-      const GroupParams params = loadGroup(scales, zeros, g);
-      for (; k < end; ++k, out += kSPanel) {
-        __m512 lo, hi;
-        decodeRow<Zeros>(codes + k * 16, params, lo, hi);
-        _mm512_storeu_ps(out, lo);
-        _mm512_storeu_ps(out + 16, hi);
-      }
-    }
-  }
+  decodeW4Rows<Avx512Rows<Zeros>>(t, p0, p1, k0, k1, dst);
 }
 
 /// Rows [m0, m0 + R) x panels [p, p + P) of the tile without a decode

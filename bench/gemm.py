@@ -96,22 +96,27 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def has_avx512():
+def cpu_flags():
     with open('/proc/cpuinfo') as f:
-        return ' avx512f' in f.read()
+        return f.read()
+
+
+def has_avx512():
+    return ' avx512f' in cpu_flags()
 
 
 def peak_tool(tmp):
     """Builds the peak tool for this CPU and returns (exe, {key: test}):
     ../shared/bench/peak where the CPU has AVX-512 (it measures with zmm
     registers, VNNI and AMX), else bench/peak_avx2.cpp, the same method
-    with AVX2 (its int8 test is the exact vpmaddubsw/vpmaddwd dot product
-    that AVX2 int8 kernels use; no VNNI exists there)."""
+    with AVX2 (its int8 test is MLAS's vpmaddubsw/vpmaddwd dot product, an
+    upper bound for quantc's exact int8 x int8 kernel; no VNNI exists
+    there)."""
     exe = os.path.join(tmp, 'peak')
-    if has_avx512():
+    flags_text = cpu_flags()
+    if ' avx512f' in flags_text:
         src, flags = os.path.join(SHARED_BENCH, 'peak', 'peak.cpp'), ['-march=native']
-        with open('/proc/cpuinfo') as f:
-            amx = ' amx_int8' in f.read()
+        amx = ' amx_int8' in flags_text
         tests = {'fma': 'fma', 'vnni': 'vnni', **({'amx': 'amx'} if amx else {})}
     else:
         src, flags = os.path.join(HERE, 'peak_avx2.cpp'), ['-mavx2', '-mfma']

@@ -40,13 +40,6 @@ namespace {
 #define QUANTC_ALWAYS_INLINE inline
 #endif
 
-/// The last panel's `width` < kSPanel bytes; out of line, so that the
-/// compiler does not merge it with the whole panel's fixed-size copy.
-[[gnu::noinline]] void copyPartialPanel(uint8_t *dst, const uint8_t *src,
-                                        int64_t width) {
-  std::memcpy(dst, src, size_t(width));
-}
-
 /// How many words ahead each plane's row stream is prefetched.
 constexpr int64_t kPrefetchWords = 16;
 
@@ -94,11 +87,11 @@ QUANTC_ALWAYS_INLINE void decode(const WqGemmTile &t, int64_t p0, int64_t p1,
     // in it, stepped along k: divisions per row (two 64-bit divs) were
     // most of an 8-bit GEMV's decode.
     int64_t g = k0 / l.groupRows, r = k0 % l.groupRows;
+    int64_t wordInGroup = r / l.perWord, position = r % l.perWord;
+    bool newGroup = true;
     // A whole panel's bytes are read where they are; the last panel's are
     // copied out first, past N zeros.
     uint8_t partial[Bytes][kSPanel] = {};
-    int64_t wordInGroup = r / l.perWord, position = r % l.perWord;
-    bool newGroup = true;
     for (int64_t k = k0; k < k1; ++k, out += kSPanel) {
       if (newGroup) { // a group's scales and zero points, once
         newGroup = false;
@@ -122,7 +115,7 @@ QUANTC_ALWAYS_INLINE void decode(const WqGemmTile &t, int64_t p0, int64_t p1,
           __builtin_prefetch(t.planes[b] + word + kPrefetchWords * l.n);
         src[b] = t.planes[b] + word;
         if (width < kSPanel) {
-          copyPartialPanel(partial[b], src[b], width);
+          std::memcpy(partial[b], src[b], size_t(width));
           src[b] = partial[b];
         }
       }
